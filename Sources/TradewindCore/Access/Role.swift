@@ -1,0 +1,32 @@
+/// A named set of scopes. Tenant roles act inside one tenant; `operator` is the platform's own
+/// role, which manages tenants and credentials but never reads a tenant's data.
+public enum Role: String, CaseIterable, Sendable, Hashable {
+    case owner
+    case admin
+    case marketer
+    case analyst
+    case complianceOfficer = "compliance_officer"
+    case `operator`
+
+    /// The scopes the role grants. The README publishes this matrix.
+    public var scopes: Set<Scope> {
+        switch self {
+        case .owner:
+            [.contactsRead, .contactsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite]
+        case .admin:
+            [.contactsRead, .contactsWrite, .analyticsRead, .auditRead]
+        case .marketer:
+            [.contactsRead, .contactsWrite, .analyticsRead]
+        case .analyst:
+            // Aggregates only: an analyst never sees a contact record.
+            [.analyticsRead]
+        case .complianceOfficer:
+            [.auditRead, .privacyRead, .privacyWrite]
+        case .operator:
+            [.tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite]
+        }
+    }
+
+    /// Roles a tenant's credentials may carry (everything but `operator`).
+    public static let tenantRoles: [Role] = [.owner, .admin, .marketer, .analyst, .complianceOfficer]
+}

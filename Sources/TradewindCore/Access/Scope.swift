@@ -1,0 +1,18 @@
+/// A permission to call a group of methods. Roles and partner apps hold scopes; every RPC declares
+/// the one scope it needs, and a call whose principal lacks it is denied.
+public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
+    case contactsRead = "contacts:read"
+    case contactsWrite = "contacts:write"
+    case analyticsRead = "analytics:read"
+    case auditRead = "audit:read"
+    case privacyRead = "privacy:read"
+    case privacyWrite = "privacy:write"
+    /// Platform operators only: create and read tenants.
+    case tenantsRead = "tenants:read"
+    case tenantsWrite = "tenants:write"
+    /// Platform operators only: issue, list and revoke credentials.
+    case credentialsRead = "credentials:read"
+    case credentialsWrite = "credentials:write"
+
+    public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
+}
