@@ -55,46 +55,59 @@ public struct ContactFields: Sendable, Hashable {
         return copy
     }
 
-    /// Adds a violation for every malformed field, with names under `prefix` (e.g. `contact`).
-    public func validate(into collector: inout ViolationCollector, prefix: String) {
-        collector.require(
-            FieldFormats.isPrintableText(externalID, maxLength: 200), "\(prefix).external_id",
-            "must be 1-200 printable characters")
-        if !email.isEmpty {
+    /// Adds a violation for every malformed field among `only` (all by default), with names under
+    /// `prefix` (e.g. `contact`).
+    public func validate(
+        into collector: inout ViolationCollector, prefix: String, only: Set<ContactField> = Set(ContactField.allCases)
+    ) {
+        if only.contains(.externalID) {
+            collector.require(
+                FieldFormats.isPrintableText(externalID, maxLength: 200), "\(prefix).external_id",
+                "must be 1-200 printable characters")
+        }
+        if only.contains(.email), !email.isEmpty {
             collector.require(FieldFormats.isValidEmail(email), "\(prefix).email", "must be a valid email address")
         }
-        if !phone.isEmpty {
+        if only.contains(.phone), !phone.isEmpty {
             collector.require(
                 FieldFormats.isValidE164(phone), "\(prefix).phone", "must be an E.164 number such as +4915112345678")
         }
-        if !name.isEmpty {
+        if only.contains(.name), !name.isEmpty {
             collector.require(
                 FieldFormats.isPrintableText(name, maxLength: 200), "\(prefix).name",
                 "must be at most 200 printable characters")
         }
-        if !country.isEmpty {
+        if only.contains(.country), !country.isEmpty {
             collector.require(
                 FieldFormats.isValidCountryCode(country), "\(prefix).country",
                 "must be an ISO 3166-1 alpha-2 code such as DE")
         }
-        if !language.isEmpty {
+        if only.contains(.language), !language.isEmpty {
             collector.require(
                 FieldFormats.isValidLanguageTag(language), "\(prefix).language",
                 "must be a BCP 47 language tag such as zh-Hans")
         }
-        collector.require(tags.count <= Self.maxTags, "\(prefix).tags", "must hold at most \(Self.maxTags) tags")
-        for (index, tag) in tags.enumerated() where !FieldFormats.isValidTag(tag) {
-            collector.add("\(prefix).tags[\(index)]", "must be 1-64 characters of letters, digits, '-', '_' or ':'")
+        if only.contains(.tags) {
+            collector.require(tags.count <= Self.maxTags, "\(prefix).tags", "must hold at most \(Self.maxTags) tags")
+            for (index, tag) in tags.enumerated() where !FieldFormats.isValidTag(tag) {
+                collector.add("\(prefix).tags[\(index)]", "must be 1-64 characters of letters, digits, '-', '_' or ':'")
+            }
         }
-        collector.require(
-            attributes.count <= Self.maxAttributes, "\(prefix).attributes",
-            "must hold at most \(Self.maxAttributes) attributes")
-        for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
-            if !FieldFormats.isValidAttributeKey(key) {
-                collector.add(
-                    "\(prefix).attributes[\(key)]", "key must be 1-64 characters of a-z, 0-9 and '_', starting with a letter")
-            } else if value.count > Self.maxAttributeValueLength || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                collector.add("\(prefix).attributes[\(key)]", "value must be at most 1000 characters without control characters")
+        if only.contains(.attributes) {
+            collector.require(
+                attributes.count <= Self.maxAttributes, "\(prefix).attributes",
+                "must hold at most \(Self.maxAttributes) attributes")
+            for (key, value) in attributes.sorted(by: { $0.key < $1.key }) {
+                if !FieldFormats.isValidAttributeKey(key) {
+                    collector.add(
+                        "\(prefix).attributes[\(key.prefix(64))]",
+                        "key must be 1-64 characters of a-z, 0-9 and '_', starting with a letter")
+                } else if value.count > Self.maxAttributeValueLength
+                    || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+                {
+                    collector.add(
+                        "\(prefix).attributes[\(key)]", "value must be at most 1000 characters without control characters")
+                }
             }
         }
     }

@@ -60,9 +60,10 @@ public enum ContactRepository {
         return try await decode(rows, in: tx).first
     }
 
-    /// Contacts newest first, after the contact at `after` (its creation time and id).
+    /// Contacts newest first, after the contact at `after` (its creation time in microseconds since
+    /// 1970, exact, and its id).
     public static func list(
-        _ filter: ContactFilter, after: (Date, UUID)?, limit: Int, in tx: TenantTransaction
+        _ filter: ContactFilter, after: (Int64, UUID)?, limit: Int, in tx: TenantTransaction
     ) async throws -> [Contact] {
         let consentPurpose = filter.consent?.purpose.rawValue
         let consentGranted = filter.consent?.granted ?? true
@@ -75,7 +76,8 @@ public enum ContactRepository {
                     SELECT 1 FROM contact_consents cc
                     WHERE cc.tenant_id = c.tenant_id AND cc.contact_id = c.id
                       AND cc.purpose = \(consentPurpose ?? "") AND cc.granted))
-              AND (\(after == nil) OR (c.created_at, c.id) < (\(after?.0 ?? Date()), \(after?.1 ?? UUID())))
+              AND (\(after == nil) OR (c.created_at, c.id)
+                    < ('epoch'::timestamptz + \(after?.0 ?? 0) * interval '1 microsecond', \(after?.1 ?? UUID())))
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(limit)
             """, logger: tx.logger)

@@ -219,16 +219,18 @@ public struct ControlStore: Sendable {
         }
     }
 
-    /// A tenant's keys, newest first, after the key with sort key `after`.
+    /// A tenant's keys, newest first, after the key with sort key `after` (creation time in
+    /// microseconds since 1970, key id).
     public func listAPIKeys(
-        tenantID: UUID, includeRevoked: Bool, after: (Date, String)?, limit: Int, timeout: Duration? = nil
+        tenantID: UUID, includeRevoked: Bool, after: (Int64, String)?, limit: Int, timeout: Duration? = nil
     ) async throws -> [APIKeyRecord] {
         try await transaction(timeout: timeout) { connection, logger in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.keyColumns) FROM api_keys
                 WHERE tenant_id = \(tenantID) AND (\(includeRevoked) OR revoked_at IS NULL)
-                  AND (\(after == nil) OR (created_at, key_id) < (\(after?.0 ?? Date()), \(after?.1 ?? "")))
+                  AND (\(after == nil) OR (created_at, key_id)
+                        < ('epoch'::timestamptz + \(after?.0 ?? 0) * interval '1 microsecond', \(after?.1 ?? "")))
                 ORDER BY created_at DESC, key_id DESC LIMIT \(limit)
                 """, logger: logger)
             return try await Self.decodeKeys(rows)

@@ -1,0 +1,72 @@
+import GRPCCore
+import TradewindCore
+import TradewindProto
+
+/// The one table that says, for every RPC, which scope it needs and how it is audited.
+/// A method missing from it is denied (`PolicyTableTests` fails the build for one).
+public struct MethodPolicy: Sendable, Hashable {
+    /// How the audit log classifies a call.
+    public enum AuditClass: String, Sendable, Hashable {
+        case read
+        case write
+        case personalDataRead = "personal_data_read"
+        case admin
+    }
+
+    /// What kind of data a call touches.
+    public enum DataClass: String, Sendable, Hashable {
+        case contactProfile = "contact_profile"
+        case consent
+        case tenantConfiguration = "tenant_configuration"
+        case credentials
+    }
+
+    public var scope: Scope
+    public var auditClass: AuditClass
+    public var dataClass: DataClass
+    /// Operator methods act on a tenant named in the request; tenant methods on the caller's own.
+    public var isOperatorMethod: Bool { scope.isOperatorScope }
+
+    /// Methods that need no credential. Only the standard health check; the README lists it.
+    public static let exempt: Set<MethodDescriptor> = Set(Grpc_Health_V1_Health.Method.descriptors)
+
+    public static let table: [MethodDescriptor: MethodPolicy] = {
+        typealias Contacts = Tradewind_V1_Contacts.Method
+        typealias Admin = Tradewind_V1_TenantAdmin.Method
+        return [
+            Contacts.UpsertContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.UpdateContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.GetContact.descriptor: .init(
+                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
+            Contacts.ListContacts.descriptor: .init(
+                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
+            Contacts.DeleteContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.RecordConsent.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent),
+            Contacts.ListConsentEvents.descriptor: .init(
+                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .consent),
+
+            Admin.CreateTenant.descriptor: .init(scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration),
+            Admin.GetTenant.descriptor: .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
+            Admin.ListTenants.descriptor: .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
+            Admin.CreateApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
+            Admin.ListApiKeys.descriptor: .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
+            Admin.RevokeApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
+            Admin.RegisterClientCertificate.descriptor: .init(
+                scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
+            Admin.ListClientCertificates.descriptor: .init(
+                scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
+        ]
+    }()
+
+    public static func policy(for method: MethodDescriptor) -> MethodPolicy? { table[method] }
+}
+
+extension Scope {
+    /// Scopes only platform operators hold.
+    var isOperatorScope: Bool {
+        switch self {
+        case .tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GRPCCore
+import Logging
+import TradewindCore
+
+/// Per-call state, made once by the interceptors and read by handlers: who is calling, for which
+/// tenant, under which request id, and how long database work may take.
+///
+/// It travels as a task-local value; for streaming handlers the interceptors re-wrap the response
+/// producer, because that closure runs after `next` has returned.
+public struct RequestContext: Sendable {
+    @TaskLocal public static var current: RequestContext?
+
+    public var requestID: String
+    public var method: MethodDescriptor
+    public var peer: String
+    public var logger: Logger
+    /// When the call must have answered: the client's `grpc-timeout`, if any.
+    public var deadline: ContinuousClock.Instant?
+    /// Set by authentication.
+    public var principal: Principal?
+    /// The principal's tenant record (from the control plane), set by authentication.
+    public var tenant: Tenant?
+
+    /// The bound for one database call: the configured limit, or less when the client's deadline is nearer.
+    public func databaseTimeout(limit: Duration) -> Duration {
+        guard let deadline else { return limit }
+        let remaining = deadline - ContinuousClock.now
+        return max(.milliseconds(1), min(limit, remaining))
+    }
+
+    /// The current call's context; handlers only run behind the interceptors that set it.
+    static func require() throws -> RequestContext {
+        guard let current else { throw RPCError(code: .internalError, message: "request context missing") }
+        return current
+    }
+}
+
+extension Metadata {
+    /// Parses `grpc-timeout` (e.g. `250m`, `5S`) into a duration.
+    var grpcTimeout: Duration? {
+        guard let text = self[stringValues: "grpc-timeout"].first(where: { _ in true }), text.count >= 2,
+            let amount = Int64(text.dropLast()), amount >= 0
+        else { return nil }
+        switch text.last {
+        case "H": return .seconds(amount * 3600)
+        case "M": return .seconds(amount * 60)
+        case "S": return .seconds(amount)
+        case "m": return .milliseconds(amount)
+        case "u": return .microseconds(amount)
+        case "n": return .nanoseconds(amount)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Configuration
+import Crypto
+import Foundation
+import SystemPackage
+import TradewindCore
+import TradewindStore
+
+/// Everything the server reads at start-up: a YAML file, with any key overridable by an
+/// environment variable named `TRADEWIND_` + the key in upper case with `_` for `.`
+/// (`server.port` → `TRADEWIND_SERVER_PORT`).
+public struct ServerConfiguration: Sendable {
+    public struct Limits: Sendable {
+        /// Largest request message the application accepts (`RESOURCE_EXHAUSTED` beyond it).
+        public var maxRequestBytes: Int = 4 * 1024 * 1024
+        public var pageSizes = PageSizeLimits()
+        public var maxConcurrentStreams: Int = 256
+        /// Upper bound of every database call; a shorter client deadline wins.
+        public var databaseTimeout: Duration = .seconds(5)
+
+        /// The transport's own limit sits above the application's, because the transport resets
+        /// an oversized stream and the client would see a retryable `UNAVAILABLE` instead.
+        public var transportMaxRequestBytes: Int { maxRequestBytes * 2 + 64 * 1024 }
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 7443
+    public var certificatePath: String
+    public var privateKeyPath: String
+    /// CA that client certificates must chain to; `nil` turns mTLS off.
+    public var clientCAPath: String?
+    public var limits = Limits()
+    public var control: DatabaseEndpoint
+    public var regions: [Region: DatabaseEndpoint]
+    public var migrationUser: String
+    public var migrationPassword: String
+    /// Signs page tokens.
+    public var cursorKey: SymmetricKey
+
+    /// Reads `path`, then lets `TRADEWIND_*` variables of `environment` override it.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        async throws -> ServerConfiguration
+    {
+        var overrides: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("TRADEWIND_") {
+            overrides[String(name.dropFirst("TRADEWIND_".count))] = value
+        }
+        let reader = ConfigReader(providers: [
+            EnvironmentVariablesProvider(environmentVariables: overrides),
+            try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)),
+        ])
+        return try ServerConfiguration(reader: reader)
+    }
+
+    init(reader: ConfigReader) throws {
+        certificatePath = try reader.requiredString(forKey: "server.certificate")
+        privateKeyPath = try reader.requiredString(forKey: "server.privateKey")
+        host = reader.string(forKey: "server.host", default: host)
+        port = reader.int(forKey: "server.port", default: port)
+        clientCAPath = reader.string(forKey: "server.clientCA").flatMap { $0.isEmpty ? nil : $0 }
+
+        limits.maxRequestBytes = reader.int(forKey: "limits.maxRequestBytes", default: limits.maxRequestBytes)
+        limits.pageSizes = PageSizeLimits(
+            defaultSize: reader.int(forKey: "limits.defaultPageSize", default: 100),
+            maxSize: reader.int(forKey: "limits.maxPageSize", default: 1000))
+        limits.maxConcurrentStreams = reader.int(
+            forKey: "limits.maxConcurrentStreams", default: limits.maxConcurrentStreams)
+        limits.databaseTimeout = .milliseconds(reader.int(forKey: "limits.databaseTimeoutMilliseconds", default: 5000))
+
+        let pgHost = reader.string(forKey: "postgres.host", default: "127.0.0.1")
+        let caPath = try reader.requiredString(forKey: "postgres.caCertificate")
+        migrationUser = reader.string(forKey: "postgres.migrationUser", default: "tradewind_migrator")
+        migrationPassword = reader.string(forKey: "postgres.migrationPassword", isSecret: true, default: "")
+
+        func endpoint(_ prefix: String, database: String, user: String) throws -> DatabaseEndpoint {
+            DatabaseEndpoint(
+                host: reader.string(forKey: ConfigKey("\(prefix).host"), default: pgHost),
+                port: try reader.requiredInt(forKey: ConfigKey("\(prefix).port")),
+                database: reader.string(forKey: ConfigKey("\(prefix).database"), default: database),
+                user: reader.string(forKey: ConfigKey("\(prefix).user"), default: user),
+                password: try reader.requiredString(forKey: ConfigKey("\(prefix).password"), isSecret: true),
+                caCertificatePath: caPath)
+        }
+        control = try endpoint("postgres.control", database: "control", user: "tradewind_control")
+        let names = reader.string(forKey: "postgres.regionNames", default: "eu,us,cn,sg")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var regions: [Region: DatabaseEndpoint] = [:]
+        for name in names {
+            regions[Region(name)] = try endpoint("postgres.regions.\(name)", database: "tradewind", user: "tradewind_app")
+        }
+        self.regions = regions
+
+        let keyText = try reader.requiredString(forKey: "secrets.cursorKey", isSecret: true)
+        guard let keyData = Data(base64Encoded: keyText), keyData.count >= 32 else {
+            throw ConfigurationError("secrets.cursorKey must be at least 32 bytes, base64 encoded")
+        }
+        cursorKey = SymmetricKey(data: keyData)
+    }
+}
+
+/// A configuration value that is missing or malformed.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

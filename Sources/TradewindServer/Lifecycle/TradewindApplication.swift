@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+import TradewindCore
+import TradewindProto
+import TradewindStore
+
+/// The whole server, assembled from its configuration: the control and regional pools, the
+/// interceptor chain and the services. `run()` serves until SIGTERM or SIGINT, then shuts down
+/// gracefully: the gRPC server first (in-flight calls finish), then the database pools.
+public struct TradewindApplication: Sendable {
+    public let configuration: ServerConfiguration
+    public let control: ControlStore
+    public let router: RegionRouter
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let health: HealthService
+    private let logger: Logger
+
+    public init(configuration: ServerConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let limits = configuration.limits
+        control = ControlStore(
+            pool: try DatabasePool(name: "control", endpoint: configuration.control, logger: logger),
+            timeout: limits.databaseTimeout)
+        router = try RegionRouter(endpoints: configuration.regions, logger: logger)
+        let credentials = CredentialCache(control: control)
+        let pageTokens = PageTokenCodec(key: Self.derive(configuration.cursorKey, purpose: "page tokens"))
+        health = HealthService()
+
+        let services: [any RegistrableRPCService] = [
+            ContactsService(
+                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits),
+            TenantAdminService(
+                control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
+                seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
+                limits: limits),
+            health,
+        ]
+        // Every service but health needs a credential.
+        let guarded: Set<ServiceDescriptor> = [Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor]
+        // Outermost first. The audit interceptor (issue 3) goes in front of RequestContextInterceptor.
+        let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [
+            .apply(RequestContextInterceptor(logger: logger), to: .all),
+            .apply(
+                AuthenticationInterceptor(credentials: credentials, databaseTimeout: limits.databaseTimeout),
+                to: .services(guarded)),
+            .apply(AuthorizationInterceptor(), to: .services(guarded)),
+            .apply(MessageSizeInterceptor(maxRequestBytes: limits.maxRequestBytes), to: .all),
+        ]
+        let tls = try TLSTransport.tlsConfiguration(
+            certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath,
+            clientCAPath: configuration.clientCAPath)
+        let transport = try TLSTransport.make(
+            host: configuration.host, port: configuration.port, tls: tls, limits: limits)
+        server = GRPCServer(transport: transport, services: services, interceptorPipeline: pipeline)
+    }
+
+    /// Pools first, server last: the group stops them in reverse order.
+    public var services: [any Service] {
+        [control.pool] + router.services + [GRPCServerService(server: server, health: health)]
+    }
+
+    /// Serves until SIGTERM/SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+
+    /// The port the server listens on once it is up (useful with port 0).
+    public func listeningPort() async throws -> Int {
+        guard let port = try await server.listeningAddress?.ipv4?.port else {
+            throw ConfigurationError("the server is not listening on an IPv4 address")
+        }
+        return port
+    }
+
+    /// One server secret, a separate key per purpose.
+    private static func derive(_ secret: SymmetricKey, purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Data("tradewind \(purpose)".utf8), outputByteCount: 32)
+    }
+}

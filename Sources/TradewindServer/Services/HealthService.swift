@@ -1,0 +1,40 @@
+import GRPCCore
+import Synchronization
+import TradewindProto
+
+/// The standard `grpc.health.v1.Health` service, for load balancers and orchestrators. It needs
+/// no credential and is the one method group the audit log does not record.
+final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
+    private let status = Mutex(Grpc_Health_V1_HealthCheckResponse.ServingStatus.serving)
+
+    /// Reported as `NOT_SERVING` once shutdown begins, so balancers stop sending new calls.
+    func markNotServing() {
+        status.withLock { $0 = .notServing }
+    }
+
+    func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws
+        -> Grpc_Health_V1_HealthCheckResponse
+    {
+        guard request.service.isEmpty || Self.knownServices.contains(request.service) else {
+            throw RPCError(code: .notFound, message: "unknown service \(request.service)")
+        }
+        var response = Grpc_Health_V1_HealthCheckResponse()
+        response.status = status.withLock { $0 }
+        return response
+    }
+
+    func watch(
+        request: Grpc_Health_V1_HealthCheckRequest,
+        response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
+        context: ServerContext
+    ) async throws {
+        var response_ = Grpc_Health_V1_HealthCheckResponse()
+        response_.status = status.withLock { $0 }
+        try await response.write(response_)
+    }
+
+    static let knownServices: Set<String> = [
+        Tradewind_V1_Contacts.descriptor.fullyQualifiedService,
+        Tradewind_V1_TenantAdmin.descriptor.fullyQualifiedService,
+    ]
+}
