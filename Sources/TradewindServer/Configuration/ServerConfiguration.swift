@@ -31,6 +31,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = Limits()
     public var control: DatabaseEndpoint
     public var regions: [Region: DatabaseEndpoint]
+    /// The CA of the local deployment, which command-line clients trust for the server's certificate.
+    public var caCertificatePath: String
     public var migrationUser: String
     public var migrationPassword: String
     /// Signs page tokens.
@@ -68,6 +70,7 @@ public struct ServerConfiguration: Sendable {
 
         let pgHost = reader.string(forKey: "postgres.host", default: "127.0.0.1")
         let caPath = try reader.requiredString(forKey: "postgres.caCertificate")
+        caCertificatePath = caPath
         migrationUser = reader.string(forKey: "postgres.migrationUser", default: "tradewind_migrator")
         migrationPassword = reader.string(forKey: "postgres.migrationPassword", isSecret: true, default: "")
 
@@ -78,7 +81,8 @@ public struct ServerConfiguration: Sendable {
                 database: reader.string(forKey: ConfigKey("\(prefix).database"), default: database),
                 user: reader.string(forKey: ConfigKey("\(prefix).user"), default: user),
                 password: try reader.requiredString(forKey: ConfigKey("\(prefix).password"), isSecret: true),
-                caCertificatePath: caPath)
+                caCertificatePath: caPath,
+                tlsServerName: reader.string(forKey: "postgres.tlsServerName"))
         }
         control = try endpoint("postgres.control", database: "control", user: "tradewind_control")
         let names = reader.string(forKey: "postgres.regionNames", default: "eu,us,cn,sg")

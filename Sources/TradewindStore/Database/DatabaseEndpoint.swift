@@ -12,10 +12,13 @@ public struct DatabaseEndpoint: Sendable, Hashable {
     public var password: String
     public var caCertificatePath: String
     public var maximumConnections: Int
+    /// The name the server's certificate must carry. TLS sends no IP address as SNI, so a cluster
+    /// reached by IP is verified against this name instead.
+    public var tlsServerName: String
 
     public init(
         host: String, port: Int, database: String, user: String, password: String, caCertificatePath: String,
-        maximumConnections: Int = 20
+        maximumConnections: Int = 20, tlsServerName: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -24,6 +27,11 @@ public struct DatabaseEndpoint: Sendable, Hashable {
         self.password = password
         self.caCertificatePath = caCertificatePath
         self.maximumConnections = maximumConnections
+        self.tlsServerName = tlsServerName ?? (Self.isIPAddress(host) ? "localhost" : host)
+    }
+
+    private static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 
     /// The same cluster as another role (migrations run as the schema owner).
@@ -42,8 +50,7 @@ public struct DatabaseEndpoint: Sendable, Hashable {
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificatePath))
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: .require(tls))
-        // Connecting by IP sends no SNI unless asked; the dev certificate names 127.0.0.1 and localhost.
-        configuration.options.tlsServerName = host
+        configuration.options.tlsServerName = tlsServerName
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = maximumConnections
         return configuration

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `tradewind` command: serve the API, migrate the databases, apply tenant manifests and
+/// manage credentials.
+@main
+struct Tradewind: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tradewind",
+        abstract: "Tradewind: multi-tenant marketing data platform over gRPC.",
+        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Health.self])
+}
+
+/// Options every subcommand that reads the server configuration shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of the YAML configuration (TRADEWIND_* variables override it).")
+    var config: String = "/etc/tradewind/config.yaml"
+}
