@@ -81,7 +81,6 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -103,6 +102,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Shared by the integration tests: the real local stack, reached as the server's roles.
+        .target(
+            name: "TradewindTestSupport",
+            dependencies: [
+                "TradewindServer",
+                "TradewindStore",
+                "TradewindCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TradewindTestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TradewindCoreTests",
             dependencies: ["TradewindCore"],
@@ -110,7 +122,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TradewindStoreTests",
-            dependencies: ["TradewindStore", "TradewindCore"],
+            dependencies: [
+                "TradewindStore",
+                "TradewindCore",
+                "TradewindTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -120,10 +137,14 @@ let package = Package(
                 "TradewindStore",
                 "TradewindCore",
                 "TradewindProto",
+                "TradewindTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strict
         ),

@@ -1,0 +1,40 @@
+import Testing
+
+@testable import TradewindStore
+
+@Suite("Splitting migration files")
+struct SQLScriptTests {
+    @Test("splits at top-level semicolons only")
+    func splitsStatements() {
+        let sql = """
+            -- a comment; with a semicolon
+            CREATE TABLE t (a text DEFAULT ';');
+            /* block; comment */
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'no; way';
+                RETURN NEW;
+            END
+            $$;
+            SELECT "odd;name" FROM t;
+            """
+        let statements = SQLScript.statements(in: sql)
+        #expect(statements.count == 3)
+        #expect(statements[0] == "CREATE TABLE t (a text DEFAULT ';')")
+        #expect(statements[1].hasPrefix("CREATE FUNCTION f()"))
+        #expect(statements[1].hasSuffix("$$"))
+        #expect(statements[2] == "SELECT \"odd;name\" FROM t")
+    }
+
+    @Test("the shipped migrations parse into statements and are numbered in order")
+    func shippedMigrationsAreWellFormed() throws {
+        for plane in [Migrator.Plane.control, .regional] {
+            let migrations = try Migrator.migrations(for: plane)
+            #expect(!migrations.isEmpty)
+            #expect(migrations.map(\.version) == Array(1...migrations.count))
+            for migration in migrations {
+                #expect(SQLScript.statements(in: migration.sql).count > 1, "\(migration.name)")
+            }
+        }
+    }
+}
