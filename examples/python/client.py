@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Tradewind Contacts API from Python: a client you can copy.
+
+    python client.py DEV_KEYS_JSON
+
+(examples/python/run sets up the venv, generates the stubs and runs this.)
+
+For tenant acme-eu it creates a contact, records an email-marketing consent,
+lists consenting contacts in Germany page by page, reads the contact back,
+shows the NOT_FOUND and INVALID_ARGUMENT answers (with the field violation from
+the rich error details), and deletes the contact again. Every step is checked;
+the first failed check exits with status 1.
+"""
+
+import json
+import os
+import sys
+import time
+import uuid
+
+import grpc
+
+# Stubs generated from Protos/ by examples/python/run.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "generated"))
+from tradewind.v1 import contacts_pb2 as pb  # noqa: E402
+from tradewind.v1 import contacts_pb2_grpc as pb_grpc  # noqa: E402
+
+try:  # google.rpc.Status and BadRequest, from googleapis-common-protos
+    from google.rpc import error_details_pb2, status_pb2
+except ImportError:  # pragma: no cover - the pinned requirements include it
+    error_details_pb2 = status_pb2 = None
+
+TENANT = "acme-eu"
+TIMEOUT = 10.0  # seconds; always set a deadline on a call
+
+passed = 0
+sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr in order
+
+
+def check(ok, what):
+    """Count a passed check, or stop with a clear message."""
+    global passed
+    if not ok:
+        print(f"FAIL: {what}", file=sys.stderr)
+        print(f"python example: {passed} passed, 1 failed")
+        sys.exit(1)
+    passed += 1
+    print(f"  ok  {what}")
+
+
+def request_id(call):
+    """The server's x-request-id: in the headers, or in the trailers of an error."""
+    for md in (call.initial_metadata() or (), call.trailing_metadata() or ()):
+        for key, value in md:
+            if key == "x-request-id":
+                return value
+    return None
+
+
+def field_violations(err):
+    """The google.rpc.BadRequest field violations of an error, as (field, description)."""
+    if status_pb2 is None:
+        print("  (install googleapis-common-protos to decode grpc-status-details-bin)")
+        return []
+    for key, value in err.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            out = []
+            for detail in status.details:
+                bad_request = error_details_pb2.BadRequest()
+                if detail.Unpack(bad_request):
+                    out += [(v.field, v.description) for v in bad_request.field_violations]
+            return out
+    return []
+
+
+def expect_error(code, fn, request):
+    """Call fn(request) and return the grpc.RpcError, which must carry `code`."""
+    try:
+        fn(request, timeout=TIMEOUT)
+    except grpc.RpcError as err:
+        check(err.code() == code, f"{code.name} (got {err.code().name}: {err.details()})")
+        return err
+    check(False, f"{code.name} expected, but the call succeeded")
+
+
+def main(keys_path):
+    with open(keys_path) as f:
+        keys = json.load(f)
+    tenant = keys["tenants"][TENANT]
+    with open(keys["ca"], "rb") as f:
+        ca = f.read()
+
+    # TLS with our CA as the only root, and the API key sent as
+    # `authorization: Bearer <key>` on every call (only ever over TLS).
+    credentials = grpc.composite_channel_credentials(
+        grpc.ssl_channel_credentials(root_certificates=ca),
+        grpc.access_token_call_credentials(tenant["api_key"]),
+    )
+    print(f"python example: tenant {TENANT} (region {tenant['region']}) at {keys['server']}")
+    with grpc.secure_channel(keys["server"], credentials) as channel:
+        contacts = pb_grpc.ContactsStub(channel)
+        stamp = time.strftime("%Y%m%d%H%M%S") + f"-{uuid.uuid4().hex[:6]}"
+        external_id = f"py-example-{stamp}"
+        contact_id = None
+        try:
+            # 1. Create the contact (upsert by external_id).
+            print("UpsertContact")
+            resp, call = contacts.UpsertContact.with_call(
+                pb.UpsertContactRequest(
+                    contact=pb.Contact(
+                        external_id=external_id,
+                        email=f"Anna.Schmidt+{stamp}@Example.COM",
+                        name="Anna Schmidt",
+                        country="DE",
+                        language="de",
+                        tags=["newsletter", "python-example"],
+                        attributes={"plan": "trial", "signup_channel": "web"},
+                    )
+                ),
+                timeout=TIMEOUT,
+            )
+            contact_id = resp.contact.id
+            print(f"  x-request-id: {request_id(call)}")
+            check(request_id(call) is not None, "response carries x-request-id")
+            check(resp.created and contact_id, f"contact created with id {contact_id}")
+            check(
+                resp.contact.email == f"anna.schmidt+{stamp}@example.com",
+                "email stored lower-cased",
+            )
+
+            # 2. Record a GDPR consent for email marketing.
+            print("RecordConsent")
+            contact, call = contacts.RecordConsent.with_call(
+                pb.RecordConsentRequest(
+                    contact_id=contact_id,
+                    purpose=pb.CONSENT_PURPOSE_EMAIL_MARKETING,
+                    action=pb.CONSENT_ACTION_GRANT,
+                    lawful_basis=pb.LAWFUL_BASIS_CONSENT,
+                    regime=pb.PRIVACY_REGIME_GDPR,
+                    source="python-example",
+                ),
+                timeout=TIMEOUT,
+            )
+            print(f"  x-request-id: {request_id(call)}")
+            consent = {c.purpose: c for c in contact.consents}.get(pb.CONSENT_PURPOSE_EMAIL_MARKETING)
+            check(
+                consent is not None and consent.granted and consent.source == "python-example",
+                "email marketing consent granted",
+            )
+
+            # 3. List German contacts who consented to email marketing, page by page.
+            print("ListContacts country=DE, email marketing granted")
+            listing = pb.ListContactsRequest(
+                page_size=100,
+                country="DE",
+                consent_purpose=pb.CONSENT_PURPOSE_EMAIL_MARKETING,
+                consent_state=pb.CONSENT_FILTER_STATE_GRANTED,
+            )
+            found, total, pages = False, 0, 0
+            while pages < 1000:  # bounded, in case of a bug
+                page, call = contacts.ListContacts.with_call(listing, timeout=TIMEOUT)
+                pages += 1
+                for c in page.contacts:
+                    total += 1
+                    found = found or c.id == contact_id
+                    granted = any(
+                        s.purpose == pb.CONSENT_PURPOSE_EMAIL_MARKETING and s.granted for s in c.consents
+                    )
+                    if c.country != "DE" or not granted:
+                        check(False, f"contact {c.id} does not match the filter")
+                if not page.next_page_token:
+                    break
+                listing.page_token = page.next_page_token
+            print(f"  {total} contacts in {pages} page(s); last x-request-id: {request_id(call)}")
+            check(found, "the new contact is in the filtered list")
+
+            # 4. Read it back.
+            print("GetContact")
+            got, call = contacts.GetContact.with_call(pb.GetContactRequest(id=contact_id), timeout=TIMEOUT)
+            print(f"  x-request-id: {request_id(call)}")
+            check(
+                got.external_id == external_id
+                and got.country == "DE"
+                and sorted(got.tags) == ["newsletter", "python-example"]
+                and dict(got.attributes) == {"plan": "trial", "signup_channel": "web"}
+                and any(s.granted for s in got.consents),
+                "GetContact returns the stored contact with its consent",
+            )
+
+            # 5. An id that does not exist (or belongs to another tenant): NOT_FOUND.
+            print("GetContact with a random id")
+            err = expect_error(
+                grpc.StatusCode.NOT_FOUND, contacts.GetContact, pb.GetContactRequest(id=str(uuid.uuid4()))
+            )
+            print(f"  x-request-id: {request_id(err)}")
+
+            # 6. Bad input: INVALID_ARGUMENT naming the field (google.rpc.BadRequest).
+            print("UpsertContact with a bad email")
+            err = expect_error(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                contacts.UpsertContact,
+                pb.UpsertContactRequest(contact=pb.Contact(external_id=external_id + "-bad", email="not-an-email")),
+            )
+            violations = field_violations(err)
+            for field, description in violations:
+                print(f"  field violation: {field}: {description}")
+            if status_pb2 is not None:
+                check(any("email" in field for field, _ in violations), "field violation names the email field")
+
+            # 7. Delete it; it is gone afterwards.
+            print("DeleteContact")
+            _, call = contacts.DeleteContact.with_call(pb.DeleteContactRequest(id=contact_id), timeout=TIMEOUT)
+            print(f"  x-request-id: {request_id(call)}")
+            contact_id = None
+            expect_error(grpc.StatusCode.NOT_FOUND, contacts.GetContact, pb.GetContactRequest(id=resp.contact.id))
+        finally:
+            if contact_id:  # a check failed half-way: do not leave the contact behind
+                try:
+                    contacts.DeleteContact(pb.DeleteContactRequest(id=contact_id), timeout=TIMEOUT)
+                except grpc.RpcError:
+                    pass
+
+    print(f"python example: {passed} passed, 0 failed")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: client.py DEV_KEYS_JSON")
+    try:
+        main(sys.argv[1])
+    except grpc.RpcError as err:  # an unexpected status from any call
+        print(f"FAIL: unexpected {err.code().name}: {err.details()}", file=sys.stderr)
+        print(f"python example: {passed} passed, 1 failed")
+        sys.exit(1)
