@@ -71,7 +71,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     {
         let id = try Self.contactID(request.id, field: "id")
         let contact = try await inTenantTransaction { tx in try await ContactRepository.get(id: id, in: tx) }
-        guard let contact else { throw Self.notFound(id) }
+        guard let contact else { throw Self.notFound }
         return ProtoMapping.proto(contact)
     }
 
@@ -143,7 +143,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     {
         let id = try Self.contactID(request.id, field: "id")
         let deleted = try await inTenantTransaction { tx in try await ContactRepository.delete(id: id, in: tx) }
-        guard deleted else { throw Self.notFound(id) }
+        guard deleted else { throw Self.notFound }
         return Tradewind_V1_DeleteContactResponse()
     }
 
@@ -192,7 +192,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         let events = try await inTenantTransaction { tx in
             try await ContactRepository.consentEvents(contactID: id, in: tx)
         }
-        guard let events else { throw Self.notFound(id) }
+        guard let events else { throw Self.notFound }
         var response = Tradewind_V1_ListConsentEventsResponse()
         response.events = events.map(ProtoMapping.proto)
         return response
@@ -208,10 +208,8 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         return id
     }
 
-    /// The same answer for another tenant's contact as for an id that never existed.
-    private static func notFound(_ id: UUID) -> RPCError {
-        RPCError(code: .notFound, message: "contact \(id.uuidString.lowercased()) not found")
-    }
+    /// The same answer, word for word, for another tenant's contact as for an id that never existed.
+    private static let notFound = RPCError(code: .notFound, message: "contact not found")
 
     private static func enumMessage(_ rawValue: Int) -> String {
         rawValue == 0 ? "is required" : "\(rawValue) is not a known value"

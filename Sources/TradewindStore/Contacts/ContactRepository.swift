@@ -44,7 +44,7 @@ public enum ContactRepository {
             "SELECT \(unescaped: columns) FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = \(id) FOR UPDATE",
             logger: tx.logger)
         guard let existing = try await decode(rows, in: tx, withConsents: false).first else {
-            throw StoreError.notFound("contact \(id.uuidString.lowercased()) not found")
+            throw StoreError.notFound("contact not found")
         }
         do {
             return try await write(id: id, ContactField.apply(mask, from: fields, to: existing.fields), in: tx)
@@ -99,7 +99,7 @@ public enum ContactRepository {
             logger: tx.logger)
         var found = false
         for try await _ in locked.decode(UUID.self) { found = true }
-        guard found else { throw StoreError.notFound("contact \(change.contactID.uuidString.lowercased()) not found") }
+        guard found else { throw StoreError.notFound("contact not found") }
 
         try await tx.connection.query(
             """
@@ -126,7 +126,7 @@ public enum ContactRepository {
             "UPDATE contacts SET updated_at = now() WHERE tenant_id = \(tx.tenantID) AND id = \(change.contactID)",
             logger: tx.logger)
         guard let contact = try await get(id: change.contactID, in: tx) else {
-            throw StoreError.notFound("contact \(change.contactID.uuidString.lowercased()) not found")
+            throw StoreError.notFound("contact not found")
         }
         return contact
     }
@@ -178,7 +178,7 @@ public enum ContactRepository {
             RETURNING \(unescaped: columns)
             """, logger: tx.logger)
         guard let contact = try await decode(rows, in: tx).first else {
-            throw StoreError.notFound("contact \(id.uuidString.lowercased()) not found")
+            throw StoreError.notFound("contact not found")
         }
         return contact
     }
