@@ -46,6 +46,11 @@ public final class CredentialCache: Sendable {
         _ = keys.withLock { $0.removeValue(forKey: id) }
     }
 
+    /// Forgets a certificate at once (after it was registered through this server).
+    public func invalidateCertificate(spkiSHA256: String) {
+        _ = certificates.withLock { $0.removeValue(forKey: spkiSHA256) }
+    }
+
     private func cached<Key: Hashable & Sendable, Value: Sendable>(
         in storage: borrowing Mutex<[Key: Entry<Value>]>, key: Key, load: () async throws -> Value?
     ) async throws -> Value? {

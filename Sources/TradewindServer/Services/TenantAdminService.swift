@@ -217,7 +217,9 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
             spkiSHA256: try AuthenticationInterceptor.spkiFingerprint(certificate), tenantID: tenantID, role: role,
             label: request.label, subject: String(describing: certificate.subject), expiresAt: certificate.notValidAfter,
             createdAt: Date())
-        return ProtoMapping.proto(try await control.registerClientCertificate(record, timeout: try timeout()))
+        let stored = try await control.registerClientCertificate(record, timeout: try timeout())
+        credentials.invalidateCertificate(spkiSHA256: stored.spkiSHA256)
+        return ProtoMapping.proto(stored)
     }
 
     func listClientCertificates(
