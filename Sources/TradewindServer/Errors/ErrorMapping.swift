@@ -9,6 +9,13 @@ enum ErrorMapping {
     static func rpcError(for error: any Error) -> RPCError {
         switch error {
         case let error as RPCError:
+            // grpc-swift turns an error an inner interceptor or handler throws into `unknown` with
+            // the original as its cause; sort the cause instead.
+            if error.code == .unknown, error.message.isEmpty, let cause = error.cause {
+                var mapped = rpcError(for: cause)
+                mapped.metadata.add(contentsOf: error.metadata)
+                return mapped
+            }
             return error
         case let error as any RPCErrorConvertible:
             return RPCError(error)

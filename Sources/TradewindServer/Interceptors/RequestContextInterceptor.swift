@@ -60,7 +60,11 @@ struct RequestContextInterceptor: ServerInterceptor {
                     }
                 }
                 response.accepted = .success(contents)
-            case .failure(var rpcError):
+            case .failure(let failure):
+                var rpcError = ErrorMapping.rpcError(for: failure)
+                if rpcError.code == .internalError {
+                    logger.error("call failed", metadata: ["error": "\(String(reflecting: failure.cause.map { type(of: $0) }))"])
+                }
                 rpcError.metadata.addString(requestID, forKey: Self.requestIDKey)
                 finish(rpcError.code)
                 response.accepted = .failure(rpcError)
