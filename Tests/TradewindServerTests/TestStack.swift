@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import Logging
 import SwiftASN1
 import TradewindCore
@@ -120,6 +121,14 @@ enum Status {
         } catch {
             return RPCError(code: .unknown, message: "not an RPCError: \(error)")
         }
+    }
+}
+
+extension Status {
+    /// The fields named by the `google.rpc.BadRequest` details of an error.
+    static func fieldViolations(_ error: RPCError?) -> [String] {
+        guard let error, let status = try? error.unpackGoogleRPCStatus() else { return [] }
+        return status.details.compactMap(\.badRequest).flatMap { $0.violations.map(\.field) }
     }
 }
 

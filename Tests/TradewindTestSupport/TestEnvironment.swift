@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import TradewindCore
 import TradewindServer
@@ -42,15 +45,29 @@ public enum TestEnvironment {
     }
 
     /// Runs `scripts/pg-cluster ACTION NAME` (stop or start a region for fault tests).
-    public static func cluster(_ action: String, _ name: String) throws {
-        let process = Process()
-        process.executableURL = repository.appendingPathComponent("scripts/pg-cluster")
-        process.arguments = [action, name]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSetupError("scripts/pg-cluster \(action) \(name) failed (\(process.terminationStatus))")
+    ///
+    /// Not through Foundation's `Process`: it notices a child's exit by EOF on a descriptor the
+    /// child inherits, and the PostgreSQL server that `start` leaves running keeps it open.
+    /// So the script runs by `posix_spawn` and is reaped with `waitpid` on a thread of its own.
+    public static func cluster(_ action: String, _ name: String) async throws {
+        let script = repository.appendingPathComponent("scripts/pg-cluster").path
+        let status: Int32 = await withCheckedContinuation { continuation in
+            Thread {
+                var pid = pid_t()
+                let arguments = [script, action, name]
+                var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+                defer { argv.forEach { free($0) } }
+                guard posix_spawn(&pid, script, nil, nil, &argv, environ) == 0 else {
+                    continuation.resume(returning: -1)
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                continuation.resume(returning: status)
+            }.start()
+        }
+        guard status == 0 else {
+            throw TestSetupError("scripts/pg-cluster \(action) \(name) failed (wait status \(status))")
         }
     }
 }

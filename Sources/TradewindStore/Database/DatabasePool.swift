@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// One cluster's connection pool, with every use bounded by a deadline.
 ///
@@ -64,20 +65,33 @@ public struct DatabasePool: Sendable, Service {
     }
 
     /// Races `body` against `timeout`, translating database failures into `StoreError`.
+    ///
+    /// The work runs in its own task and the caller gets its answer when the deadline passes
+    /// even if the work ignores cancellation (postgres-nio does not always give up a lease or a
+    /// query at once): a structured task group would wait for it, and the call would hang.
     func withDeadline<Result: Sendable>(
         _ timeout: Duration, _ body: @Sendable @escaping () async throws -> Result
     ) async throws -> Result {
         let name = self.name
+        let work = Task { try await body() }
+        let race = DeadlineRace<Result>()
         do {
-            return try await withThrowingTaskGroup(of: Result.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)")
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    race.start(continuation)
+                    let timer = Task {
+                        try await Task.sleep(for: timeout)
+                        if race.finish(.failure(StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)"))) {
+                            work.cancel()
+                        }
+                    }
+                    Task {
+                        let result = await work.result
+                        if race.finish(result) { timer.cancel() }
+                    }
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw CancellationError() }
-                return first
+            } onCancel: {
+                work.cancel()
             }
         } catch {
             let translated = StoreError.translate(error, cluster: name)
@@ -86,5 +100,25 @@ public struct DatabasePool: Sendable, Service {
             }
             throw translated
         }
+    }
+}
+
+/// The first of the work and the timer to finish resumes the caller; the other is ignored.
+private final class DeadlineRace<Value: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    /// Resumes the caller with `result` unless someone already did; true when this call did.
+    @discardableResult
+    func finish(_ result: Result<Value, any Error>) -> Bool {
+        guard let continuation = continuation.withLock({ stored -> CheckedContinuation<Value, any Error>? in
+            defer { stored = nil }
+            return stored
+        }) else { return false }
+        continuation.resume(with: result)
+        return true
     }
 }

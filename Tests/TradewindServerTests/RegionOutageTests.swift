@@ -1,0 +1,65 @@
+import Foundation
+import GRPCCore
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindServer
+import TradewindTestSupport
+
+/// A region whose cluster is down answers UNAVAILABLE within 5 seconds, never hangs, and the
+/// other regions keep serving. Only this suite uses region `sg`, so stopping it disturbs no other test.
+@Suite("Region outage", .serialized)
+struct RegionOutageTests {
+    @Test("stopping the sg cluster: sg calls fail fast with UNAVAILABLE, eu keeps serving, sg recovers")
+    func regionDown() async throws {
+        let (sgTenant, sgKey) = try await TestStack.tenant("sg")
+        let (_, euKey) = try await TestStack.tenant("eu")
+        func upsert(_ key: String, _ externalID: String, options: CallOptions = .defaults) async -> (
+            RPCError?, Duration
+        ) {
+            let started = ContinuousClock.now
+            let error = await Status.of {
+                try await TestStack.withClient { grpc in
+                    var request = Tradewind_V1_UpsertContactRequest()
+                    request.contact.externalID = externalID
+                    _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
+                        request, metadata: .bearer(key), options: options)
+                }
+            }
+            return (error, ContinuousClock.now - started)
+        }
+
+        // Warm the sg pool so the outage also kills live connections.
+        #expect(await upsert(sgKey, "before").0 == nil)
+
+        try await TestEnvironment.cluster("stop", "sg")
+        do {
+            for attempt in 0..<3 {
+                let (error, elapsed) = await upsert(sgKey, "during-\(attempt)")
+                #expect(error?.code == .unavailable, "attempt \(attempt): \(String(describing: error))")
+                #expect(elapsed < .milliseconds(5_500), "attempt \(attempt) took \(elapsed)")
+            }
+            // A shorter client deadline bounds the wait further.
+            var options = CallOptions.defaults
+            options.timeout = .seconds(1)
+            let (shortError, shortElapsed) = await upsert(sgKey, "short-deadline", options: options)
+            #expect(shortError != nil)
+            #expect(shortElapsed < .seconds(2), "took \(shortElapsed)")
+
+            // Meanwhile the EU region serves as usual.
+            let (euError, euElapsed) = await upsert(euKey, "eu-during-outage")
+            #expect(euError == nil)
+            #expect(euElapsed < .seconds(2))
+        }
+        try await TestEnvironment.cluster("start", "sg")
+
+        // The pool reconnects on its own once the cluster is back.
+        let restarted = ContinuousClock.now
+        var recovered = false
+        while !recovered && ContinuousClock.now - restarted < .seconds(90) {
+            recovered = await upsert(sgKey, "after").0 == nil
+            if !recovered { try await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(recovered, "tenant \(sgTenant.slug) still unavailable 90 s after its region came back")
+    }
+}
