@@ -25,7 +25,8 @@ struct Keys: AsyncParsableCommand {
 
         /// Runs `body` with a TenantAdmin client and the operator's credentials.
         func withAdmin<Result: Sendable>(
-            _ body: @Sendable (Tradewind_V1_TenantAdmin.Client<HTTP2ClientTransport.Posix>, Metadata) async throws -> Result
+            _ body:
+                @Sendable (Tradewind_V1_TenantAdmin.Client<HTTP2ClientTransport.Posix>, Metadata) async throws -> Result
         ) async throws -> Result {
             let configuration = try await ServerConfiguration.load(path: config.config)
             let metadata = TradewindClient.bearer(try operatorKey())
@@ -71,7 +72,8 @@ struct Keys: AsyncParsableCommand {
         @Option(help: "The tenant's slug.") var tenant: String
         @Option(help: "owner, admin, marketer, analyst or compliance_officer.") var role: String
         @Option(help: "Label for the key.") var label: String = ""
-        @Option(help: "Idempotency key: a retry with the same one returns the same key.") var idempotencyKey: String = ""
+        @Option(help: "Idempotency key: a retry with the same one returns the same key.") var idempotencyKey: String =
+            ""
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
         func run() async throws {
@@ -148,7 +150,8 @@ struct Keys: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke an API key; every server refuses it within 5 s.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API key; every server refuses it within 5 s.")
 
         @OptionGroup var api: APIOptions
         @Option(help: "The tenant's slug.") var tenant: String

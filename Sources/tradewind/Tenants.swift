@@ -35,7 +35,9 @@ struct Tenants: AsyncParsableCommand {
                 for (file, spec) in manifests {
                     do {
                         let (tenant, outcome) = try await control.applyTenant(spec)
-                        print("\(outcome.rawValue): \(tenant.slug) (\(tenant.id.uuidString.lowercased()), \(tenant.homeRegion))")
+                        print(
+                            "\(outcome.rawValue): \(tenant.slug) (\(tenant.id.uuidString.lowercased()), \(tenant.homeRegion))"
+                        )
                     } catch StoreError.failedPrecondition(let message) {
                         failures += 1
                         print("refused: \(file): \(message)")
@@ -83,7 +85,8 @@ struct TenantManifest: Decodable {
             let path = (folder as NSString).appendingPathComponent(file)
             let manifest: TenantManifest
             do {
-                manifest = try YAMLDecoder().decode(TenantManifest.self, from: try String(contentsOfFile: path, encoding: .utf8))
+                manifest = try YAMLDecoder().decode(
+                    TenantManifest.self, from: try String(contentsOfFile: path, encoding: .utf8))
             } catch {
                 throw ValidationError("\(path): not a tenant manifest: \(error)")
             }

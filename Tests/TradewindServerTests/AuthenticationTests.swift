@@ -48,7 +48,8 @@ struct AuthenticationTests {
     @Test("an expired key gets UNAUTHENTICATED")
     func expiredKey() async throws {
         let (tenant, _) = try await TestStack.tenant()
-        let expired = try await TestStack.key(tenantID: tenant.id, role: .owner, expiresAt: Date().addingTimeInterval(-1))
+        let expired = try await TestStack.key(
+            tenantID: tenant.id, role: .owner, expiresAt: Date().addingTimeInterval(-1))
         let error = await Self.getContact(.bearer(expired))
         #expect(error?.code == .unauthenticated)
         #expect(error?.message.contains("expired") == true)

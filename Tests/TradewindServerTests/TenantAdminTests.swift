@@ -74,7 +74,8 @@ struct TenantAdminTests {
             // The new key works, with the marketer's scopes.
             var get = Tradewind_V1_ListContactsRequest()
             get.pageSize = 1
-            _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).listContacts(get, metadata: .bearer(first.secret))
+            _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).listContacts(
+                get, metadata: .bearer(first.secret))
         }
     }
 
@@ -111,12 +112,15 @@ struct TenantAdminTests {
     func applyKeepsIdentity() async throws {
         let stack = try await TestStack.running()
         let slug = TestEnvironment.uniqueSlug("apply")
-        let (first, outcome) = try await stack.control.applyTenant(TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
+        let (first, outcome) = try await stack.control.applyTenant(
+            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
         #expect(outcome == .created)
-        let (again, unchanged) = try await stack.control.applyTenant(TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
+        let (again, unchanged) = try await stack.control.applyTenant(
+            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
         #expect(unchanged == .unchanged)
         #expect(again.id == first.id)
-        let (renamed, updated) = try await stack.control.applyTenant(TenantSpec(slug: slug, name: "Two", homeRegion: Region("us")))
+        let (renamed, updated) = try await stack.control.applyTenant(
+            TenantSpec(slug: slug, name: "Two", homeRegion: Region("us")))
         #expect(updated == .updated)
         #expect(renamed.id == first.id)
         await #expect {

@@ -119,7 +119,9 @@ struct CatalogTests {
                         WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
                           AND NOT coalesce('security_invoker=true' = ANY(c.reloptions), false)
                         """, logger: TestEnvironment.logger)
-                    for try await name in views.decode(String.self) { problems.append("view \(name) lacks security_invoker") }
+                    for try await name in views.decode(String.self) {
+                        problems.append("view \(name) lacks security_invoker")
+                    }
                     let sequences = try await connection.query(
                         """
                         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -135,7 +137,9 @@ struct CatalogTests {
                     let permissive = try await connection.query(
                         "SELECT policyname FROM pg_policies WHERE qual = 'true' OR with_check = 'true'",
                         logger: TestEnvironment.logger)
-                    for try await name in permissive.decode(String.self) { problems.append("USING (true) policy \(name)") }
+                    for try await name in permissive.decode(String.self) {
+                        problems.append("USING (true) policy \(name)")
+                    }
                     return problems
                 }
                 #expect(problems.isEmpty, "region \(region): \(problems)")

@@ -93,7 +93,8 @@ struct IsolationTests {
                     ),
                     try await Self.count(
                         connection,
-                        "WITH d AS (DELETE FROM contacts WHERE id = \(contactOfA) RETURNING 1) SELECT count(*)::int FROM d"),
+                        "WITH d AS (DELETE FROM contacts WHERE id = \(contactOfA) RETURNING 1) SELECT count(*)::int FROM d"
+                    ),
                 ]
             }
             #expect(seenByB == [0, 0, 0, 0])

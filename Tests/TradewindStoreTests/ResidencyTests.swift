@@ -23,7 +23,8 @@ struct ResidencyTests {
                 for region in ["eu", "us", "cn"] {
                     let tenant = try await session.makeTenant(Region(region), prefix: "residency")
                     tenants.append(tenant)
-                    let fields = ContactFields(externalID: "resident-\(region)", email: "p@example.\(region)", country: "DE")
+                    let fields = ContactFields(
+                        externalID: "resident-\(region)", email: "p@example.\(region)", country: "DE")
                     _ = try await store.withTransaction(for: tenant, timeout: .seconds(5)) { tx in
                         try await ContactRepository.upsert(fields, mask: Set(ContactField.upsertable), in: tx)
                     }

@@ -27,14 +27,19 @@ public struct DatabaseSession: Sendable {
         let session = DatabaseSession(
             configuration: configuration, control: ControlStore(pool: controlPool), regions: regions)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
-            for pool in pools { group.addTask { try await pool.run(); return nil } }
+            for pool in pools {
+                group.addTask {
+                    try await pool.run(); return nil
+                }
+            }
             defer { group.cancelAll() }
             return try await body(session)
         }
     }
 
     /// A fresh tenant in `region`, made through the control plane as operators do.
-    public func makeTenant(_ region: Region, prefix: String = "test", requireMTLS: Bool = false) async throws -> Tenant {
+    public func makeTenant(_ region: Region, prefix: String = "test", requireMTLS: Bool = false) async throws -> Tenant
+    {
         var settings = TenantSettings.default
         settings.requireMTLS = requireMTLS
         return try await control.createTenant(

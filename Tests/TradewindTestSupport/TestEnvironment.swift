@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import TradewindCore
 import TradewindServer
 import TradewindStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The real local stack the tests run against: the clusters `scripts/test` starts and the
 /// configuration it writes (`TRADEWIND_CONFIG`, or `.tradewind/config.yaml` of this checkout).

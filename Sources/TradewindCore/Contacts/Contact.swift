@@ -106,7 +106,8 @@ public struct ContactFields: Sendable, Hashable {
                     || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
                 {
                     collector.add(
-                        "\(prefix).attributes[\(key)]", "value must be at most 1000 characters without control characters")
+                        "\(prefix).attributes[\(key)]",
+                        "value must be at most 1000 characters without control characters")
                 }
             }
         }

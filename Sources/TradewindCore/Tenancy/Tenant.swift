@@ -116,7 +116,8 @@ public struct TenantSpec: Sendable, Hashable {
         collector.require(
             FieldFormats.isValidSlug(slug), "slug",
             "must be 3-40 characters of a-z, 0-9 and '-', starting with a letter")
-        collector.require(FieldFormats.isPrintableText(name, maxLength: 200), "name", "must be 1-200 printable characters")
+        collector.require(
+            FieldFormats.isPrintableText(name, maxLength: 200), "name", "must be 1-200 printable characters")
         collector.require(
             regions.contains(homeRegion), "home_region",
             "must be one of \(regions.sorted().map(\.rawValue).joined(separator: ", "))")

@@ -34,20 +34,25 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Contacts = Tradewind_V1_Contacts.Method
         typealias Admin = Tradewind_V1_TenantAdmin.Method
         return [
-            Contacts.UpsertContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
-            Contacts.UpdateContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.UpsertContact.descriptor: .init(
+                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.UpdateContact.descriptor: .init(
+                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
             Contacts.GetContact.descriptor: .init(
                 scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
             Contacts.ListContacts.descriptor: .init(
                 scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
-            Contacts.DeleteContact.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
+            Contacts.DeleteContact.descriptor: .init(
+                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
             Contacts.RecordConsent.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent),
             Contacts.ListConsentEvents.descriptor: .init(
                 scope: .contactsRead, auditClass: .personalDataRead, dataClass: .consent),
 
-            Admin.CreateTenant.descriptor: .init(scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration),
+            Admin.CreateTenant.descriptor: .init(
+                scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration),
             Admin.GetTenant.descriptor: .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
-            Admin.ListTenants.descriptor: .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
+            Admin.ListTenants.descriptor: .init(
+                scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
             Admin.CreateApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
             Admin.ListApiKeys.descriptor: .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
             Admin.RevokeApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),

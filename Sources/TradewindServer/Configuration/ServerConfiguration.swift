@@ -89,7 +89,8 @@ public struct ServerConfiguration: Sendable {
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var regions: [Region: DatabaseEndpoint] = [:]
         for name in names {
-            regions[Region(name)] = try endpoint("postgres.regions.\(name)", database: "tradewind", user: "tradewind_app")
+            regions[Region(name)] = try endpoint(
+                "postgres.regions.\(name)", database: "tradewind", user: "tradewind_app")
         }
         self.regions = regions
 

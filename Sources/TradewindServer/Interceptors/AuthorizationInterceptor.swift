@@ -13,12 +13,14 @@ struct AuthorizationInterceptor: ServerInterceptor {
             throw RPCError(code: .unauthenticated, message: "missing credentials")
         }
         guard let policy = MethodPolicy.policy(for: context.descriptor) else {
-            throw RPCError(code: .permissionDenied, message: "\(context.descriptor.fullyQualifiedMethod) is not allowed")
+            throw RPCError(
+                code: .permissionDenied, message: "\(context.descriptor.fullyQualifiedMethod) is not allowed")
         }
         guard principal.has(policy.scope) else {
             throw RPCError(
                 code: .permissionDenied,
-                message: "the credential's role '\(principal.role.rawValue)' lacks the scope '\(policy.scope.rawValue)'")
+                message: "the credential's role '\(principal.role.rawValue)' lacks the scope '\(policy.scope.rawValue)'"
+            )
         }
         return try await next(request, context)
     }

@@ -63,7 +63,8 @@ struct RequestContextInterceptor: ServerInterceptor {
             case .failure(let failure):
                 var rpcError = ErrorMapping.rpcError(for: failure)
                 if rpcError.code == .internalError {
-                    logger.error("call failed", metadata: ["error": "\(String(reflecting: failure.cause.map { type(of: $0) }))"])
+                    logger.error(
+                        "call failed", metadata: ["error": "\(String(reflecting: failure.cause.map { type(of: $0) }))"])
                 }
                 rpcError.metadata.addString(requestID, forKey: Self.requestIDKey)
                 finish(rpcError.code)

@@ -168,7 +168,8 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
             collector.add("lawful_basis", "legitimate interest is not a lawful basis under PIPL")
         }
         collector.require(
-            FieldFormats.isPrintableText(request.source, maxLength: 200), "source", "must be 1-200 printable characters")
+            FieldFormats.isPrintableText(request.source, maxLength: 200), "source", "must be 1-200 printable characters"
+        )
         let now = Date()
         let occurredAt = request.hasOccurTime ? request.occurTime.date : now
         // A little clock skew is tolerated; consent from the future is not.

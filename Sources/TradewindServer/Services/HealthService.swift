@@ -28,9 +28,9 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext
     ) async throws {
-        var response_ = Grpc_Health_V1_HealthCheckResponse()
-        response_.status = status.withLock { $0 }
-        try await response.write(response_)
+        var current = Grpc_Health_V1_HealthCheckResponse()
+        current.status = status.withLock { $0 }
+        try await response.write(current)
     }
 
     static let knownServices: Set<String> = [

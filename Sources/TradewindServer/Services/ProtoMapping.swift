@@ -168,7 +168,8 @@ enum ProtoMapping {
     static func settings(_ message: Tradewind_V1_TenantSettings) -> TenantSettings {
         let defaults = TenantSettings.default
         return TenantSettings(
-            reportingCurrency: message.reportingCurrency.isEmpty ? defaults.reportingCurrency : message.reportingCurrency,
+            reportingCurrency: message.reportingCurrency.isEmpty
+                ? defaults.reportingCurrency : message.reportingCurrency,
             timeZone: message.timeZone.isEmpty ? defaults.timeZone : message.timeZone,
             eventRetentionDays: message.eventRetentionDays == 0
                 ? defaults.eventRetentionDays : Int(message.eventRetentionDays),

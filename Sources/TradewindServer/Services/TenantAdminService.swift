@@ -127,7 +127,8 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
                 requestHash: requestHash,
                 sealedResult: try seal.seal(try sealedResponse.serializedBytes(), idempotencyKey: idempotencyKey))
         }
-        let (stored, concurrent) = try await control.createAPIKey(record, idempotency: idempotency, timeout: try timeout())
+        let (stored, concurrent) = try await control.createAPIKey(
+            record, idempotency: idempotency, timeout: try timeout())
         if let concurrent {
             return try replay(concurrent, requestHash: requestHash, idempotencyKey: idempotencyKey)
         }
@@ -215,7 +216,8 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         }
         let record = ClientCertificateRecord(
             spkiSHA256: try AuthenticationInterceptor.spkiFingerprint(certificate), tenantID: tenantID, role: role,
-            label: request.label, subject: String(describing: certificate.subject), expiresAt: certificate.notValidAfter,
+            label: request.label, subject: String(describing: certificate.subject),
+            expiresAt: certificate.notValidAfter,
             createdAt: Date())
         let stored = try await control.registerClientCertificate(record, timeout: try timeout())
         credentials.invalidateCertificate(spkiSHA256: stored.spkiSHA256)

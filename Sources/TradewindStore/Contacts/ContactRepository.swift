@@ -14,7 +14,10 @@ public enum ContactRepository {
         async throws -> (Contact, created: Bool)
     {
         if let existing = try await lockedContact(externalID: fields.externalID, in: tx) {
-            return (try await write(id: existing.id, ContactField.apply(mask, from: fields, to: existing.fields), in: tx), false)
+            return (
+                try await write(id: existing.id, ContactField.apply(mask, from: fields, to: existing.fields), in: tx),
+                false
+            )
         }
         let attributes = try json(fields.attributes)
         let rows = try await tx.connection.query(
@@ -33,7 +36,9 @@ public enum ContactRepository {
         guard let existing = try await lockedContact(externalID: fields.externalID, in: tx) else {
             throw StoreError.failedPrecondition("contact changed concurrently; retry")
         }
-        return (try await write(id: existing.id, ContactField.apply(mask, from: fields, to: existing.fields), in: tx), false)
+        return (
+            try await write(id: existing.id, ContactField.apply(mask, from: fields, to: existing.fields), in: tx), false
+        )
     }
 
     /// Updates the `mask`ed fields of the contact with `id`; `notFound` when the tenant has none.

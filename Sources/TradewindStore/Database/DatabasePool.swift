@@ -81,7 +81,9 @@ public struct DatabasePool: Sendable, Service {
                     race.start(continuation)
                     let timer = Task {
                         try await Task.sleep(for: timeout)
-                        if race.finish(.failure(StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)"))) {
+                        if race.finish(
+                            .failure(StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)")))
+                        {
                             work.cancel()
                         }
                     }
@@ -114,10 +116,12 @@ private final class DeadlineRace<Value: Sendable>: Sendable {
     /// Resumes the caller with `result` unless someone already did; true when this call did.
     @discardableResult
     func finish(_ result: Result<Value, any Error>) -> Bool {
-        guard let continuation = continuation.withLock({ stored -> CheckedContinuation<Value, any Error>? in
-            defer { stored = nil }
-            return stored
-        }) else { return false }
+        guard
+            let continuation = continuation.withLock({ stored -> CheckedContinuation<Value, any Error>? in
+                defer { stored = nil }
+                return stored
+            })
+        else { return false }
         continuation.resume(with: result)
         return true
     }

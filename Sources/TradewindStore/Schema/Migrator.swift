@@ -93,7 +93,9 @@ public struct Migrator: Sendable {
                         try await connection.query("COMMIT", logger: logger)
                     } catch {
                         _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw Failure(description: "\(plane.rawValue) migration \(migration.name) failed: \(String(reflecting: error))")
+                        throw Failure(
+                            description:
+                                "\(plane.rawValue) migration \(migration.name) failed: \(String(reflecting: error))")
                     }
                     done.append(migration.name)
                 }
