@@ -28,9 +28,20 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext
     ) async throws {
-        var current = Grpc_Health_V1_HealthCheckResponse()
-        current.status = status.withLock { $0 }
-        try await response.write(current)
+        // Sends the status now and again whenever it changes, until the client goes away or the
+        // server shuts down (a watch must not hold a graceful shutdown open).
+        var sent: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
+        while !Task.isCancelled {
+            let current = status.withLock { $0 }
+            if current != sent {
+                var message = Grpc_Health_V1_HealthCheckResponse()
+                message.status = current
+                try await response.write(message)
+                sent = current
+            }
+            if current == .notServing { return }
+            try await Task.sleep(for: .seconds(1))
+        }
     }
 
     static let knownServices: Set<String> = [
