@@ -6,8 +6,8 @@ import TradewindCore
 import TradewindStore
 
 /// Everything the server reads at start-up: a YAML file, with any key overridable by an
-/// environment variable named `TRADEWIND_` + the key in upper case with `_` for `.`
-/// (`server.port` → `TRADEWIND_SERVER_PORT`).
+/// environment variable named `TRADEWIND_` + the key in upper snake case
+/// (`server.port` → `TRADEWIND_SERVER_PORT`, `limits.maxRequestBytes` → `TRADEWIND_LIMITS_MAX_REQUEST_BYTES`).
 public struct ServerConfiguration: Sendable {
     public struct Limits: Sendable {
         /// Largest request message the application accepts (`RESOURCE_EXHAUSTED` beyond it).
