@@ -87,7 +87,7 @@ struct Keys: AsyncParsableCommand {
                 let tenant = try await admin.getTenant(get, metadata: metadata)
                 var request = Tradewind_V1_CreateApiKeyRequest()
                 request.tenantID = tenant.id
-                request.role = Self.protoRole(role)
+                request.role = role.wireValue
                 request.label = label
                 request.idempotencyKey = idempotencyKey
                 return (tenant, try await admin.createApiKey(request, metadata: metadata))
@@ -102,17 +102,6 @@ struct Keys: AsyncParsableCommand {
             } else {
                 print("created key \(created.apiKey.keyID) (\(role.rawValue)) for \(tenant.slug); it is shown once:")
                 print(created.secret)
-            }
-        }
-
-        static func protoRole(_ role: Role) -> Tradewind_V1_Role {
-            switch role {
-            case .owner: .owner
-            case .admin: .admin
-            case .marketer: .marketer
-            case .analyst: .analyst
-            case .complianceOfficer: .complianceOfficer
-            case .operator: .unspecified
             }
         }
     }

@@ -211,3 +211,8 @@ enum ProtoMapping {
         return nil
     }
 }
+
+extension Role {
+    /// The role as the public contract spells it (`operator` has no wire form).
+    public var wireValue: Tradewind_V1_Role { ProtoMapping.proto(self) }
+}

@@ -58,11 +58,46 @@ public enum ContactRepository {
         }
     }
 
+    /// One contact with its current consent, in one round trip: a row per consent purpose (or one
+    /// row with no consent), since reads are the hot path.
     public static func get(id: UUID, in tx: TenantTransaction) async throws -> Contact? {
         let rows = try await tx.connection.query(
-            "SELECT \(unescaped: columns) FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = \(id)",
-            logger: tx.logger)
-        return try await decode(rows, in: tx).first
+            """
+            SELECT c.id, c.external_id, c.email, c.phone, c.name, c.country, c.language, c.tags, c.attributes::text,
+                   c.created_at, c.updated_at,
+                   cc.purpose, cc.granted, cc.lawful_basis, cc.source, cc.regime, cc.occurred_at
+            FROM contacts c
+            LEFT JOIN contact_consents cc ON cc.tenant_id = c.tenant_id AND cc.contact_id = c.id
+            WHERE c.tenant_id = \(tx.tenantID) AND c.id = \(id)
+            ORDER BY cc.purpose
+            """, logger: tx.logger)
+        var contact: Contact?
+        for try await row in rows {
+            let (id, externalID, email, phone, name, country, language, tags, attributes, created, updated) =
+                try row.decode(
+                    (UUID, String, String, String, String, String, String, [String], String, Date, Date).self)
+            if contact == nil {
+                contact = Contact(
+                    id: id,
+                    fields: ContactFields(
+                        externalID: externalID, email: email, phone: phone, name: name, country: country,
+                        language: language, tags: tags,
+                        attributes: try JSONDecoder().decode([String: String].self, from: Data(attributes.utf8))),
+                    consents: [], createdAt: created, updatedAt: updated)
+            }
+            let columns = row.makeRandomAccess()
+            if let purpose = try columns[11].decode(String?.self).flatMap(ConsentPurpose.init(rawValue:)),
+                let regime = try columns[15].decode(String?.self).flatMap(PrivacyRegime.init(rawValue:))
+            {
+                contact?.consents.append(
+                    ConsentState(
+                        purpose: purpose, granted: try columns[12].decode(Bool.self),
+                        lawfulBasis: try columns[13].decode(String?.self).flatMap(LawfulBasis.init(rawValue:)),
+                        source: try columns[14].decode(String.self), regime: regime,
+                        updatedAt: try columns[16].decode(Date.self)))
+            }
+        }
+        return contact
     }
 
     /// Contacts newest first, after the contact at `after` (its creation time in microseconds since

@@ -49,22 +49,29 @@ public struct ControlStore: Sendable {
         return String(decoding: try encoder.encode(settings), as: UTF8.self)
     }
 
+    /// Inserts a tenant with a new id.
+    private static func insertTenant(_ spec: TenantSpec, on connection: PostgresConnection, logger: Logger)
+        async throws -> Tenant
+    {
+        let settings = try settingsJSON(spec.settings)
+        let rows = try await connection.query(
+            """
+            INSERT INTO tenants (id, slug, name, home_region, plan, status, settings)
+            VALUES (\(UUID()), \(spec.slug), \(spec.name), \(spec.homeRegion.rawValue), \(spec.plan),
+                    \(spec.status.rawValue), \(settings)::jsonb)
+            RETURNING \(unescaped: tenantColumns)
+            """, logger: logger)
+        guard let tenant = try await decodeTenants(rows).first else {
+            throw StoreError.failedPrecondition("tenant \(spec.slug) was not created")
+        }
+        return tenant
+    }
+
     /// Creates a tenant with a new id; `alreadyExists` when the slug is taken.
     public func createTenant(_ spec: TenantSpec, timeout: Duration? = nil) async throws -> Tenant {
-        let settings = try Self.settingsJSON(spec.settings)
         do {
             return try await transaction(timeout: timeout) { connection, logger in
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO tenants (id, slug, name, home_region, plan, status, settings)
-                    VALUES (\(UUID()), \(spec.slug), \(spec.name), \(spec.homeRegion.rawValue), \(spec.plan),
-                            \(spec.status.rawValue), \(settings)::jsonb)
-                    RETURNING \(unescaped: Self.tenantColumns)
-                    """, logger: logger)
-                guard let tenant = try await Self.decodeTenants(rows).first else {
-                    throw StoreError.failedPrecondition("tenant was not created")
-                }
-                return tenant
+                try await Self.insertTenant(spec, on: connection, logger: logger)
             }
         } catch let error as PSQLError where error.sqlState == "23505" {
             throw StoreError.alreadyExists("a tenant with slug '\(spec.slug)' already exists")
@@ -80,17 +87,7 @@ public struct ControlStore: Sendable {
                 "SELECT \(unescaped: Self.tenantColumns) FROM tenants WHERE slug = \(spec.slug) FOR UPDATE",
                 logger: logger)
             guard let existing = try await Self.decodeTenants(existingRows).first else {
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO tenants (id, slug, name, home_region, plan, status, settings)
-                    VALUES (\(UUID()), \(spec.slug), \(spec.name), \(spec.homeRegion.rawValue), \(spec.plan),
-                            \(spec.status.rawValue), \(settings)::jsonb)
-                    RETURNING \(unescaped: Self.tenantColumns)
-                    """, logger: logger)
-                guard let created = try await Self.decodeTenants(rows).first else {
-                    throw StoreError.failedPrecondition("tenant \(spec.slug) was not created")
-                }
-                return (created, .created)
+                return (try await Self.insertTenant(spec, on: connection, logger: logger), .created)
             }
             guard existing.homeRegion == spec.homeRegion else {
                 throw StoreError.failedPrecondition(

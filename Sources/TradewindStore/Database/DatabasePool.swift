@@ -73,27 +73,33 @@ public struct DatabasePool: Sendable, Service {
         _ timeout: Duration, _ body: @Sendable @escaping () async throws -> Result
     ) async throws -> Result {
         let name = self.name
-        let work = Task { try await body() }
         let race = DeadlineRace<Result>()
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
                     race.start(continuation)
-                    let timer = Task {
-                        try await Task.sleep(for: timeout)
-                        if race.finish(
-                            .failure(StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)")))
-                        {
-                            work.cancel()
+                    // The work resumes the caller itself when it finishes first; the timer
+                    // resumes it (and cancels the work) when the deadline passes first.
+                    let work = Task {
+                        do {
+                            race.finish(.success(try await body()))
+                        } catch {
+                            race.finish(.failure(error))
                         }
                     }
-                    Task {
-                        let result = await work.result
-                        if race.finish(result) { timer.cancel() }
-                    }
+                    race.setTimer(
+                        Task {
+                            try await Task.sleep(for: timeout)
+                            if race.finish(
+                                .failure(StoreError.unavailable(cluster: name, reason: "no answer within \(timeout)")))
+                            {
+                                work.cancel()
+                            }
+                        })
+                    race.setWork(work)
                 }
             } onCancel: {
-                work.cancel()
+                race.cancelWork()
             }
         } catch {
             let translated = StoreError.translate(error, cluster: name)
@@ -105,23 +111,50 @@ public struct DatabasePool: Sendable, Service {
     }
 }
 
-/// The first of the work and the timer to finish resumes the caller; the other is ignored.
+/// The first of the work and the timer to finish resumes the caller; the other is ignored, and
+/// finishing cancels the timer so no sleeping task outlives the call.
 private final class DeadlineRace<Value: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Value, any Error>?>(nil)
+    private struct State {
+        var continuation: CheckedContinuation<Value, any Error>?
+        var timer: Task<Void, any Error>?
+        var work: Task<Void, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
 
     func start(_ continuation: CheckedContinuation<Value, any Error>) {
-        self.continuation.withLock { $0 = continuation }
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func setTimer(_ timer: Task<Void, any Error>) {
+        let finished = state.withLock { state in
+            state.timer = timer
+            return state.finished
+        }
+        if finished { timer.cancel() }
+    }
+
+    func setWork(_ work: Task<Void, Never>) {
+        state.withLock { $0.work = work }
+    }
+
+    func cancelWork() {
+        state.withLock { $0.work }?.cancel()
     }
 
     /// Resumes the caller with `result` unless someone already did; true when this call did.
     @discardableResult
     func finish(_ result: Result<Value, any Error>) -> Bool {
-        guard
-            let continuation = continuation.withLock({ stored -> CheckedContinuation<Value, any Error>? in
-                defer { stored = nil }
-                return stored
-            })
-        else { return false }
+        let (continuation, timer) = state.withLock { state in
+            defer {
+                state.continuation = nil
+                state.finished = true
+            }
+            return (state.continuation, state.timer)
+        }
+        guard let continuation else { return false }
+        timer?.cancel()
         continuation.resume(with: result)
         return true
     }
