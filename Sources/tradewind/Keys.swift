@@ -11,7 +11,7 @@ import TradewindStore
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage API keys. Every command but bootstrap-operator goes through the API, so it is audited.",
+        abstract: "Manage API keys. Every command but bootstrap-operator goes through the API.",
         subcommands: [BootstrapOperator.self, Create.self, List.self, Revoke.self])
 
     /// Options of the commands that call the API as an operator.
