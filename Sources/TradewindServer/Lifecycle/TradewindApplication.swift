@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TradewindCore
 import TradewindProto
 import TradewindStore
+import UnixSignals
 
 /// The whole server, assembled from its configuration: the control and regional pools, the
 /// interceptor chain and the services. `run()` serves until SIGTERM or SIGINT, then shuts down
@@ -66,11 +67,15 @@ public struct TradewindApplication: Sendable {
 
     /// Serves until SIGTERM/SIGINT, then shuts down gracefully.
     public func run() async throws {
-        let group = ServiceGroup(
+        try await serviceGroup(gracefulShutdownSignals: [.sigterm, .sigint]).run()
+    }
+
+    /// The services in one group that stops them gracefully, server first, on any of `signals`
+    /// or on `triggerGracefulShutdown()`.
+    public func serviceGroup(gracefulShutdownSignals signals: [UnixSignal]) -> ServiceGroup {
+        ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
     }
 
     /// The port the server listens on once it is up (useful with port 0).
