@@ -49,7 +49,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try await ServerConfiguration.load(path: options.config)
-            let logger = Logger(label: "tradewind.keys")
+            let logger = Logger.command("tradewind.keys")
             let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
             let token = APIKeyToken.generate()
             let record = APIKeyRecord(

@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let logger = Logger(label: "tradewind.migrate")
+        let logger = Logger.command("tradewind.migrate")
         let configuration = try await ServerConfiguration.load(path: options.config)
         let migrator = Migrator(logger: logger)
         let owner = { (endpoint: DatabaseEndpoint) in

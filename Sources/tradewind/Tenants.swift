@@ -25,7 +25,7 @@ struct Tenants: AsyncParsableCommand {
         func run() async throws {
             let configuration = try await ServerConfiguration.load(path: options.config)
             let manifests = try TenantManifest.load(folder: folder, regions: Set(configuration.regions.keys))
-            let logger = Logger(label: "tradewind.tenants")
+            let logger = Logger.command("tradewind.tenants")
             let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
             let control = ControlStore(pool: pool)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -44,14 +44,19 @@ struct Tenants: AsyncParsableCommand {
                     }
                 }
                 let declared = Set(manifests.map(\.1.slug))
+                var undeclared: [String] = []
                 var after: String?
                 while true {
                     let page = try await control.listTenants(afterSlug: after, limit: 500)
-                    for tenant in page where !declared.contains(tenant.slug) {
-                        print("not in manifests (kept): \(tenant.slug)")
-                    }
+                    undeclared += page.map(\.slug).filter { !declared.contains($0) }
                     guard page.count == 500, let last = page.last else { break }
                     after = last.slug
+                }
+                if !undeclared.isEmpty {
+                    // Reported, never deleted: removing a tenant is a decision, not a side effect.
+                    let shown = undeclared.prefix(10).joined(separator: ", ")
+                    let more = undeclared.count > 10 ? " and \(undeclared.count - 10) more" : ""
+                    print("not in manifests (kept): \(shown)\(more)")
                 }
                 if failures > 0 { throw ExitCode.failure }
             }
