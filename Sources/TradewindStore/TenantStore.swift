@@ -43,4 +43,12 @@ public struct TenantStore: Sendable {
             return result
         }
     }
+
+    /// One contact with its current consent, read in a transaction of its own (the hot path).
+    public func contact(id: UUID, for tenant: Tenant, timeout: Duration) async throws -> Contact? {
+        let pool = try router.pool(for: tenant)
+        let rows = try await pool.readTransaction(
+            tenantID: tenant.id, timeout: timeout, ContactRepository.getQuery(id: id, tenantID: tenant.id))
+        return try ContactRepository.contact(from: rows)
+    }
 }

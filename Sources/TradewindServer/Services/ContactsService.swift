@@ -70,7 +70,12 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_Contact
     {
         let id = try Self.contactID(request.id, field: "id")
-        let contact = try await inTenantTransaction { tx in try await ContactRepository.get(id: id, in: tx) }
+        let context = try RequestContext.require()
+        guard let tenant = context.tenant else {
+            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
+        }
+        let contact = try await store.contact(
+            id: id, for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout))
         guard let contact else { throw Self.notFound }
         return ProtoMapping.proto(contact)
     }

@@ -61,18 +61,28 @@ public enum ContactRepository {
     /// One contact with its current consent, in one round trip: a row per consent purpose (or one
     /// row with no consent), since reads are the hot path.
     public static func get(id: UUID, in tx: TenantTransaction) async throws -> Contact? {
-        let rows = try await tx.connection.query(
-            """
-            SELECT c.id, c.external_id, c.email, c.phone, c.name, c.country, c.language, c.tags, c.attributes::text,
-                   c.created_at, c.updated_at,
-                   cc.purpose, cc.granted, cc.lawful_basis, cc.source, cc.regime, cc.occurred_at
-            FROM contacts c
-            LEFT JOIN contact_consents cc ON cc.tenant_id = c.tenant_id AND cc.contact_id = c.id
-            WHERE c.tenant_id = \(tx.tenantID) AND c.id = \(id)
-            ORDER BY cc.purpose
-            """, logger: tx.logger)
+        let rows = try await tx.connection.query(getQuery(id: id, tenantID: tx.tenantID), logger: tx.logger)
+        var collected: [PostgresRow] = []
+        for try await row in rows { collected.append(row) }
+        return try contact(from: collected)
+    }
+
+    static func getQuery(id: UUID, tenantID: UUID) -> PostgresQuery {
+        """
+        SELECT c.id, c.external_id, c.email, c.phone, c.name, c.country, c.language, c.tags, c.attributes::text,
+               c.created_at, c.updated_at,
+               cc.purpose, cc.granted, cc.lawful_basis, cc.source, cc.regime, cc.occurred_at
+        FROM contacts c
+        LEFT JOIN contact_consents cc ON cc.tenant_id = c.tenant_id AND cc.contact_id = c.id
+        WHERE c.tenant_id = \(tenantID) AND c.id = \(id)
+        ORDER BY cc.purpose
+        """
+    }
+
+    /// Decodes the rows of `getQuery`.
+    static func contact(from rows: [PostgresRow]) throws -> Contact? {
         var contact: Contact?
-        for try await row in rows {
+        for row in rows {
             let (id, externalID, email, phone, name, country, language, tags, attributes, created, updated) =
                 try row.decode(
                     (UUID, String, String, String, String, String, String, [String], String, Date, Date).self)

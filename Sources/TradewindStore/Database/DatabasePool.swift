@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -60,6 +61,39 @@ public struct DatabasePool: Sendable, Service {
                     _ = try? await connection.query("ROLLBACK", logger: logger)
                     throw error
                 }
+            }
+        }
+    }
+
+    /// Runs one read-only statement in its own tenant transaction and returns its rows.
+    ///
+    /// The four statements (BEGIN, set the tenant, the read, COMMIT) are chained on the
+    /// connection's event loop, so the caller's task waits once for the whole transaction instead
+    /// of hopping between threads for every statement: reads are the hot path.
+    public func readTransaction(tenantID: UUID, timeout: Duration, _ query: PostgresQuery) async throws
+        -> [PostgresRow]
+    {
+        let logger = self.logger
+        let milliseconds = String(max(1, Int(timeout.components.seconds * 1000)))
+        let tenant = tenantID.uuidString.lowercased()
+        return try await withDeadline(timeout) { [client] in
+            try await client.withConnection { connection in
+                let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
+                let result = begin.flatMap { _ -> EventLoopFuture<PostgresQueryResult> in
+                    connection.query(
+                        "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)",
+                        logger: logger)
+                }.flatMap { _ -> EventLoopFuture<PostgresQueryResult> in
+                    connection.query(query, logger: logger)
+                }.flatMap { result -> EventLoopFuture<[PostgresRow]> in
+                    let commit: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
+                    return commit.map { _ in result.rows }
+                }.flatMapError { error -> EventLoopFuture<[PostgresRow]> in
+                    // A failed ROLLBACK means the connection is broken; the pool drops it.
+                    let rollback: EventLoopFuture<PostgresQueryResult> = connection.query("ROLLBACK", logger: logger)
+                    return rollback.flatMapThrowing { _ in throw error }.flatMapErrorThrowing { _ in throw error }
+                }
+                return try await result.get()
             }
         }
     }
