@@ -63,6 +63,24 @@ struct ContactsTests {
         }
     }
 
+    @Test("a short client deadline bounds the database work without breaking it")
+    func shortDeadline() async throws {
+        let (_, key) = try await TestStack.tenant()
+        try await TestStack.withClient { grpc in
+            let client = Contacts(wrapping: grpc)
+            var options = CallOptions.defaults
+            options.timeout = .milliseconds(800)
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact = Self.contact("deadline")
+            request.contact.email = "deadline@example.com"
+            let created = try await client.upsertContact(request, metadata: .bearer(key), options: options)
+            var get = Tradewind_V1_GetContactRequest()
+            get.id = created.contact.id
+            let fetched = try await client.getContact(get, metadata: .bearer(key), options: options)
+            #expect(fetched.email == "deadline@example.com")
+        }
+    }
+
     @Test("update by id with a mask, and NOT_FOUND for a missing id")
     func updateByID() async throws {
         let (_, key) = try await TestStack.tenant()

@@ -169,3 +169,22 @@ struct IsolationTests {
         }
     }
 }
+
+@Suite("Transaction settings")
+struct TransactionSettingsTests {
+    @Test("each transaction carries the call's deadline as statement_timeout, sub-second part included")
+    func statementTimeoutFollowsDeadline() async throws {
+        try await DatabaseSession.with { session in
+            let pool = try #require(session.regions[Region("eu")])
+            for (deadline, expected) in [(Duration.milliseconds(800), "800ms"), (.seconds(5), "5s")] {
+                let setting = try await pool.withTransaction(tenantID: nil, timeout: deadline) { connection in
+                    let rows = try await connection.query(
+                        "SELECT current_setting('statement_timeout')", logger: TestEnvironment.logger)
+                    for try await value in rows.decode(String.self) { return value }
+                    return ""
+                }
+                #expect(setting == expected)
+            }
+        }
+    }
+}

@@ -38,3 +38,14 @@ struct SQLScriptTests {
         }
     }
 }
+
+@Suite("Statement timeouts")
+struct StatementTimeoutTests {
+    @Test("a transaction's statement_timeout keeps the sub-second part of its deadline")
+    func subSecondDeadlines() {
+        #expect(DatabasePool.milliseconds(.seconds(5)) == 5000)
+        #expect(DatabasePool.milliseconds(.milliseconds(250)) == 250)
+        #expect(DatabasePool.milliseconds(.milliseconds(1500)) == 1500)
+        #expect(DatabasePool.milliseconds(.microseconds(10)) == 1)
+    }
+}

@@ -44,7 +44,7 @@ public struct DatabasePool: Sendable, Service {
             try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
-                    let milliseconds = max(1, Int(timeout.components.seconds * 1000))
+                    let milliseconds = Self.milliseconds(timeout)
                     if let tenantID {
                         try await connection.query(
                             "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString.lowercased()), true), set_config('statement_timeout', \(String(milliseconds)), true)",
@@ -74,7 +74,7 @@ public struct DatabasePool: Sendable, Service {
         -> [PostgresRow]
     {
         let logger = self.logger
-        let milliseconds = String(max(1, Int(timeout.components.seconds * 1000)))
+        let milliseconds = String(Self.milliseconds(timeout))
         let tenant = tenantID.uuidString.lowercased()
         return try await withDeadline(timeout) { [client] in
             try await client.withConnection { connection in
@@ -96,6 +96,11 @@ public struct DatabasePool: Sendable, Service {
                 return try await result.get()
             }
         }
+    }
+
+    /// `statement_timeout` for a transaction bounded by `timeout`, in whole milliseconds (at least 1).
+    static func milliseconds(_ timeout: Duration) -> Int {
+        max(1, Int((timeout / .milliseconds(1)).rounded(.down)))
     }
 
     /// Races `body` against `timeout`, translating database failures into `StoreError`.
