@@ -41,6 +41,12 @@ public final class CredentialCache: Sendable {
         try await cached(in: tenants, key: id) { try await control.tenant(id: id, timeout: timeout) }
     }
 
+    /// Notes in the cached record that the key was just used, so the next calls within the cache's
+    /// lifetime do not record the use again.
+    public func markKeyUsed(id: String, at date: Date) {
+        keys.withLock { entries in entries[id]?.value?.lastUsedAt = date }
+    }
+
     /// Forgets a key at once (after a revocation through this server).
     public func invalidateKey(id: String) {
         _ = keys.withLock { $0.removeValue(forKey: id) }

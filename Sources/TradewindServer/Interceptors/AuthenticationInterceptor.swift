@@ -106,7 +106,10 @@ struct AuthenticationInterceptor: ServerInterceptor {
         if let expiry = record.expiresAt, expiry <= Date() {
             throw RPCError(code: .unauthenticated, message: "the API key \(record.keyID) has expired")
         }
-        if record.lastUsedAt.map({ Date().timeIntervalSince($0) > 60 }) ?? true {
+        // Last-used time is kept to the minute, so authentication stays read-mostly.
+        let now = Date()
+        if record.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            credentials.markKeyUsed(id: record.keyID, at: now)
             try? await credentials.control.recordKeyUse(keyID: record.keyID, timeout: timeout)
         }
         return Principal(id: record.keyID, kind: .apiKey, tenantID: record.tenantID, role: record.role)
