@@ -81,31 +81,6 @@ public struct ConsentState: Sendable, Hashable {
     }
 }
 
-/// Derives current consent from a ledger.
-public enum ConsentLedger {
-    /// The state per purpose after applying `events`: for each purpose the entry that happened last
-    /// wins (ties broken by recording order), so a late-arriving older entry never overrides a newer one.
-    public static func currentStates(_ events: [ConsentEvent]) -> [ConsentState] {
-        var latest: [ConsentPurpose: ConsentEvent] = [:]
-        for event in events {
-            if let current = latest[event.purpose], !isLater(event, than: current) { continue }
-            latest[event.purpose] = event
-        }
-        return latest.values.sorted { $0.purpose < $1.purpose }.map(state(from:))
-    }
-
-    /// Whether `event` supersedes `current` for the same purpose.
-    public static func isLater(_ event: ConsentEvent, than current: ConsentEvent) -> Bool {
-        (event.occurredAt, event.recordedAt) > (current.occurredAt, current.recordedAt)
-    }
-
-    public static func state(from event: ConsentEvent) -> ConsentState {
-        ConsentState(
-            purpose: event.purpose, granted: event.action == .grant, lawfulBasis: event.lawfulBasis,
-            source: event.source, regime: event.regime, updatedAt: event.occurredAt)
-    }
-}
-
 /// A request to append an entry to a contact's ledger, before it is recorded.
 public struct ConsentChange: Sendable, Hashable {
     public var contactID: UUID

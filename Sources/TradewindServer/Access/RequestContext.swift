@@ -12,8 +12,6 @@ public struct RequestContext: Sendable {
     @TaskLocal public static var current: RequestContext?
 
     public var requestID: String
-    public var method: MethodDescriptor
-    public var peer: String
     public var logger: Logger
     /// When the call must have answered: the client's `grpc-timeout`, if any.
     public var deadline: ContinuousClock.Instant?

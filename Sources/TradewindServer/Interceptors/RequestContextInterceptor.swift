@@ -24,7 +24,7 @@ struct RequestContextInterceptor: ServerInterceptor {
         logger[metadataKey: "method"] = "\(context.descriptor.fullyQualifiedMethod)"
         let callLogger = logger
         let requestContext = RequestContext(
-            requestID: requestID, method: context.descriptor, peer: context.remotePeer, logger: logger,
+            requestID: requestID, logger: logger,
             deadline: request.metadata.grpcTimeout.map { started + $0 })
 
         @Sendable func finish(_ code: RPCError.Code?) {

@@ -185,7 +185,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         }
 
         let change = ConsentChange(
-            contactID: contactID, purpose: purpose, action: action, lawfulBasis: action == .grant ? basis : basis,
+            contactID: contactID, purpose: purpose, action: action, lawfulBasis: basis,
             source: request.source, regime: regime, occurredAt: occurredAt)
         let contact = try await inTenantTransaction { tx in try await ContactRepository.recordConsent(change, in: tx) }
         return ProtoMapping.proto(contact)
