@@ -50,11 +50,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Audit records, the hash chain, signed checkpoints and the offline verifier (pure, no I/O).
+        .target(
+            name: "TradewindAudit",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: strict
+        ),
         // PostgreSQL: region router, tenant transactions, migrations, repositories.
         .target(
             name: "TradewindStore",
             dependencies: [
                 "TradewindCore",
+                "TradewindAudit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -69,6 +78,7 @@ let package = Package(
             name: "TradewindServer",
             dependencies: [
                 "TradewindCore",
+                "TradewindAudit",
                 "TradewindStore",
                 "TradewindProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -88,11 +98,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The command-line tool: serve, migrate, tenants apply, keys.
+        // The command-line tool: serve, migrate, tenants apply, keys, audit export/verify.
         .executableTarget(
             name: "tradewind",
             dependencies: [
                 "TradewindServer",
+                "TradewindAudit",
                 "TradewindStore",
                 "TradewindCore",
                 "TradewindProto",
@@ -124,6 +135,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TradewindAuditTests",
+            dependencies: ["TradewindAudit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TradewindStoreTests",
             dependencies: [
                 "TradewindStore",
@@ -137,6 +153,7 @@ let package = Package(
             name: "TradewindServerTests",
             dependencies: [
                 "TradewindServer",
+                "TradewindAudit",
                 "TradewindStore",
                 "TradewindCore",
                 "TradewindProto",

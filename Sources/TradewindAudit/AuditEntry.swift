@@ -1,0 +1,238 @@
+import Foundation
+
+/// Who made an audited call, as far as authentication got.
+public struct AuditPrincipal: Sendable, Hashable, Codable {
+    /// The API key id, or the client certificate's SPKI fingerprint.
+    public var id: String
+    /// `api_key` or `client_certificate`.
+    public var kind: String
+    /// The marketplace app acting for the tenant, when the credential belongs to one.
+    public var appID: String?
+    /// SHA-256 of the client certificate's SubjectPublicKeyInfo, when the call presented one.
+    public var certificateFingerprint: String?
+
+    public init(id: String, kind: String, appID: String? = nil, certificateFingerprint: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.appID = appID
+        self.certificateFingerprint = certificateFingerprint
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind
+        case appID = "app_id"
+        case certificateFingerprint = "cert"
+    }
+}
+
+/// What part of a call a record describes: a unary call has one record, a stream an opening and
+/// a closing one.
+public enum AuditEvent: String, Sendable, Hashable, Codable {
+    case call
+    case streamOpen = "stream_open"
+    case streamClose = "stream_close"
+}
+
+/// One audited call, before the log gives it a sequence number and a hash.
+///
+/// It holds ids and counts only, never personal data values: a data subject appears in
+/// `resources` only as a keyed pseudonym (see `AuditPseudonymizer`).
+public struct AuditEntry: Sendable, Hashable, Codable {
+    public var time: Date
+    public var requestID: String
+    /// The tenant whose data the call touched; `nil` for calls that never got that far.
+    public var tenantID: UUID?
+    public var region: String?
+    public var principal: AuditPrincipal?
+    /// The fully qualified gRPC method, e.g. `tradewind.v1.Contacts/GetContact`.
+    public var method: String
+    public var event: AuditEvent
+    /// Typed ids such as `contact:<pseudonym>`, `api_key:<key id>`, `tenant:<uuid>`.
+    public var resources: [String]
+    /// The gRPC status code of the outcome (0 is OK).
+    public var code: Int
+    /// The status code's name in snake case (`ok`, `permission_denied`, ...).
+    public var outcome: String
+    public var latencyMicroseconds: Int64
+    public var peer: String
+    public var dataClasses: [String]
+    public var rowsRead: Int64
+    public var rowsWritten: Int64
+    /// Messages received and sent; set on a stream's closing record only.
+    public var messagesIn: Int64?
+    public var messagesOut: Int64?
+
+    public init(
+        time: Date, requestID: String, tenantID: UUID?, region: String?, principal: AuditPrincipal?,
+        method: String, event: AuditEvent = .call, resources: [String] = [], code: Int, outcome: String,
+        latencyMicroseconds: Int64, peer: String, dataClasses: [String], rowsRead: Int64 = 0,
+        rowsWritten: Int64 = 0, messagesIn: Int64? = nil, messagesOut: Int64? = nil
+    ) {
+        self.time = time
+        self.requestID = requestID
+        self.tenantID = tenantID
+        self.region = region
+        self.principal = principal
+        self.method = method
+        self.event = event
+        self.resources = resources
+        self.code = code
+        self.outcome = outcome
+        self.latencyMicroseconds = latencyMicroseconds
+        self.peer = peer
+        self.dataClasses = dataClasses
+        self.rowsRead = rowsRead
+        self.rowsWritten = rowsWritten
+        self.messagesIn = messagesIn
+        self.messagesOut = messagesOut
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time
+        case requestID = "request_id"
+        case tenantID = "tenant"
+        case region, principal, method, event, resources, code, outcome
+        case latencyMicroseconds = "latency_us"
+        case peer
+        case dataClasses = "data_classes"
+        case rowsRead = "rows_read"
+        case rowsWritten = "rows_written"
+        case messagesIn = "messages_in"
+        case messagesOut = "messages_out"
+    }
+
+    /// The entry's fields as canonical JSON, without the opening brace: the log prepends
+    /// `{"type":"record","seq":N,` when it assigns the sequence number (see `AuditChain.body`).
+    ///
+    /// Keys come in a fixed order with no whitespace, and every non-ASCII character is escaped, so
+    /// the bytes are the same wherever they are produced and a verifier hashes them as they are.
+    public var canonicalFields: String {
+        var json = CanonicalJSONWriter()
+        json.key("time", first: true)
+        json.string(AuditTime.format(time))
+        json.key("request_id")
+        json.string(requestID)
+        json.key("tenant")
+        json.optionalString(tenantID?.uuidString.lowercased())
+        json.key("region")
+        json.optionalString(region)
+        json.key("principal")
+        if let principal {
+            json.raw("{")
+            json.key("id", first: true)
+            json.string(principal.id)
+            json.key("kind")
+            json.string(principal.kind)
+            json.key("app_id")
+            json.optionalString(principal.appID)
+            json.key("cert")
+            json.optionalString(principal.certificateFingerprint)
+            json.raw("}")
+        } else {
+            json.raw("null")
+        }
+        json.key("method")
+        json.string(method)
+        json.key("event")
+        json.string(event.rawValue)
+        json.key("resources")
+        json.strings(resources)
+        json.key("code")
+        json.integer(Int64(code))
+        json.key("outcome")
+        json.string(outcome)
+        json.key("latency_us")
+        json.integer(latencyMicroseconds)
+        json.key("peer")
+        json.string(peer)
+        json.key("data_classes")
+        json.strings(dataClasses)
+        json.key("rows_read")
+        json.integer(rowsRead)
+        json.key("rows_written")
+        json.integer(rowsWritten)
+        json.key("messages_in")
+        json.optionalInteger(messagesIn)
+        json.key("messages_out")
+        json.optionalInteger(messagesOut)
+        json.raw("}")
+        return json.text
+    }
+}
+
+/// Timestamps in audit lines: RFC 3339, UTC, always six fractional digits.
+public enum AuditTime {
+    public static func format(_ date: Date) -> String {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        var seconds = time_t(micros.floorDivided(by: 1_000_000))
+        let fraction = micros - Int64(seconds) * 1_000_000
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        if let date = try? style.parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+}
+
+extension Int64 {
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor < 0) ? quotient - 1 : quotient
+    }
+}
+
+/// Writes JSON with a fixed key order chosen by the caller, no whitespace and ASCII-only output.
+struct CanonicalJSONWriter {
+    private(set) var text = ""
+
+    mutating func raw(_ fragment: String) { text += fragment }
+
+    mutating func key(_ name: String, first: Bool = false) {
+        if !first { text += "," }
+        string(name)
+        text += ":"
+    }
+
+    mutating func string(_ value: String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case " "..."~": text.unicodeScalars.append(scalar)
+            default:
+                // Control and non-ASCII characters as \u escapes (UTF-16 surrogate pairs above the BMP).
+                for unit in String(scalar).utf16 { text += String(format: "\\u%04x", unit) }
+            }
+        }
+        text += "\""
+    }
+
+    mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { text += "null" }
+    }
+
+    mutating func strings(_ values: [String]) {
+        text += "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            string(value)
+        }
+        text += "]"
+    }
+
+    mutating func integer(_ value: Int64) { text += String(value) }
+
+    mutating func optionalInteger(_ value: Int64?) {
+        if let value { integer(value) } else { text += "null" }
+    }
+}
