@@ -7,28 +7,31 @@ import TradewindCore
 /// region from a tenant record read from the control plane, never from a request: no code path can
 /// reach another region's database with a tenant's data.
 public struct RegionRouter: Sendable {
-    private let pools: [Region: DatabasePool]
+    private let poolsByRegion: [Region: DatabasePool]
 
     public init(endpoints: [Region: DatabaseEndpoint], logger: Logger) throws {
         var pools: [Region: DatabasePool] = [:]
         for (region, endpoint) in endpoints {
             pools[region] = try DatabasePool(name: region.rawValue, endpoint: endpoint, logger: logger)
         }
-        self.pools = pools
+        self.poolsByRegion = pools
     }
 
     /// The regions this deployment serves.
-    public var regions: Set<Region> { Set(pools.keys) }
+    public var regions: Set<Region> { Set(poolsByRegion.keys) }
 
     /// The pool of the tenant's home region.
     public func pool(for tenant: Tenant) throws -> DatabasePool {
-        guard let pool = pools[tenant.homeRegion] else {
+        guard let pool = poolsByRegion[tenant.homeRegion] else {
             // A tenant homed in a region this deployment does not serve: never fall back to another.
             throw StoreError.unavailable(cluster: tenant.homeRegion.rawValue, reason: "region not served here")
         }
         return pool
     }
 
+    /// Every regional pool, ordered by region.
+    public var pools: [DatabasePool] { poolsByRegion.keys.sorted().compactMap { poolsByRegion[$0] } }
+
     /// The pools as services, to run in the server's service group.
-    public var services: [any Service] { pools.keys.sorted().compactMap { pools[$0] } }
+    public var services: [any Service] { pools }
 }
