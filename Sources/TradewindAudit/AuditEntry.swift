@@ -163,7 +163,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
 /// Timestamps in audit lines: RFC 3339, UTC, always six fractional digits.
 public enum AuditTime {
     public static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         var seconds = time_t(micros.floorDivided(by: 1_000_000))
         let fraction = micros - Int64(seconds) * 1_000_000
         var parts = tm()
@@ -173,10 +173,59 @@ public enum AuditTime {
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.f…]Z` (or another RFC 3339 offset) exactly, to the microsecond.
     public static func parse(_ text: String) -> Date? {
-        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        if let date = try? style.parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        let utf8 = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= utf8.count else { return nil }
+            var value = 0
+            for byte in utf8[range] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard utf8.count >= 20, utf8[4] == 0x2D, utf8[7] == 0x2D, utf8[10] == 0x54 || utf8[10] == 0x74,
+            utf8[13] == 0x3A, utf8[16] == 0x3A,
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var index = 19
+        var micros = 0
+        if utf8[index] == 0x2E {
+            index += 1
+            var digits = 0
+            while index < utf8.count, utf8[index] >= 0x30, utf8[index] <= 0x39 {
+                if digits < 6 { micros = micros * 10 + Int(utf8[index] - 0x30) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        var offset = 0
+        guard index < utf8.count else { return nil }
+        if utf8[index] == 0x5A || utf8[index] == 0x7A {
+            index += 1
+        } else if utf8[index] == 0x2B || utf8[index] == 0x2D, let hours = number((index + 1)..<(index + 3)),
+            index + 3 < utf8.count, utf8[index + 3] == 0x3A, let minutes = number((index + 4)..<(index + 6))
+        {
+            offset = (hours * 60 + minutes) * 60 * (utf8[index] == 0x2D ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == utf8.count else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = Int64(timegm(&parts)) - Int64(offset)
+        return Date(timeIntervalSince1970: Double(seconds * 1_000_000 + Int64(micros)) / 1_000_000)
     }
 }
 

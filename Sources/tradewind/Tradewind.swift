@@ -2,13 +2,13 @@ import ArgumentParser
 import Logging
 
 /// The `tradewind` command: serve the API, migrate the databases, apply tenant manifests and
-/// manage credentials.
+/// manage credentials, export and verify the audit log.
 @main
 struct Tradewind: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tradewind",
         abstract: "Tradewind: multi-tenant marketing data platform over gRPC.",
-        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Health.self])
+        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, Audit.self, Health.self])
 }
 
 /// Options every subcommand that reads the server configuration shares.

@@ -265,6 +265,14 @@ struct ExportFixture {
         #expect(AuditTime.format(Date(timeIntervalSince1970: 1_790_000_000.25)) == "2026-09-21T14:13:20.250000Z")
         let date = AuditTime.parse("2026-09-21T14:13:20.250000Z")
         #expect(date == Date(timeIntervalSince1970: 1_790_000_000.25))
+        // Every microsecond survives a round trip (checkpoint times are signed as text).
+        for micros in [1, 999_999, 123_456, 500_001] {
+            let text = "2026-11-25T02:39:59.\(String(format: "%06d", micros))Z"
+            #expect(AuditTime.parse(text).map(AuditTime.format) == text)
+        }
+        #expect(AuditTime.parse("2026-11-01T00:00:00Z") == AuditTime.parse("2026-11-01T01:00:00+01:00"))
+        #expect(AuditTime.parse("2026-11-01") == nil)
+        #expect(AuditTime.parse("2026-13-01T00:00:00Z") == nil)
     }
 
     @Test func keyringsSurviveTheirFileAndIdsBindTheKeys() throws {

@@ -58,6 +58,9 @@ EOF
 EOF
         done
         cat <<EOF
+audit:
+  signingKeys: $s/audit-signing-keys.json
+  checkpointIntervalSeconds: ${TRADEWIND_AUDIT_CHECKPOINT_SECONDS:-30}
 secrets:
   cursorKey: "$CURSOR_KEY"
 EOF

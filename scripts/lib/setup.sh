@@ -76,6 +76,20 @@ tradewind_bootstrap_operator() {
     printf '%s\n' "$key" | tw_write_private "$TRADEWIND_OPERATOR_KEY_FILE"
 }
 
+# First run only: the audit checkpoint signing keyring (Ed25519 + ML-DSA-65, mode
+# 0600) and its public keys, which `tradewind audit verify --public-key` reads.
+# `tradewind audit keygen --rotate` adds a key later; old checkpoints stay verifiable.
+tradewind_audit_keys() {
+    local keyring="$TRADEWIND_STATE/audit-signing-keys.json" public="$TRADEWIND_STATE/audit-public-keys.json"
+    if [[ ! -s "$keyring" ]]; then
+        tw_log "creating the audit signing keyring $keyring"
+        tw_bin audit keygen --out "$keyring" --public-out "$public" >/dev/null || tw_die "tradewind audit keygen failed"
+    fi
+    if [[ ! -s "$public" ]]; then
+        tw_bin audit public-keys --keyring "$keyring" >"$public" || tw_die "tradewind audit public-keys failed"
+    fi
+}
+
 tradewind_setup_infra() {
     tradewind_apt_packages
     tradewind_certs
@@ -95,6 +109,7 @@ tradewind_setup() {
     tradewind_bootstrap_sql
     tradewind_write_config
     tradewind_migrate
+    tradewind_audit_keys
     tradewind_apply_tenants
     tradewind_bootstrap_operator
 }

@@ -23,7 +23,7 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
         case .complianceOfficer:
             [.auditRead, .privacyRead, .privacyWrite]
         case .operator:
-            [.tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite]
+            [.tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite, .platformAuditRead]
         }
     }
 

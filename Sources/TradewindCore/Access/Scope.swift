@@ -13,6 +13,8 @@ public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
     /// Platform operators only: issue, list and revoke credentials.
     case credentialsRead = "credentials:read"
     case credentialsWrite = "credentials:write"
+    /// Platform operators only: read the platform audit log (calls with no tenant).
+    case platformAuditRead = "platform_audit:read"
 
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rawValue < rhs.rawValue }
 }

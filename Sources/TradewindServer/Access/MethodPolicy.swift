@@ -19,11 +19,17 @@ public struct MethodPolicy: Sendable, Hashable {
         case consent
         case tenantConfiguration = "tenant_configuration"
         case credentials
+        case auditLog = "audit_log"
     }
 
     public var scope: Scope
+    /// A second scope that also admits the call: the Audit service serves the caller's own chain,
+    /// a tenant's for `audit:read`, the platform log for an operator's `platform_audit:read`.
+    public var alternateScope: Scope?
     public var auditClass: AuditClass
     public var dataClass: DataClass
+    /// Streaming calls get an opening and a closing audit record instead of one.
+    public var isStreaming = false
     /// Operator methods act on a tenant named in the request; tenant methods on the caller's own.
     public var isOperatorMethod: Bool { scope.isOperatorScope }
 
@@ -33,6 +39,7 @@ public struct MethodPolicy: Sendable, Hashable {
     public static let table: [MethodDescriptor: MethodPolicy] = {
         typealias Contacts = Tradewind_V1_Contacts.Method
         typealias Admin = Tradewind_V1_TenantAdmin.Method
+        typealias Audit = Tradewind_V1_Audit.Method
         return [
             Contacts.UpsertContact.descriptor: .init(
                 scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
@@ -60,6 +67,16 @@ public struct MethodPolicy: Sendable, Hashable {
                 scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
             Admin.ListClientCertificates.descriptor: .init(
                 scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
+
+            Audit.QueryAuditLog.descriptor: .init(
+                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
+            Audit.ExportAuditLog.descriptor: .init(
+                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog,
+                isStreaming: true),
+            Audit.GetCheckpoint.descriptor: .init(
+                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
+            Audit.GetPublicKeys.descriptor: .init(
+                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
         ]
     }()
 
@@ -70,7 +87,7 @@ extension Scope {
     /// Scopes only platform operators hold.
     var isOperatorScope: Bool {
         switch self {
-        case .tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite: true
+        case .tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite, .platformAuditRead: true
         default: false
         }
     }

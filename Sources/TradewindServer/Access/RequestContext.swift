@@ -19,6 +19,8 @@ public struct RequestContext: Sendable {
     public var principal: Principal?
     /// The principal's tenant record (from the control plane), set by authentication.
     public var tenant: Tenant?
+    /// The call's audit record in the making; `nil` only for unaudited methods (health).
+    var audit: AuditCall?
 
     /// The bound for one database call: the configured limit, or less when the client's deadline is nearer.
     public func databaseTimeout(limit: Duration) -> Duration {

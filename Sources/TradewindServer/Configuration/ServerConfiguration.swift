@@ -35,8 +35,12 @@ public struct ServerConfiguration: Sendable {
     public var caCertificatePath: String
     public var migrationUser: String
     public var migrationPassword: String
-    /// Signs page tokens.
+    /// Signs page tokens; separate keys for other purposes are derived from it.
     public var cursorKey: SymmetricKey
+    /// The audit checkpoint signing keyring (JSON, mode 0600; `tradewind audit keygen` makes it).
+    public var auditSigningKeysPath: String
+    /// How often a chain that grew gets a signed checkpoint (at least once a minute).
+    public var auditCheckpointInterval: Duration = .seconds(30)
 
     /// Reads `path`, then lets `TRADEWIND_*` variables of `environment` override it.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -93,6 +97,13 @@ public struct ServerConfiguration: Sendable {
                 "postgres.regions.\(name)", database: "tradewind", user: "tradewind_app")
         }
         self.regions = regions
+
+        auditSigningKeysPath = try reader.requiredString(forKey: "audit.signingKeys")
+        let interval = reader.int(forKey: "audit.checkpointIntervalSeconds", default: 30)
+        guard (1...60).contains(interval) else {
+            throw ConfigurationError("audit.checkpointIntervalSeconds must be 1-60 (a checkpoint at least once a minute)")
+        }
+        auditCheckpointInterval = .seconds(interval)
 
         let keyText = try reader.requiredString(forKey: "secrets.cursorKey", isSecret: true)
         guard let keyData = Data(base64Encoded: keyText), keyData.count >= 32 else {

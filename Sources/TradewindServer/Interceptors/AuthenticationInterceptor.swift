@@ -28,6 +28,7 @@ struct AuthenticationInterceptor: ServerInterceptor {
             timeout: timeout)
         requestContext.principal = principal
         requestContext.tenant = tenant
+        requestContext.audit?.identify(principal, tenant: tenant)
         requestContext.logger[metadataKey: "principal"] = "\(principal.id)"
         if let tenant { requestContext.logger[metadataKey: "tenant"] = "\(tenant.id.uuidString.lowercased())" }
         let authenticated = requestContext

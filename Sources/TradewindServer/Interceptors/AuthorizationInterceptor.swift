@@ -16,7 +16,7 @@ struct AuthorizationInterceptor: ServerInterceptor {
             throw RPCError(
                 code: .permissionDenied, message: "\(context.descriptor.fullyQualifiedMethod) is not allowed")
         }
-        guard principal.has(policy.scope) else {
+        guard principal.has(policy.scope) || policy.alternateScope.map(principal.has) == true else {
             throw RPCError(
                 code: .permissionDenied,
                 message: "the credential's role '\(principal.role.rawValue)' lacks the scope '\(policy.scope.rawValue)'"

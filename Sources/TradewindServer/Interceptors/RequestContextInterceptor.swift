@@ -2,7 +2,7 @@ import Foundation
 import GRPCCore
 import Logging
 
-/// Outermost but for the audit interceptor (which comes with the audit log and will wrap this one).
+/// Second after the audit interceptor, which wraps it and chooses the request id.
 ///
 /// Gives every call a request id (the client's `x-request-id` when it sent a sane one), puts it in
 /// the response metadata whatever the outcome, logs one line per call with ids only (never personal
@@ -18,14 +18,15 @@ struct RequestContextInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let started = ContinuousClock.now
-        let requestID = Self.requestID(from: request.metadata)
+        let audit = AuditCall.current
+        let requestID = audit?.requestID ?? Self.requestID(from: request.metadata)
         var logger = self.logger
         logger[metadataKey: "request-id"] = "\(requestID)"
         logger[metadataKey: "method"] = "\(context.descriptor.fullyQualifiedMethod)"
         let callLogger = logger
         let requestContext = RequestContext(
             requestID: requestID, logger: logger,
-            deadline: request.metadata.grpcTimeout.map { started + $0 })
+            deadline: request.metadata.grpcTimeout.map { started + $0 }, audit: audit)
 
         @Sendable func finish(_ code: RPCError.Code?) {
             let elapsed = ContinuousClock.now - started

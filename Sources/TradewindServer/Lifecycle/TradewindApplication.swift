@@ -4,6 +4,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
+import TradewindAudit
 import TradewindCore
 import TradewindProto
 import TradewindStore
@@ -16,6 +17,7 @@ public struct TradewindApplication: Sendable {
     public let configuration: ServerConfiguration
     public let control: ControlStore
     public let router: RegionRouter
+    public let auditLog: AuditLog
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let health: HealthService
     private let logger: Logger
@@ -31,6 +33,14 @@ public struct TradewindApplication: Sendable {
         let credentials = CredentialCache(control: control)
         let pageTokens = PageTokenCodec(key: Self.derive(configuration.cursorKey, purpose: "page tokens"))
         health = HealthService()
+        let keyring = try AuditKeyring(
+            fileContents: try Data(contentsOf: URL(fileURLWithPath: configuration.auditSigningKeysPath)))
+        auditLog = AuditLog(
+            control: control.pool, router: router, keyring: keyring, timeout: limits.databaseTimeout,
+            checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
+        let recorder = AuditRecorder(
+            log: auditLog,
+            pseudonymizer: AuditPseudonymizer(secret: Self.derive(configuration.cursorKey, purpose: "audit pseudonyms")))
 
         let services: [any RegistrableRPCService] = [
             ContactsService(
@@ -39,12 +49,16 @@ public struct TradewindApplication: Sendable {
                 control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
                 seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
                 limits: limits),
+            AuditService(log: auditLog, recorder: recorder, pageTokens: pageTokens, limits: limits),
             health,
         ]
-        // Every service but health needs a credential.
-        let guarded: Set<ServiceDescriptor> = [Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor]
-        // Outermost first. The audit interceptor (issue 3) goes in front of RequestContextInterceptor.
+        // Every service but health needs a credential and is audited (the README lists the exemption).
+        let guarded: Set<ServiceDescriptor> = [
+            Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Audit.descriptor,
+        ]
+        // Outermost first: no audit, no answer.
         let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [
+            .apply(AuditInterceptor(recorder: recorder, logger: logger), to: .services(guarded)),
             .apply(RequestContextInterceptor(logger: logger), to: .all),
             .apply(
                 AuthenticationInterceptor(credentials: credentials, databaseTimeout: limits.databaseTimeout),
@@ -60,9 +74,10 @@ public struct TradewindApplication: Sendable {
         server = GRPCServer(transport: transport, services: services, interceptorPipeline: pipeline)
     }
 
-    /// Pools first, server last: the group stops them in reverse order.
+    /// Pools first, then the audit writers, server last: the group stops them in reverse order,
+    /// so in-flight calls finish, their records are written, and only then the pools close.
     public var services: [any Service] {
-        [control.pool] + router.services + [GRPCServerService(server: server, health: health)]
+        [control.pool] + router.services + auditLog.services + [GRPCServerService(server: server, health: health)]
     }
 
     /// Serves until SIGTERM/SIGINT, then shuts down gracefully.

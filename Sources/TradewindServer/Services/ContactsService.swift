@@ -14,16 +14,25 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
 
-    /// Runs `body` in a transaction for the caller's tenant, bounded by the call's deadline.
+    /// Runs `body` in a transaction for the caller's tenant, bounded by the call's deadline, and
+    /// appends the call's audit record to that transaction: the changes and their record commit
+    /// together or not at all. `body` tells the audit call what it touched before it returns.
+    ///
+    /// A handler must not fail after this returns: the committed record says the call succeeded.
     private func inTenantTransaction<Result: Sendable>(
-        _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
+        _ body: @Sendable @escaping (TenantTransaction, AuditCall?) async throws -> Result
     ) async throws -> Result {
         let context = try RequestContext.require()
         guard let tenant = context.tenant else {
             throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
         }
-        return try await store.withTransaction(
-            for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout), logger: context.logger, body)
+        let audit = context.audit
+        let result = try await store.withTransaction(
+            for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout), logger: context.logger,
+            { tx in try await body(tx, audit) },
+            beforeCommit: { tx in try await audit?.append(on: tx.connection) })
+        audit?.markRecorded()
+        return result
     }
 
     func upsertContact(request: Tradewind_V1_UpsertContactRequest, context: ServerContext) async throws
@@ -38,8 +47,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         try collector.throwIfAny()
 
         let normalized = fields.normalized
-        let (contact, created) = try await inTenantTransaction { tx in
-            try await ContactRepository.upsert(normalized, mask: mask, in: tx)
+        let (contact, created) = try await inTenantTransaction { tx, audit in
+            let result = try await ContactRepository.upsert(normalized, mask: mask, in: tx)
+            audit?.touch(contact: result.0.id)
+            audit?.wrote(rows: 1)
+            return result
         }
         var response = Tradewind_V1_UpsertContactResponse()
         response.contact = ProtoMapping.proto(contact)
@@ -60,8 +72,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         guard let id else { throw RPCError(code: .invalidArgument, message: "contact.id: must be a UUID") }
 
         let normalized = fields.normalized
-        let contact = try await inTenantTransaction { tx in
-            try await ContactRepository.update(id: id, normalized, mask: mask, in: tx)
+        let contact = try await inTenantTransaction { tx, audit in
+            audit?.touch(contact: id)
+            let contact = try await ContactRepository.update(id: id, normalized, mask: mask, in: tx)
+            audit?.wrote(rows: 1)
+            return contact
         }
         return ProtoMapping.proto(contact)
     }
@@ -74,9 +89,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         guard let tenant = context.tenant else {
             throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
         }
+        context.audit?.touch(contact: id)
         let contact = try await store.contact(
             id: id, for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout))
         guard let contact else { throw Self.notFound }
+        context.audit?.read(rows: 1)
         return ProtoMapping.proto(contact)
     }
 
@@ -130,8 +147,12 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         let cursor = after
         let selectedFilter = filter
         // One row more than asked tells whether another page exists.
-        let contacts = try await inTenantTransaction { tx in
-            try await ContactRepository.list(selectedFilter, after: cursor, limit: limit + 1, in: tx)
+        let contacts = try await inTenantTransaction { tx, audit in
+            let contacts = try await ContactRepository.list(selectedFilter, after: cursor, limit: limit + 1, in: tx)
+            // Who saw which person: every returned contact, by pseudonym.
+            for contact in contacts.prefix(limit) { audit?.touch(contact: contact.id) }
+            audit?.read(rows: min(contacts.count, limit))
+            return contacts
         }
         var response = Tradewind_V1_ListContactsResponse()
         response.contacts = contacts.prefix(limit).map(ProtoMapping.proto)
@@ -147,8 +168,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_DeleteContactResponse
     {
         let id = try Self.contactID(request.id, field: "id")
-        let deleted = try await inTenantTransaction { tx in try await ContactRepository.delete(id: id, in: tx) }
-        guard deleted else { throw Self.notFound }
+        try await inTenantTransaction { tx, audit in
+            audit?.touch(contact: id)
+            guard try await ContactRepository.delete(id: id, in: tx) else { throw Self.notFound }
+            audit?.wrote(rows: 1)
+        }
         return Tradewind_V1_DeleteContactResponse()
     }
 
@@ -187,7 +211,13 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         let change = ConsentChange(
             contactID: contactID, purpose: purpose, action: action, lawfulBasis: basis,
             source: request.source, regime: regime, occurredAt: occurredAt)
-        let contact = try await inTenantTransaction { tx in try await ContactRepository.recordConsent(change, in: tx) }
+        let contact = try await inTenantTransaction { tx, audit in
+            audit?.touch(contact: contactID)
+            let contact = try await ContactRepository.recordConsent(change, in: tx)
+            // The ledger entry and the derived current state.
+            audit?.wrote(rows: 2)
+            return contact
+        }
         return ProtoMapping.proto(contact)
     }
 
@@ -195,10 +225,14 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_ListConsentEventsResponse
     {
         let id = try Self.contactID(request.contactID, field: "contact_id")
-        let events = try await inTenantTransaction { tx in
-            try await ContactRepository.consentEvents(contactID: id, in: tx)
+        let events = try await inTenantTransaction { tx, audit in
+            audit?.touch(contact: id)
+            guard let events = try await ContactRepository.consentEvents(contactID: id, in: tx) else {
+                throw Self.notFound
+            }
+            audit?.read(rows: events.count)
+            return events
         }
-        guard let events else { throw Self.notFound }
         var response = Tradewind_V1_ListConsentEventsResponse()
         response.events = events.map(ProtoMapping.proto)
         return response

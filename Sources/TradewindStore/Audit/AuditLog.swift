@@ -138,7 +138,7 @@ public final class AuditLog: Sendable {
     /// exist if records were removed, and the verifier reports the tail as truncated.
     public func export(
         tenant: Tenant?, from: Date?, to: Date?, batchSize: Int = 2000,
-        _ emit: @Sendable ([ExportItem]) async throws -> Void
+        _ emit: ([ExportItem]) async throws -> Void
     ) async throws {
         let (chain, pool) = try location(of: tenant)
         let logger = self.logger

@@ -14,12 +14,19 @@ public struct ControlStore: Sendable {
         self.timeout = timeout
     }
 
+    /// Work a caller adds to a write's transaction, run last before it commits: the call's audit
+    /// record in the platform log, so that no control-plane change exists without its record.
+    public typealias BeforeCommit = @Sendable (PostgresConnection) async throws -> Void
+
     private func transaction<Result: Sendable>(
-        timeout: Duration?, _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> Result
+        timeout: Duration?, beforeCommit: BeforeCommit? = nil,
+        _ body: @Sendable @escaping (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
         let logger = pool.logger
         return try await pool.withTransaction(tenantID: nil, timeout: timeout ?? self.timeout) { connection in
-            try await body(connection, logger)
+            let result = try await body(connection, logger)
+            try await beforeCommit?(connection)
+            return result
         }
     }
 
@@ -68,9 +75,11 @@ public struct ControlStore: Sendable {
     }
 
     /// Creates a tenant with a new id; `alreadyExists` when the slug is taken.
-    public func createTenant(_ spec: TenantSpec, timeout: Duration? = nil) async throws -> Tenant {
+    public func createTenant(_ spec: TenantSpec, timeout: Duration? = nil, beforeCommit: BeforeCommit? = nil)
+        async throws -> Tenant
+    {
         do {
-            return try await transaction(timeout: timeout) { connection, logger in
+            return try await transaction(timeout: timeout, beforeCommit: beforeCommit) { connection, logger in
                 try await Self.insertTenant(spec, on: connection, logger: logger)
             }
         } catch let error as PSQLError where error.sqlState == "23505" {
@@ -164,10 +173,11 @@ public struct ControlStore: Sendable {
     /// return it. When a concurrent retry stored its record first, nothing is written and that
     /// record is returned instead.
     public func createAPIKey(
-        _ key: APIKeyRecord, idempotency: IdempotencyRecord?, timeout: Duration? = nil
+        _ key: APIKeyRecord, idempotency: IdempotencyRecord?, timeout: Duration? = nil,
+        beforeCommit: BeforeCommit? = nil
     ) async throws -> (APIKeyRecord, existing: IdempotencyRecord?) {
         do {
-            return try await transaction(timeout: timeout) { connection, logger in
+            return try await transaction(timeout: timeout, beforeCommit: beforeCommit) { connection, logger in
                 let rows = try await connection.query(
                     """
                     INSERT INTO api_keys (key_id, tenant_id, role, label, secret_sha256, expires_at)
@@ -235,8 +245,10 @@ public struct ControlStore: Sendable {
     }
 
     /// Revokes a tenant's key (a no-op when it is revoked already); `notFound` when the tenant has no such key.
-    public func revokeAPIKey(tenantID: UUID, keyID: String, timeout: Duration? = nil) async throws -> APIKeyRecord {
-        try await transaction(timeout: timeout) { connection, logger in
+    public func revokeAPIKey(
+        tenantID: UUID, keyID: String, timeout: Duration? = nil, beforeCommit: BeforeCommit? = nil
+    ) async throws -> APIKeyRecord {
+        try await transaction(timeout: timeout, beforeCommit: beforeCommit) { connection, logger in
             let rows = try await connection.query(
                 """
                 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
@@ -279,11 +291,11 @@ public struct ControlStore: Sendable {
         return records
     }
 
-    public func registerClientCertificate(_ record: ClientCertificateRecord, timeout: Duration? = nil) async throws
-        -> ClientCertificateRecord
-    {
+    public func registerClientCertificate(
+        _ record: ClientCertificateRecord, timeout: Duration? = nil, beforeCommit: BeforeCommit? = nil
+    ) async throws -> ClientCertificateRecord {
         do {
-            return try await transaction(timeout: timeout) { connection, logger in
+            return try await transaction(timeout: timeout, beforeCommit: beforeCommit) { connection, logger in
                 let rows = try await connection.query(
                     """
                     INSERT INTO client_certificates (spki_sha256, tenant_id, role, label, subject, expires_at)

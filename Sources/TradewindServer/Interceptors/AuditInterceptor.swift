@@ -1,0 +1,117 @@
+import Foundation
+import GRPCCore
+import Logging
+import Synchronization
+import TradewindAudit
+
+/// The outermost interceptor: every call but the health check leaves exactly one audit record
+/// (a stream two: opening and closing), whatever its outcome, and no data leaves the server before
+/// its record is committed.
+///
+/// A unary call's handler has finished when `next` returns, so its response waits here until the
+/// record is committed (unless the handler already committed it with its changes). A stream's
+/// opening record is committed before the first message can be sent, and its closing record
+/// after the last. If a record cannot be written the call fails with `UNAVAILABLE`.
+struct AuditInterceptor: ServerInterceptor {
+    let recorder: AuditRecorder
+    let logger: Logger
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let call = AuditCall(
+            requestID: RequestContextInterceptor.requestID(from: request.metadata), method: context.descriptor,
+            peer: context.remotePeer, recorder: recorder)
+        let streaming = call.policy?.isStreaming ?? false
+
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await AuditCall.$current.withValue(call) { try await next(request, context) }
+        } catch {
+            // Errors reaching here were already mapped and tagged by RequestContextInterceptor.
+            let rpcError = ErrorMapping.rpcError(for: error)
+            try await record(call, code: rpcError.code)
+            throw rpcError
+        }
+
+        switch response.accepted {
+        case .failure(let rpcError):
+            try await record(call, code: rpcError.code)
+        case .success(var contents):
+            guard streaming else {
+                try await record(call, code: nil)
+                return response
+            }
+            try await record(call, code: nil, event: .streamOpen)
+            let producer = contents.producer
+            let recorder = self.recorder
+            contents.producer = { writer in
+                let counting = CountingWriter(base: writer)
+                do {
+                    let trailers = try await AuditCall.$current.withValue(call) { try await producer(counting.writer) }
+                    try await recorder.write(call, code: nil, event: .streamClose, messages: (1, counting.count))
+                    return trailers
+                } catch {
+                    var rpcError = ErrorMapping.rpcError(for: error)
+                    do {
+                        try await recorder.write(
+                            call, code: rpcError.code, event: .streamClose, messages: (1, counting.count))
+                    } catch {
+                        rpcError = Self.unavailable(call)
+                    }
+                    throw rpcError
+                }
+            }
+            response.accepted = .success(contents)
+        }
+        return response
+    }
+
+    /// Writes the call's record unless its transaction already did; fails the call when it cannot.
+    private func record(_ call: AuditCall, code: RPCError.Code?, event: AuditEvent = .call) async throws {
+        guard !call.isRecorded else { return }
+        do {
+            try await recorder.write(call, code: code, event: event)
+        } catch {
+            logger.error(
+                "audit record not written; call refused",
+                metadata: ["request-id": "\(call.requestID)", "error": "\(String(reflecting: error))"])
+            throw Self.unavailable(call)
+        }
+    }
+
+    private static func unavailable(_ call: AuditCall) -> RPCError {
+        var error = RPCError(AuditUnavailable(cause: CancellationError()))
+        error.metadata.addString(call.requestID, forKey: RequestContextInterceptor.requestIDKey)
+        return error
+    }
+}
+
+/// Passes messages through to the real writer, counting them for the closing record.
+private final class CountingWriter<Element: Sendable>: Sendable {
+    let base: RPCWriter<Element>
+    private let sent = Atomic<Int64>(0)
+
+    init(base: RPCWriter<Element>) { self.base = base }
+
+    var count: Int64 { sent.load(ordering: .relaxed) }
+
+    var writer: RPCWriter<Element> {
+        RPCWriter(wrapping: Forwarder(owner: self))
+    }
+
+    private struct Forwarder: RPCWriterProtocol {
+        let owner: CountingWriter<Element>
+
+        func write(_ element: Element) async throws {
+            try await owner.base.write(element)
+            owner.sent.add(1, ordering: .relaxed)
+        }
+
+        func write(contentsOf elements: some Sequence<Element>) async throws {
+            for element in elements { try await write(element) }
+        }
+    }
+}
