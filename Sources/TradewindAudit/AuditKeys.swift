@@ -146,7 +146,9 @@ public struct AuditKeyring: Sendable {
             let key = try AuditSigningKey(
                 ed25519: .init(rawRepresentation: stored.ed25519Private),
                 mlDSA65: .init(seedRepresentation: stored.mlDSA65Seed, publicKey: nil))
-            guard key.keyID == stored.keyID else { throw AuditKeyringError("key \(stored.keyID) does not match its id") }
+            guard key.keyID == stored.keyID else {
+                throw AuditKeyringError("key \(stored.keyID) does not match its id")
+            }
             return key
         }
         guard keys.contains(where: { $0.keyID == file.current }) else {

@@ -135,7 +135,8 @@ public struct AuditVerifier {
             return .failure(
                 AuditFault(
                     kind: .truncated, line: lineNumber, seq: nil,
-                    detail: "the export does not end with its export checkpoint: lines after line \(lineNumber) are missing"
+                    detail:
+                        "the export does not end with its export checkpoint: lines after line \(lineNumber) are missing"
                 ))
         }
         report.head = running
@@ -201,7 +202,9 @@ public struct AuditVerifier {
         report.lastSeq = seq
         while let index = pending.firstIndex(where: { $0.seq == seq }) {
             let checkpoint = pending.remove(at: index)
-            compare(head: checkpoint.head, seq: seq, line: checkpoint.line, what: "the checkpoint on line \(checkpoint.line)")
+            compare(
+                head: checkpoint.head, seq: seq, line: checkpoint.line,
+                what: "the checkpoint on line \(checkpoint.line)")
         }
         if let head = trusted[seq] {
             compare(head: head, seq: seq, line: lineNumber, what: "a trusted earlier checkpoint")
@@ -241,7 +244,8 @@ public struct AuditVerifier {
             return fail(.malformed, "the checkpoint line is malformed")
         }
         guard let key = keys.key(id: checkpoint.keyID) else {
-            return fail(.unknownKey, "the checkpoint is signed by key \(checkpoint.keyID), which is not a given public key")
+            return fail(
+                .unknownKey, "the checkpoint is signed by key \(checkpoint.keyID), which is not a given public key")
         }
         guard checkpoint.isSigned(by: key) else {
             return fail(.badSignature, "the checkpoint's signatures do not verify with key \(checkpoint.keyID)")

@@ -17,7 +17,8 @@ struct Audit: AsyncParsableCommand {
         @OptionGroup var config: ConfigOptions
         @Option(help: "Tenant slug whose key to take from --dev-keys (compliance officer, admin or owner).")
         var tenant: String?
-        @Option(help: "File holding the API key to call with (overrides --tenant); an operator key reads the platform log.")
+        @Option(
+            help: "File holding the API key to call with (overrides --tenant); an operator key reads the platform log.")
         var apiKeyFile: String?
         @Option(help: "The dev keys file scripts/run writes.") var devKeys: String = ".tradewind/dev-keys.json"
 
@@ -133,7 +134,8 @@ struct Audit: AsyncParsableCommand {
                 print(
                     "ok: chain \(report.chain ?? "?"), records \(report.firstSeq.map(String.init) ?? "-")-\(report.lastSeq.map(String.init) ?? "-") (\(report.records)), \(report.checkpoints) checkpoints, keys \(report.keyIDs.sorted().joined(separator: ",")), head \(report.head.hexString)"
                 )
-                FileHandle.standardError.write(Data("verified \(report.records) records in \(elapsed) (\(rate) records/s)\n".utf8))
+                FileHandle.standardError.write(
+                    Data("verified \(report.records) records in \(elapsed) (\(rate) records/s)\n".utf8))
             case .failure(let fault):
                 print("FAILED: \(fault)")
                 throw ExitCode(1)
@@ -225,7 +227,8 @@ struct Audit: AsyncParsableCommand {
             // Written beside the old file with mode 0600 and renamed over it: never half a keyring.
             guard
                 FileManager.default.createFile(
-                    atPath: temporary.path, contents: try keyring.fileContents(), attributes: [.posixPermissions: 0o600]),
+                    atPath: temporary.path, contents: try keyring.fileContents(), attributes: [.posixPermissions: 0o600]
+                ),
                 rename(temporary.path, url.path) == 0
             else { throw ValidationError("cannot write \(out)") }
             if let publicOut {

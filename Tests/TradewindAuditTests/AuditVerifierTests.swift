@@ -124,7 +124,8 @@ struct ExportFixture {
             var fake = ExportFixture.entry(4)
             fake.requestID = "forged"
             let body = AuditChain.body(seq: 4, fields: fake.canonicalFields)
-            let hash = hashIsRight ? AuditChain.hash(previous: fixture.hashes[3], body: Data(body.utf8)) : Data(count: 32)
+            let hash =
+                hashIsRight ? AuditChain.hash(previous: fixture.hashes[3], body: Data(body.utf8)) : Data(count: 32)
             let at = fixture.index(ofRecord: 4)
             fixture.lines.insert(AuditChain.line(body: body, hash: hash), at: at)
             let fault = try #require(fixture.fault())

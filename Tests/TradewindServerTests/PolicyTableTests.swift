@@ -10,7 +10,7 @@ import TradewindProto
 struct PolicyTableTests {
     static let allMethods: [MethodDescriptor] =
         Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_TenantAdmin.Method.descriptors
-        + Grpc_Health_V1_Health.Method.descriptors
+        + Tradewind_V1_Audit.Method.descriptors + Grpc_Health_V1_Health.Method.descriptors
 
     @Test("every generated method has a policy entry or is the exempt health check")
     func everyMethodIsDeclared() {
@@ -30,6 +30,22 @@ struct PolicyTableTests {
         }
         for method in Tradewind_V1_TenantAdmin.Method.descriptors {
             #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == true, "\(method)")
+        }
+        // The Audit service serves the caller's own chain: a tenant's with audit:read, the
+        // platform log with an operator's platform_audit:read.
+        for method in Tradewind_V1_Audit.Method.descriptors {
+            let policy = MethodPolicy.policy(for: method)
+            #expect(policy?.scope == .auditRead && policy?.alternateScope == .platformAuditRead, "\(method)")
+        }
+    }
+
+    @Test("every audited method has an audit class and data class; only the export streams")
+    func everyMethodIsClassifiedForTheAuditLog() {
+        // Adding an RPC without a policy entry fails `everyMethodIsDeclared`; an entry cannot be
+        // written without an audit class. Streaming methods must say so to get open/close records.
+        for (method, policy) in MethodPolicy.table {
+            #expect(!policy.auditClass.rawValue.isEmpty && !policy.dataClass.rawValue.isEmpty, "\(method)")
+            #expect(policy.isStreaming == (method == Tradewind_V1_Audit.Method.ExportAuditLog.descriptor), "\(method)")
         }
     }
 

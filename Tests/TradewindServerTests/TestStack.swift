@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 import Logging
 import SwiftASN1
+import TradewindAudit
 import TradewindCore
 import TradewindProto
 import TradewindServer
@@ -19,11 +20,15 @@ enum TestStack {
         let port: Int
         let configuration: ServerConfiguration
         let control: ControlStore
+        /// The keys that sign this server's audit checkpoints.
+        let auditKeys: AuditPublicKeySet
     }
 
     private static let shared = Task<Running, any Error> {
         var configuration = try await TestEnvironment.configuration()
         configuration.port = 0
+        // Checkpoints every second, so tamper tests need not wait for the production interval.
+        configuration.auditCheckpointInterval = .seconds(1)
         let application = try TradewindApplication(configuration: configuration, logger: TestEnvironment.logger)
         // The server runs until the test process exits.
         Task.detached {
@@ -32,7 +37,9 @@ enum TestStack {
             }
         }
         let port = try await application.listeningPort()
-        return Running(port: port, configuration: configuration, control: application.control)
+        return Running(
+            port: port, configuration: configuration, control: application.control,
+            auditKeys: application.auditLog.keyring.publicKeys)
     }
 
     static func running() async throws -> Running { try await shared.value }

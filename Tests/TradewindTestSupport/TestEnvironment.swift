@@ -46,30 +46,68 @@ public enum TestEnvironment {
     }
 
     /// Runs `scripts/pg-cluster ACTION NAME` (stop or start a region for fault tests).
-    ///
+    public static func cluster(_ action: String, _ name: String) async throws {
+        try await pgCluster([action, name])
+    }
+
+    /// Runs `statements` in `database` of cluster `name` as its superuser: for tests that must
+    /// do what the server's roles cannot (tamper with the audit log, revoke a grant).
+    public static func superuserSQL(_ name: String, database: String = "tradewind", _ statements: String)
+        async throws
+    {
+        try await pgCluster(["sql", name, database, statements])
+    }
+
     /// Not through Foundation's `Process`: it notices a child's exit by EOF on a descriptor the
     /// child inherits, and the PostgreSQL server that `start` leaves running keeps it open.
     /// So the script runs by `posix_spawn` and is reaped with `waitpid` on a thread of its own.
-    public static func cluster(_ action: String, _ name: String) async throws {
+    private static func pgCluster(_ arguments: [String]) async throws {
         let script = repository.appendingPathComponent("scripts/pg-cluster").path
-        let status: Int32 = await withCheckedContinuation { continuation in
+        let pid = try spawn(script, arguments, quiet: arguments.first == "sql")
+        let status = await wait(pid)
+        guard status == 0 else {
+            throw TestSetupError(
+                "scripts/pg-cluster \(arguments.joined(separator: " ")) failed (wait status \(status))")
+        }
+    }
+
+    /// Starts `path` with `arguments` and extra `environment` variables; returns its pid.
+    /// `quiet` sends its standard output to /dev/null (errors still show).
+    public static func spawn(
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = false
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        var pid = pid_t()
+        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { _, new in new }
+        var envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let result = posix_spawn(&pid, path, &actions, nil, &argv, &envp)
+        guard result == 0 else { throw TestSetupError("cannot start \(path): error \(result)") }
+        return pid
+    }
+
+    /// Waits for `pid` to exit (on a thread of its own) and returns its wait status.
+    public static func wait(_ pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
             Thread {
-                var pid = pid_t()
-                let arguments = [script, action, name]
-                var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-                defer { argv.forEach { free($0) } }
-                guard posix_spawn(&pid, script, nil, nil, &argv, environ) == 0 else {
-                    continuation.resume(returning: -1)
-                    return
-                }
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
                 continuation.resume(returning: status)
             }.start()
         }
-        guard status == 0 else {
-            throw TestSetupError("scripts/pg-cluster \(action) \(name) failed (wait status \(status))")
-        }
+    }
+
+    /// The `tradewind` executable of this build (`TRADEWIND_BIN`, or beside the test bundle).
+    public static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["TRADEWIND_BIN"] { return path }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("tradewind").path
     }
 }
 

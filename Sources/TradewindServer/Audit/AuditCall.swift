@@ -19,8 +19,9 @@ final class AuditCall: Sendable {
     let method: MethodDescriptor
     let policy: MethodPolicy?
     let peer: String
-    let startedAt = Date()
-    let started = ContinuousClock.now
+    let started: ContinuousClock.Instant
+    /// The client's deadline (`grpc-timeout`), if it sent one.
+    let deadline: ContinuousClock.Instant?
     private let recorder: AuditRecorder
 
     private struct State {
@@ -34,8 +35,13 @@ final class AuditCall: Sendable {
     }
     private let state = Mutex(State())
 
-    init(requestID: String, method: MethodDescriptor, peer: String, recorder: AuditRecorder) {
+    init(
+        requestID: String, method: MethodDescriptor, peer: String, timeout: Duration?, recorder: AuditRecorder
+    ) {
+        let started = ContinuousClock.now
+        self.started = started
         self.requestID = requestID
+        self.deadline = timeout.map { started + $0 }
         self.method = method
         self.policy = MethodPolicy.policy(for: method)
         self.peer = peer
@@ -69,6 +75,14 @@ final class AuditCall: Sendable {
     func markRecorded() { state.withLock { $0.recorded = true } }
 
     var isRecorded: Bool { state.withLock { $0.recorded } }
+
+    /// What is left of `limit` since the call started (or of the client's deadline, if nearer),
+    /// never less than a few milliseconds.
+    func remaining(of limit: Duration) -> Duration {
+        var end = started + limit
+        if let deadline, deadline < end { end = deadline }
+        return max(.milliseconds(20), end - ContinuousClock.now)
+    }
 
     /// The record as of now.
     func entry(

@@ -10,6 +10,8 @@ import TradewindStore
 struct AuditRecorder: Sendable {
     let log: AuditLog
     let pseudonymizer: AuditPseudonymizer
+    /// The bound of a whole call's database work, its record included (a nearer client deadline wins).
+    let databaseTimeout: Duration
 
     /// Inside the call's own transaction, outcome OK.
     func append(_ call: AuditCall, on connection: PostgresConnection) async throws {
@@ -22,12 +24,17 @@ struct AuditRecorder: Sendable {
     }
 
     /// In a transaction of its own (group-committed); returns once committed.
+    ///
+    /// The record shares the call's time budget: a call whose region is down has spent it on its
+    /// own work and fails at once instead of waiting out a second timeout. A stream's closing
+    /// record gets a fresh budget, since a stream may rightly run long.
     func write(
         _ call: AuditCall, code: RPCError.Code?, event: AuditEvent = .call, messages: (in: Int64, out: Int64)? = nil
     ) async throws {
         let entry = call.entry(code: code, event: event, messages: messages, pseudonymizer: pseudonymizer)
+        let wait = event == .streamClose ? databaseTimeout : call.remaining(of: databaseTimeout)
         do {
-            try await log.write(entry, tenant: call.tenant)
+            try await log.write(entry, tenant: call.tenant, wait: wait)
         } catch {
             throw AuditUnavailable(cause: error)
         }

@@ -101,7 +101,8 @@ public struct ServerConfiguration: Sendable {
         auditSigningKeysPath = try reader.requiredString(forKey: "audit.signingKeys")
         let interval = reader.int(forKey: "audit.checkpointIntervalSeconds", default: 30)
         guard (1...60).contains(interval) else {
-            throw ConfigurationError("audit.checkpointIntervalSeconds must be 1-60 (a checkpoint at least once a minute)")
+            throw ConfigurationError(
+                "audit.checkpointIntervalSeconds must be 1-60 (a checkpoint at least once a minute)")
         }
         auditCheckpointInterval = .seconds(interval)
 

@@ -23,7 +23,7 @@ struct AuditInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let call = AuditCall(
             requestID: RequestContextInterceptor.requestID(from: request.metadata), method: context.descriptor,
-            peer: context.remotePeer, recorder: recorder)
+            peer: context.remotePeer, timeout: request.metadata.grpcTimeout, recorder: recorder)
         let streaming = call.policy?.isStreaming ?? false
 
         var response: StreamingServerResponse<Output>

@@ -40,7 +40,9 @@ public struct TradewindApplication: Sendable {
             checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
         let recorder = AuditRecorder(
             log: auditLog,
-            pseudonymizer: AuditPseudonymizer(secret: Self.derive(configuration.cursorKey, purpose: "audit pseudonyms")))
+            pseudonymizer: AuditPseudonymizer(
+                secret: Self.derive(configuration.cursorKey, purpose: "audit pseudonyms")),
+            databaseTimeout: limits.databaseTimeout)
 
         let services: [any RegistrableRPCService] = [
             ContactsService(

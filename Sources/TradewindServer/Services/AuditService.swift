@@ -24,7 +24,9 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         let tenant = requestContext.tenant
         var collector = ViolationCollector()
         var pageSize = limits.pageSizes.defaultSize
-        do { pageSize = try limits.pageSizes.resolve(request.pageSize) } catch { collector.add("page_size", error.message) }
+        do { pageSize = try limits.pageSizes.resolve(request.pageSize) } catch {
+            collector.add("page_size", error.message)
+        }
         var query = AuditQuery()
         if request.hasStartTime { query.from = request.startTime.date }
         if request.hasEndTime { query.to = request.endTime.date }
@@ -106,7 +108,8 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
                     try await chunker.add(csv ? AuditCSV.row(header) : header.line)
                 case .record(let record):
                     records += 1
-                    try await chunker.add(csv ? AuditCSV.row(try AuditRecord(body: record.body, hash: record.hash)) : record.line)
+                    try await chunker.add(
+                        csv ? AuditCSV.row(try AuditRecord(body: record.body, hash: record.hash)) : record.line)
                 case .checkpoint(let line):
                     try await chunker.add(csv ? AuditCSV.row(try AuditCheckpoint(line: Data(line.utf8))) : line)
                 }

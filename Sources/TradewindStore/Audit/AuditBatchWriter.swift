@@ -10,18 +10,25 @@ import TradewindAudit
 ///
 /// Callers wait until their record is committed. While one batch commits, new records queue, and
 /// the next batch takes them all, so under load one commit carries many records and when idle a
-/// record is written at once. A failed batch fails every caller in it.
+/// record is written at once. A failed batch fails every caller in it; a caller whose time runs
+/// out gets `unavailable` and its record, if not yet taken into a batch, is dropped.
 final class AuditBatchWriter: Service, Sendable {
     private struct Item: Sendable {
+        var id: Int
         var chain: AuditChainID
         var entry: AuditEntry
-        var done: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var queue: [Item] = []
+        var waiting: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var nextID = 0
     }
 
     let pool: DatabasePool
     private let timeout: Duration
     private let maxBatch: Int
-    private let queue = Mutex<[Item]>([])
+    private let state = Mutex(State())
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
@@ -32,12 +39,42 @@ final class AuditBatchWriter: Service, Sendable {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Returns once `entry` is committed to `chain`; throws when it could not be.
-    func write(_ entry: AuditEntry, chain: AuditChainID) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            queue.withLock { $0.append(Item(chain: chain, entry: entry, done: done)) }
-            ring.yield()
+    /// Returns once `entry` is committed to `chain`; throws when it could not be within `wait`.
+    func write(_ entry: AuditEntry, chain: AuditChainID, wait: Duration) async throws {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
         }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                        self.state.withLock { state in
+                            state.queue.append(Item(id: id, chain: chain, entry: entry))
+                            state.waiting[id] = done
+                        }
+                        self.ring.yield()
+                    }
+                } onCancel: {
+                    self.abandon(id)
+                }
+            }
+            group.addTask { [name = pool.name] in
+                try await Task.sleep(for: wait)
+                throw StoreError.unavailable(cluster: name, reason: "audit record not committed within \(wait)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// The caller gave up: drop its record unless a batch already holds it, and resume it.
+    private func abandon(_ id: Int) {
+        let waiter = state.withLock { state in
+            state.queue.removeAll { $0.id == id }
+            return state.waiting.removeValue(forKey: id)
+        }
+        waiter?.resume(throwing: CancellationError())
     }
 
     /// Writes batches until graceful shutdown, then what is left. The server stops before this
@@ -53,9 +90,9 @@ final class AuditBatchWriter: Service, Sendable {
 
     private func drain() async {
         while true {
-            let batch = queue.withLock { queue in
-                let batch = Array(queue.prefix(maxBatch))
-                queue.removeFirst(batch.count)
+            let batch = state.withLock { state in
+                let batch = Array(state.queue.prefix(maxBatch))
+                state.queue.removeFirst(batch.count)
                 return batch
             }
             guard !batch.isEmpty else { return }
@@ -65,6 +102,7 @@ final class AuditBatchWriter: Service, Sendable {
             }
             let work = chains.map { (chain: $0.key, entries: $0.value.map(\.entry)) }
             let logger = pool.logger
+            var failure: (any Error)?
             do {
                 try await pool.withTransaction(tenantID: nil, timeout: timeout) { connection in
                     for (chain, entries) in work {
@@ -76,9 +114,12 @@ final class AuditBatchWriter: Service, Sendable {
                         try await AuditRepository.append(entries, chain: chain, on: connection, logger: logger)
                     }
                 }
-                for item in batch { item.done.resume() }
             } catch {
-                for item in batch { item.done.resume(throwing: error) }
+                failure = error
+            }
+            let waiters = state.withLock { state in batch.compactMap { state.waiting.removeValue(forKey: $0.id) } }
+            for waiter in waiters {
+                if let failure { waiter.resume(throwing: failure) } else { waiter.resume() }
             }
         }
     }

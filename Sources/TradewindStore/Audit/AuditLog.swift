@@ -51,13 +51,13 @@ public final class AuditLog: Sendable {
     }
 
     /// Commits `entry` to the chain of `tenant` (the platform chain for `nil`) in a transaction of
-    /// its own, batched with other calls' records.
-    public func write(_ entry: AuditEntry, tenant: Tenant?) async throws {
+    /// its own, batched with other calls' records; gives up with `unavailable` after `wait`.
+    public func write(_ entry: AuditEntry, tenant: Tenant?, wait: Duration) async throws {
         let (chain, pool) = try location(of: tenant)
         guard let writer = writers[pool.name] else {
             throw StoreError.unavailable(cluster: pool.name, reason: "no audit writer")
         }
-        try await writer.write(entry, chain: chain)
+        try await writer.write(entry, chain: chain, wait: wait)
         markDirty(chain, pool)
     }
 
@@ -120,7 +120,8 @@ public final class AuditLog: Sendable {
         let (chain, pool) = try location(of: tenant)
         let logger = self.logger
         return try await pool.withTransaction(tenantID: chain.tenantID, timeout: timeout) { connection in
-            try await AuditRepository.search(chain: chain, query, before: seq, limit: limit, on: connection, logger: logger)
+            try await AuditRepository.search(
+                chain: chain, query, before: seq, limit: limit, on: connection, logger: logger)
         }
     }
 
@@ -145,7 +146,8 @@ public final class AuditLog: Sendable {
         let started = Date()
         let tenantID = chain.tenantID
         let (range, head) = try await pool.withTransaction(tenantID: tenantID, timeout: timeout) { connection in
-            let range = try await AuditRepository.range(chain: chain, from: from, to: to, on: connection, logger: logger)
+            let range = try await AuditRepository.range(
+                chain: chain, from: from, to: to, on: connection, logger: logger)
             let head = try await AuditRepository.head(chain: chain, on: connection, logger: logger)
             return (range, head)
         }

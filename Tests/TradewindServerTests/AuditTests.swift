@@ -1,0 +1,334 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SwiftProtobuf
+import Testing
+import TradewindAudit
+import TradewindCore
+import TradewindProto
+import TradewindServer
+import TradewindTestSupport
+
+/// The audit log end to end: one record per call whatever its outcome, in the right chain,
+/// committed before the answer, never written without the change it describes, and verifiable.
+@Suite("Audit log", .serialized)
+struct AuditTests {
+    typealias Contacts = Tradewind_V1_Contacts.Client
+    typealias Admin = Tradewind_V1_TenantAdmin.Client
+    typealias Audit = Tradewind_V1_Audit.Client
+
+    /// Where a call's record must land and with which outcome.
+    struct Expected: Sendable {
+        var platform: Bool
+        var method: String
+        var code: Int
+    }
+
+    /// A deterministic mix (SplitMix64), so a failure replays the same sequence.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("a random mix of calls (valid, invalid, denied, unauthenticated, operator) maps one-for-one to records")
+    func coverage() async throws {
+        let (tenant, owner) = try await TestStack.tenant("eu")
+        let analyst = try await TestStack.key(tenantID: tenant.id, role: .analyst)
+        let officer = try await TestStack.key(tenantID: tenant.id, role: .complianceOfficer)
+        let operatorKey = try await TestStack.operatorKey()
+        let started = Date()
+        let keys = try await TestStack.running().auditKeys
+
+        let expected: [String: Expected] = try await TestStack.withClient { grpc in
+            let contacts = Contacts(wrapping: grpc)
+            let admin = Admin(wrapping: grpc)
+            let audit = Audit(wrapping: grpc)
+            var expected: [String: Expected] = [:]
+            var generator = SeededGenerator(state: 20_261_125)
+
+            func call(
+                _ platform: Bool, _ method: MethodDescriptor, _ body: (String) async throws -> Void
+            ) async {
+                let requestID = "cov-\(UUID().uuidString.lowercased())"
+                var code = 0
+                do { try await body(requestID) } catch let error as RPCError { code = error.code.rawValue } catch {
+                    code = -1
+                }
+                expected[requestID] = Expected(platform: platform, method: method.fullyQualifiedMethod, code: code)
+            }
+            typealias C = Tradewind_V1_Contacts.Method
+            typealias A = Tradewind_V1_TenantAdmin.Method
+
+            var existing = ""
+            await call(false, C.UpsertContact.descriptor) { id in
+                var request = Tradewind_V1_UpsertContactRequest()
+                request.contact.externalID = "coverage-existing"
+                existing = try await contacts.upsertContact(
+                    request, metadata: AuditHarness.metadata(owner, requestID: id)
+                )
+                .contact.id
+            }
+            for _ in 0..<60 {
+                switch Int.random(in: 0..<13, using: &generator) {
+                case 0:
+                    await call(false, C.UpsertContact.descriptor) { id in
+                        var request = Tradewind_V1_UpsertContactRequest()
+                        request.contact.externalID = "c-\(UUID())"
+                        _ = try await contacts.upsertContact(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 1:
+                    await call(false, C.UpsertContact.descriptor) { id in
+                        var request = Tradewind_V1_UpsertContactRequest()
+                        request.contact.externalID = "c-\(UUID())"
+                        request.contact.email = "not an email"
+                        _ = try await contacts.upsertContact(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 2:
+                    await call(false, C.GetContact.descriptor) { id in
+                        var request = Tradewind_V1_GetContactRequest()
+                        request.id = UUID().uuidString
+                        _ = try await contacts.getContact(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 3:
+                    await call(false, C.GetContact.descriptor) { id in
+                        var request = Tradewind_V1_GetContactRequest()
+                        request.id = existing
+                        _ = try await contacts.getContact(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 4:
+                    await call(false, C.ListContacts.descriptor) { id in
+                        _ = try await contacts.listContacts(
+                            Tradewind_V1_ListContactsRequest(), metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 5:
+                    await call(false, C.UpsertContact.descriptor) { id in
+                        var request = Tradewind_V1_UpsertContactRequest()
+                        request.contact.externalID = "denied"
+                        _ = try await contacts.upsertContact(
+                            request, metadata: AuditHarness.metadata(analyst, requestID: id))
+                    }
+                case 6:
+                    await call(true, C.GetContact.descriptor) { id in
+                        var request = Tradewind_V1_GetContactRequest()
+                        request.id = existing
+                        _ = try await contacts.getContact(request, metadata: AuditHarness.metadata(nil, requestID: id))
+                    }
+                case 7:
+                    await call(true, C.ListContacts.descriptor) { id in
+                        _ = try await contacts.listContacts(
+                            Tradewind_V1_ListContactsRequest(),
+                            metadata: AuditHarness.metadata("tw_AAAAAAAAAAAAAAAA_bogus", requestID: id))
+                    }
+                case 8:
+                    await call(true, A.GetTenant.descriptor) { id in
+                        var request = Tradewind_V1_GetTenantRequest()
+                        request.id = tenant.id.uuidString
+                        _ = try await admin.getTenant(
+                            request, metadata: AuditHarness.metadata(operatorKey, requestID: id))
+                    }
+                case 9:
+                    await call(true, A.CreateApiKey.descriptor) { id in
+                        var request = Tradewind_V1_CreateApiKeyRequest()
+                        request.tenantID = tenant.id.uuidString
+                        _ = try await admin.createApiKey(
+                            request, metadata: AuditHarness.metadata(operatorKey, requestID: id))
+                    }
+                case 10:
+                    await call(false, Tradewind_V1_Audit.Method.QueryAuditLog.descriptor) { id in
+                        _ = try await audit.queryAuditLog(
+                            Tradewind_V1_QueryAuditLogRequest(), metadata: AuditHarness.metadata(officer, requestID: id)
+                        )
+                    }
+                case 11:
+                    await call(false, C.RecordConsent.descriptor) { id in
+                        var request = Tradewind_V1_RecordConsentRequest()
+                        request.contactID = existing
+                        request.purpose = .emailMarketing
+                        request.action = .grant
+                        request.lawfulBasis = .consent
+                        request.regime = .gdpr
+                        request.source = "coverage"
+                        _ = try await contacts.recordConsent(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                default:
+                    await call(false, C.DeleteContact.descriptor) { id in
+                        var request = Tradewind_V1_DeleteContactRequest()
+                        request.id = UUID().uuidString
+                        _ = try await contacts.deleteContact(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                }
+            }
+            return expected
+        }
+        let codes = Set(expected.values.map(\.code))
+        #expect(
+            codes.isSuperset(of: [0, 3, 5, 7, 16]), "the mix must cover ok, invalid, not found, denied, unauthenticated"
+        )
+
+        let tenantLines = try await AuditHarness.export(key: officer, requestID: "cov-export")
+        let platformLines = try await AuditHarness.export(key: operatorKey, from: started)
+        #expect(throws: Never.self) { try AuditHarness.verify(tenantLines, keys: keys).get() }
+        #expect(throws: Never.self) { try AuditHarness.verify(platformLines, keys: keys).get() }
+
+        let tenantRecords = try AuditHarness.records(tenantLines)
+        let platformRecords = try AuditHarness.records(platformLines).filter { $0.requestID?.hasPrefix("cov-") == true }
+        // The tenant's chain holds exactly these calls (and the export's own opening record).
+        let tenantIDs = tenantRecords.compactMap(\.requestID)
+        #expect(Set(tenantIDs).count == tenantIDs.count, "a request id appears twice in the tenant chain")
+        #expect(
+            Set(tenantIDs)
+                == Set(expected.filter { !$0.value.platform }.keys).union(["cov-export"]))
+        for record in tenantRecords + platformRecords {
+            guard let requestID = record.requestID, requestID != "cov-export" else { continue }
+            let want = try #require(expected[requestID], "record \(requestID) was never sent")
+            #expect(record.method == want.method, "\(requestID)")
+            #expect(record.code == want.code, "\(requestID): \(String(describing: record.method))")
+        }
+        let platformIDs = platformRecords.compactMap(\.requestID)
+        #expect(Set(platformIDs).count == platformIDs.count, "a request id appears twice in the platform chain")
+        #expect(Set(platformIDs) == Set(expected.filter { $0.value.platform }.keys))
+        // The tenant's records stay out of the platform log and vice versa.
+        #expect(tenantRecords.allSatisfy { $0.tenant == tenant.id.uuidString.lowercased() })
+    }
+
+    @Test("a stream gets an opening record before its data and a closing record with its counts")
+    func streamRecords() async throws {
+        let (tenant, owner) = try await TestStack.tenant("us")
+        _ = tenant
+        _ = try await AuditHarness.export(key: owner, requestID: "first-export")
+        let lines = try await AuditHarness.export(key: owner, requestID: "second-export")
+        let records = try AuditHarness.records(lines)
+        let first = records.filter { $0.requestID == "first-export" }
+        #expect(first.map(\.event) == ["stream_open", "stream_close"])
+        #expect(first.last?.code == 0)
+        #expect((first.last?.messagesOut ?? 0) >= 1)
+        // The running export's own opening record is committed before its first message.
+        #expect(records.last?.requestID == "second-export" && records.last?.event == "stream_open")
+    }
+
+    @Test("a read's record is committed before its answer arrives, and holds a pseudonym, never personal data")
+    func durableBeforeDataLeaves() async throws {
+        let (tenant, owner) = try await TestStack.tenant("eu")
+        let contact = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "durable"
+            request.contact.email = "erika.mustermann@example.com"
+            request.contact.name = "Erika Mustermann"
+            return try await Contacts(wrapping: grpc).upsertContact(request, metadata: .bearer(owner)).contact
+        }
+        try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_GetContactRequest()
+            request.id = contact.id
+            _ = try await Contacts(wrapping: grpc).getContact(
+                request, metadata: AuditHarness.metadata(owner, requestID: "durable-get"))
+        }
+        // No waiting: the answer came after the commit.
+        let bodies = try await DatabaseSession.with { session in
+            try await session.inRegion(Region("eu"), tenantID: tenant.id) { connection in
+                let rows = try await connection.query(
+                    "SELECT body FROM audit_records WHERE tenant_id = \(tenant.id) ORDER BY seq",
+                    logger: TestEnvironment.logger)
+                var bodies: [String] = []
+                for try await body in rows.decode(String.self) { bodies.append(body) }
+                return bodies
+            }
+        }
+        #expect(bodies.count == 2)
+        let get = try #require(bodies.last)
+        #expect(get.contains("\"request_id\":\"durable-get\""))
+        #expect(get.contains("\"rows_read\":1"))
+        for body in bodies {
+            #expect(!body.contains(contact.id), "the contact id appears in clear")
+            #expect(!body.contains("erika") && !body.contains("Mustermann"), "personal data in the log")
+            #expect(body.contains("\"resources\":[\"contact:"))
+        }
+    }
+
+    @Test("with INSERT on the audit table revoked, writes and reads fail UNAVAILABLE and change nothing")
+    func failClosedWhenTheLogIsUnwritable() async throws {
+        let (tenant, owner) = try await TestStack.tenant("cn")
+        let existing = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "before-revoke"
+            return try await Contacts(wrapping: grpc).upsertContact(request, metadata: .bearer(owner)).contact
+        }
+        try await TestEnvironment.superuserSQL("cn", "REVOKE INSERT ON audit_records FROM tradewind_app")
+        let (writeError, readError, readData) = await {
+            let write = await Status.of {
+                try await TestStack.withClient { grpc in
+                    var request = Tradewind_V1_UpsertContactRequest()
+                    request.contact.externalID = "during-revoke"
+                    _ = try await Contacts(wrapping: grpc).upsertContact(request, metadata: .bearer(owner))
+                }
+            }
+            var data: Tradewind_V1_Contact?
+            var read: RPCError?
+            do {
+                data = try await TestStack.withClient { grpc in
+                    var request = Tradewind_V1_GetContactRequest()
+                    request.id = existing.id
+                    return try await Contacts(wrapping: grpc).getContact(request, metadata: .bearer(owner))
+                }
+            } catch {
+                read = error as? RPCError
+            }
+            return (write, read, data)
+        }()
+        try await TestEnvironment.superuserSQL("cn", "GRANT INSERT ON audit_records TO tradewind_app")
+
+        #expect(writeError?.code == .unavailable, "\(String(describing: writeError))")
+        #expect(readError?.code == .unavailable, "\(String(describing: readError))")
+        #expect(readData == nil)
+        // The refused write left nothing behind; every contact that exists has its record.
+        let (externalIDs, records) = try await DatabaseSession.with { session in
+            try await session.inRegion(Region("cn"), tenantID: tenant.id) { connection in
+                let logger = TestEnvironment.logger
+                var ids: [String] = []
+                for try await id in try await connection.query(
+                    "SELECT external_id FROM contacts WHERE tenant_id = \(tenant.id)", logger: logger
+                ).decode(String.self) { ids.append(id) }
+                var count = 0
+                for try await n in try await connection.query(
+                    "SELECT count(*)::int FROM audit_records WHERE tenant_id = \(tenant.id)", logger: logger
+                ).decode(Int.self) { count = n }
+                return (ids, count)
+            }
+        }
+        #expect(externalIDs == ["before-revoke"])
+        #expect(records == 1)
+
+        // With the grant back, the tenant is served again.
+        let after = await Status.of {
+            try await TestStack.withClient { grpc in
+                var request = Tradewind_V1_GetContactRequest()
+                request.id = existing.id
+                _ = try await Contacts(wrapping: grpc).getContact(request, metadata: .bearer(owner))
+            }
+        }
+        #expect(after == nil)
+    }
+
+    @Test("the append-only trigger refuses UPDATE, DELETE and TRUNCATE even to the table's owner")
+    func appendOnly() async throws {
+        for statement in [
+            "UPDATE audit_records SET code = 0", "DELETE FROM audit_records", "TRUNCATE audit_records",
+            "UPDATE audit_checkpoints SET key_id = 'x'", "DELETE FROM audit_checkpoints",
+        ] {
+            await #expect(throws: (any Error).self, "\(statement)") {
+                try await TestEnvironment.superuserSQL("us", "SET ROLE tradewind_migrator; \(statement)")
+            }
+        }
+    }
+}
