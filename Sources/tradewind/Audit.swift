@@ -29,14 +29,17 @@ struct Audit: AsyncParsableCommand {
             }
             guard let tenant else { throw ValidationError("pass --tenant SLUG or --api-key-file FILE") }
             struct DevKeys: Decodable {
-                struct Entry: Decodable { var api_key: String }
+                struct Entry: Decodable {
+                    var apiKey: String
+                    enum CodingKeys: String, CodingKey { case apiKey = "api_key" }
+                }
                 var tenants: [String: Entry]
             }
             let keys = try JSONDecoder().decode(DevKeys.self, from: Data(contentsOf: URL(fileURLWithPath: devKeys)))
             guard let entry = keys.tenants[tenant] else {
                 throw ValidationError("no key for tenant '\(tenant)' in \(devKeys); pass --api-key-file")
             }
-            return entry.api_key
+            return entry.apiKey
         }
 
         func withAudit<Result: Sendable>(
@@ -71,9 +74,9 @@ struct Audit: AsyncParsableCommand {
             case "csv": request.format = .csv
             default: throw ValidationError("--format must be jsonl or csv")
             }
-            let request_ = request
+            let exportRequest = request
             let bytes = try await caller.withAudit { audit, metadata in
-                try await audit.exportAuditLog(request_, metadata: metadata) { response in
+                try await audit.exportAuditLog(exportRequest, metadata: metadata) { response in
                     var bytes = 0
                     for try await message in response.messages {
                         FileHandle.standardOutput.write(message.data)
