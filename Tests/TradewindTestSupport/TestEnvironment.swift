@@ -72,14 +72,16 @@ public enum TestEnvironment {
     }
 
     /// Starts `path` with `arguments` and extra `environment` variables; returns its pid.
-    /// `quiet` sends its standard output to /dev/null (errors still show).
+    /// `quiet` sends its standard output to /dev/null, `silent` its standard error too.
     public static func spawn(
-        _ path: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = false
+        _ path: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = false,
+        silent: Bool = false
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if quiet { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        if quiet || silent { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        if silent { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
         var pid = pid_t()
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

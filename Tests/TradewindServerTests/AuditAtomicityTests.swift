@@ -1,0 +1,107 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import Synchronization
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindServer
+import TradewindTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A server killed with SIGKILL in the middle of a stream of writes leaves no change without its
+/// record and no record without its change.
+@Suite("Audit atomicity", .serialized)
+struct AuditAtomicityTests {
+    @Test("SIGKILL mid-stream: every acknowledged write has its record, every record's write exists")
+    func killedMidStream() async throws {
+        let (tenant, key) = try await TestStack.tenant("us")
+        let configuration = try await TestEnvironment.configuration()
+        let port = Int.random(in: 42_000..<52_000)
+        let pid = try TestEnvironment.spawn(
+            TestEnvironment.binary, ["serve", "--config", TestEnvironment.configPath],
+            environment: ["TRADEWIND_SERVER_PORT": "\(port)"], silent: true)
+        var killed = false
+        defer { if !killed { kill(pid, SIGKILL) } }
+
+        let caPath = configuration.caCertificatePath
+        // Up within 60 s.
+        let started = ContinuousClock.now
+        while true {
+            let up =
+                (try? await TradewindClient.with(host: "127.0.0.1", port: port, caPath: caPath) { grpc in
+                    try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(Grpc_Health_V1_HealthCheckRequest())
+                })?.status == .serving
+            if up { break }
+            guard ContinuousClock.now - started < .seconds(60) else { throw TestSetupError("server did not start") }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+
+        // Four writers upsert as fast as they can; each acknowledged request id is remembered.
+        let ledger = Ledger()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    try? await TradewindClient.with(host: "127.0.0.1", port: port, caPath: caPath) { grpc in
+                        let contacts = Tradewind_V1_Contacts.Client(wrapping: grpc)
+                        for n in 0..<100_000 {
+                            let id = "atom-\(writer)-\(n)"
+                            ledger.sent.withLock { $0 += 1 }
+                            var request = Tradewind_V1_UpsertContactRequest()
+                            request.contact.externalID = id
+                            var metadata = Metadata.bearer(key)
+                            metadata.addString(id, forKey: "x-request-id")
+                            _ = try await contacts.upsertContact(request, metadata: metadata)
+                            ledger.acknowledged.withLock { $0.append(id) }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                // Kill once a good number of writes went through, in the middle of the stream.
+                while ledger.acknowledged.withLock({ $0.count }) < 150 { try await Task.sleep(for: .milliseconds(20)) }
+                kill(pid, SIGKILL)
+                _ = await TestEnvironment.wait(pid)
+            }
+            try await group.waitForAll()
+        }
+        killed = true
+        let acked = Set(ledger.acknowledged.withLock { $0 })
+        #expect(acked.count >= 150)
+        #expect(ledger.sent.withLock { $0 } > acked.count, "the kill should interrupt writes in flight")
+
+        let (contacts, records) = try await DatabaseSession.with { session in
+            try await session.inRegion(Region("us"), tenantID: tenant.id) { connection in
+                let logger = TestEnvironment.logger
+                var contacts = Set<String>()
+                for try await id in try await connection.query(
+                    "SELECT external_id FROM contacts WHERE tenant_id = \(tenant.id)", logger: logger
+                ).decode(String.self) { contacts.insert(id) }
+                var records = Set<String>()
+                for try await id in try await connection.query(
+                    """
+                    SELECT request_id FROM audit_records
+                    WHERE tenant_id = \(tenant.id) AND method = 'tradewind.v1.Contacts/UpsertContact' AND code = 0
+                    """, logger: logger
+                ).decode(String.self) { records.insert(id) }
+                return (contacts, records)
+            }
+        }
+        #expect(acked.isSubset(of: contacts), "acknowledged writes missing: \(acked.subtracting(contacts).sorted())")
+        #expect(
+            acked.isSubset(of: records), "acknowledged writes without a record: \(acked.subtracting(records).sorted())")
+        #expect(
+            contacts == records,
+            "changes without records: \(contacts.subtracting(records).sorted()); records without changes: \(records.subtracting(contacts).sorted())"
+        )
+    }
+}
+
+/// What the writers sent and which writes the server acknowledged.
+private final class Ledger: Sendable {
+    let acknowledged = Mutex<[String]>([])
+    let sent = Mutex(0)
+}
