@@ -58,7 +58,10 @@ struct Keys: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pool.run() }
                 defer { group.cancelAll() }
-                _ = try await ControlStore(pool: pool).createAPIKey(record, idempotency: nil)
+                _ = try await ControlStore(pool: pool).createAPIKey(
+                    record, idempotency: nil,
+                    beforeCommit: CommandLineAudit.record(
+                        "tradewind/keys.bootstrap-operator", resources: ["api_key:\(token.keyID)"]))
             }
             FileHandle.standardError.write(Data("created operator key \(token.keyID); it is shown once\n".utf8))
             print(token.text)

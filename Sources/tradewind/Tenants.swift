@@ -34,7 +34,10 @@ struct Tenants: AsyncParsableCommand {
                 var failures = 0
                 for (file, spec) in manifests {
                     do {
-                        let (tenant, outcome) = try await control.applyTenant(spec)
+                        let (tenant, outcome) = try await control.applyTenant(
+                            spec,
+                            beforeCommit: CommandLineAudit.record(
+                                "tradewind/tenants.apply", resources: ["tenant_slug:\(spec.slug)"]))
                         print(
                             "\(outcome.rawValue): \(tenant.slug) (\(tenant.id.uuidString.lowercased()), \(tenant.homeRegion))"
                         )

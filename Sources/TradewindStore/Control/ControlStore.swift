@@ -89,9 +89,11 @@ public struct ControlStore: Sendable {
 
     /// Creates the tenant or brings it in line with `spec`. The id never changes and a changed
     /// home region is refused, since moving it would move personal data across borders.
-    public func applyTenant(_ spec: TenantSpec) async throws -> (Tenant, TenantApplyOutcome) {
+    public func applyTenant(_ spec: TenantSpec, beforeCommit: BeforeCommit? = nil) async throws -> (
+        Tenant, TenantApplyOutcome
+    ) {
         let settings = try Self.settingsJSON(spec.settings)
-        return try await transaction(timeout: nil) { connection, logger in
+        return try await transaction(timeout: nil, beforeCommit: beforeCommit) { connection, logger in
             let existingRows = try await connection.query(
                 "SELECT \(unescaped: Self.tenantColumns) FROM tenants WHERE slug = \(spec.slug) FOR UPDATE",
                 logger: logger)
