@@ -166,7 +166,7 @@ public struct AuditVerifier {
         guard let parsed = Self.parseRecord(line) else {
             return fail(.malformed, "a record line must end with its hash")
         }
-        let hash = AuditChain.hash(previous: running, body: parsed.body)
+        let hash = Self.hash(previous: running, body: parsed.body)
         if let suspect {
             // Was the suspect slipped in before this record? Then this one chains from the hash before it.
             resolveSuspect(chainsAround: parsed.seq == suspect.seq && hash.elementsEqual(parsed.stated))
@@ -182,7 +182,7 @@ public struct AuditVerifier {
             gap = (lineNumber, expectedSeq, parsed.seq)
             seenAfterGap.insert(parsed.seq)
         } else if parsed.seq == expectedSeq - 1,
-            parsed.stated.elementsEqual(AuditChain.hash(previous: beforeLast, body: parsed.body))
+            parsed.stated.elementsEqual(Self.hash(previous: beforeLast, body: parsed.body))
         {
             fault = AuditFault(
                 kind: .inserted, line: lastRecordLine, seq: parsed.seq,
@@ -271,8 +271,21 @@ public struct AuditVerifier {
         fault = AuditFault(kind: kind, line: lineNumber, seq: seq, detail: detail)
     }
 
-    /// The sequence number, the hashed bytes and the stated hash of a record line, without a JSON parser.
-    private static func parseRecord(_ line: ArraySlice<UInt8>) -> (seq: Int64, body: [UInt8], stated: [UInt8])? {
+    /// The chain hash of a record whose body is `body` (its line up to the hash member) plus `}`,
+    /// hashed in place: no copy of the line.
+    private static func hash(previous: Data, body: ArraySlice<UInt8>) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: body)
+        hasher.update(data: closingBrace)
+        return Data(hasher.finalize())
+    }
+
+    /// The sequence number, the body without its closing brace and the stated hash of a record
+    /// line, without a JSON parser.
+    private static func parseRecord(_ line: ArraySlice<UInt8>) -> (
+        seq: Int64, body: ArraySlice<UInt8>, stated: [UInt8]
+    )? {
         let suffixLength = AuditChain.hashSuffixLength
         guard line.count > AuditChain.recordPrefix.count + suffixLength else { return nil }
         var seq: Int64 = 0
@@ -288,8 +301,6 @@ public struct AuditVerifier {
             line[line.endIndex - 2] == UInt8(ascii: "\""), line[line.endIndex - 1] == UInt8(ascii: "}"),
             let stated = Data.decodeHex(line[(suffixStart + AuditChain.hashKey.count)..<(line.endIndex - 2)])
         else { return nil }
-        var body = Array(line[line.startIndex..<suffixStart])
-        body.append(UInt8(ascii: "}"))
-        return (seq, body, stated)
+        return (seq, line[line.startIndex..<suffixStart], stated)
     }
 }

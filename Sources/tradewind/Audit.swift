@@ -156,14 +156,15 @@ struct Audit: AsyncParsableCommand {
                 var bytes = carry
                 bytes.append(contentsOf: chunk)
                 var start = 0
-                bytes.withUnsafeBufferPointer { buffer in
-                    var index = 0
-                    while index < buffer.count {
-                        if buffer[index] == UInt8(ascii: "\n") {
-                            body(bytes[start..<index])
-                            start = index + 1
-                        }
-                        index += 1
+                bytes.withUnsafeBytes { buffer in
+                    guard let base = buffer.baseAddress else { return }
+                    // memchr finds line ends many times faster than a byte-by-byte loop.
+                    while start < buffer.count,
+                        let newline = memchr(base + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
+                    {
+                        let end = base.distance(to: UnsafeRawPointer(newline))
+                        body(bytes[start..<end])
+                        start = end + 1
                     }
                 }
                 carry = Array(bytes[start...])
