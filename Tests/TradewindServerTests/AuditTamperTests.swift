@@ -61,6 +61,21 @@ struct AuditTamperTests {
         return AuditHarness.fault(lines, keys: try await TestStack.running().auditKeys)
     }
 
+    /// Runs `tradewind audit verify` on `lines` as a user would; returns its exit status.
+    private static func verifyWithTheCLI(_ lines: [String]) async throws -> Int32 {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tradewind-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = directory.appendingPathComponent("audit.jsonl")
+        let keys = directory.appendingPathComponent("keys.json")
+        try (lines.joined(separator: "\n") + "\n").write(to: export, atomically: true, encoding: .utf8)
+        try await TestStack.running().auditKeys.encoded().write(to: keys)
+        let pid = try TestEnvironment.spawn(
+            TestEnvironment.binary, ["audit", "verify", export.path, "--public-key", keys.path], silent: true)
+        let status = await TestEnvironment.wait(pid)
+        return (status >> 8) & 0xFF
+    }
+
     private static func sql(_ tenant: Tenant) -> String { "'\(tenant.id.uuidString.lowercased())'" }
 
     @Test("an untouched chain verifies")
@@ -70,6 +85,7 @@ struct AuditTamperTests {
         let report = try AuditHarness.verify(lines, keys: try await TestStack.running().auditKeys).get()
         #expect(report.records == 11)  // ten calls and the export's opening record
         #expect(report.checkpoints >= 2)
+        #expect(try await Self.verifyWithTheCLI(lines) == 0)
     }
 
     @Test("a changed record is reported as changed, at that record")
@@ -80,8 +96,10 @@ struct AuditTamperTests {
             UPDATE audit_records SET body = replace(body, '"outcome":"not_found"', '"outcome":"ok"')
             WHERE tenant_id = \(Self.sql(tenant)) AND seq = 5
             """)
-        let fault = try await Self.fault(key)
+        let lines = try await AuditHarness.export(key: key)
+        let fault = AuditHarness.fault(lines, keys: try await TestStack.running().auditKeys)
         #expect(fault?.kind == .changed && fault?.seq == 5, "\(String(describing: fault))")
+        #expect(try await Self.verifyWithTheCLI(lines) == 1)
     }
 
     @Test("a deleted record is reported as deleted")

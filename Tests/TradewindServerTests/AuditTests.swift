@@ -6,8 +6,9 @@ import Testing
 import TradewindAudit
 import TradewindCore
 import TradewindProto
-import TradewindServer
 import TradewindTestSupport
+
+@testable import TradewindServer
 
 /// The audit log end to end: one record per call whatever its outcome, in the right chain,
 /// committed before the answer, never written without the change it describes, and verifiable.
@@ -318,6 +319,98 @@ struct AuditTests {
             }
         }
         #expect(after == nil)
+    }
+
+    @Test("QueryAuditLog filters by method, status, principal, resource and time, pages newest first, names bad fields")
+    func query() async throws {
+        let (tenant, owner) = try await TestStack.tenant("eu")
+        _ = tenant
+        let officer = try await TestStack.key(tenantID: tenant.id, role: .complianceOfficer)
+        let ownerKeyID = String(owner.split(separator: "_")[1])
+        let contact = try await TestStack.withClient { grpc in
+            let contacts = Contacts(wrapping: grpc)
+            var upsert = Tradewind_V1_UpsertContactRequest()
+            upsert.contact.externalID = "queried"
+            let contact = try await contacts.upsertContact(upsert, metadata: .bearer(owner)).contact
+            for id in [contact.id, contact.id, contact.id, UUID().uuidString, UUID().uuidString] {
+                var get = Tradewind_V1_GetContactRequest()
+                get.id = id
+                _ = await Status.of { _ = try await contacts.getContact(get, metadata: .bearer(owner)) }
+            }
+            return contact
+        }
+
+        func query(_ build: (inout Tradewind_V1_QueryAuditLogRequest) -> Void) async throws
+            -> Tradewind_V1_QueryAuditLogResponse
+        {
+            var request = Tradewind_V1_QueryAuditLogRequest()
+            build(&request)
+            let sent = request
+            return try await TestStack.withClient { grpc in
+                try await Audit(wrapping: grpc).queryAuditLog(sent, metadata: .bearer(officer))
+            }
+        }
+        let getMethod = Tradewind_V1_Contacts.Method.GetContact.descriptor.fullyQualifiedMethod
+        #expect(try await query { $0.method = getMethod }.records.count == 5)
+        #expect(try await query { $0.statusCode = 5 }.records.map(\.outcome) == ["not_found", "not_found"])
+        #expect(try await query { $0.resourceID = "contact:\(contact.id)" }.records.count == 4)
+        let byOwner = try await query { $0.principalID = ownerKeyID }.records
+        #expect(byOwner.count == 6)
+        #expect(byOwner.map(\.seq) == byOwner.map(\.seq).sorted(by: >), "newest first")
+        #expect(byOwner.allSatisfy { $0.principal.id == ownerKeyID && $0.region == "eu" && $0.hash.count == 64 })
+        #expect(try await query { $0.startTime = .init(date: Date().addingTimeInterval(3600)) }.records.isEmpty)
+
+        // Pages of two, newest first, with a token bound to the filters.
+        var seqs: [Int64] = []
+        var token = ""
+        repeat {
+            let page = try await query {
+                $0.method = getMethod
+                $0.pageSize = 2
+                $0.pageToken = token
+            }
+            seqs += page.records.map(\.seq)
+            token = page.nextPageToken
+        } while !token.isEmpty
+        #expect(seqs.count == 5 && seqs == seqs.sorted(by: >))
+        let firstPage = try await query {
+            $0.method = getMethod
+            $0.pageSize = 2
+        }
+        let reused = await Status.of {
+            _ = try await query {
+                $0.statusCode = 5
+                $0.pageToken = firstPage.nextPageToken
+            }
+        }
+        #expect(Status.fieldViolations(reused) == ["page_token"])
+
+        let bad = await Status.of {
+            _ = try await query {
+                $0.statusCode = 99
+                $0.method = "Contacts.Get"
+                $0.resourceID = "contact:not-a-uuid"
+                $0.startTime = .init(date: Date())
+                $0.endTime = .init(date: Date().addingTimeInterval(-60))
+                $0.pageSize = 5000
+            }
+        }
+        #expect(bad?.code == .invalidArgument)
+        #expect(
+            Set(Status.fieldViolations(bad)) == ["status_code", "method", "resource_id", "end_time", "page_size"])
+    }
+
+    @Test("the CSV export has a header row and one row per header, record and checkpoint")
+    func csvExport() async throws {
+        let (_, owner) = try await TestStack.tenant("us")
+        let json = try await AuditHarness.export(key: owner)
+        let csv = try await AuditHarness.export(key: owner, format: .csv)
+        #expect(csv.first == AuditCSV.headerRow)
+        let types = csv.dropFirst().map { $0.prefix { $0 != "," } }
+        #expect(types.first == "export")
+        #expect(types.filter { $0 == "record" }.count == json.filter { $0.hasPrefix("{\"type\":\"record\"") }.count + 2)
+        #expect(types.last == "checkpoint")
+        #expect(csv.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 28 })
     }
 
     @Test("the append-only trigger refuses UPDATE, DELETE and TRUNCATE even to the table's owner")

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import PostgresNIO
 import Testing
 import TradewindCore
 import TradewindProto
@@ -61,5 +62,27 @@ struct RegionOutageTests {
             if !recovered { try await Task.sleep(for: .seconds(1)) }
         }
         #expect(recovered, "tenant \(sgTenant.slug) still unavailable 90 s after its region came back")
+
+        // No change happened without its audit record, and none during the outage.
+        let (contacts, okUpserts) = try await DatabaseSession.with { session in
+            try await session.inRegion(Region("sg"), tenantID: sgTenant.id) { connection in
+                let logger = TestEnvironment.logger
+                var contacts: [String] = []
+                for try await id in try await connection.query(
+                    "SELECT external_id FROM contacts WHERE tenant_id = \(sgTenant.id) ORDER BY external_id",
+                    logger: logger
+                ).decode(String.self) { contacts.append(id) }
+                var records = 0
+                for try await count in try await connection.query(
+                    """
+                    SELECT count(*)::int FROM audit_records WHERE tenant_id = \(sgTenant.id)
+                      AND method = 'tradewind.v1.Contacts/UpsertContact' AND code = 0
+                    """, logger: logger
+                ).decode(Int.self) { records = count }
+                return (contacts, records)
+            }
+        }
+        #expect(contacts == ["after", "before"])
+        #expect(okUpserts == contacts.count)
     }
 }

@@ -81,6 +81,44 @@ struct CatalogTests {
         }
     }
 
+    @Test("the server's roles may only SELECT and INSERT the audit tables, and a trigger refuses changes")
+    func auditTablesAreAppendOnly() async throws {
+        let check: @Sendable (PostgresConnection) async throws -> [String] = { connection in
+            let rows = try await connection.query(
+                """
+                SELECT t.name,
+                       has_table_privilege(current_user, t.name, 'SELECT'),
+                       has_table_privilege(current_user, t.name, 'INSERT'),
+                       has_table_privilege(current_user, t.name, 'UPDATE')
+                         OR has_table_privilege(current_user, t.name, 'DELETE')
+                         OR has_table_privilege(current_user, t.name, 'TRUNCATE')
+                         OR has_table_privilege(current_user, t.name, 'TRIGGER')
+                         OR has_table_privilege(current_user, t.name, 'REFERENCES'),
+                       coalesce((SELECT g.tgenabled::text FROM pg_trigger g
+                                 WHERE g.tgrelid = t.name::regclass AND g.tgname = 'append_only'
+                                   AND g.tgtype & 56 = 56), 'missing')
+                FROM (VALUES ('audit_records'), ('audit_checkpoints')) AS t(name)
+                """, logger: TestEnvironment.logger)
+            var problems: [String] = []
+            for try await (name, select, insert, more, trigger) in rows.decode((String, Bool, Bool, Bool, String).self)
+            {
+                if !select || !insert { problems.append("\(name): cannot SELECT and INSERT") }
+                if more { problems.append("\(name): holds more than SELECT and INSERT") }
+                // 'A': fires always, even with session_replication_role = replica.
+                if trigger != "A" { problems.append("\(name): append_only trigger is \(trigger)") }
+            }
+            return problems
+        }
+        try await DatabaseSession.with { session in
+            for region in session.regions.keys.sorted() {
+                let problems = try await session.inRegion(region, tenantID: nil, check)
+                #expect(problems.isEmpty, "region \(region): \(problems)")
+            }
+            let problems = try await session.inControl(check)
+            #expect(problems.isEmpty, "control: \(problems)")
+        }
+    }
+
     @Test("the app role is no superuser, cannot bypass RLS and owns nothing")
     func appRoleIsPowerless() async throws {
         try await DatabaseSession.with { session in

@@ -66,4 +66,11 @@ public struct DatabaseSession: Sendable {
         guard let pool = regions[region] else { throw TestSetupError("no region \(region)") }
         return try await pool.withTransaction(tenantID: tenantID, timeout: .seconds(5), body)
     }
+
+    /// Runs `body` in a transaction on the control cluster as `tradewind_control`.
+    public func inControl<Result: Sendable>(
+        _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await control.pool.withTransaction(tenantID: nil, timeout: .seconds(5), body)
+    }
 }
