@@ -45,11 +45,7 @@ struct Audit: AsyncParsableCommand {
         func withAudit<Result: Sendable>(
             _ body: @Sendable (Tradewind_V1_Audit.Client<HTTP2ClientTransport.Posix>, Metadata) async throws -> Result
         ) async throws -> Result {
-            let configuration = try await ServerConfiguration.load(path: config.config)
-            let metadata = TradewindClient.bearer(try apiKey())
-            return try await TradewindClient.with(
-                host: configuration.host, port: configuration.port, caPath: configuration.caCertificatePath
-            ) { client in
+            try await config.withServer(apiKey: try apiKey()) { client, metadata in
                 try await body(Tradewind_V1_Audit.Client(wrapping: client), metadata)
             }
         }

@@ -28,11 +28,7 @@ struct Keys: AsyncParsableCommand {
             _ body:
                 @Sendable (Tradewind_V1_TenantAdmin.Client<HTTP2ClientTransport.Posix>, Metadata) async throws -> Result
         ) async throws -> Result {
-            let configuration = try await ServerConfiguration.load(path: config.config)
-            let metadata = TradewindClient.bearer(try operatorKey())
-            return try await TradewindClient.with(
-                host: configuration.host, port: configuration.port, caPath: configuration.caCertificatePath
-            ) { client in
+            try await config.withServer(apiKey: try operatorKey()) { client, metadata in
                 try await body(Tradewind_V1_TenantAdmin.Client(wrapping: client), metadata)
             }
         }

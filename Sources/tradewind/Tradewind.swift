@@ -1,5 +1,8 @@
 import ArgumentParser
+import GRPCCore
+import GRPCNIOTransportHTTP2
 import Logging
+import TradewindServer
 
 /// The `tradewind` command: serve the API, migrate the databases, apply tenant manifests and
 /// manage credentials, export and verify the audit log.
@@ -15,6 +18,19 @@ struct Tradewind: AsyncParsableCommand {
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Path of the YAML configuration (TRADEWIND_* variables override it).")
     var config: String = "/etc/tradewind/config.yaml"
+
+    /// Runs `body` with a client of the configured server and `apiKey` as call metadata.
+    func withServer<Result: Sendable>(
+        apiKey: String, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>, Metadata) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try await ServerConfiguration.load(path: config)
+        let metadata = TradewindClient.bearer(apiKey)
+        return try await TradewindClient.with(
+            host: configuration.host, port: configuration.port, caPath: configuration.caCertificatePath
+        ) { client in
+            try await body(client, metadata)
+        }
+    }
 }
 
 extension Logger {
