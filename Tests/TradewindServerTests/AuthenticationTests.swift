@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import PostgresNIO
 import SwiftProtobuf
 import Testing
 import TradewindCore
@@ -175,11 +176,22 @@ struct AuthenticationTests {
         #expect(rogueError?.code == .unavailable)
     }
 
-    @Test("a tenant that requires mTLS refuses a key without its certificate")
+    @Test("a tenant that requires mTLS refuses a key without its certificate, in its own audit log")
     func requireMTLS() async throws {
-        let (_, key) = try await TestStack.tenant(requireMTLS: true)
+        let (tenant, key) = try await TestStack.tenant(requireMTLS: true)
         let error = await Self.getContact(.bearer(key))
         #expect(error?.code == .permissionDenied)
         #expect(error?.message.contains("mTLS") == true)
+        // The caller was authenticated, so the refusal is the tenant's business: its chain has it.
+        let codes = try await DatabaseSession.with { session in
+            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                var codes: [Int] = []
+                for try await code in try await connection.query(
+                    "SELECT code::int FROM audit_records WHERE tenant_id = \(tenant.id)", logger: TestEnvironment.logger
+                ).decode(Int.self) { codes.append(code) }
+                return codes
+            }
+        }
+        #expect(codes == [RPCError.Code.permissionDenied.rawValue])
     }
 }

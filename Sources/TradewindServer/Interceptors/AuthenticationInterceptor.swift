@@ -82,6 +82,8 @@ struct AuthenticationInterceptor: ServerInterceptor {
         guard let tenant = try await credentials.tenant(id: tenantID, timeout: timeout) else {
             throw RPCError(code: .unauthenticated, message: "the credential's tenant no longer exists")
         }
+        // Authenticated: a refusal from here on is the tenant's business and goes to its own log.
+        RequestContext.current?.audit?.identify(principal, tenant: tenant)
         if tenant.status == .suspended {
             throw RPCError(code: .permissionDenied, message: "tenant \(tenant.slug) is suspended")
         }
