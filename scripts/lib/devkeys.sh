@@ -58,14 +58,13 @@ tradewind_mint_dev_keys() {
             tw_die "tradewind keys create failed for tenant '$slug'"
         fi
     done
-    if ! compgen -G "$work/*.json" >/dev/null; then
-        rm -rf "$work"
-        tw_log "dev keys: $TRADEWIND_DEV_KEYS (all tenants already have one)"
-        return 0
-    fi
+    local minted="new keys minted"
+    compgen -G "$work/*.json" >/dev/null || minted="all tenants already have one"
 
-    # Merge the new objects into the file: python3 for correct JSON, written to a
-    # 0600 temp file and renamed, so a failure leaves the old file as it was.
+    # Merge the new objects into the file, and refresh the server address and CA
+    # (scripts/test and scripts/run may serve on different ports): python3 for
+    # correct JSON, written to a 0600 temp file and renamed, so a failure leaves
+    # the old file as it was.
     if ! python3 - "$TRADEWIND_DEV_KEYS" "$work" "$host:$port" "$TRADEWIND_STATE/ca/ca.pem" <<'EOF'; then
 import json, os, sys
 
@@ -97,5 +96,5 @@ EOF
         tw_die "could not assemble $TRADEWIND_DEV_KEYS"
     fi
     rm -rf "$work"
-    tw_log "dev keys: $TRADEWIND_DEV_KEYS"
+    tw_log "dev keys: $TRADEWIND_DEV_KEYS ($minted)"
 }
