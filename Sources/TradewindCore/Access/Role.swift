@@ -12,11 +12,11 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
     public var scopes: Set<Scope> {
         switch self {
         case .owner:
-            [.contactsRead, .contactsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite]
+            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite]
         case .admin:
-            [.contactsRead, .contactsWrite, .analyticsRead, .auditRead]
+            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead]
         case .marketer:
-            [.contactsRead, .contactsWrite, .analyticsRead]
+            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead]
         case .analyst:
             // Aggregates only: an analyst never sees a contact record.
             [.analyticsRead]

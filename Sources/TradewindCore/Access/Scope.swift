@@ -4,6 +4,7 @@ public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
     case contactsRead = "contacts:read"
     case contactsWrite = "contacts:write"
     case analyticsRead = "analytics:read"
+    case eventsWrite = "events:write"
     case auditRead = "audit:read"
     case privacyRead = "privacy:read"
     case privacyWrite = "privacy:write"

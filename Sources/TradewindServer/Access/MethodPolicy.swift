@@ -20,6 +20,7 @@ public struct MethodPolicy: Sendable, Hashable {
         case tenantConfiguration = "tenant_configuration"
         case credentials
         case auditLog = "audit_log"
+        case marketingEvents = "marketing_events"
     }
 
     public var scope: Scope
@@ -40,6 +41,7 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Contacts = Tradewind_V1_Contacts.Method
         typealias Admin = Tradewind_V1_TenantAdmin.Method
         typealias Audit = Tradewind_V1_Audit.Method
+        typealias Events = Tradewind_V1_Events.Method
         return [
             Contacts.UpsertContact.descriptor: .init(
                 scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
@@ -67,6 +69,9 @@ public struct MethodPolicy: Sendable, Hashable {
                 scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
             Admin.ListClientCertificates.descriptor: .init(
                 scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
+
+            Events.IngestEvents.descriptor: .init(
+                scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents, isStreaming: true),
 
             Audit.QueryAuditLog.descriptor: .init(
                 scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),

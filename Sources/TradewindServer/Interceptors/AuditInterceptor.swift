@@ -25,10 +25,16 @@ struct AuditInterceptor: ServerInterceptor {
             requestID: RequestContextInterceptor.requestID(from: request.metadata), method: context.descriptor,
             peer: context.remotePeer, timeout: request.metadata.grpcTimeout, recorder: recorder)
         let streaming = call.policy?.isStreaming ?? false
+        let received = MessageCounter()
+        var request = request
+        if streaming {
+            request.messages = RPCAsyncSequence(wrapping: CountingSequence(base: request.messages, counter: received))
+        }
+        let counted = request
 
         var response: StreamingServerResponse<Output>
         do {
-            response = try await AuditCall.$current.withValue(call) { try await next(request, context) }
+            response = try await AuditCall.$current.withValue(call) { try await next(counted, context) }
         } catch {
             // Errors reaching here were already mapped and tagged by RequestContextInterceptor.
             let rpcError = ErrorMapping.rpcError(for: error)
@@ -51,13 +57,15 @@ struct AuditInterceptor: ServerInterceptor {
                 let counting = CountingWriter(base: writer)
                 do {
                     let trailers = try await AuditCall.$current.withValue(call) { try await producer(counting.writer) }
-                    try await recorder.write(call, code: nil, event: .streamClose, messages: (1, counting.count))
+                    try await recorder.write(
+                        call, code: nil, event: .streamClose, messages: (received.count, counting.sent.count))
                     return trailers
                 } catch {
                     var rpcError = ErrorMapping.rpcError(for: error)
                     do {
                         try await recorder.write(
-                            call, code: rpcError.code, event: .streamClose, messages: (1, counting.count))
+                            call, code: rpcError.code, event: .streamClose,
+                            messages: (received.count, counting.sent.count))
                     } catch {
                         rpcError = Self.unavailable(call)
                     }
@@ -89,14 +97,19 @@ struct AuditInterceptor: ServerInterceptor {
     }
 }
 
-/// Passes messages through to the real writer, counting them for the closing record.
+/// Counts a stream's messages for its closing record.
+private final class MessageCounter: Sendable {
+    private let value = Atomic<Int64>(0)
+    var count: Int64 { value.load(ordering: .relaxed) }
+    func add() { value.add(1, ordering: .relaxed) }
+}
+
+/// Passes messages through to the real writer, counting them.
 private final class CountingWriter<Element: Sendable>: Sendable {
     let base: RPCWriter<Element>
-    private let sent = Atomic<Int64>(0)
+    let sent = MessageCounter()
 
     init(base: RPCWriter<Element>) { self.base = base }
-
-    var count: Int64 { sent.load(ordering: .relaxed) }
 
     var writer: RPCWriter<Element> {
         RPCWriter(wrapping: Forwarder(owner: self))
@@ -107,11 +120,32 @@ private final class CountingWriter<Element: Sendable>: Sendable {
 
         func write(_ element: Element) async throws {
             try await owner.base.write(element)
-            owner.sent.add(1, ordering: .relaxed)
+            owner.sent.add()
         }
 
         func write(contentsOf elements: some Sequence<Element>) async throws {
             for element in elements { try await write(element) }
         }
+    }
+}
+
+/// Passes a request stream's messages through, counting them.
+private struct CountingSequence<Element: Sendable>: AsyncSequence, Sendable {
+    let base: RPCAsyncSequence<Element, any Error>
+    let counter: MessageCounter
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: RPCAsyncSequence<Element, any Error>.AsyncIterator
+        let counter: MessageCounter
+
+        mutating func next() async throws -> Element? {
+            let element = try await base.next()
+            if element != nil { counter.add() }
+            return element
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), counter: counter)
     }
 }

@@ -51,12 +51,14 @@ public struct TradewindApplication: Sendable {
                 control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
                 seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
                 limits: limits),
+            EventsService(store: TenantStore(router: router, logger: logger), limits: limits),
             AuditService(log: auditLog, recorder: recorder, pageTokens: pageTokens, limits: limits),
             health,
         ]
         // Every service but health needs a credential and is audited (the README lists the exemption).
         let guarded: Set<ServiceDescriptor> = [
-            Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Audit.descriptor,
+            Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Events.descriptor,
+            Tradewind_V1_Audit.descriptor,
         ]
         // Outermost first: no audit, no answer.
         let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [

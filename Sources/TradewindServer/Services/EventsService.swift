@@ -1,0 +1,133 @@
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+import TradewindCore
+import TradewindProto
+import TradewindStore
+
+/// `tradewind.v1.Events`: batches of marketing events into the caller's home region.
+///
+/// Each batch is validated event by event (a bad event is reported, the rest stored), then stored
+/// in one transaction with its rollups and identity links, then answered. The next batch is read
+/// only after that answer is written, so a stream never holds more than one batch: the client's
+/// HTTP/2 flow control does the rest.
+struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
+    let store: TenantStore
+    let limits: ServerConfiguration.Limits
+
+    static let maxBatchEvents = 1000
+
+    func ingestEvents(
+        request: RPCAsyncSequence<Tradewind_V1_IngestEventsRequest, any Error>,
+        response: RPCWriter<Tradewind_V1_IngestEventsResponse>, context: ServerContext
+    ) async throws {
+        let requestContext = try RequestContext.require()
+        guard let tenant = requestContext.tenant else {
+            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
+        }
+        let timeZone = TimeZone(identifier: tenant.settings.timeZone) ?? .gmt
+        let audit = requestContext.audit
+        for try await batch in request {
+            guard batch.events.count <= Self.maxBatchEvents else {
+                throw RPCError(
+                    code: .resourceExhausted,
+                    message: "events: a batch holds at most \(Self.maxBatchEvents) events, got \(batch.events.count)")
+            }
+            guard !batch.events.isEmpty else {
+                throw ErrorMapping.invalidArgument(
+                    ValidationFailure(field: "events", "a batch needs at least one event"))
+            }
+            let now = Date()
+            var errors: [Tradewind_V1_EventError] = []
+            var valid: [(index: Int, event: MarketingEvent)] = []
+            for (index, message) in batch.events.enumerated() {
+                switch ProtoMapping.draft(message).validate(
+                    now: now, retentionDays: tenant.settings.eventRetentionDays)
+                {
+                case .success(let event): valid.append((index, event))
+                case .failure(let failure):
+                    errors += failure.violations.map { Self.error(index, message.eventID, $0.field, $0.description) }
+                }
+            }
+            let accepted = valid
+            let reporting = tenant.settings.reportingCurrency
+            let (stored, refused) = try await store.withTransaction(
+                for: tenant, timeout: requestContext.databaseTimeout(limit: limits.databaseTimeout),
+                logger: requestContext.logger
+            ) { tx in
+                try await Self.store(accepted, reporting: reporting, timeZone: timeZone, receivedAt: now, in: tx)
+            }
+            errors += refused
+            var answer = Tradewind_V1_IngestEventsResponse()
+            answer.accepted = Int32(stored)
+            answer.duplicates = Int32(valid.count - refused.count - stored)
+            answer.errors = errors.sorted { $0.index < $1.index }
+            answer.receiveTime = Google_Protobuf_Timestamp(date: now)
+            audit?.wrote(rows: stored)
+            try await response.write(answer)
+        }
+    }
+
+    /// Checks what only the database knows (the contact exists, the currency has a rate), then
+    /// stores what passes. Returns how many events were stored now and the events refused.
+    private static func store(
+        _ events: [(index: Int, event: MarketingEvent)], reporting: String, timeZone: TimeZone, receivedAt: Date,
+        in tx: TenantTransaction
+    ) async throws -> (stored: Int, refused: [Tradewind_V1_EventError]) {
+        let contacts = try await EventRepository.existingContacts(
+            Array(Set(events.compactMap(\.event.contactID))), in: tx)
+        var pairs = Set<CurrencyDay>()
+        for (_, event) in events {
+            guard let money = event.money, money.currency != reporting else { continue }
+            let day = LocalDay.of(event.occurredAt, in: .gmt)
+            pairs.insert(CurrencyDay(currency: money.currency, day: day))
+            pairs.insert(CurrencyDay(currency: reporting, day: day))
+        }
+        let usd = try await EventRepository.usdRates(pairs, in: tx)
+
+        var refused: [Tradewind_V1_EventError] = []
+        var rows: [EventRow] = []
+        for (index, event) in events {
+            if let contact = event.contactID, !contacts.contains(contact) {
+                refused.append(error(index, event.eventID, "contact_id", "no such contact"))
+                continue
+            }
+            var conversion: (rate: Decimal, micros: Int64)?
+            if let money = event.money {
+                let day = LocalDay.of(event.occurredAt, in: .gmt)
+                let rates = ExchangeRates(
+                    usdPerUnit: [
+                        money.currency: usd[CurrencyDay(currency: money.currency, day: day)],
+                        reporting: usd[CurrencyDay(currency: reporting, day: day)],
+                    ].compactMapValues { $0 })
+                guard let converted = rates.convert(money, to: reporting) else {
+                    let field = event.kind.name == "touchpoint" ? "touchpoint.currency" : "conversion.currency"
+                    refused.append(
+                        error(
+                            index, event.eventID, field,
+                            "no exchange rate from \(money.currency) to \(reporting) for \(day) or the \(EventRepository.rateLookbackDays) days before; an operator loads rates with tradewind fx load"
+                        ))
+                    continue
+                }
+                conversion = converted
+            }
+            rows.append(
+                EventRow(
+                    event, receivedAt: receivedAt, localDay: LocalDay.of(event.occurredAt, in: timeZone),
+                    conversion: conversion))
+        }
+        let stored = try await EventRepository.insert(rows, in: tx)
+        return (stored.count, refused)
+    }
+
+    private static func error(_ index: Int, _ eventID: String, _ field: String, _ description: String)
+        -> Tradewind_V1_EventError
+    {
+        var error = Tradewind_V1_EventError()
+        error.index = Int32(index)
+        error.eventID = eventID
+        error.field = field
+        error.description_p = description
+        return error
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TradewindAudit
+import TradewindCore
+
+/// An event as stored: the validated event plus what ingestion adds (its local day, the exchange
+/// rate and the amount in the tenant's reporting currency). Encoded to JSON to travel as one
+/// parameter, read back with `jsonb_to_recordset`.
+public struct EventRow: Sendable, Hashable, Encodable {
+    public var eventID: String
+    public var kind: String
+    public var occurredAt: Date
+    public var receivedAt: Date
+    public var localDay: String
+    public var contactID: UUID?
+    public var anonymousID: String?
+    public var country: String?
+    public var touchType: String?
+    public var channel: String?
+    public var campaignID: String?
+    public var adSetID: String?
+    public var creativeID: String?
+    public var pagePath: String?
+    public var orderID: String?
+    public var items: [ConversionItem]?
+    public var amountMicros: Int64?
+    public var currency: String?
+    public var fxRate: String?
+    public var reportingMicros: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case eventID = "event_id"
+        case kind
+        case occurredAt = "occurred_at"
+        case receivedAt = "received_at"
+        case localDay = "local_day"
+        case contactID = "contact_id"
+        case anonymousID = "anonymous_id"
+        case country
+        case touchType = "touch_type"
+        case channel
+        case campaignID = "campaign_id"
+        case adSetID = "ad_set_id"
+        case creativeID = "creative_id"
+        case pagePath = "page_path"
+        case orderID = "order_id"
+        case items
+        case amountMicros = "amount_micros"
+        case currency
+        case fxRate = "fx_rate"
+        case reportingMicros = "reporting_micros"
+    }
+
+    /// The row of `event`, received at `receivedAt`, counted on `localDay`, with its money converted.
+    public init(
+        _ event: MarketingEvent, receivedAt: Date, localDay: String, conversion: (rate: Decimal, micros: Int64)?
+    ) {
+        eventID = event.eventID
+        kind = event.kind.name
+        occurredAt = event.occurredAt
+        self.receivedAt = receivedAt
+        self.localDay = localDay
+        contactID = event.contactID
+        anonymousID = event.anonymousID
+        country = event.country
+        switch event.kind {
+        case .identify:
+            break
+        case .touchpoint(let type, let channel, let campaign, let adSet, let creative, _):
+            touchType = type.rawValue
+            self.channel = channel.rawValue
+            campaignID = campaign.isEmpty ? nil : campaign
+            adSetID = adSet.isEmpty ? nil : adSet
+            creativeID = creative.isEmpty ? nil : creative
+        case .pageView(let path):
+            pagePath = path
+        case .conversion(let order, _, let items):
+            orderID = order.isEmpty ? nil : order
+            self.items = items.isEmpty ? nil : items
+        }
+        if let money = event.money {
+            amountMicros = money.micros
+            currency = money.currency
+        }
+        if let conversion {
+            fxRate = "\(conversion.rate)"
+            reportingMicros = conversion.micros
+        }
+    }
+}
+
+/// A currency on a day, to look its rate up.
+public struct CurrencyDay: Sendable, Hashable {
+    public var currency: String
+    public var day: String
+
+    public init(currency: String, day: String) {
+        self.currency = currency
+        self.day = day
+    }
+}
+
+/// SQL over `events`, `identity_links`, `event_daily_rollups` and `fx_rates`, inside a tenant
+/// transaction.
+public enum EventRepository {
+    /// How far back a missing day's rate may come from (weekends and holidays have none).
+    public static let rateLookbackDays = 7
+
+    /// The ids among `ids` that are contacts of the tenant.
+    public static func existingContacts(_ ids: [UUID], in tx: TenantTransaction) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await tx.connection.query(
+            "SELECT id FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))", logger: tx.logger)
+        var found = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { found.insert(id) }
+        return found
+    }
+
+    /// US dollars per unit for each currency and day asked, from that day's rate or the latest of
+    /// the `rateLookbackDays` before it; pairs without one are missing from the result.
+    public static func usdRates(_ pairs: Set<CurrencyDay>, in tx: TenantTransaction) async throws -> [CurrencyDay:
+        Decimal]
+    {
+        let wanted = pairs.filter { $0.currency != "USD" }
+        guard !wanted.isEmpty else { return [:] }
+        let ordered = Array(wanted)
+        let rows = try await tx.connection.query(
+            """
+            SELECT w.currency, w.day::text, r.usd_per_unit::text
+            FROM unnest(\(ordered.map(\.currency)), \(ordered.map(\.day))::date[]) AS w(currency, day)
+            CROSS JOIN LATERAL (
+                SELECT usd_per_unit FROM fx_rates
+                WHERE currency = w.currency AND day <= w.day AND day > w.day - \(rateLookbackDays)
+                ORDER BY day DESC LIMIT 1) AS r
+            """, logger: tx.logger)
+        var rates: [CurrencyDay: Decimal] = [:]
+        for try await (currency, day, text) in rows.decode((String, String, String).self) {
+            if let rate = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
+                rates[CurrencyDay(currency: currency, day: day)] = rate
+            }
+        }
+        return rates
+    }
+
+    /// Stores `rows` (events already stored are skipped), keeps the daily rollups and identity
+    /// links current in the same statement, and returns the ids stored now.
+    public static func insert(_ rows: [EventRow], in tx: TenantTransaction) async throws -> Set<String> {
+        guard !rows.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(AuditTime.format(date))
+        }
+        let batch = String(decoding: try encoder.encode(rows), as: UTF8.self)
+        let result = try await tx.connection.query(
+            """
+            WITH batch AS (
+                SELECT * FROM jsonb_to_recordset(\(batch)::jsonb) AS e(
+                    event_id text, kind text, occurred_at timestamptz, received_at timestamptz, local_day date,
+                    contact_id uuid, anonymous_id text, country text, touch_type text, channel text,
+                    campaign_id text, ad_set_id text, creative_id text, page_path text, order_id text, items jsonb,
+                    amount_micros bigint, currency text, fx_rate numeric, reporting_micros bigint)
+            ), inserted AS (
+                INSERT INTO events (tenant_id, event_id, kind, occurred_at, received_at, local_day, contact_id,
+                                    anonymous_id, country, touch_type, channel, campaign_id, ad_set_id, creative_id,
+                                    page_path, order_id, items, amount_micros, currency, fx_rate, reporting_micros)
+                SELECT \(tx.tenantID), event_id, kind, occurred_at, received_at, local_day, contact_id,
+                       anonymous_id, country, touch_type, channel, campaign_id, ad_set_id, creative_id,
+                       page_path, order_id, items, amount_micros, currency, fx_rate, reporting_micros
+                FROM batch
+                ON CONFLICT (tenant_id, event_id) DO NOTHING
+                RETURNING event_id, kind, local_day, channel, campaign_id, country, touch_type, reporting_micros,
+                          contact_id, anonymous_id, occurred_at
+            ), rolled AS (
+                -- In key order, so concurrent batches lock rollup rows in the same order.
+                INSERT INTO event_daily_rollups AS r (tenant_id, local_day, channel, campaign_id, country,
+                    impressions, clicks, page_views, conversions, spend_micros, revenue_micros)
+                SELECT \(tx.tenantID), local_day, coalesce(channel, ''), coalesce(campaign_id, ''),
+                       coalesce(country, ''),
+                       count(*) FILTER (WHERE touch_type = 'impression'),
+                       count(*) FILTER (WHERE touch_type = 'click'),
+                       count(*) FILTER (WHERE kind = 'page_view'),
+                       count(*) FILTER (WHERE kind = 'conversion'),
+                       coalesce(sum(reporting_micros) FILTER (WHERE kind = 'touchpoint'), 0),
+                       coalesce(sum(reporting_micros) FILTER (WHERE kind = 'conversion'), 0)
+                FROM inserted WHERE kind <> 'identify'
+                GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
+                ON CONFLICT (tenant_id, local_day, channel, campaign_id, country) DO UPDATE SET
+                    impressions = r.impressions + excluded.impressions,
+                    clicks = r.clicks + excluded.clicks,
+                    page_views = r.page_views + excluded.page_views,
+                    conversions = r.conversions + excluded.conversions,
+                    spend_micros = r.spend_micros + excluded.spend_micros,
+                    revenue_micros = r.revenue_micros + excluded.revenue_micros
+            ), linked AS (
+                -- The latest identify wins for an anonymous id; earlier events are never rewritten.
+                INSERT INTO identity_links AS l (tenant_id, anonymous_id, contact_id, linked_at)
+                SELECT DISTINCT ON (anonymous_id) \(tx.tenantID), anonymous_id, contact_id, occurred_at
+                FROM inserted WHERE kind = 'identify'
+                ORDER BY anonymous_id, occurred_at DESC
+                ON CONFLICT (tenant_id, anonymous_id) DO UPDATE SET
+                    contact_id = excluded.contact_id, linked_at = excluded.linked_at
+                WHERE l.linked_at <= excluded.linked_at
+            )
+            SELECT event_id FROM inserted
+            """, logger: tx.logger)
+        var stored = Set<String>()
+        for try await id in result.decode(String.self) { stored.insert(id) }
+        return stored
+    }
+}
+
+/// Loads exchange rates into a regional cluster, as the schema owner (the app role may only read them).
+public enum ExchangeRateLoader {
+    /// Inserts or replaces `rows` in one transaction; returns how many were written.
+    public static func load(_ rows: [ExchangeRateRow], into endpoint: DatabaseEndpoint, logger: Logger) async throws
+        -> Int
+    {
+        try await endpoint.withClient(logger: logger) { client in
+            try await client.withTransaction(logger: logger) { connection in
+                let result = try await connection.query(
+                    """
+                    INSERT INTO fx_rates (currency, day, usd_per_unit)
+                    SELECT currency, day, rate::numeric
+                    FROM unnest(\(rows.map(\.currency)), \(rows.map(\.day))::date[], \(rows.map { "\($0.usdPerUnit)" }))
+                         AS r(currency, day, rate)
+                    ON CONFLICT (currency, day) DO UPDATE SET usd_per_unit = excluded.usd_per_unit, loaded_at = now()
+                    RETURNING 1
+                    """, logger: logger)
+                var count = 0
+                for try await _ in result.decode(Int.self) { count += 1 }
+                return count
+            }
+        }
+    }
+}
