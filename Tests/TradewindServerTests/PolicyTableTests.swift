@@ -10,7 +10,8 @@ import TradewindProto
 struct PolicyTableTests {
     static let allMethods: [MethodDescriptor] =
         Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_TenantAdmin.Method.descriptors
-        + Tradewind_V1_Audit.Method.descriptors + Grpc_Health_V1_Health.Method.descriptors
+        + Tradewind_V1_Events.Method.descriptors + Tradewind_V1_Audit.Method.descriptors
+        + Grpc_Health_V1_Health.Method.descriptors
 
     @Test("every generated method has a policy entry or is the exempt health check")
     func everyMethodIsDeclared() {
@@ -25,7 +26,7 @@ struct PolicyTableTests {
 
     @Test("tenant data methods need tenant scopes; control-plane methods need operator scopes")
     func scopesMatchTheirPlane() {
-        for method in Tradewind_V1_Contacts.Method.descriptors {
+        for method in Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_Events.Method.descriptors {
             #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == false, "\(method)")
         }
         for method in Tradewind_V1_TenantAdmin.Method.descriptors {
@@ -39,13 +40,16 @@ struct PolicyTableTests {
         }
     }
 
-    @Test("every audited method has an audit class and data class; only the export streams")
+    @Test("every audited method has an audit class and data class; the streaming ones are marked")
     func everyMethodIsClassifiedForTheAuditLog() {
         // Adding an RPC without a policy entry fails `everyMethodIsDeclared`; an entry cannot be
         // written without an audit class. Streaming methods must say so to get open/close records.
         for (method, policy) in MethodPolicy.table {
             #expect(!policy.auditClass.rawValue.isEmpty && !policy.dataClass.rawValue.isEmpty, "\(method)")
-            #expect(policy.isStreaming == (method == Tradewind_V1_Audit.Method.ExportAuditLog.descriptor), "\(method)")
+            let streaming: Set<MethodDescriptor> = [
+                Tradewind_V1_Audit.Method.ExportAuditLog.descriptor, Tradewind_V1_Events.Method.IngestEvents.descriptor,
+            ]
+            #expect(policy.isStreaming == streaming.contains(method), "\(method)")
         }
     }
 

@@ -54,6 +54,10 @@ struct RequestContextInterceptor: ServerInterceptor {
                             return trailers
                         } catch {
                             var rpcError = ErrorMapping.rpcError(for: error)
+                            if rpcError.code == .internalError {
+                                callLogger.error(
+                                    "stream failed", metadata: ["error": "\(String(reflecting: error))"])
+                            }
                             rpcError.metadata.addString(requestID, forKey: Self.requestIDKey)
                             finish(rpcError.code)
                             throw rpcError

@@ -131,7 +131,7 @@ public enum EventRepository {
             FROM unnest(\(ordered.map(\.currency)), \(ordered.map(\.day))::date[]) AS w(currency, day)
             CROSS JOIN LATERAL (
                 SELECT usd_per_unit FROM fx_rates
-                WHERE currency = w.currency AND day <= w.day AND day > w.day - \(rateLookbackDays)
+                WHERE currency = w.currency AND day <= w.day AND day > w.day - \(rateLookbackDays)::int
                 ORDER BY day DESC LIMIT 1) AS r
             """, logger: tx.logger)
         var rates: [CurrencyDay: Decimal] = [:]

@@ -1,0 +1,262 @@
+import Foundation
+import GRPCCore
+import Logging
+import PostgresNIO
+import SwiftProtobuf
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindStore
+import TradewindTestSupport
+
+@testable import TradewindServer
+
+/// Event ingestion end to end over TLS: dedup, per-event errors, money, rollups, stitching,
+/// residency, limits and the stream's audit records.
+@Suite("Events", .serialized)
+struct EventsTests {
+    typealias Events = Tradewind_V1_Events.Client
+
+    /// A day inside every tenant's retention, with rates loaded for it.
+    static let day: Date = {
+        let calendar = Calendar(identifier: .gregorian)
+        var utc = calendar
+        utc.timeZone = .gmt
+        return utc.startOfDay(for: Date().addingTimeInterval(-3 * 86_400)).addingTimeInterval(12 * 3600)
+    }()
+
+    static var dayText: String { LocalDay.of(day, in: .gmt) }
+
+    /// EUR at 1.25 USD, JPY at 0.0065 USD on `day`, in every region, as the operator loads them.
+    static func loadRates() async throws {
+        let configuration = try await TestEnvironment.configuration()
+        let rows = [
+            ExchangeRateRow(day: dayText, currency: "EUR", usdPerUnit: Decimal(string: "1.25")!),
+            ExchangeRateRow(day: dayText, currency: "JPY", usdPerUnit: Decimal(string: "0.0065")!),
+        ]
+        for endpoint in configuration.regions.values {
+            _ = try await ExchangeRateLoader.load(
+                rows, into: endpoint.asUser(configuration.migrationUser, password: configuration.migrationPassword),
+                logger: TestEnvironment.logger)
+        }
+    }
+
+    static func touchpoint(
+        _ id: String, _ type: Tradewind_V1_TouchpointType = .click, channel: Tradewind_V1_Channel = .meta,
+        campaign: String = "spring", cost: Int64 = 0, currency: String = "", country: String = "DE"
+    ) -> Tradewind_V1_Event {
+        var event = Tradewind_V1_Event()
+        event.eventID = id
+        event.occurTime = .init(date: day)
+        event.country = country
+        event.anonymousID = "anon-1"
+        var touch = Tradewind_V1_Touchpoint()
+        touch.type = type
+        touch.channel = channel
+        touch.campaignID = campaign
+        touch.costMicros = cost
+        touch.currency = currency
+        event.touchpoint = touch
+        return event
+    }
+
+    static func conversion(_ id: String, value: Int64, currency: String, contact: String = "") -> Tradewind_V1_Event {
+        var event = Tradewind_V1_Event()
+        event.eventID = id
+        event.occurTime = .init(date: day)
+        event.country = "DE"
+        event.contactID = contact
+        var conversion = Tradewind_V1_Conversion()
+        conversion.orderID = "order-\(id)"
+        conversion.valueMicros = value
+        conversion.currency = currency
+        var item = Tradewind_V1_ConversionItem()
+        item.sku = "SKU-1"
+        item.quantity = 2
+        item.priceMicros = value / 2
+        conversion.items = [item]
+        event.conversion = conversion
+        return event
+    }
+
+    /// Sends `batches` on one stream and returns the answers, in order.
+    static func ingest(_ key: String, _ batches: [[Tradewind_V1_Event]], requestID: String? = nil) async throws
+        -> [Tradewind_V1_IngestEventsResponse]
+    {
+        try await TestStack.withClient { grpc in
+            try await Events(wrapping: grpc).ingestEvents(
+                metadata: AuditHarness.metadata(key, requestID: requestID),
+                requestProducer: { writer in
+                    for batch in batches {
+                        var request = Tradewind_V1_IngestEventsRequest()
+                        request.events = batch
+                        try await writer.write(request)
+                    }
+                },
+                onResponse: { response in
+                    var answers: [Tradewind_V1_IngestEventsResponse] = []
+                    for try await answer in response.messages { answers.append(answer) }
+                    return answers
+                })
+        }
+    }
+
+    static func query<Row: Sendable>(
+        _ tenant: Tenant, _ sql: PostgresQuery, as: Row.Type
+    ) async throws -> [Row] where Row: PostgresDecodable {
+        try await DatabaseSession.with { session in
+            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                var rows: [Row] = []
+                for try await row in try await connection.query(sql, logger: TestEnvironment.logger).decode(Row.self) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        }
+    }
+
+    @Test("a resent batch changes nothing and reports every event as a duplicate")
+    func dedupOnResend() async throws {
+        try await Self.loadRates()
+        let (tenant, key) = try await TestStack.tenant("eu")
+        let batch = (0..<50).map { Self.touchpoint("t-\($0)", cost: 1_000_000, currency: "EUR") }
+        let first = try await Self.ingest(key, [batch])
+        let second = try await Self.ingest(key, [batch, Array(batch.prefix(10))])
+        #expect(first.map(\.accepted) == [50] && first.map(\.duplicates) == [0])
+        #expect(second.map(\.accepted) == [0, 0] && second.map(\.duplicates) == [50, 10])
+        let count = try await Self.query(
+            tenant, "SELECT count(*)::int FROM events WHERE tenant_id = \(tenant.id)", as: Int.self)
+        #expect(count == [50])
+        // The rollup counted each click and its cost once: 50 × 1 EUR at 1.25 USD.
+        let rollup = try await Self.query(
+            tenant,
+            "SELECT clicks || ' ' || spend_micros FROM event_daily_rollups WHERE tenant_id = \(tenant.id)",
+            as: String.self)
+        #expect(rollup == ["50 62500000"])
+    }
+
+    @Test("a batch with bad events stores the good ones and names each bad event's field")
+    func mixedBatch() async throws {
+        try await Self.loadRates()
+        let (tenant, key) = try await TestStack.tenant("eu")
+        let (other, _) = try await TestStack.tenant("eu")
+        _ = other
+        var noKind = Tradewind_V1_Event()
+        noKind.eventID = "no-kind"
+        noKind.occurTime = .init(date: Self.day)
+        var future = Self.touchpoint("future")
+        future.occurTime = .init(date: Date().addingTimeInterval(3600))
+        var badChannel = Self.touchpoint("bad-channel")
+        badChannel.touchpoint.channel = .unspecified
+        var strangerContact = Self.conversion("stranger", value: 5_000_000, currency: "EUR")
+        strangerContact.contactID = UUID().uuidString
+        let batch = [
+            Self.touchpoint("good-click", cost: 2_000_000, currency: "EUR"),
+            Self.touchpoint("bad-currency", cost: 1, currency: "EURO"),
+            noKind,
+            Self.conversion("good-order", value: 100_000_000, currency: "JPY"),
+            future,
+            badChannel,
+            Self.conversion("no-rate", value: 1_000_000, currency: "CHF"),
+            strangerContact,
+            Self.touchpoint("", cost: 0),
+        ]
+        let answer = try #require(try await Self.ingest(key, [batch]).first)
+        #expect(answer.accepted == 2)
+        #expect(answer.duplicates == 0)
+        let errors = answer.errors.map { "\($0.index):\($0.field)" }
+        #expect(
+            errors == [
+                "1:touchpoint.currency", "2:kind", "4:occur_time", "5:touchpoint.channel", "6:conversion.currency",
+                "7:contact_id", "8:event_id",
+            ])
+        let stored = try await Self.query(
+            tenant, "SELECT event_id FROM events WHERE tenant_id = \(tenant.id) ORDER BY event_id", as: String.self)
+        #expect(stored == ["good-click", "good-order"])
+        // Money keeps the original amount and currency, with the day's rate into the reporting currency.
+        let money = try await Self.query(
+            tenant,
+            """
+            SELECT amount_micros || ' ' || currency || ' ' || fx_rate || ' ' || reporting_micros FROM events
+            WHERE tenant_id = \(tenant.id) AND event_id = 'good-order'
+            """, as: String.self)
+        #expect(money == ["100000000 JPY 0.0065 650000"])
+    }
+
+    @Test("an identify stitches earlier anonymous events to the contact without rewriting them")
+    func stitching() async throws {
+        let (tenant, key) = try await TestStack.tenant("us")
+        let contact = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "stitched"
+            return try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
+                request, metadata: .bearer(key)
+            ).contact
+        }
+        var view = Tradewind_V1_Event()
+        view.eventID = "view-1"
+        view.occurTime = .init(date: Self.day)
+        view.anonymousID = "cookie-42"
+        view.pageView.path = "/pricing"
+        var identify = Tradewind_V1_Event()
+        identify.eventID = "identify-1"
+        identify.occurTime = .init(date: Self.day.addingTimeInterval(60))
+        identify.anonymousID = "cookie-42"
+        identify.contactID = contact.id
+        identify.identify = Tradewind_V1_Identify()
+        let answers = try await Self.ingest(key, [[Self.touchpoint("click-1")], [view, identify]])
+        #expect(answers.map(\.accepted) == [1, 2])
+
+        // The contact's history: its own events and those of its linked anonymous ids.
+        let history = try await Self.query(
+            tenant,
+            """
+            SELECT e.event_id FROM events e
+            WHERE e.tenant_id = \(tenant.id)
+              AND (e.contact_id = \(UUID(uuidString: contact.id)!)
+                   OR e.anonymous_id IN (SELECT anonymous_id FROM identity_links
+                                         WHERE tenant_id = \(tenant.id) AND contact_id = \(UUID(uuidString: contact.id)!)))
+            ORDER BY e.event_id
+            """, as: String.self)
+        #expect(history == ["identify-1", "view-1"])
+        // History is not rewritten: the page view still carries only its anonymous id.
+        let rewritten = try await Self.query(
+            tenant,
+            "SELECT count(*)::int FROM events WHERE tenant_id = \(tenant.id) AND event_id = 'view-1' AND contact_id IS NOT NULL",
+            as: Int.self)
+        #expect(rewritten == [0])
+    }
+
+    @Test("events stay in the tenant's region; limits and the stream's audit records hold")
+    func residencyLimitsAndAudit() async throws {
+        let (tenant, key) = try await TestStack.tenant("cn")
+        let answers = try await Self.ingest(
+            key, [[Self.touchpoint("cn-1")], [Self.touchpoint("cn-2"), Self.touchpoint("cn-1")]], requestID: "ingest-cn"
+        )
+        #expect(answers.map(\.accepted) == [1, 1] && answers.map(\.duplicates) == [0, 1])
+        try await DatabaseSession.with { session in
+            for region in session.regions.keys.sorted() {
+                let count = try await session.inRegion(region, tenantID: tenant.id) { connection in
+                    var count = 0
+                    for try await n in try await connection.query(
+                        "SELECT count(*)::int FROM events WHERE tenant_id = \(tenant.id)",
+                        logger: TestEnvironment.logger
+                    ).decode(Int.self) { count = n }
+                    return count
+                }
+                #expect(count == (region == tenant.homeRegion ? 2 : 0), "region \(region)")
+            }
+        }
+
+        let tooMany = (0...EventsService.maxBatchEvents).map { Self.touchpoint("big-\($0)") }
+        let error = await Status.of { _ = try await Self.ingest(key, [tooMany]) }
+        #expect(error?.code == .resourceExhausted)
+
+        let lines = try await AuditHarness.export(key: key)
+        let records = try AuditHarness.records(lines)
+            .filter { $0.requestID == "ingest-cn" }
+        #expect(records.map(\.event) == ["stream_open", "stream_close"])
+        #expect(records.last?.rowsWritten == 2)
+        #expect(records.last?.messagesOut == 2)
+    }
+}
