@@ -146,6 +146,9 @@ public nonisolated enum Tradewind_V1_PrivacyRegime: SwiftProtobuf.Enum, Swift.Ca
 
   /// Singapore's Personal Data Protection Act.
   case pdpa // = 4
+
+  /// Brazil's Lei Geral de Proteção de Dados.
+  case lgpd // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -159,6 +162,7 @@ public nonisolated enum Tradewind_V1_PrivacyRegime: SwiftProtobuf.Enum, Swift.Ca
     case 2: self = .pipl
     case 3: self = .ccpa
     case 4: self = .pdpa
+    case 5: self = .lgpd
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -170,6 +174,7 @@ public nonisolated enum Tradewind_V1_PrivacyRegime: SwiftProtobuf.Enum, Swift.Ca
     case .pipl: return 2
     case .ccpa: return 3
     case .pdpa: return 4
+    case .lgpd: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -181,6 +186,7 @@ public nonisolated enum Tradewind_V1_PrivacyRegime: SwiftProtobuf.Enum, Swift.Ca
     .pipl,
     .ccpa,
     .pdpa,
+    .lgpd,
   ]
 
 }
@@ -694,7 +700,7 @@ nonisolated extension Tradewind_V1_LawfulBasis: SwiftProtobuf._ProtoNameProvidin
 }
 
 nonisolated extension Tradewind_V1_PrivacyRegime: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PRIVACY_REGIME_UNSPECIFIED\0\u{1}PRIVACY_REGIME_GDPR\0\u{1}PRIVACY_REGIME_PIPL\0\u{1}PRIVACY_REGIME_CCPA\0\u{1}PRIVACY_REGIME_PDPA\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0PRIVACY_REGIME_UNSPECIFIED\0\u{1}PRIVACY_REGIME_GDPR\0\u{1}PRIVACY_REGIME_PIPL\0\u{1}PRIVACY_REGIME_CCPA\0\u{1}PRIVACY_REGIME_PDPA\0\u{1}PRIVACY_REGIME_LGPD\0")
 }
 
 nonisolated extension Tradewind_V1_ConsentAction: SwiftProtobuf._ProtoNameProviding {

@@ -101,6 +101,15 @@ struct EventsTests {
         }
     }
 
+    /// `query`, with the database's own message when it fails (PSQLError hides it by default).
+    static func querying<Row: Sendable>(
+        _ tenant: Tenant, _ sql: PostgresQuery, as type: Row.Type
+    ) async throws -> [Row] where Row: PostgresDecodable {
+        do { return try await query(tenant, sql, as: type) } catch {
+            throw TestSetupError(String(reflecting: error))
+        }
+    }
+
     static func query<Row: Sendable>(
         _ tenant: Tenant, _ sql: PostgresQuery, as: Row.Type
     ) async throws -> [Row] where Row: PostgresDecodable {

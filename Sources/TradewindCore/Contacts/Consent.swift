@@ -29,6 +29,7 @@ public enum PrivacyRegime: String, Sendable, Hashable, CaseIterable {
     case pipl
     case ccpa
     case pdpa
+    case lgpd
 }
 
 /// One entry of a contact's append-only consent ledger.

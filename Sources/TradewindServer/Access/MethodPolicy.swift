@@ -21,6 +21,7 @@ public struct MethodPolicy: Sendable, Hashable {
         case credentials
         case auditLog = "audit_log"
         case marketingEvents = "marketing_events"
+        case privacyRequests = "privacy_requests"
     }
 
     public var scope: Scope
@@ -42,6 +43,7 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Admin = Tradewind_V1_TenantAdmin.Method
         typealias Audit = Tradewind_V1_Audit.Method
         typealias Events = Tradewind_V1_Events.Method
+        typealias Privacy = Tradewind_V1_Privacy.Method
         return [
             Contacts.UpsertContact.descriptor: .init(
                 scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
@@ -72,6 +74,17 @@ public struct MethodPolicy: Sendable, Hashable {
 
             Events.IngestEvents.descriptor: .init(
                 scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents, isStreaming: true),
+
+            Privacy.OpenRequest.descriptor: .init(
+                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
+            Privacy.GetRequest.descriptor: .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests),
+            Privacy.ListRequests.descriptor: .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests),
+            Privacy.ExportSubjectData.descriptor: .init(
+                scope: .privacyWrite, auditClass: .personalDataRead, dataClass: .privacyRequests),
+            Privacy.EraseSubject.descriptor: .init(
+                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
+            Privacy.CloseRequest.descriptor: .init(
+                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
 
             Audit.QueryAuditLog.descriptor: .init(
                 scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),

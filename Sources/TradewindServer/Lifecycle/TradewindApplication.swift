@@ -32,6 +32,7 @@ public struct TradewindApplication: Sendable {
         router = try RegionRouter(endpoints: configuration.regions, logger: logger)
         let credentials = CredentialCache(control: control)
         let pageTokens = PageTokenCodec(key: Self.derive(configuration.cursorKey, purpose: "page tokens"))
+        let subjectHasher = SubjectHasher(secret: Self.derive(configuration.cursorKey, purpose: "subject hashes"))
         health = HealthService()
         let keyring = try AuditKeyring(
             fileContents: try Data(contentsOf: URL(fileURLWithPath: configuration.auditSigningKeysPath)))
@@ -46,19 +47,23 @@ public struct TradewindApplication: Sendable {
 
         let services: [any RegistrableRPCService] = [
             ContactsService(
-                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits),
+                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits,
+                hasher: subjectHasher),
             TenantAdminService(
                 control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
                 seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
                 limits: limits),
             EventsService(store: TenantStore(router: router, logger: logger), limits: limits),
+            PrivacyService(
+                store: TenantStore(router: router, logger: logger), hasher: subjectHasher, pageTokens: pageTokens,
+                limits: limits),
             AuditService(log: auditLog, recorder: recorder, pageTokens: pageTokens, limits: limits),
             health,
         ]
         // Every service but health needs a credential and is audited (the README lists the exemption).
         let guarded: Set<ServiceDescriptor> = [
             Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Events.descriptor,
-            Tradewind_V1_Audit.descriptor,
+            Tradewind_V1_Privacy.descriptor, Tradewind_V1_Audit.descriptor,
         ]
         // Outermost first: no audit, no answer.
         let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [

@@ -13,6 +13,21 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     let store: TenantStore
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
+    let hasher: SubjectHasher
+
+    /// Refuses to write an email or phone of a person erased on request: a re-import must not
+    /// silently bring them back.
+    private static func refuseSuppressed(
+        email: String, phone: String, prefix: String, hasher: SubjectHasher, in tx: TenantTransaction
+    ) async throws {
+        let points = hasher.contactPoints(email: email, phone: phone, tenantID: tx.tenantID)
+        guard !points.isEmpty, let hit = try await PrivacyRepository.suppression(of: points, in: tx) else { return }
+        let day = hit.erasedAt.formatted(.iso8601.year().month().day())
+        throw RPCError(
+            code: .failedPrecondition,
+            message:
+                "\(prefix).\(hit.kind): belongs to a person erased at their request on \(day); it is not re-imported")
+    }
 
     /// Runs `body` in a transaction for the caller's tenant, bounded by the call's deadline, and
     /// appends the call's audit record to that transaction: the changes and their record commit
@@ -47,7 +62,10 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         try collector.throwIfAny()
 
         let normalized = fields.normalized
+        let hasher = self.hasher
         let (contact, created) = try await inTenantTransaction { tx, audit in
+            try await Self.refuseSuppressed(
+                email: normalized.email, phone: normalized.phone, prefix: "contact", hasher: hasher, in: tx)
             let result = try await ContactRepository.upsert(normalized, mask: mask, in: tx)
             audit?.touch(contact: result.0.id)
             audit?.wrote(rows: 1)
@@ -72,8 +90,13 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         guard let id else { throw RPCError(code: .invalidArgument, message: "contact.id: must be a UUID") }
 
         let normalized = fields.normalized
+        let hasher = self.hasher
         let contact = try await inTenantTransaction { tx, audit in
             audit?.touch(contact: id)
+            try await Self.refuseSuppressed(
+                email: mask.contains(.email) ? normalized.email : "",
+                phone: mask.contains(.phone) ? normalized.phone : "",
+                prefix: "contact", hasher: hasher, in: tx)
             let contact = try await ContactRepository.update(id: id, normalized, mask: mask, in: tx)
             audit?.wrote(rows: 1)
             return contact

@@ -65,6 +65,7 @@ enum ProtoMapping {
         case .pipl: .pipl
         case .ccpa: .ccpa
         case .pdpa: .pdpa
+        case .lgpd: .lgpd
         case .unspecified, .UNRECOGNIZED: nil
         }
     }
@@ -75,6 +76,7 @@ enum ProtoMapping {
         case .pipl: .pipl
         case .ccpa: .ccpa
         case .pdpa: .pdpa
+        case .lgpd: .lgpd
         }
     }
 

@@ -1,0 +1,303 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import SwiftProtobuf
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindStore
+import TradewindTestSupport
+
+@testable import TradewindServer
+
+/// Data-subject rights end to end: deadlines, idempotent requests, a complete access export, and an
+/// erasure that leaves no trace of the person while everyone else stays as they were.
+@Suite("Privacy", .serialized)
+struct PrivacyTests {
+    typealias Privacy = Tradewind_V1_Privacy.Client
+    typealias Contacts = Tradewind_V1_Contacts.Client
+
+    struct Person {
+        var contact: Tradewind_V1_Contact
+        var anonymousID: String
+        var eventIDs: [String]
+    }
+
+    /// A contact with a consent grant, an anonymous page view stitched by an identify, and a conversion.
+    static func person(_ key: String, _ name: String) async throws -> Person {
+        let contact = try await TestStack.withClient { grpc in
+            let contacts = Contacts(wrapping: grpc)
+            var upsert = Tradewind_V1_UpsertContactRequest()
+            upsert.contact.externalID = "ext-\(name)"
+            upsert.contact.email = "\(name)@Example.org"
+            upsert.contact.phone =
+                "+49151\(String(abs(name.hashValue) % 10_000_000).padding(toLength: 7, withPad: "0", startingAt: 0))"
+            upsert.contact.name = "Person \(name)"
+            upsert.contact.country = "DE"
+            upsert.contact.tags = ["vip"]
+            upsert.contact.attributes = ["tier": "gold"]
+            let contact = try await contacts.upsertContact(upsert, metadata: .bearer(key)).contact
+            var consent = Tradewind_V1_RecordConsentRequest()
+            consent.contactID = contact.id
+            consent.purpose = .emailMarketing
+            consent.action = .grant
+            consent.lawfulBasis = .consent
+            consent.regime = .gdpr
+            consent.source = "signup form"
+            _ = try await contacts.recordConsent(consent, metadata: .bearer(key))
+            return contact
+        }
+        let anonymous = "cookie-\(name)"
+        var view = Tradewind_V1_Event()
+        view.eventID = "view-\(name)"
+        view.occurTime = .init(date: EventsTests.day)
+        view.anonymousID = anonymous
+        view.pageView.path = "/shoes"
+        var identify = Tradewind_V1_Event()
+        identify.eventID = "identify-\(name)"
+        identify.occurTime = .init(date: EventsTests.day.addingTimeInterval(10))
+        identify.anonymousID = anonymous
+        identify.contactID = contact.id
+        identify.identify = Tradewind_V1_Identify()
+        let order = EventsTests.conversion("order-\(name)", value: 20_000_000, currency: "EUR", contact: contact.id)
+        let answers = try await EventsTests.ingest(key, [[view, identify, order]])
+        #expect(answers.first?.accepted == 3, "\(String(describing: answers.first?.errors))")
+        return Person(
+            contact: contact, anonymousID: anonymous, eventIDs: ["view-\(name)", "identify-\(name)", "order-\(name)"])
+    }
+
+    static func open(
+        _ key: String, _ kind: Tradewind_V1_PrivacyRequestKind, regime: Tradewind_V1_PrivacyRegime = .gdpr,
+        subject: (inout Tradewind_V1_Subject) -> Void, idempotencyKey: String = UUID().uuidString
+    ) async throws -> Tradewind_V1_PrivacyRequest {
+        var request = Tradewind_V1_OpenPrivacyRequestRequest()
+        request.kind = kind
+        request.regime = regime
+        subject(&request.subject)
+        request.idempotencyKey = idempotencyKey
+        let sent = request
+        return try await TestStack.withClient { grpc in
+            try await Privacy(wrapping: grpc).openRequest(sent, metadata: .bearer(key))
+        }
+    }
+
+    static func export(_ key: String, _ requestID: String) async throws -> [String: Any] {
+        let data = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_ExportSubjectDataRequest()
+            request.requestID = requestID
+            return try await Privacy(wrapping: grpc).exportSubjectData(request, metadata: .bearer(key)).document
+        }
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("due dates follow the regime; opening is idempotent; list shows open requests by due date")
+    func deadlinesAndIdempotency() async throws {
+        let (_, owner) = try await TestStack.tenant("eu")
+        let officer = try await TestStack.key(tenantID: try await Self.tenantID(owner), role: .complianceOfficer)
+        var dues: [Tradewind_V1_PrivacyRegime: TimeInterval] = [:]
+        for regime in [Tradewind_V1_PrivacyRegime.gdpr, .ccpa, .lgpd, .pipl, .pdpa] {
+            let request = try await Self.open(officer, .access, regime: regime) { $0.email = "due@example.org" }
+            dues[regime] = request.dueTime.date.timeIntervalSince(request.openTime.date)
+            #expect(request.status == .open && request.subjectValue == "due@example.org")
+        }
+        #expect((28...31).contains(Int((dues[.gdpr] ?? 0) / 86_400)), "GDPR: one month")
+        #expect(Int((dues[.ccpa] ?? 0) / 86_400) == 45)
+        #expect(Int((dues[.lgpd] ?? 0) / 86_400) == 15)
+        #expect(Int((dues[.pipl] ?? 0) / 86_400) == TenantSettings.default.privacyRequestDeadlineDays)
+
+        let first = try await Self.open(
+            officer, .erasure, subject: { $0.phone = "+4915100000001" }, idempotencyKey: "k-1")
+        let retry = try await Self.open(
+            officer, .erasure, subject: { $0.phone = "+4915100000001" }, idempotencyKey: "k-1")
+        #expect(first.id == retry.id)
+        let misuse = await Status.of {
+            _ = try await Self.open(officer, .access, subject: { $0.phone = "+4915100000001" }, idempotencyKey: "k-1")
+        }
+        #expect(misuse?.code == .failedPrecondition)
+
+        let list = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_ListPrivacyRequestsRequest()
+            request.openOnly = true
+            return try await Privacy(wrapping: grpc).listRequests(request, metadata: .bearer(officer))
+        }
+        #expect(list.requests.count == 6)
+        #expect(list.requests.map(\.dueTime.date) == list.requests.map(\.dueTime.date).sorted())
+        #expect(list.requests.first?.regime == .lgpd)
+        #expect(list.overdueCount == 0 && list.dueSoonCount == 0)
+
+        let bad = await Status.of { _ = try await Self.open(officer, .unspecified, subject: { $0.email = "nope" }) }
+        #expect(Set(Status.fieldViolations(bad)) == ["kind", "subject.email"])
+        // A marketer may not open requests.
+        let marketer = try await TestStack.key(tenantID: try await Self.tenantID(owner), role: .marketer)
+        let denied = await Status.of { _ = try await Self.open(marketer, .access, subject: { $0.email = "a@b.org" }) }
+        #expect(denied?.code == .permissionDenied)
+    }
+
+    @Test("an access export holds everything written about the subject, field by field, and nothing else")
+    func accessExport() async throws {
+        try await EventsTests.loadRates()
+        let (_, owner) = try await TestStack.tenant("eu")
+        let subject = try await Self.person(owner, "anna")
+        _ = try await Self.person(owner, "bert")
+        let request = try await Self.open(owner, .access) { $0.email = "ANNA@example.org" }
+        let document = try await Self.export(owner, request.id)
+
+        let profile = try #require((document["profile"] as? [[String: Any]])?.first)
+        #expect((document["profile"] as? [Any])?.count == 1)
+        #expect(profile["id"] as? String == subject.contact.id)
+        #expect(profile["external_id"] as? String == "ext-anna")
+        #expect(profile["email"] as? String == "anna@example.org")
+        #expect(profile["phone"] as? String == subject.contact.phone)
+        #expect(profile["name"] as? String == "Person anna")
+        #expect(profile["country"] as? String == "DE")
+        #expect(profile["tags"] as? [String] == ["vip"])
+        #expect((profile["attributes"] as? [String: String]) == ["tier": "gold"])
+        let ledger = try #require(document["consent_ledger"] as? [[String: Any]])
+        #expect(ledger.count == 1)
+        #expect(ledger.first?["purpose"] as? String == "email_marketing")
+        #expect(ledger.first?["action"] as? String == "grant")
+        #expect(ledger.first?["lawful_basis"] as? String == "consent")
+        #expect(ledger.first?["source"] as? String == "signup form")
+        #expect(ledger.first?["regime"] as? String == "gdpr")
+        #expect((document["current_consent"] as? [[String: Any]])?.first?["granted"] as? Bool == true)
+        let links = try #require(document["identity_links"] as? [[String: Any]])
+        #expect(links.map { $0["anonymous_id"] as? String } == [subject.anonymousID])
+        let events = try #require(document["events"] as? [[String: Any]])
+        #expect(Set(events.compactMap { $0["event_id"] as? String }) == Set(subject.eventIDs))
+        let order = try #require(events.first { $0["event_id"] as? String == "order-anna" })
+        #expect(order["amount_micros"] as? Int == 20_000_000 && order["currency"] as? String == "EUR")
+        #expect(order["order_id"] as? String == "order-order-anna")
+        #expect((events.first { $0["event_id"] as? String == "view-anna" })?["page_path"] as? String == "/shoes")
+        #expect((document["segment_memberships"] as? [Any])?.isEmpty == true)
+
+        // The request is completed, and keeps only a hash of the subject.
+        let closed = try await TestStack.withClient { grpc in
+            var get = Tradewind_V1_GetPrivacyRequestRequest()
+            get.id = request.id
+            return try await Privacy(wrapping: grpc).getRequest(get, metadata: .bearer(owner))
+        }
+        #expect(closed.status == .completed && closed.subjectValue.isEmpty)
+        let again = await Status.of { _ = try await Self.export(owner, request.id) }
+        #expect(again?.code == .failedPrecondition)
+        // Another tenant cannot see the request.
+        let (_, stranger) = try await TestStack.tenant("eu")
+        let foreign = await Status.of {
+            try await TestStack.withClient { grpc in
+                var get = Tradewind_V1_GetPrivacyRequestRequest()
+                get.id = request.id
+                _ = try await Privacy(wrapping: grpc).getRequest(get, metadata: .bearer(stranger))
+            }
+        }
+        #expect(foreign?.code == .notFound)
+    }
+
+    @Test("erasure leaves no trace of the subject in any table of the region; others and aggregates are untouched")
+    func erasure() async throws {
+        try await EventsTests.loadRates()
+        let (tenant, owner) = try await TestStack.tenant("us")
+        let anna = try await Self.person(owner, "erin")
+        let bert = try await Self.person(owner, "fred")
+        let bertBefore = try await Self.export(
+            owner, try await Self.open(owner, .access) { $0.contactID = bert.contact.id }.id)
+        let rollupsBefore = try await Self.rollups(tenant)
+
+        let request = try await Self.open(owner, .erasure) { $0.phone = anna.contact.phone }
+        let erased = try await TestStack.withClient { grpc in
+            var erase = Tradewind_V1_EraseSubjectRequest()
+            erase.requestID = request.id
+            return try await Privacy(wrapping: grpc).eraseSubject(erase, metadata: .bearer(owner))
+        }
+        #expect(erased.status == .completed)
+        #expect(erased.note.contains("erased 1 contact(s), 3 event(s), 1 identity link(s)"))
+
+        // Every column of every table the region holds for the tenant, as text.
+        let traces = try await DatabaseSession.with { session in
+            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                let logger = TestEnvironment.logger
+                var tables: [String] = []
+                for try await name in try await connection.query(
+                    """
+                    SELECT table_name::text FROM information_schema.tables
+                    WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+                      AND has_table_privilege(current_user, format('%I.%I', table_schema, table_name), 'SELECT')
+                    ORDER BY 1
+                    """, logger: logger
+                ).decode(String.self) { tables.append(name) }
+                var traces: [String] = []
+                let needles = [
+                    "erin@example.org", anna.contact.phone, anna.contact.id, anna.anonymousID, "Person erin",
+                    "ext-erin",
+                ]
+                for table in tables {
+                    for needle in needles {
+                        var hits = 0
+                        do {
+                            for try await n in try await connection.query(
+                                "SELECT count(*)::int FROM \(unescaped: table) t WHERE t::text ILIKE '%' || \(needle) || '%'",
+                                logger: logger
+                            ).decode(Int.self) { hits = n }
+                        } catch {
+                            throw TestSetupError("scanning \(table): \(String(reflecting: error))")
+                        }
+                        if hits > 0 { traces.append("\(table): \(hits) row(s) with \(needle)") }
+                    }
+                }
+                #expect(tables.contains("events") && tables.contains("audit_records") && tables.count >= 9)
+                return traces
+            }
+        }
+        #expect(traces.isEmpty, "\(traces)")
+
+        // The ledger entry stays, unlinked.
+        let unlinked = try await EventsTests.querying(
+            tenant, "SELECT count(*)::int FROM consent_events WHERE tenant_id = \(tenant.id) AND contact_id IS NULL",
+            as: Int.self)
+        #expect(unlinked == [1])
+        // Everyone else, and the aggregates, are as they were.
+        let bertAfter = try await Self.export(
+            owner, try await Self.open(owner, .access) { $0.contactID = bert.contact.id }.id)
+        for key in ["profile", "current_consent", "consent_ledger", "identity_links", "events"] {
+            #expect(
+                try JSONSerialization.data(withJSONObject: bertBefore[key] ?? [], options: .sortedKeys)
+                    == JSONSerialization.data(withJSONObject: bertAfter[key] ?? [], options: .sortedKeys), "\(key)")
+        }
+        #expect(try await Self.rollups(tenant) == rollupsBefore)
+
+        // A follow-up access request finds nothing.
+        let followUp = try await Self.export(
+            owner, try await Self.open(owner, .access) { $0.email = "erin@example.org" }.id)
+        for key in ["profile", "consent_ledger", "identity_links", "events"] {
+            #expect((followUp[key] as? [Any])?.isEmpty == true, "\(key)")
+        }
+        // An import cannot bring the person back.
+        let reimport = await Status.of {
+            try await TestStack.withClient { grpc in
+                var upsert = Tradewind_V1_UpsertContactRequest()
+                upsert.contact.externalID = "ext-erin-again"
+                upsert.contact.email = "Erin@Example.org"
+                _ = try await Contacts(wrapping: grpc).upsertContact(upsert, metadata: .bearer(owner))
+            }
+        }
+        #expect(reimport?.code == .failedPrecondition)
+        #expect(reimport?.message.hasPrefix("contact.email:") == true)
+    }
+
+    static func rollups(_ tenant: Tenant) async throws -> [String] {
+        try await EventsTests.querying(
+            tenant,
+            """
+            SELECT local_day || channel || campaign_id || country || impressions || clicks || page_views || conversions
+                   || spend_micros || revenue_micros
+            FROM event_daily_rollups WHERE tenant_id = \(tenant.id) ORDER BY 1
+            """, as: String.self)
+    }
+
+    static func tenantID(_ key: String) async throws -> UUID {
+        let stack = try await TestStack.running()
+        let keyID = String(key.split(separator: "_")[1])
+        guard let record = try await stack.control.apiKey(keyID: keyID), let id = record.tenantID else {
+            throw TestSetupError("no tenant for key \(keyID)")
+        }
+        return id
+    }
+}
