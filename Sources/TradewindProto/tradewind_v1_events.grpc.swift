@@ -66,7 +66,8 @@ extension Tradewind_V1_Events {
     /// >
     /// > Events takes a tenant's marketing events (identify, touchpoints, page views,
     /// > conversions) into its home region, where attribution, KPIs and segments read
-    /// > them. Callers need the events:write scope (owner, admin, marketer).
+    /// > them, and consent changes into the consent ledger. Callers need the
+    /// > events:write scope (owner, admin, marketer).
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "IngestEvents" method.
         ///
@@ -106,7 +107,8 @@ extension Tradewind_V1_Events {
     /// >
     /// > Events takes a tenant's marketing events (identify, touchpoints, page views,
     /// > conversions) into its home region, where attribution, KPIs and segments read
-    /// > them. Callers need the events:write scope (owner, admin, marketer).
+    /// > them, and consent changes into the consent ledger. Callers need the
+    /// > events:write scope (owner, admin, marketer).
     public protocol ServiceProtocol: Tradewind_V1_Events.StreamingServiceProtocol {
         /// Handle the "IngestEvents" method.
         ///
@@ -144,7 +146,8 @@ extension Tradewind_V1_Events {
     /// >
     /// > Events takes a tenant's marketing events (identify, touchpoints, page views,
     /// > conversions) into its home region, where attribution, KPIs and segments read
-    /// > them. Callers need the events:write scope (owner, admin, marketer).
+    /// > them, and consent changes into the consent ledger. Callers need the
+    /// > events:write scope (owner, admin, marketer).
     public protocol SimpleServiceProtocol: Tradewind_V1_Events.ServiceProtocol {
         /// Handle the "IngestEvents" method.
         ///
@@ -231,7 +234,8 @@ extension Tradewind_V1_Events {
     /// >
     /// > Events takes a tenant's marketing events (identify, touchpoints, page views,
     /// > conversions) into its home region, where attribution, KPIs and segments read
-    /// > them. Callers need the events:write scope (owner, admin, marketer).
+    /// > them, and consent changes into the consent ledger. Callers need the
+    /// > events:write scope (owner, admin, marketer).
     public protocol ClientProtocol: Sendable {
         /// Call the "IngestEvents" method.
         ///
@@ -274,7 +278,8 @@ extension Tradewind_V1_Events {
     /// >
     /// > Events takes a tenant's marketing events (identify, touchpoints, page views,
     /// > conversions) into its home region, where attribution, KPIs and segments read
-    /// > them. Callers need the events:write scope (owner, admin, marketer).
+    /// > them, and consent changes into the consent ledger. Callers need the
+    /// > events:write scope (owner, admin, marketer).
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 

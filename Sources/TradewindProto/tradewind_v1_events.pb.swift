@@ -273,6 +273,15 @@ public nonisolated struct Tradewind_V1_Event: Sendable {
     set {kind = .conversion(newValue)}
   }
 
+  /// A consent grant or withdrawal.
+  public var consent: Tradewind_V1_ConsentChangeEvent {
+    get {
+      if case .consent(let v)? = kind {return v}
+      return Tradewind_V1_ConsentChangeEvent()
+    }
+    set {kind = .consent(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// What happened; exactly one is required.
@@ -285,6 +294,8 @@ public nonisolated struct Tradewind_V1_Event: Sendable {
     case pageView(Tradewind_V1_PageView)
     /// A purchase or other goal.
     case conversion(Tradewind_V1_Conversion)
+    /// A consent grant or withdrawal.
+    case consent(Tradewind_V1_ConsentChangeEvent)
 
   }
 
@@ -389,6 +400,34 @@ public nonisolated struct Tradewind_V1_Conversion: Sendable {
 
   /// Up to 100 items.
   public var items: [Tradewind_V1_ConversionItem] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A consent grant or withdrawal for the event's contact (contact_id
+/// required), appended to the contact's consent ledger (Contacts) in the
+/// batch's transaction: a withdrawal takes effect at once.
+public nonisolated struct Tradewind_V1_ConsentChangeEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required.
+  public var purpose: Tradewind_V1_ConsentPurpose = .unspecified
+
+  /// Required.
+  public var action: Tradewind_V1_ConsentAction = .unspecified
+
+  /// Required for a grant.
+  public var lawfulBasis: Tradewind_V1_LawfulBasis = .unspecified
+
+  /// Required.
+  public var regime: Tradewind_V1_PrivacyRegime = .unspecified
+
+  /// Where it was collected, e.g. `checkout form`; 1-200 characters.
+  public var source: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -533,7 +572,7 @@ nonisolated extension Tradewind_V1_EventError: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Tradewind_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}occur_time\0\u{3}contact_id\0\u{3}anonymous_id\0\u{1}country\0\u{2}\u{5}identify\0\u{1}touchpoint\0\u{3}page_view\0\u{1}conversion\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}event_id\0\u{3}occur_time\0\u{3}contact_id\0\u{3}anonymous_id\0\u{1}country\0\u{2}\u{5}identify\0\u{1}touchpoint\0\u{3}page_view\0\u{1}conversion\0\u{1}consent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -598,6 +637,19 @@ nonisolated extension Tradewind_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._
           self.kind = .conversion(v)
         }
       }()
+      case 14: try {
+        var v: Tradewind_V1_ConsentChangeEvent?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .consent(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .consent(v)
+        }
+      }()
       default: break
       }
     }
@@ -639,6 +691,10 @@ nonisolated extension Tradewind_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._
     case .conversion?: try {
       guard case .conversion(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .consent?: try {
+      guard case .consent(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
     }()
     case nil: break
     }
@@ -846,6 +902,56 @@ nonisolated extension Tradewind_V1_Conversion: SwiftProtobuf.Message, SwiftProto
     if lhs.valueMicros != rhs.valueMicros {return false}
     if lhs.currency != rhs.currency {return false}
     if lhs.items != rhs.items {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_ConsentChangeEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConsentChangeEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}purpose\0\u{1}action\0\u{3}lawful_basis\0\u{1}regime\0\u{1}source\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.purpose) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.action) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.lawfulBasis) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.regime) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.purpose != .unspecified {
+      try visitor.visitSingularEnumField(value: self.purpose, fieldNumber: 1)
+    }
+    if self.action != .unspecified {
+      try visitor.visitSingularEnumField(value: self.action, fieldNumber: 2)
+    }
+    if self.lawfulBasis != .unspecified {
+      try visitor.visitSingularEnumField(value: self.lawfulBasis, fieldNumber: 3)
+    }
+    if self.regime != .unspecified {
+      try visitor.visitSingularEnumField(value: self.regime, fieldNumber: 4)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_ConsentChangeEvent, rhs: Tradewind_V1_ConsentChangeEvent) -> Bool {
+    if lhs.purpose != rhs.purpose {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.lawfulBasis != rhs.lawfulBasis {return false}
+    if lhs.regime != rhs.regime {return false}
+    if lhs.source != rhs.source {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

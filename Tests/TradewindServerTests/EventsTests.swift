@@ -236,6 +236,62 @@ struct EventsTests {
         #expect(rewritten == [0])
     }
 
+    @Test("a consent withdrawal arriving as an event takes effect at once: the contact leaves the audience")
+    func consentWithdrawalFromEvents() async throws {
+        let (tenant, key) = try await TestStack.tenant("eu")
+        _ = tenant
+        let contact = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "newsletter-reader"
+            return try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
+                request, metadata: .bearer(key)
+            ).contact
+        }
+        func consent(_ id: String, _ action: Tradewind_V1_ConsentAction, at offset: TimeInterval) -> Tradewind_V1_Event
+        {
+            var event = Tradewind_V1_Event()
+            event.eventID = id
+            event.occurTime = .init(date: Date().addingTimeInterval(offset))
+            event.contactID = contact.id
+            event.consent.purpose = .emailMarketing
+            event.consent.action = action
+            event.consent.lawfulBasis = action == .grant ? .consent : .unspecified
+            event.consent.regime = .gdpr
+            event.consent.source = "preference centre"
+            return event
+        }
+        func audience() async throws -> [String] {
+            try await TestStack.withClient { grpc in
+                var request = Tradewind_V1_ListContactsRequest()
+                request.consentPurpose = .emailMarketing
+                request.consentState = .granted
+                return try await Tradewind_V1_Contacts.Client(wrapping: grpc).listContacts(
+                    request, metadata: .bearer(key)
+                ).contacts.map(\.id)
+            }
+        }
+        var noBasis = consent("grant-without-basis", .grant, at: -120)
+        noBasis.consent.lawfulBasis = .unspecified
+        let granted = try await Self.ingest(key, [[consent("grant-1", .grant, at: -60), noBasis]])
+        #expect(granted.first?.accepted == 1)
+        #expect(granted.first?.errors.map(\.field) == ["consent.lawful_basis"])
+        #expect(try await audience() == [contact.id])
+
+        let withdrawn = try await Self.ingest(key, [[consent("withdraw-1", .withdraw, at: -30)]])
+        #expect(withdrawn.first?.accepted == 1)
+        #expect(try await audience().isEmpty)
+        // Resending the withdrawal appends nothing to the ledger.
+        _ = try await Self.ingest(key, [[consent("withdraw-1", .withdraw, at: -30)]])
+        let ledger = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_ListConsentEventsRequest()
+            request.contactID = contact.id
+            return try await Tradewind_V1_Contacts.Client(wrapping: grpc).listConsentEvents(
+                request, metadata: .bearer(key)
+            ).events
+        }
+        #expect(ledger.map(\.action) == [.grant, .withdraw])
+    }
+
     @Test("events stay in the tenant's region; limits and the stream's audit records hold")
     func residencyLimitsAndAudit() async throws {
         let (tenant, key) = try await TestStack.tenant("cn")

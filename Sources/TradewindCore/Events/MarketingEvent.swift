@@ -52,6 +52,10 @@ public struct MarketingEvent: Sendable, Hashable {
             cost: Money?)
         case pageView(path: String)
         case conversion(orderID: String, value: Money?, items: [ConversionItem])
+        /// A grant or withdrawal for the event's contact, appended to the consent ledger.
+        case consent(
+            purpose: ConsentPurpose, action: ConsentAction, lawfulBasis: LawfulBasis?, regime: PrivacyRegime,
+            source: String)
 
         public var name: String {
             switch self {
@@ -59,6 +63,7 @@ public struct MarketingEvent: Sendable, Hashable {
             case .touchpoint: "touchpoint"
             case .pageView: "page_view"
             case .conversion: "conversion"
+            case .consent: "consent"
             }
         }
     }
@@ -86,8 +91,18 @@ public struct MarketingEvent: Sendable, Hashable {
         switch kind {
         case .touchpoint(_, _, _, _, _, let cost): cost
         case .conversion(_, let value, _): value
-        case .identify, .pageView: nil
+        case .identify, .pageView, .consent: nil
         }
+    }
+
+    /// The ledger entry a consent event makes; `nil` for other kinds.
+    public var consentChange: ConsentChange? {
+        guard case .consent(let purpose, let action, let basis, let regime, let source) = kind, let contactID else {
+            return nil
+        }
+        return ConsentChange(
+            contactID: contactID, purpose: purpose, action: action, lawfulBasis: basis, source: source, regime: regime,
+            occurredAt: occurredAt)
     }
 }
 
@@ -102,6 +117,11 @@ public struct EventDraft: Sendable, Hashable {
             costMicros: Int64, currency: String)
         case pageView(path: String)
         case conversion(orderID: String, valueMicros: Int64, currency: String, items: [ConversionItem])
+        /// `nil` members were unset or unknown on the wire; `lawfulBasisUnknown` tells an unknown
+        /// basis from an unset one (which a withdrawal may leave out).
+        case consent(
+            purpose: ConsentPurpose?, action: ConsentAction?, lawfulBasis: LawfulBasis?, lawfulBasisUnknown: Bool,
+            regime: PrivacyRegime?, source: String)
     }
 
     public var eventID: String
@@ -205,6 +225,25 @@ public struct EventDraft: Sendable, Hashable {
                     item.priceMicros >= 0, "conversion.items[\(index)].price_micros", "must not be negative")
             }
             kind = .conversion(orderID: orderID, value: value, items: items)
+        case .consent(let purpose, let action, let basis, let basisUnknown, let regime, let source):
+            collector.require(!contactID.isEmpty, "contact_id", "is required for consent")
+            collector.require(purpose != nil, "consent.purpose", "is required")
+            collector.require(action != nil, "consent.action", "is required")
+            collector.require(regime != nil, "consent.regime", "is required")
+            if basisUnknown {
+                collector.add("consent.lawful_basis", "is not a known value")
+            } else if action == .grant && basis == nil {
+                collector.add("consent.lawful_basis", "is required for a grant")
+            }
+            if regime == .pipl && basis == .legitimateInterest {
+                collector.add("consent.lawful_basis", "legitimate interest is not a lawful basis under PIPL")
+            }
+            collector.require(
+                FieldFormats.isPrintableText(source, maxLength: 200), "consent.source",
+                "must be 1-200 printable characters")
+            if let purpose, let action, let regime {
+                kind = .consent(purpose: purpose, action: action, lawfulBasis: basis, regime: regime, source: source)
+            }
         }
 
         if !collector.violations.isEmpty { return .failure(ValidationFailure(collector.violations)) }

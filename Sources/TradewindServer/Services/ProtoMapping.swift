@@ -241,6 +241,12 @@ extension ProtoMapping {
                 items: conversion.items.map {
                     ConversionItem(sku: $0.sku, quantity: Int($0.quantity), priceMicros: $0.priceMicros)
                 })
+        case .consent(let change):
+            var unknownBasis = false
+            if case .UNRECOGNIZED = change.lawfulBasis { unknownBasis = true }
+            kind = .consent(
+                purpose: purpose(change.purpose), action: action(change.action), lawfulBasis: basis(change.lawfulBasis),
+                lawfulBasisUnknown: unknownBasis, regime: regime(change.regime), source: change.source)
         }
         return EventDraft(
             eventID: event.eventID, occurredAt: event.hasOccurTime ? event.occurTime.date : nil,

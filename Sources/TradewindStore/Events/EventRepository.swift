@@ -65,7 +65,7 @@ public struct EventRow: Sendable, Hashable, Encodable {
         anonymousID = event.anonymousID
         country = event.country
         switch event.kind {
-        case .identify:
+        case .identify, .consent:
             break
         case .touchpoint(let type, let channel, let campaign, let adSet, let creative, _):
             touchType = type.rawValue
@@ -184,7 +184,7 @@ public enum EventRepository {
                        count(*) FILTER (WHERE kind = 'conversion'),
                        coalesce(sum(reporting_micros) FILTER (WHERE kind = 'touchpoint'), 0),
                        coalesce(sum(reporting_micros) FILTER (WHERE kind = 'conversion'), 0)
-                FROM inserted WHERE kind <> 'identify'
+                FROM inserted WHERE kind NOT IN ('identify', 'consent')
                 GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
                 ON CONFLICT (tenant_id, local_day, channel, campaign_id, country) DO UPDATE SET
                     impressions = r.impressions + excluded.impressions,
