@@ -292,6 +292,41 @@ struct EventsTests {
         #expect(ledger.map(\.action) == [.grant, .withdraw])
     }
 
+    @Test("the retention job deletes events past the tenant's retention, keeps rollups, and is audited")
+    func retention() async throws {
+        let stack = try await TestStack.running()
+        var settings = TenantSettings.default
+        settings.eventRetentionDays = 30
+        let spec = TenantSpec(
+            slug: TestEnvironment.uniqueSlug("retention"), name: "Retention", homeRegion: Region("sg"),
+            settings: settings)
+        let tenant = try await stack.control.createTenant(spec)
+        let key = try await TestStack.key(tenantID: tenant.id, role: .owner)
+        var old = Self.touchpoint("old")
+        old.occurTime = .init(date: Date().addingTimeInterval(-20 * 86_400))
+        var recent = Self.touchpoint("recent")
+        recent.occurTime = .init(date: Date().addingTimeInterval(-86_400))
+        #expect(try await Self.ingest(key, [[old, recent]]).first?.accepted == 2)
+        let rollupsBefore = try await PrivacyTests.rollups(tenant)
+
+        var shorter = spec
+        shorter.settings.eventRetentionDays = 10
+        _ = try await stack.control.applyTenant(shorter)
+        let deleted = try await stack.application.enforceEventRetention()
+        #expect(deleted[tenant.id] == 1)
+        let left = try await Self.query(
+            tenant, "SELECT event_id FROM events WHERE tenant_id = \(tenant.id)", as: String.self)
+        #expect(left == ["recent"])
+        #expect(try await PrivacyTests.rollups(tenant) == rollupsBefore)
+        // Running again deletes nothing more.
+        #expect(try await stack.application.enforceEventRetention()[tenant.id] == 0)
+
+        let records = try AuditHarness.records(try await AuditHarness.export(key: key))
+            .filter { $0.method == EventRetentionJob.method }
+        #expect(records.count == 1)
+        #expect(records.first?.rowsWritten == 1)
+    }
+
     @Test("events stay in the tenant's region; limits and the stream's audit records hold")
     func residencyLimitsAndAudit() async throws {
         let (tenant, key) = try await TestStack.tenant("cn")

@@ -22,6 +22,7 @@ enum TestStack {
         let control: ControlStore
         /// The keys that sign this server's audit checkpoints.
         let auditKeys: AuditPublicKeySet
+        let application: TradewindApplication
     }
 
     private static let shared = Task<Running, any Error> {
@@ -39,7 +40,7 @@ enum TestStack {
         let port = try await application.listeningPort()
         return Running(
             port: port, configuration: configuration, control: application.control,
-            auditKeys: application.auditLog.keyring.publicKeys)
+            auditKeys: application.auditLog.keyring.publicKeys, application: application)
     }
 
     static func running() async throws -> Running { try await shared.value }

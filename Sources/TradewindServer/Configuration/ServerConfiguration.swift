@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var auditSigningKeysPath: String
     /// How often a chain that grew gets a signed checkpoint (at least once a minute).
     public var auditCheckpointInterval: Duration = .seconds(30)
+    /// How often events older than each tenant's retention are deleted.
+    public var retentionInterval: Duration = .seconds(3600)
 
     /// Reads `path`, then lets `TRADEWIND_*` variables of `environment` override it.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -105,6 +107,9 @@ public struct ServerConfiguration: Sendable {
                 "audit.checkpointIntervalSeconds must be 1-60 (a checkpoint at least once a minute)")
         }
         auditCheckpointInterval = .seconds(interval)
+        let retention = reader.int(forKey: "retention.intervalSeconds", default: 3600)
+        guard retention >= 1 else { throw ConfigurationError("retention.intervalSeconds must be at least 1") }
+        retentionInterval = .seconds(retention)
 
         let keyText = try reader.requiredString(forKey: "secrets.cursorKey", isSecret: true)
         guard let keyData = Data(base64Encoded: keyText), keyData.count >= 32 else {

@@ -18,6 +18,7 @@ public struct TradewindApplication: Sendable {
     public let control: ControlStore
     public let router: RegionRouter
     public let auditLog: AuditLog
+    let retention: EventRetentionJob
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let health: HealthService
     private let logger: Logger
@@ -39,6 +40,9 @@ public struct TradewindApplication: Sendable {
         auditLog = AuditLog(
             control: control.pool, router: router, keyring: keyring, timeout: limits.databaseTimeout,
             checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
+        retention = EventRetentionJob(
+            control: control, store: TenantStore(router: router, logger: logger), router: router, auditLog: auditLog,
+            interval: configuration.retentionInterval, timeout: limits.databaseTimeout, logger: logger)
         let recorder = AuditRecorder(
             log: auditLog,
             pseudonymizer: AuditPseudonymizer(
@@ -86,7 +90,8 @@ public struct TradewindApplication: Sendable {
     /// Pools first, then the audit writers, server last: the group stops them in reverse order,
     /// so in-flight calls finish, their records are written, and only then the pools close.
     public var services: [any Service] {
-        [control.pool] + router.services + auditLog.services + [GRPCServerService(server: server, health: health)]
+        [control.pool] + router.services + auditLog.services + [retention]
+            + [GRPCServerService(server: server, health: health)]
     }
 
     /// Serves until SIGTERM/SIGINT, then shuts down gracefully.
@@ -101,6 +106,10 @@ public struct TradewindApplication: Sendable {
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger))
     }
+
+    /// Runs one pass of the event retention job now (the service runs it on its schedule).
+    @discardableResult
+    public func enforceEventRetention() async throws -> [UUID: Int] { try await retention.runOnce() }
 
     /// The port the server listens on once it is up (useful with port 0).
     public func listeningPort() async throws -> Int {
