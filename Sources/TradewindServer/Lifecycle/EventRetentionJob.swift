@@ -60,9 +60,8 @@ struct EventRetentionJob: Service {
         return try await store.withTransaction(for: tenant, timeout: timeout) { tx in
             let count = try await RetentionRepository.deleteExpiredEvents(olderThanDays: days, in: tx)
             if count > 0 {
-                let record = job.entry(
-                    tenant: tenant, resources: ["tenant:\(tenant.id.uuidString.lowercased())", "retention_days:\(days)"],
-                    deleted: count, since: started)
+                let resources = ["tenant:\(tenant.id.uuidString.lowercased())", "retention_days:\(days)"]
+                let record = job.entry(tenant: tenant, resources: resources, deleted: count, since: started)
                 try await auditLog.append(record, tenant: tenant, on: tx.connection)
             }
             return count
