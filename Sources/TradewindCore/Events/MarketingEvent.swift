@@ -39,6 +39,11 @@ public struct ConversionItem: Sendable, Hashable, Codable {
         self.quantity = quantity
         self.priceMicros = priceMicros
     }
+
+    enum CodingKeys: String, CodingKey {
+        case sku, quantity
+        case priceMicros = "price_micros"
+    }
 }
 
 /// A validated marketing event (Segment's track/identify model, reduced to what attribution, KPIs

@@ -1,13 +1,11 @@
 import Foundation
 import Logging
 import PostgresNIO
-import TradewindAudit
 import TradewindCore
 
 /// An event as stored: the validated event plus what ingestion adds (its local day, the exchange
-/// rate and the amount in the tenant's reporting currency). Encoded to JSON to travel as one
-/// parameter, read back with `jsonb_to_recordset`.
-public struct EventRow: Sendable, Hashable, Encodable {
+/// rate and the amount in the tenant's reporting currency).
+public struct EventRow: Sendable, Hashable {
     public var eventID: String
     public var kind: String
     public var occurredAt: Date
@@ -28,29 +26,6 @@ public struct EventRow: Sendable, Hashable, Encodable {
     public var currency: String?
     public var fxRate: String?
     public var reportingMicros: Int64?
-
-    enum CodingKeys: String, CodingKey {
-        case eventID = "event_id"
-        case kind
-        case occurredAt = "occurred_at"
-        case receivedAt = "received_at"
-        case localDay = "local_day"
-        case contactID = "contact_id"
-        case anonymousID = "anonymous_id"
-        case country
-        case touchType = "touch_type"
-        case channel
-        case campaignID = "campaign_id"
-        case adSetID = "ad_set_id"
-        case creativeID = "creative_id"
-        case pagePath = "page_path"
-        case orderID = "order_id"
-        case items
-        case amountMicros = "amount_micros"
-        case currency
-        case fxRate = "fx_rate"
-        case reportingMicros = "reporting_micros"
-    }
 
     /// The row of `event`, received at `receivedAt`, counted on `localDay`, with its money converted.
     public init(
@@ -147,20 +122,40 @@ public enum EventRepository {
     /// links current in the same statement, and returns the ids stored now.
     public static func insert(_ rows: [EventRow], in tx: TenantTransaction) async throws -> Set<String> {
         guard !rows.isEmpty else { return [] }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(AuditTime.format(date))
+        // One typed array per column, bound in PostgreSQL's binary format: far cheaper than JSON on
+        // both sides. postgres-nio has no arrays of optionals, so an absent value travels as '' (or
+        // -1 for amounts, which are never negative) and NULLIF turns it back into NULL.
+        func text(_ value: String?) -> String { value ?? "" }
+        let items = try rows.map { row -> String in
+            guard let items = row.items else { return "" }
+            return String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
         }
-        let batch = String(decoding: try encoder.encode(rows), as: UTF8.self)
         let result = try await tx.connection.query(
             """
             WITH batch AS (
-                SELECT * FROM jsonb_to_recordset(\(batch)::jsonb) AS e(
-                    event_id text, kind text, occurred_at timestamptz, received_at timestamptz, local_day date,
-                    contact_id uuid, anonymous_id text, country text, touch_type text, channel text,
-                    campaign_id text, ad_set_id text, creative_id text, page_path text, order_id text, items jsonb,
-                    amount_micros bigint, currency text, fx_rate numeric, reporting_micros bigint)
+                SELECT * FROM unnest(
+                    \(rows.map(\.eventID)), \(rows.map(\.kind)), \(rows.map(\.occurredAt)), \(rows.map(\.receivedAt)),
+                    \(rows.map(\.localDay))::date[], \(rows.map { $0.contactID?.uuidString ?? "" }),
+                    \(rows.map { text($0.anonymousID) }), \(rows.map { text($0.country) }),
+                    \(rows.map { text($0.touchType) }), \(rows.map { text($0.channel) }),
+                    \(rows.map { text($0.campaignID) }), \(rows.map { text($0.adSetID) }),
+                    \(rows.map { text($0.creativeID) }), \(rows.map { text($0.pagePath) }),
+                    \(rows.map { text($0.orderID) }), \(items), \(rows.map { $0.amountMicros ?? -1 }),
+                    \(rows.map { text($0.currency) }), \(rows.map { text($0.fxRate) }),
+                    \(rows.map { $0.reportingMicros ?? -1 })
+                ) AS raw(event_id, kind, occurred_at, received_at, local_day, contact_id, anonymous_id, country,
+                         touch_type, channel, campaign_id, ad_set_id, creative_id, page_path, order_id, items,
+                         amount_micros, currency, fx_rate, reporting_micros)
+            ), typed AS (
+                SELECT event_id, kind, occurred_at, received_at, local_day, NULLIF(contact_id, '')::uuid AS contact_id,
+                       NULLIF(anonymous_id, '') AS anonymous_id, NULLIF(country, '') AS country,
+                       NULLIF(touch_type, '') AS touch_type, NULLIF(channel, '') AS channel,
+                       NULLIF(campaign_id, '') AS campaign_id, NULLIF(ad_set_id, '') AS ad_set_id,
+                       NULLIF(creative_id, '') AS creative_id, NULLIF(page_path, '') AS page_path,
+                       NULLIF(order_id, '') AS order_id, NULLIF(items, '')::jsonb AS items,
+                       NULLIF(amount_micros, -1) AS amount_micros, NULLIF(currency, '') AS currency,
+                       NULLIF(fx_rate, '')::numeric AS fx_rate, NULLIF(reporting_micros, -1) AS reporting_micros
+                FROM batch
             ), inserted AS (
                 INSERT INTO events (tenant_id, event_id, kind, occurred_at, received_at, local_day, contact_id,
                                     anonymous_id, country, touch_type, channel, campaign_id, ad_set_id, creative_id,
@@ -168,7 +163,7 @@ public enum EventRepository {
                 SELECT \(tx.tenantID), event_id, kind, occurred_at, received_at, local_day, contact_id,
                        anonymous_id, country, touch_type, channel, campaign_id, ad_set_id, creative_id,
                        page_path, order_id, items, amount_micros, currency, fx_rate, reporting_micros
-                FROM batch
+                FROM typed
                 ON CONFLICT (tenant_id, event_id) DO NOTHING
                 RETURNING event_id, kind, local_day, channel, campaign_id, country, touch_type, reporting_micros,
                           contact_id, anonymous_id, occurred_at
