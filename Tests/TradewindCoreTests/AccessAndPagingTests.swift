@@ -153,3 +153,26 @@ struct TenantSpecTests {
         #expect(Role.allCases.count == Role.tenantRoles.count + 1)
     }
 }
+
+@Suite("Local days")
+struct LocalDayTests {
+    @Test("the day of an instant follows the time zone, across midnight, DST and leap days")
+    func localDays() {
+        let instant = Date(timeIntervalSince1970: 1_782_950_400)  // 2026-07-02T00:00:00Z
+        #expect(LocalDay.of(instant, in: .gmt) == "2026-07-02")
+        #expect(LocalDay.of(instant, in: TimeZone(identifier: "America/Los_Angeles")!) == "2026-07-01")
+        #expect(LocalDay.of(instant, in: TimeZone(identifier: "Asia/Shanghai")!) == "2026-07-02")
+        #expect(LocalDay.of(Date(timeIntervalSince1970: 951_782_400), in: .gmt) == "2000-02-29")
+        #expect(LocalDay.of(Date(timeIntervalSince1970: -1), in: .gmt) == "1969-12-31")
+        // Every day of four years agrees with Foundation's calendar in a zone with DST.
+        let zone = TimeZone(identifier: "Europe/Berlin")!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        for hour in stride(from: 0, to: 4 * 365 * 24, by: 7) {
+            let date = Date(timeIntervalSince1970: 1_704_067_200 + Double(hour) * 3600)
+            let parts = calendar.dateComponents([.year, .month, .day], from: date)
+            let expected = String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+            #expect(LocalDay.of(date, in: zone) == expected, "\(date)")
+        }
+    }
+}

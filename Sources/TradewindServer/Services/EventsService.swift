@@ -87,6 +87,8 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
 
         var refused: [Tradewind_V1_EventError] = []
         var rows: [EventRow] = []
+        rows.reserveCapacity(events.count)
+        var ratesByDay: [String: ExchangeRates] = [:]
         for (index, event) in events {
             if let contact = event.contactID, !contacts.contains(contact) {
                 refused.append(error(index, event.eventID, "contact_id", "no such contact"))
@@ -95,11 +97,14 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
             var conversion: (rate: Decimal, micros: Int64)?
             if let money = event.money {
                 let day = LocalDay.of(event.occurredAt, in: .gmt)
-                let rates = ExchangeRates(
-                    usdPerUnit: [
-                        money.currency: usd[CurrencyDay(currency: money.currency, day: day)],
-                        reporting: usd[CurrencyDay(currency: reporting, day: day)],
-                    ].compactMapValues { $0 })
+                // One rate table per day, built once: the batch's events mostly share a day.
+                let rates =
+                    ratesByDay[day]
+                    ?? ExchangeRates(
+                        usdPerUnit: usd.filter { $0.key.day == day }.reduce(into: [:]) {
+                            $0[$1.key.currency] = $1.value
+                        })
+                ratesByDay[day] = rates
                 guard let converted = rates.convert(money, to: reporting) else {
                     let field = event.kind.name == "touchpoint" ? "touchpoint.currency" : "conversion.currency"
                     refused.append(
