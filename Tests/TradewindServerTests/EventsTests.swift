@@ -136,12 +136,20 @@ struct EventsTests {
         let count = try await Self.query(
             tenant, "SELECT count(*)::int FROM events WHERE tenant_id = \(tenant.id)", as: Int.self)
         #expect(count == [50])
-        // The rollup counted each click and its cost once: 50 × 1 EUR at 1.25 USD.
-        let rollup = try await Self.query(
+        // The totals counted each click and its cost once: 50 × 1 EUR at 1.25 USD.
+        let totals: PostgresQuery =
+            "SELECT clicks || ' ' || spend_micros FROM event_daily_totals WHERE tenant_id = \(tenant.id)"
+        #expect(try await Self.query(tenant, totals, as: String.self) == ["50 62500000"])
+        // Folding the partial rollups into the daily rollups changes no figure.
+        try await TestStack.running().application.foldRollups()
+        #expect(try await Self.query(tenant, totals, as: String.self) == ["50 62500000"])
+        let folded = try await Self.query(
             tenant,
-            "SELECT clicks || ' ' || spend_micros FROM event_daily_rollups WHERE tenant_id = \(tenant.id)",
-            as: String.self)
-        #expect(rollup == ["50 62500000"])
+            """
+            SELECT (SELECT count(*) FROM event_rollup_deltas WHERE tenant_id = \(tenant.id)) || ' '
+                   || (SELECT clicks FROM event_daily_rollups WHERE tenant_id = \(tenant.id))
+            """, as: String.self)
+        #expect(folded == ["0 50"])
     }
 
     @Test("a batch with bad events stores the good ones and names each bad event's field")

@@ -288,7 +288,7 @@ struct PrivacyTests {
             """
             SELECT local_day || channel || campaign_id || country || impressions || clicks || page_views || conversions
                    || spend_micros || revenue_micros
-            FROM event_daily_rollups WHERE tenant_id = \(tenant.id) ORDER BY 1
+            FROM event_daily_totals WHERE tenant_id = \(tenant.id) ORDER BY 1
             """, as: String.self)
     }
 

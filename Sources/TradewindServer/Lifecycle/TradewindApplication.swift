@@ -19,6 +19,7 @@ public struct TradewindApplication: Sendable {
     public let router: RegionRouter
     public let auditLog: AuditLog
     let retention: EventRetentionJob
+    let rollups: RollupFolder
     let server: GRPCServer<HTTP2ServerTransport.Posix>
     let health: HealthService
     private let logger: Logger
@@ -43,6 +44,9 @@ public struct TradewindApplication: Sendable {
         retention = EventRetentionJob(
             control: control, store: TenantStore(router: router, logger: logger), router: router, auditLog: auditLog,
             interval: configuration.retentionInterval, timeout: limits.databaseTimeout, logger: logger)
+        rollups = RollupFolder(
+            store: TenantStore(router: router, logger: logger), interval: .seconds(5),
+            timeout: limits.databaseTimeout, logger: logger)
         let recorder = AuditRecorder(
             log: auditLog,
             pseudonymizer: AuditPseudonymizer(
@@ -57,7 +61,7 @@ public struct TradewindApplication: Sendable {
                 control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
                 seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
                 limits: limits),
-            EventsService(store: TenantStore(router: router, logger: logger), limits: limits),
+            EventsService(store: TenantStore(router: router, logger: logger), limits: limits, rollups: rollups),
             PrivacyService(
                 store: TenantStore(router: router, logger: logger), hasher: subjectHasher, pageTokens: pageTokens,
                 limits: limits),
@@ -90,7 +94,7 @@ public struct TradewindApplication: Sendable {
     /// Pools first, then the audit writers, server last: the group stops them in reverse order,
     /// so in-flight calls finish, their records are written, and only then the pools close.
     public var services: [any Service] {
-        [control.pool] + router.services + auditLog.services + [retention]
+        [control.pool] + router.services + auditLog.services + [retention, rollups]
             + [GRPCServerService(server: server, health: health)]
     }
 
@@ -110,6 +114,9 @@ public struct TradewindApplication: Sendable {
     /// Runs one pass of the event retention job now (the service runs it on its schedule).
     @discardableResult
     public func enforceEventRetention() async throws -> [UUID: Int] { try await retention.runOnce() }
+
+    /// Folds the partial rollups of the tenants that ingested since the last fold, now.
+    public func foldRollups() async { await rollups.foldPending() }
 
     /// The port the server listens on once it is up (useful with port 0).
     public func listeningPort() async throws -> Int {

@@ -14,6 +14,7 @@ import TradewindStore
 struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
     let store: TenantStore
     let limits: ServerConfiguration.Limits
+    let rollups: RollupFolder
 
     static let maxBatchEvents = 1000
 
@@ -58,6 +59,7 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
                 try await Self.store(accepted, reporting: reporting, timeZone: timeZone, receivedAt: now, in: tx)
             }
             errors += refused
+            if stored > 0 { rollups.ingested(for: tenant) }
             var answer = Tradewind_V1_IngestEventsResponse()
             answer.accepted = Int32(stored)
             answer.duplicates = Int32(valid.count - refused.count - stored)

@@ -118,8 +118,8 @@ public enum EventRepository {
         return rates
     }
 
-    /// Stores `rows` (events already stored are skipped), keeps the daily rollups and identity
-    /// links current in the same statement, and returns the ids stored now.
+    /// Stores `rows` (events already stored are skipped), adds their partial rollups and keeps
+    /// identity links current in the same statement, and returns the ids stored now.
     public static func insert(_ rows: [EventRow], in tx: TenantTransaction) async throws -> Set<String> {
         guard !rows.isEmpty else { return [] }
         // One typed array per column, bound in PostgreSQL's binary format: far cheaper than JSON on
@@ -168,8 +168,8 @@ public enum EventRepository {
                 RETURNING event_id, kind, local_day, channel, campaign_id, country, touch_type, reporting_micros,
                           contact_id, anonymous_id, occurred_at
             ), rolled AS (
-                -- In key order, so concurrent batches lock rollup rows in the same order.
-                INSERT INTO event_daily_rollups AS r (tenant_id, local_day, channel, campaign_id, country,
+                -- Insert-only partial rollups: no batch waits on another's rollup rows.
+                INSERT INTO event_rollup_deltas (tenant_id, local_day, channel, campaign_id, country,
                     impressions, clicks, page_views, conversions, spend_micros, revenue_micros)
                 SELECT \(tx.tenantID), local_day, coalesce(channel, ''), coalesce(campaign_id, ''),
                        coalesce(country, ''),
@@ -180,14 +180,7 @@ public enum EventRepository {
                        coalesce(sum(reporting_micros) FILTER (WHERE kind = 'touchpoint'), 0),
                        coalesce(sum(reporting_micros) FILTER (WHERE kind = 'conversion'), 0)
                 FROM inserted WHERE kind NOT IN ('identify', 'consent')
-                GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
-                ON CONFLICT (tenant_id, local_day, channel, campaign_id, country) DO UPDATE SET
-                    impressions = r.impressions + excluded.impressions,
-                    clicks = r.clicks + excluded.clicks,
-                    page_views = r.page_views + excluded.page_views,
-                    conversions = r.conversions + excluded.conversions,
-                    spend_micros = r.spend_micros + excluded.spend_micros,
-                    revenue_micros = r.revenue_micros + excluded.revenue_micros
+                GROUP BY 2, 3, 4, 5
             ), linked AS (
                 -- The latest identify wins for an anonymous id; earlier events are never rewritten.
                 INSERT INTO identity_links AS l (tenant_id, anonymous_id, contact_id, linked_at)
@@ -228,5 +221,37 @@ public enum ExchangeRateLoader {
                 return count
             }
         }
+    }
+}
+
+/// Folds partial rollups into `event_daily_rollups`.
+public enum RollupRepository {
+    /// Moves the tenant's partial rollups into the daily rollups, in key order (so that two folds
+    /// lock rows in the same order); returns how many partial rows were folded.
+    public static func fold(in tx: TenantTransaction) async throws -> Int {
+        let rows = try await tx.connection.query(
+            """
+            WITH moved AS (
+                DELETE FROM event_rollup_deltas WHERE tenant_id = \(tx.tenantID)
+                RETURNING local_day, channel, campaign_id, country, impressions, clicks, page_views, conversions,
+                          spend_micros, revenue_micros
+            ), folded AS (
+                INSERT INTO event_daily_rollups AS r (tenant_id, local_day, channel, campaign_id, country,
+                    impressions, clicks, page_views, conversions, spend_micros, revenue_micros)
+                SELECT \(tx.tenantID), local_day, channel, campaign_id, country, sum(impressions), sum(clicks),
+                       sum(page_views), sum(conversions), sum(spend_micros), sum(revenue_micros)
+                FROM moved GROUP BY 2, 3, 4, 5 ORDER BY 2, 3, 4, 5
+                ON CONFLICT (tenant_id, local_day, channel, campaign_id, country) DO UPDATE SET
+                    impressions = r.impressions + excluded.impressions,
+                    clicks = r.clicks + excluded.clicks,
+                    page_views = r.page_views + excluded.page_views,
+                    conversions = r.conversions + excluded.conversions,
+                    spend_micros = r.spend_micros + excluded.spend_micros,
+                    revenue_micros = r.revenue_micros + excluded.revenue_micros
+            )
+            SELECT count(*)::int FROM moved
+            """, logger: tx.logger)
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
     }
 }
