@@ -176,3 +176,24 @@ struct LocalDayTests {
         }
     }
 }
+
+@Suite("Exchange rates")
+struct ExchangeRateTests {
+    @Test("conversion is exact integer arithmetic on a rate kept to 12 places")
+    func conversion() throws {
+        let rates = ExchangeRates(usdPerUnit: ["EUR": Decimal(string: "1.25")!, "JPY": Decimal(string: "0.0065")!])
+        let eurToUSD = try #require(rates.rate(from: "EUR", to: "USD"))
+        #expect(eurToUSD.description == "1.25")
+        #expect(eurToUSD.convert(1_000_000) == 1_250_000)
+        let jpyToEUR = try #require(rates.rate(from: "JPY", to: "EUR"))
+        #expect(jpyToEUR.description == "0.0052")
+        #expect(jpyToEUR.convert(100_000_000) == 520_000)
+        let usdToJPY = try #require(rates.rate(from: "USD", to: "JPY"))
+        #expect(usdToJPY.description == "153.846153846154")
+        // Half away from zero: 1 micro at 0.5 is 1 micro, not 0.
+        #expect(FixedRate(scaled: 500_000_000_000).convert(1) == 1)
+        #expect(rates.rate(from: "EUR", to: "EUR")?.description == "1")
+        #expect(rates.rate(from: "CHF", to: "USD") == nil)
+        #expect(rates.convert(Money(micros: 7, currency: "EUR"), to: "USD")?.micros == 9)
+    }
+}

@@ -289,7 +289,19 @@ public enum LocalDay {
         let local = Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(timeZone.secondsFromGMT(for: date))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let (year, month, day) = civil(fromDaysSinceEpoch: days)
-        return String(format: "%04lld-%02lld-%02lld", year, month, day)
+        // Built digit by digit: String(format:) costs more than the arithmetic above.
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 10)
+        func put(_ value: Int64, at end: Int, digits: Int) {
+            var value = value
+            for index in stride(from: end, to: end - digits, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 3, digits: 4)
+        put(month, at: 6, digits: 2)
+        put(day, at: 9, digits: 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).
@@ -317,20 +329,56 @@ public struct ExchangeRates: Sendable, Hashable {
         self.usdPerUnit = rates
     }
 
-    /// The rate from `currency` to `reporting` (units of `reporting` per unit), if both are known.
-    public func rate(from currency: String, to reporting: String) -> Decimal? {
-        if currency == reporting { return 1 }
+    /// The rate from `currency` to `reporting` (units of `reporting` per unit), to
+    /// `FixedRate.decimals` places, if both are known.
+    public func rate(from currency: String, to reporting: String) -> FixedRate? {
+        if currency == reporting { return FixedRate(scaled: FixedRate.one) }
         guard let from = usdPerUnit[currency], let to = usdPerUnit[reporting], to > 0 else { return nil }
-        return from / to
+        var exact = from / to
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &exact, FixedRate.decimals, .plain)
+        guard
+            let scaled = Int128(
+                exactly: NSDecimalNumber(
+                    decimal: rounded * Decimal(sign: .plus, exponent: FixedRate.decimals, significand: 1)
+                ).int64Value),
+            scaled > 0
+        else { return nil }
+        return FixedRate(scaled: scaled)
     }
 
     /// `money` in `reporting` micros, rounded half away from zero, with the rate used.
-    public func convert(_ money: Money, to reporting: String) -> (rate: Decimal, micros: Int64)? {
+    public func convert(_ money: Money, to reporting: String) -> (rate: FixedRate, micros: Int64)? {
         guard let rate = rate(from: money.currency, to: reporting) else { return nil }
-        var exact = Decimal(money.micros) * rate
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &exact, 0, .plain)
-        return (rate, NSDecimalNumber(decimal: rounded).int64Value)
+        return (rate, rate.convert(money.micros))
+    }
+}
+
+/// An exchange rate as an integer count of 10^-12 units: conversions are exact integer arithmetic,
+/// cheap enough for a million events, and never touch floating point.
+public struct FixedRate: Sendable, Hashable, CustomStringConvertible {
+    public static let decimals = 12
+    static let one = Int128(1_000_000_000_000)
+
+    public let scaled: Int128
+
+    public init(scaled: Int128) { self.scaled = scaled }
+
+    /// `micros` times the rate, rounded half away from zero.
+    public func convert(_ micros: Int64) -> Int64 {
+        let product = Int128(micros) * scaled
+        let half = Self.one / 2
+        let rounded = product >= 0 ? (product + half) / Self.one : (product - half) / Self.one
+        return Int64(clamping: rounded)
+    }
+
+    /// The rate in decimal notation, without trailing zeros (`1.25`, `0.0065`, `153`).
+    public var description: String {
+        let whole = scaled / Self.one
+        var fraction = String(scaled % Self.one)
+        fraction = String(repeating: "0", count: Self.decimals - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
     }
 }
 

@@ -121,6 +121,8 @@ public enum FieldFormats {
     public static func isPrintableText(_ s: String, maxLength: Int) -> Bool {
         // A character is at least one byte, so the cheap byte count settles most strings without counting.
         guard !s.isEmpty, s.utf8.count <= maxLength || s.count <= maxLength else { return false }
+        // Printable ASCII, by far the common case, needs no Unicode property look-up.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return true }
         return !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 

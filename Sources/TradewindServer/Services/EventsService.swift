@@ -91,23 +91,28 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
         var rows: [EventRow] = []
         rows.reserveCapacity(events.count)
         var ratesByDay: [String: ExchangeRates] = [:]
+        var rates: [CurrencyDay: FixedRate] = [:]
         for (index, event) in events {
             if let contact = event.contactID, !contacts.contains(contact) {
                 refused.append(error(index, event.eventID, "contact_id", "no such contact"))
                 continue
             }
-            var conversion: (rate: Decimal, micros: Int64)?
+            var conversion: (rate: FixedRate, micros: Int64)?
             if let money = event.money {
                 let day = LocalDay.of(event.occurredAt, in: .gmt)
-                // One rate table per day, built once: the batch's events mostly share a day.
-                let rates =
-                    ratesByDay[day]
-                    ?? ExchangeRates(
-                        usdPerUnit: usd.filter { $0.key.day == day }.reduce(into: [:]) {
-                            $0[$1.key.currency] = $1.value
-                        })
-                ratesByDay[day] = rates
-                guard let converted = rates.convert(money, to: reporting) else {
+                // One rate per currency and day, worked out once: a batch's events share a few.
+                let pair = CurrencyDay(currency: money.currency, day: day)
+                if rates[pair] == nil {
+                    let table =
+                        ratesByDay[day]
+                        ?? ExchangeRates(
+                            usdPerUnit: usd.filter { $0.key.day == day }.reduce(into: [:]) {
+                                $0[$1.key.currency] = $1.value
+                            })
+                    ratesByDay[day] = table
+                    rates[pair] = table.rate(from: money.currency, to: reporting)
+                }
+                guard let rate = rates[pair] else {
                     let field = event.kind.name == "touchpoint" ? "touchpoint.currency" : "conversion.currency"
                     refused.append(
                         error(
@@ -116,7 +121,7 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
                         ))
                     continue
                 }
-                conversion = converted
+                conversion = (rate, rate.convert(money.micros))
             }
             rows.append(
                 EventRow(

@@ -29,7 +29,7 @@ public struct EventRow: Sendable, Hashable {
 
     /// The row of `event`, received at `receivedAt`, counted on `localDay`, with its money converted.
     public init(
-        _ event: MarketingEvent, receivedAt: Date, localDay: String, conversion: (rate: Decimal, micros: Int64)?
+        _ event: MarketingEvent, receivedAt: Date, localDay: String, conversion: (rate: FixedRate, micros: Int64)?
     ) {
         eventID = event.eventID
         kind = event.kind.name
