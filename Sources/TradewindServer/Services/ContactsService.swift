@@ -29,25 +29,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
                 "\(prefix).\(hit.kind): belongs to a person erased at their request on \(day); it is not re-imported")
     }
 
-    /// Runs `body` in a transaction for the caller's tenant, bounded by the call's deadline, and
-    /// appends the call's audit record to that transaction: the changes and their record commit
-    /// together or not at all. `body` tells the audit call what it touched before it returns.
-    ///
-    /// A handler must not fail after this returns: the committed record says the call succeeded.
+    /// The call's work and its audit record in one transaction of the caller's tenant.
     private func inTenantTransaction<Result: Sendable>(
         _ body: @Sendable @escaping (TenantTransaction, AuditCall?) async throws -> Result
     ) async throws -> Result {
-        let context = try RequestContext.require()
-        guard let tenant = context.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
-        }
-        let audit = context.audit
-        let result = try await store.withTransaction(
-            for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout), logger: context.logger,
-            { tx in try await body(tx, audit) },
-            beforeCommit: { tx in try await audit?.append(on: tx.connection) })
-        audit?.markRecorded()
-        return result
+        try await store.audited(limit: limits.databaseTimeout) { tx, _, audit in try await body(tx, audit) }
     }
 
     func upsertContact(request: Tradewind_V1_UpsertContactRequest, context: ServerContext) async throws

@@ -13,20 +13,11 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
 
+    /// The call's work and its audit record in one transaction of the caller's tenant.
     private func inTenantTransaction<Result: Sendable>(
         _ body: @Sendable @escaping (TenantTransaction, Tenant, AuditCall?) async throws -> Result
     ) async throws -> Result {
-        let context = try RequestContext.require()
-        guard let tenant = context.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
-        }
-        let audit = context.audit
-        let result = try await store.withTransaction(
-            for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout), logger: context.logger,
-            { tx in try await body(tx, tenant, audit) },
-            beforeCommit: { tx in try await audit?.append(on: tx.connection) })
-        audit?.markRecorded()
-        return result
+        try await store.audited(limit: limits.databaseTimeout, body)
     }
 
     func openRequest(request: Tradewind_V1_OpenPrivacyRequestRequest, context: ServerContext) async throws
