@@ -156,8 +156,17 @@ struct EventsTests {
     func mixedBatch() async throws {
         try await Self.loadRates()
         let (tenant, key) = try await TestStack.tenant("eu")
-        let (other, _) = try await TestStack.tenant("eu")
-        _ = other
+        // Another tenant's real contact is refused exactly like an id that never existed.
+        let (_, otherKey) = try await TestStack.tenant("eu")
+        let othersContact = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "someone-else"
+            return try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
+                request, metadata: .bearer(otherKey)
+            ).contact
+        }
+        var crossTenant = Self.conversion("cross-tenant", value: 5_000_000, currency: "EUR")
+        crossTenant.contactID = othersContact.id
         var noKind = Tradewind_V1_Event()
         noKind.eventID = "no-kind"
         noKind.occurTime = .init(date: Self.day)
@@ -177,6 +186,7 @@ struct EventsTests {
             Self.conversion("no-rate", value: 1_000_000, currency: "CHF"),
             strangerContact,
             Self.touchpoint("", cost: 0),
+            crossTenant,
         ]
         let answer = try #require(try await Self.ingest(key, [batch]).first)
         #expect(answer.accepted == 2)
@@ -185,8 +195,9 @@ struct EventsTests {
         #expect(
             errors == [
                 "1:touchpoint.currency", "2:kind", "4:occur_time", "5:touchpoint.channel", "6:conversion.currency",
-                "7:contact_id", "8:event_id",
+                "7:contact_id", "8:event_id", "9:contact_id",
             ])
+        #expect(answer.errors[5].description_p == answer.errors[7].description_p)
         let stored = try await Self.query(
             tenant, "SELECT event_id FROM events WHERE tenant_id = \(tenant.id) ORDER BY event_id", as: String.self)
         #expect(stored == ["good-click", "good-order"])
