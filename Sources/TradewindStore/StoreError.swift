@@ -40,6 +40,27 @@ public enum StoreError: Error, Sendable, Equatable {
     }
 }
 
+extension StoreError {
+    /// What a log line may say about a failure: the error's type and, for a database error, its
+    /// SQLSTATE and constraint. Never its message or detail, which can quote the values of a row
+    /// (an email, a contact id) into the logs.
+    public static func logDescription(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            guard let state = psql.sqlState else { return "PSQLError (\(psql.code))" }
+            return "PSQLError sqlstate=\(state)" + (psql.constraintName.map { " constraint=\($0)" } ?? "")
+        }
+        if let store = error as? StoreError {
+            switch store {
+            case .notFound: return "StoreError.notFound"
+            case .alreadyExists: return "StoreError.alreadyExists"
+            case .failedPrecondition: return "StoreError.failedPrecondition"
+            case .unavailable(let cluster, let reason): return "StoreError.unavailable(\(cluster), \(reason))"
+            }
+        }
+        return String(reflecting: type(of: error))
+    }
+}
+
 extension PSQLError {
     /// The SQLSTATE of a server error, e.g. `23505` for a unique violation.
     var sqlState: String? { serverInfo?[.sqlState] }

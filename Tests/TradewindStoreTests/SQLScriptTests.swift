@@ -49,3 +49,17 @@ struct StatementTimeoutTests {
         #expect(DatabasePool.milliseconds(.microseconds(10)) == 1)
     }
 }
+
+@Suite("Error log descriptions")
+struct ErrorLogDescriptionTests {
+    struct Leaky: Error, CustomStringConvertible {
+        var description: String { "jane@example.com" }
+    }
+
+    @Test("a log line names the kind of failure, never the values an error may quote")
+    func noValues() {
+        #expect(StoreError.logDescription(StoreError.notFound("contact jane@example.com")) == "StoreError.notFound")
+        #expect(!StoreError.logDescription(Leaky()).contains("jane"))
+        #expect(StoreError.logDescription(Leaky()).hasSuffix("Leaky"))
+    }
+}

@@ -3,6 +3,7 @@ import GRPCCore
 import Logging
 import Synchronization
 import TradewindAudit
+import TradewindStore
 
 /// The outermost interceptor: every call but the health check leaves exactly one audit record
 /// (a stream two: opening and closing), whatever its outcome, and no data leaves the server before
@@ -85,7 +86,10 @@ struct AuditInterceptor: ServerInterceptor {
         } catch {
             logger.error(
                 "audit record not written; call refused",
-                metadata: ["request-id": "\(call.requestID)", "error": "\(String(reflecting: error))"])
+                metadata: [
+                    "request-id": "\(call.requestID)",
+                    "error": "\(StoreError.logDescription((error as? AuditUnavailable)?.cause ?? error))",
+                ])
             throw Self.unavailable(call)
         }
     }

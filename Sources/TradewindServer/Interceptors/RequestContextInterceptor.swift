@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import Logging
+import TradewindStore
 
 /// Second after the audit interceptor, which wraps it and chooses the request id.
 ///
@@ -56,7 +57,7 @@ struct RequestContextInterceptor: ServerInterceptor {
                             var rpcError = ErrorMapping.rpcError(for: error)
                             if rpcError.code == .internalError {
                                 callLogger.error(
-                                    "stream failed", metadata: ["error": "\(String(reflecting: error))"])
+                                    "stream failed", metadata: ["error": "\(StoreError.logDescription(error))"])
                             }
                             rpcError.metadata.addString(requestID, forKey: Self.requestIDKey)
                             finish(rpcError.code)

@@ -26,7 +26,7 @@ struct EventRetentionJob: Service {
             do {
                 try await runOnce()
             } catch {
-                logger.warning("event retention run failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("event retention run failed", metadata: ["error": "\(StoreError.logDescription(error))"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -48,7 +48,7 @@ final class RollupFolder: Service, Sendable {
                 ingested(for: tenant)
                 logger.warning(
                     "folding rollups failed",
-                    metadata: ["tenant": "\(tenant.id)", "error": "\(String(reflecting: error))"])
+                    metadata: ["tenant": "\(tenant.id)", "error": "\(StoreError.logDescription(error))"])
             }
         }
     }

@@ -85,7 +85,8 @@ public final class AuditLog: Sendable {
             } catch {
                 markDirty(chain, pool)
                 logger.warning(
-                    "audit checkpoint failed", metadata: ["chain": "\(chain)", "error": "\(String(reflecting: error))"])
+                    "audit checkpoint failed",
+                    metadata: ["chain": "\(chain)", "error": "\(StoreError.logDescription(error))"])
             }
         }
     }
