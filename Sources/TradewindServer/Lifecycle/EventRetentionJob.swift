@@ -22,13 +22,16 @@ struct EventRetentionJob: Service {
     static let method = "tradewind/retention.events"
 
     func run() async throws {
+        // The first pass waits one interval too: start-up stays cheap, and a restart loop cannot
+        // turn into a deletion loop.
         while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully else { break }
             do {
                 try await runOnce()
             } catch {
                 logger.warning("event retention run failed", metadata: ["error": "\(StoreError.logDescription(error))"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
