@@ -361,8 +361,18 @@ public struct FixedRate: Sendable, Hashable, CustomStringConvertible {
     static let one = Int128(1_000_000_000_000)
 
     public let scaled: Int128
+    /// The rate in decimal notation, without trailing zeros (`1.25`, `0.0065`, `153`), worked out
+    /// once: every event converted at this rate stores it.
+    public let description: String
 
-    public init(scaled: Int128) { self.scaled = scaled }
+    public init(scaled: Int128) {
+        self.scaled = scaled
+        let whole = scaled / Self.one
+        var fraction = String(scaled % Self.one)
+        fraction = String(repeating: "0", count: Self.decimals - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        description = fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
+    }
 
     /// `micros` times the rate, rounded half away from zero.
     public func convert(_ micros: Int64) -> Int64 {
@@ -370,15 +380,6 @@ public struct FixedRate: Sendable, Hashable, CustomStringConvertible {
         let half = Self.one / 2
         let rounded = product >= 0 ? (product + half) / Self.one : (product - half) / Self.one
         return Int64(clamping: rounded)
-    }
-
-    /// The rate in decimal notation, without trailing zeros (`1.25`, `0.0065`, `153`).
-    public var description: String {
-        let whole = scaled / Self.one
-        var fraction = String(scaled % Self.one)
-        fraction = String(repeating: "0", count: Self.decimals - fraction.count) + fraction
-        while fraction.hasSuffix("0") { fraction.removeLast() }
-        return fraction.isEmpty ? "\(whole)" : "\(whole).\(fraction)"
     }
 }
 

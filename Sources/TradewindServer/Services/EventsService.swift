@@ -132,8 +132,11 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
         // Consent changes stored now go to the ledger in this transaction: a withdrawal counts at
         // once, and a resent one (a duplicate) is not appended twice.
         var applied = Set<String>()
-        for (_, event) in events where stored.contains(event.eventID) && applied.insert(event.eventID).inserted {
-            if let change = event.consentChange { _ = try await ContactRepository.recordConsent(change, in: tx) }
+        for (_, event) in events where event.consentChange != nil {
+            guard stored.contains(event.eventID), applied.insert(event.eventID).inserted,
+                let change = event.consentChange
+            else { continue }
+            _ = try await ContactRepository.recordConsent(change, in: tx)
         }
         return (stored.count, refused)
     }
