@@ -346,12 +346,6 @@ public struct ExchangeRates: Sendable, Hashable {
         else { return nil }
         return FixedRate(scaled: scaled)
     }
-
-    /// `money` in `reporting` micros, rounded half away from zero, with the rate used.
-    public func convert(_ money: Money, to reporting: String) -> (rate: FixedRate, micros: Int64)? {
-        guard let rate = rate(from: money.currency, to: reporting) else { return nil }
-        return (rate, rate.convert(money.micros))
-    }
 }
 
 /// An exchange rate as an integer count of 10^-12 units: conversions are exact integer arithmetic,

@@ -92,9 +92,7 @@ final class AuditCall: Sendable {
         let snapshot = state.withLock { $0 }
         var resources = snapshot.resources
         if let tenant = snapshot.tenant {
-            resources += snapshot.subjects.map {
-                "contact:" + pseudonymizer.pseudonym($0.uuidString.lowercased(), tenantID: tenant.id)
-            }
+            resources += snapshot.subjects.map { pseudonymizer.resource(contact: $0, tenantID: tenant.id) }
         }
         let principal = snapshot.principal.map {
             AuditPrincipal(

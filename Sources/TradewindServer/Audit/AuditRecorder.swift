@@ -42,7 +42,7 @@ struct AuditRecorder: Sendable {
 
     /// How a contact id appears in the tenant's log.
     func resource(contact id: UUID, tenant: Tenant) -> String {
-        "contact:" + pseudonymizer.pseudonym(id.uuidString.lowercased(), tenantID: tenant.id)
+        pseudonymizer.resource(contact: id, tenantID: tenant.id)
     }
 }
 
@@ -50,6 +50,8 @@ struct AuditRecorder: Sendable {
 struct AuditUnavailable: Error, RPCErrorConvertible {
     var cause: any Error
 
+    static let message = "the audit log could not record this call, so it was refused; retry with backoff"
+
     var rpcErrorCode: RPCError.Code { .unavailable }
-    var rpcErrorMessage: String { "the audit log could not record this call, so it was refused; retry with backoff" }
+    var rpcErrorMessage: String { Self.message }
 }

@@ -95,7 +95,7 @@ struct AuditInterceptor: ServerInterceptor {
     }
 
     private static func unavailable(_ call: AuditCall) -> RPCError {
-        var error = RPCError(AuditUnavailable(cause: CancellationError()))
+        var error = RPCError(code: .unavailable, message: AuditUnavailable.message)
         error.metadata.addString(call.requestID, forKey: RequestContextInterceptor.requestIDKey)
         return error
     }

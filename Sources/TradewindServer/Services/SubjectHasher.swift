@@ -1,17 +1,17 @@
 import Crypto
 import Foundation
+import TradewindAudit
 import TradewindCore
 
 /// Keyed hashes of a data subject's identifiers (HMAC-SHA-256 under a per-tenant key derived from
 /// the server secret): what a closed request and the suppression list keep instead of the value.
 struct SubjectHasher: Sendable {
-    let secret: SymmetricKey
+    private let keys: TenantKeys
+
+    init(secret: SymmetricKey) { keys = TenantKeys(secret: secret, purpose: "tradewind subject hash") }
 
     func hash(kind: String, value: String, tenantID: UUID) -> Data {
-        let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: secret, info: Data("tradewind subject hash \(tenantID.uuidString.lowercased())".utf8),
-            outputByteCount: 32)
-        return Data(HMAC<SHA256>.authenticationCode(for: Data("\(kind):\(value)".utf8), using: key))
+        keys.mac("\(kind):\(value)", tenantID: tenantID)
     }
 
     /// The suppression-list hashes of a contact's email and phone (those that are set).

@@ -146,17 +146,16 @@ public final class AuditLog: Sendable {
         let logger = self.logger
         let started = Date()
         let tenantID = chain.tenantID
-        let (range, head) = try await pool.withTransaction(tenantID: tenantID, timeout: timeout) { connection in
+        // The stretch to export, and the hash it continues from, read in one transaction.
+        let (first, last, previous) = try await pool.withTransaction(tenantID: tenantID, timeout: timeout) {
+            connection in
             let range = try await AuditRepository.range(
                 chain: chain, from: from, to: to, on: connection, logger: logger)
             let head = try await AuditRepository.head(chain: chain, on: connection, logger: logger)
-            return (range, head)
-        }
-        // An empty stretch starts after the head (or after `to`'s end) and holds nothing.
-        let first = range?.lowerBound ?? head.seq + 1
-        let last = range?.upperBound ?? head.seq
-        let previous = try await pool.withTransaction(tenantID: tenantID, timeout: timeout) { connection in
-            try await AuditRepository.hash(at: first - 1, chain: chain, on: connection, logger: logger)
+            // An empty stretch starts after the head and holds nothing.
+            let first = range?.lowerBound ?? head.seq + 1
+            let previous = try await AuditRepository.hash(at: first - 1, chain: chain, on: connection, logger: logger)
+            return (first, range?.upperBound ?? head.seq, previous)
         }
         guard let previous else { throw StoreError.notFound("audit record \(first - 1)") }
         try await emit([
