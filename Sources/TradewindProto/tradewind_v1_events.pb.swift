@@ -401,6 +401,14 @@ public nonisolated struct Tradewind_V1_Conversion: Sendable {
   /// Up to 100 items.
   public var items: [Tradewind_V1_ConversionItem] = []
 
+  /// The channel of the session the conversion happened in (its UTM source),
+  /// when known. KPIs count the conversion and its revenue under it (last
+  /// click); Analytics.Attribute credits channels from the touchpoints instead.
+  public var channel: Tradewind_V1_Channel = .unspecified
+
+  /// The campaign of that session (up to 100 characters), when known.
+  public var campaignID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -864,7 +872,7 @@ nonisolated extension Tradewind_V1_ConversionItem: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Tradewind_V1_Conversion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Conversion"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{3}value_micros\0\u{1}currency\0\u{1}items\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}order_id\0\u{3}value_micros\0\u{1}currency\0\u{1}items\0\u{1}channel\0\u{3}campaign_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -876,6 +884,8 @@ nonisolated extension Tradewind_V1_Conversion: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.valueMicros) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.currency) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
       default: break
       }
     }
@@ -894,6 +904,12 @@ nonisolated extension Tradewind_V1_Conversion: SwiftProtobuf.Message, SwiftProto
     if !self.items.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 4)
     }
+    if self.channel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.channel, fieldNumber: 5)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -902,6 +918,8 @@ nonisolated extension Tradewind_V1_Conversion: SwiftProtobuf.Message, SwiftProto
     if lhs.valueMicros != rhs.valueMicros {return false}
     if lhs.currency != rhs.currency {return false}
     if lhs.items != rhs.items {return false}
+    if lhs.channel != rhs.channel {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

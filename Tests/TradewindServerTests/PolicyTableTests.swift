@@ -11,7 +11,7 @@ struct PolicyTableTests {
     static let allMethods: [MethodDescriptor] =
         Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_TenantAdmin.Method.descriptors
         + Tradewind_V1_Events.Method.descriptors + Tradewind_V1_Privacy.Method.descriptors
-        + Tradewind_V1_Audit.Method.descriptors
+        + Tradewind_V1_Audit.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
         + Grpc_Health_V1_Health.Method.descriptors
 
     @Test("every generated method has a policy entry or is the exempt health check")
@@ -28,7 +28,7 @@ struct PolicyTableTests {
     @Test("tenant data methods need tenant scopes; control-plane methods need operator scopes")
     func scopesMatchTheirPlane() {
         for method in Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_Events.Method.descriptors
-            + Tradewind_V1_Privacy.Method.descriptors
+            + Tradewind_V1_Privacy.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
         {
             #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == false, "\(method)")
         }

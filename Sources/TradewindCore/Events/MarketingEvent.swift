@@ -56,7 +56,8 @@ public struct MarketingEvent: Sendable, Hashable {
             type: TouchpointType, channel: Channel, campaignID: String, adSetID: String, creativeID: String,
             cost: Money?)
         case pageView(path: String)
-        case conversion(orderID: String, value: Money?, items: [ConversionItem])
+        /// `channel` and `campaignID` are the converting session's source, when known.
+        case conversion(orderID: String, value: Money?, items: [ConversionItem], channel: Channel?, campaignID: String)
         /// A grant or withdrawal for the event's contact, appended to the consent ledger.
         case consent(
             purpose: ConsentPurpose, action: ConsentAction, lawfulBasis: LawfulBasis?, regime: PrivacyRegime,
@@ -95,7 +96,7 @@ public struct MarketingEvent: Sendable, Hashable {
     public var money: Money? {
         switch kind {
         case .touchpoint(_, _, _, _, _, let cost): cost
-        case .conversion(_, let value, _): value
+        case .conversion(_, let value, _, _, _): value
         case .identify, .pageView, .consent: nil
         }
     }
@@ -121,7 +122,10 @@ public struct EventDraft: Sendable, Hashable {
             type: TouchpointType?, channel: Channel?, campaignID: String, adSetID: String, creativeID: String,
             costMicros: Int64, currency: String)
         case pageView(path: String)
-        case conversion(orderID: String, valueMicros: Int64, currency: String, items: [ConversionItem])
+        /// `channelUnknown` tells a channel unknown on the wire from an unset one.
+        case conversion(
+            orderID: String, valueMicros: Int64, currency: String, items: [ConversionItem], channel: Channel?,
+            channelUnknown: Bool, campaignID: String)
         /// `nil` members were unset or unknown on the wire; `lawfulBasisUnknown` tells an unknown
         /// basis from an unset one (which a withdrawal may leave out).
         case consent(
@@ -211,7 +215,12 @@ public struct EventDraft: Sendable, Hashable {
                 FieldFormats.isPrintableText(path, maxLength: 500) && !path.contains("?"), "page_view.path",
                 "must be 1-500 printable characters without a query string")
             kind = .pageView(path: path)
-        case .conversion(let orderID, let valueMicros, let currency, let items):
+        case .conversion(
+            let orderID, let valueMicros, let currency, let items, let channel, let channelUnknown, let campaign):
+            collector.require(!channelUnknown, "conversion.channel", "is not a known channel")
+            collector.require(
+                campaign.isEmpty || FieldFormats.isPrintableText(campaign, maxLength: 100), "conversion.campaign_id",
+                "must be at most 100 printable characters")
             if !orderID.isEmpty {
                 collector.require(
                     FieldFormats.isPrintableText(orderID, maxLength: 100), "conversion.order_id",
@@ -229,7 +238,7 @@ public struct EventDraft: Sendable, Hashable {
                 collector.require(
                     item.priceMicros >= 0, "conversion.items[\(index)].price_micros", "must not be negative")
             }
-            kind = .conversion(orderID: orderID, value: value, items: items)
+            kind = .conversion(orderID: orderID, value: value, items: items, channel: channel, campaignID: campaign)
         case .consent(let purpose, let action, let basis, let basisUnknown, let regime, let source):
             collector.require(!contactID.isEmpty, "contact_id", "is required for consent")
             collector.require(purpose != nil, "consent.purpose", "is required")

@@ -22,6 +22,8 @@ public struct MethodPolicy: Sendable, Hashable {
         case auditLog = "audit_log"
         case marketingEvents = "marketing_events"
         case privacyRequests = "privacy_requests"
+        /// Aggregates computed from marketing events.
+        case analytics
     }
 
     public var scope: Scope
@@ -44,7 +46,9 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Audit = Tradewind_V1_Audit.Method
         typealias Events = Tradewind_V1_Events.Method
         typealias Privacy = Tradewind_V1_Privacy.Method
-        return [
+        typealias Analytics = Tradewind_V1_Analytics.Method
+        let analytics = MethodPolicy(scope: .analyticsRead, auditClass: .read, dataClass: .analytics)
+        return Dictionary(uniqueKeysWithValues: Analytics.descriptors.map { ($0, analytics) }).merging([
             Contacts.UpsertContact.descriptor: .init(
                 scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
             Contacts.UpdateContact.descriptor: .init(
@@ -95,7 +99,7 @@ public struct MethodPolicy: Sendable, Hashable {
                 scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
             Audit.GetPublicKeys.descriptor: .init(
                 scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
-        ]
+        ]) { first, _ in first }
     }()
 
     public static func policy(for method: MethodDescriptor) -> MethodPolicy? { table[method] }

@@ -16,6 +16,11 @@ public struct ServerConfiguration: Sendable {
         public var maxConcurrentStreams: Int = 256
         /// Upper bound of every database call; a shorter client deadline wins.
         public var databaseTimeout: Duration = .seconds(5)
+        /// Upper bound of an analytics call's database work (a shorter client deadline wins): they
+        /// read up to millions of events.
+        public var analyticsTimeout: Duration = .seconds(30)
+        /// Most events one analytics call reads into memory (`RESOURCE_EXHAUSTED` beyond).
+        public var analyticsMaxEvents: Int = 12_000_000
 
         /// The transport's own limit sits above the application's, because the transport resets
         /// an oversized stream and the client would see a retryable `UNAVAILABLE` instead.
@@ -73,6 +78,12 @@ public struct ServerConfiguration: Sendable {
         limits.maxConcurrentStreams = reader.int(
             forKey: "limits.maxConcurrentStreams", default: limits.maxConcurrentStreams)
         limits.databaseTimeout = .milliseconds(reader.int(forKey: "limits.databaseTimeoutMilliseconds", default: 5000))
+        limits.analyticsTimeout = .milliseconds(
+            reader.int(forKey: "limits.analyticsTimeoutMilliseconds", default: 30_000))
+        limits.analyticsMaxEvents = reader.int(forKey: "limits.analyticsMaxEvents", default: limits.analyticsMaxEvents)
+        guard limits.analyticsMaxEvents >= 1 else {
+            throw ConfigurationError("limits.analyticsMaxEvents must be positive")
+        }
 
         let pgHost = reader.string(forKey: "postgres.host", default: "127.0.0.1")
         let caPath = try reader.requiredString(forKey: "postgres.caCertificate")

@@ -66,12 +66,13 @@ public struct TradewindApplication: Sendable {
                 store: TenantStore(router: router, logger: logger), hasher: subjectHasher, pageTokens: pageTokens,
                 limits: limits),
             AuditService(log: auditLog, recorder: recorder, pageTokens: pageTokens, limits: limits),
+            AnalyticsService(store: TenantStore(router: router, logger: logger), limits: limits),
             health,
         ]
         // Every service but health needs a credential and is audited (the README lists the exemption).
         let guarded: Set<ServiceDescriptor> = [
             Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Events.descriptor,
-            Tradewind_V1_Privacy.descriptor, Tradewind_V1_Audit.descriptor,
+            Tradewind_V1_Privacy.descriptor, Tradewind_V1_Audit.descriptor, Tradewind_V1_Analytics.descriptor,
         ]
         // Outermost first: no audit, no answer.
         let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [

@@ -240,7 +240,9 @@ extension ProtoMapping {
                 orderID: conversion.orderID, valueMicros: conversion.valueMicros, currency: conversion.currency,
                 items: conversion.items.map {
                     ConversionItem(sku: $0.sku, quantity: Int($0.quantity), priceMicros: $0.priceMicros)
-                })
+                }, channel: channel(conversion.channel),
+                channelUnknown: conversion.channel.rawValue != 0 && channel(conversion.channel) == nil,
+                campaignID: conversion.campaignID)
         case .consent(let change):
             var unknownBasis = false
             if case .UNRECOGNIZED = change.lawfulBasis { unknownBasis = true }
@@ -251,6 +253,19 @@ extension ProtoMapping {
         return EventDraft(
             eventID: event.eventID, occurredAt: event.hasOccurTime ? event.occurTime.date : nil,
             contactID: event.contactID, anonymousID: event.anonymousID, country: event.country, kind: kind)
+    }
+
+    /// The wire value of a channel; `unspecified` for a name that is not one.
+    static func channel(named name: String) -> Tradewind_V1_Channel {
+        switch Channel(rawValue: name) {
+        case .googleAds: .googleAds
+        case .meta: .meta
+        case .tiktok: .tiktok
+        case .amazonAds: .amazonAds
+        case .email: .email
+        case .organic: .organic
+        case nil: .unspecified
+        }
     }
 
     static func channel(_ value: Tradewind_V1_Channel) -> Channel? {

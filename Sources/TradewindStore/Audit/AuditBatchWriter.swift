@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -9,7 +8,7 @@ import TradewindAudit
 /// many per transaction: group commit.
 ///
 /// Callers wait until their record is committed. While one batch commits, new records queue, and
-/// the next batch takes them all, so under load one commit carries many records and when idle a
+/// the next batch takes them all (up to `maxInFlight` batches commit at once), so under load one commit carries many records and when idle a
 /// record is written at once. A failed batch fails every caller in it; a caller whose time runs
 /// out gets `unavailable` and its record, if not yet taken into a batch, is dropped.
 final class AuditBatchWriter: Service, Sendable {
@@ -23,19 +22,22 @@ final class AuditBatchWriter: Service, Sendable {
         var queue: [Item] = []
         var waiting: [Int: CheckedContinuation<Void, any Error>] = [:]
         var nextID = 0
+        var inFlight = 0
     }
 
     let pool: DatabasePool
     private let timeout: Duration
     private let maxBatch: Int
+    private let maxInFlight: Int
     private let state = Mutex(State())
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
-    init(pool: DatabasePool, timeout: Duration, maxBatch: Int = 500) {
+    init(pool: DatabasePool, timeout: Duration, maxBatch: Int = 500, maxInFlight: Int = 2) {
         self.pool = pool
         self.timeout = timeout
         self.maxBatch = maxBatch
+        self.maxInFlight = maxInFlight
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -79,48 +81,61 @@ final class AuditBatchWriter: Service, Sendable {
 
     /// Writes batches until graceful shutdown, then what is left. The server stops before this
     /// does, so nothing is queued after the last drain.
+    ///
+    /// Up to `maxInFlight` batches commit at once: while one waits for its WAL flush, the next is
+    /// already sent and waits on the chain's lock inside PostgreSQL, so a record that arrives
+    /// during a commit does not wait for that commit's round trip back before its own starts.
     func run() async throws {
         await withGracefulShutdownHandler {
-            for await _ in doorbell { await drain() }
+            await withDiscardingTaskGroup { group in
+                for await _ in doorbell {
+                    while let batch = takeBatch() {
+                        group.addTask {
+                            await self.commit(batch)
+                            self.state.withLock { $0.inFlight -= 1 }
+                            self.ring.yield()
+                        }
+                    }
+                }
+            }
         } onGracefulShutdown: { [ring] in
             ring.finish()
         }
-        await drain()
+        while let batch = takeBatch(ignoringLimit: true) { await commit(batch) }
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state in
-                let batch = Array(state.queue.prefix(maxBatch))
-                state.queue.removeFirst(batch.count)
-                return batch
+    /// The next batch, if any is queued and fewer than `maxInFlight` batches are committing.
+    private func takeBatch(ignoringLimit: Bool = false) -> [Item]? {
+        state.withLock { state in
+            guard !state.queue.isEmpty, ignoringLimit || state.inFlight < maxInFlight else { return nil }
+            let batch = Array(state.queue.prefix(maxBatch))
+            state.queue.removeFirst(batch.count)
+            state.inFlight += 1
+            return batch
+        }
+    }
+
+    private func commit(_ batch: [Item]) async {
+        // One chain after another, in a fixed order, so two batches never wait on each other's locks.
+        let chains = Dictionary(grouping: batch, by: \.chain).sorted {
+            $0.key.databaseID.uuidString < $1.key.databaseID.uuidString
+        }
+        var statements: [PostgresQuery] = []
+        for (chain, items) in chains {
+            if case .tenant(let id) = chain {
+                statements.append("SELECT set_config('tradewind.tenant_id', \(id.uuidString.lowercased()), true)")
             }
-            guard !batch.isEmpty else { return }
-            // One chain after another, in a fixed order, so two writers never wait on each other's locks.
-            let chains = Dictionary(grouping: batch, by: \.chain).sorted {
-                $0.key.databaseID.uuidString < $1.key.databaseID.uuidString
-            }
-            let work = chains.map { (chain: $0.key, entries: $0.value.map(\.entry)) }
-            let logger = pool.logger
-            var failure: (any Error)?
-            do {
-                try await pool.withTransaction(tenantID: nil, timeout: timeout) { connection in
-                    for (chain, entries) in work {
-                        if case .tenant(let id) = chain {
-                            try await connection.query(
-                                "SELECT set_config('tradewind.tenant_id', \(id.uuidString.lowercased()), true)",
-                                logger: logger)
-                        }
-                        try await AuditRepository.append(entries, chain: chain, on: connection, logger: logger)
-                    }
-                }
-            } catch {
-                failure = error
-            }
-            let waiters = state.withLock { state in batch.compactMap { state.waiting.removeValue(forKey: $0.id) } }
-            for waiter in waiters {
-                if let failure { waiter.resume(throwing: failure) } else { waiter.resume() }
-            }
+            statements.append(AuditRepository.appendStatement(items.map(\.entry), chain: chain))
+        }
+        var failure: (any Error)?
+        do {
+            _ = try await pool.chainedTransaction(tenantID: nil, timeout: timeout, statements)
+        } catch {
+            failure = error
+        }
+        let waiters = state.withLock { state in batch.compactMap { state.waiting.removeValue(forKey: $0.id) } }
+        for waiter in waiters {
+            if let failure { waiter.resume(throwing: failure) } else { waiter.resume() }
         }
     }
 }

@@ -44,11 +44,14 @@ public enum AuditRepository {
     public static func append(
         _ entries: [AuditEntry], chain: AuditChainID, on connection: PostgresConnection, logger: Logger
     ) async throws -> Int64 {
-        let fields = entries.map(\.canonicalFields)
-        let rows = try await connection.query(
-            "SELECT audit_append(\(chain.databaseID), \(fields))", logger: logger)
+        let rows = try await connection.query(appendStatement(entries, chain: chain), logger: logger)
         for try await seq in rows.decode(Int64.self) { return seq }
         throw AuditStoreError.appendReturnedNothing
+    }
+
+    /// The statement that appends `entries` to `chain` and returns the last sequence number.
+    static func appendStatement(_ entries: [AuditEntry], chain: AuditChainID) -> PostgresQuery {
+        "SELECT audit_append(\(chain.databaseID), \(entries.map(\.canonicalFields)))"
     }
 
     /// The chain's last sequence number and hash, and the sequence number of its last checkpoint.

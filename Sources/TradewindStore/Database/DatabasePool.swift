@@ -66,26 +66,35 @@ public struct DatabasePool: Sendable, Service {
     }
 
     /// Runs one read-only statement in its own tenant transaction and returns its rows.
-    ///
-    /// The four statements (BEGIN, set the tenant, the read, COMMIT) are chained on the
-    /// connection's event loop, so the caller's task waits once for the whole transaction instead
-    /// of hopping between threads for every statement: reads are the hot path.
     public func readTransaction(tenantID: UUID, timeout: Duration, _ query: PostgresQuery) async throws
+        -> [PostgresRow]
+    {
+        try await chainedTransaction(tenantID: tenantID, timeout: timeout, [query])
+    }
+
+    /// Runs `statements` in order in one transaction and returns the last one's rows.
+    ///
+    /// BEGIN, the settings, the statements and COMMIT are chained on the connection's event loop,
+    /// so the caller's task waits once for the whole transaction instead of hopping between
+    /// threads for every statement: reads and audit batches are the hot paths.
+    public func chainedTransaction(tenantID: UUID?, timeout: Duration, _ statements: [PostgresQuery]) async throws
         -> [PostgresRow]
     {
         let logger = self.logger
         let milliseconds = String(Self.milliseconds(timeout))
-        let tenant = tenantID.uuidString.lowercased()
+        let settings: PostgresQuery =
+            if let tenant = tenantID?.uuidString.lowercased() {
+                "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)"
+            } else {
+                "SELECT set_config('statement_timeout', \(milliseconds), true)"
+            }
         return try await withDeadline(timeout) { [client] in
             try await client.withConnection { connection in
-                let begin: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
-                let result = begin.flatMap { _ -> EventLoopFuture<PostgresQueryResult> in
-                    connection.query(
-                        "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)",
-                        logger: logger)
-                }.flatMap { _ -> EventLoopFuture<PostgresQueryResult> in
-                    connection.query(query, logger: logger)
-                }.flatMap { result -> EventLoopFuture<[PostgresRow]> in
+                var last: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
+                for statement in [settings] + statements {
+                    last = last.flatMap { _ in connection.query(statement, logger: logger) }
+                }
+                let result = last.flatMap { result -> EventLoopFuture<[PostgresRow]> in
                     let commit: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
                     return commit.map { _ in result.rows }
                 }.flatMapError { error -> EventLoopFuture<[PostgresRow]> in

@@ -50,9 +50,11 @@ public struct EventRow: Sendable, Hashable {
             creativeID = creative.isEmpty ? nil : creative
         case .pageView(let path):
             pagePath = path
-        case .conversion(let order, _, let items):
+        case .conversion(let order, _, let items, let channel, let campaign):
             orderID = order.isEmpty ? nil : order
             self.items = items.isEmpty ? nil : items
+            self.channel = channel?.rawValue
+            campaignID = campaign.isEmpty ? nil : campaign
         }
         if let money = event.money {
             amountMicros = money.micros

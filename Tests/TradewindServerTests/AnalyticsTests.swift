@@ -1,0 +1,339 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftProtobuf
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindTestSupport
+
+@testable import TradewindServer
+
+/// The Analytics service end to end: events ingested over the API, read back as KPIs,
+/// attribution, funnels, paths, RFM and rules, with the figures worked out by hand.
+@Suite("Analytics", .serialized)
+struct AnalyticsTests {
+    typealias Analytics = Tradewind_V1_Analytics.Client<HTTP2ClientTransport.Posix>
+
+    /// Midnight UTC of the events' day (the test tenants' time zone is UTC).
+    static let midnight = EventsTests.day.addingTimeInterval(-12 * 3600)
+
+    static func at(_ hours: Double) -> Google_Protobuf_Timestamp {
+        .init(date: midnight.addingTimeInterval(hours * 3600))
+    }
+
+    static func touch(
+        _ id: String, person: String, _ type: Tradewind_V1_TouchpointType, _ channel: Tradewind_V1_Channel,
+        hour: Double, costMicros: Int64 = 0
+    ) -> Tradewind_V1_Event {
+        var event = EventsTests.touchpoint(
+            id, type, channel: channel, cost: costMicros, currency: costMicros > 0 ? "EUR" : "")
+        event.anonymousID = person
+        event.occurTime = at(hour)
+        return event
+    }
+
+    static func order(
+        _ id: String, person: String, hour: Double, euros: Int64, skus: [String],
+        channel: Tradewind_V1_Channel = .unspecified
+    ) -> Tradewind_V1_Event {
+        var event = EventsTests.conversion(id, value: euros * 1_000_000, currency: "EUR")
+        event.anonymousID = person
+        event.occurTime = at(hour)
+        event.conversion.channel = channel
+        event.conversion.items = skus.map { sku in
+            var item = Tradewind_V1_ConversionItem()
+            item.sku = sku
+            item.quantity = 1
+            item.priceMicros = 1_000_000
+            return item
+        }
+        return event
+    }
+
+    /// Three people on one day (EUR at 1.25 USD, the tenant reports in USD):
+    /// - a: meta click (2 EUR), google_ads click (1 EUR), /pricing, a 100 EUR order from a google_ads session;
+    /// - b: meta impression (0.50 EUR), tiktok click: no order;
+    /// - c: meta click (1 EUR), a 50 EUR order without a source.
+    static func seed() async throws -> (tenant: Tenant, key: String, range: Tradewind_V1_DayRange) {
+        try await EventsTests.loadRates()
+        let (tenant, key) = try await TestStack.tenant("eu")
+        var view = EventsTests.touchpoint("a-view")
+        view.anonymousID = "a"
+        view.occurTime = at(11.5)
+        var page = Tradewind_V1_PageView()
+        page.path = "/pricing"
+        view.pageView = page
+        let batch = [
+            touch("a-meta", person: "a", .click, .meta, hour: 10, costMicros: 2_000_000),
+            touch("a-google", person: "a", .click, .googleAds, hour: 11, costMicros: 1_000_000),
+            view,
+            order("a-order", person: "a", hour: 12, euros: 100, skus: ["SKU-1"], channel: .googleAds),
+            touch("b-meta", person: "b", .impression, .meta, hour: 10, costMicros: 500_000),
+            touch("b-tiktok", person: "b", .click, .tiktok, hour: 10.5),
+            touch("c-meta", person: "c", .click, .meta, hour: 10, costMicros: 1_000_000),
+            order("c-order", person: "c", hour: 13, euros: 50, skus: ["SKU-1", "SKU-2"]),
+        ]
+        let answers = try await EventsTests.ingest(key, [batch])
+        #expect(answers.first?.accepted == 8, "\(answers.first?.errors ?? [])")
+        var range = Tradewind_V1_DayRange()
+        range.fromDay = EventsTests.dayText
+        range.toDay = EventsTests.dayText
+        return (tenant, key, range)
+    }
+
+    static func call<Result: Sendable>(
+        _ key: String, _ body: @Sendable (Analytics, Metadata) async throws -> Result
+    ) async throws -> Result {
+        try await TestStack.withClient { grpc in try await body(Analytics(wrapping: grpc), .bearer(key)) }
+    }
+
+    @Test("KPIs by channel in the reporting currency, exact micros, ratios only where defined")
+    func kpisByChannel() async throws {
+        let (_, key, range) = try await Self.seed()
+        var request = Tradewind_V1_GetKPIsRequest()
+        request.range = range
+        request.groupBy = [.channel]
+        let response = try await Self.call(key) { [request] in try await $0.getKPIs(request, metadata: $1) }
+        #expect(response.reportingCurrency == "USD")
+        let rows = Dictionary(uniqueKeysWithValues: response.rows.map { ($0.channel, $0) })
+        #expect(Set(rows.keys) == ["(none)", "google_ads", "meta", "tiktok"])
+        let meta = try #require(rows["meta"])
+        // (2 + 0.50 + 1) EUR × 1.25 = 4.375 USD.
+        #expect(meta.spendMicros == 4_375_000 && meta.clicks == 2 && meta.impressions == 1 && meta.conversions == 0)
+        #expect(meta.cpcMicros == 2_187_500 && meta.cpmMicros == 4_375_000_000 && meta.ctr == 2)
+        // Spend without revenue is a ROAS of 0; no conversions leave CPA and AOV undefined.
+        #expect(meta.roas == 0 && meta.cvr == 0 && !meta.hasCpaMicros && !meta.hasAovMicros)
+        let tiktok = try #require(rows["tiktok"])
+        #expect(tiktok.clicks == 1 && !tiktok.hasCtr && !tiktok.hasCpmMicros && !tiktok.hasRoas)
+        let google = try #require(rows["google_ads"])
+        #expect(google.spendMicros == 1_250_000 && google.conversions == 1 && google.revenueMicros == 125_000_000)
+        #expect(google.roas == 100 && google.cpaMicros == 1_250_000 && google.cvr == 1)
+        let none = try #require(rows["(none)"])
+        #expect(
+            none.conversions == 1 && none.revenueMicros == 62_500_000 && none.pageViews == 1 && none.spendMicros == 0)
+        let total = response.total
+        #expect(total.spendMicros == 5_625_000 && total.clicks == 4 && total.conversions == 2)
+        #expect(total.revenueMicros == 187_500_000 && total.cpcMicros == 1_406_250 && total.aovMicros == 93_750_000)
+        #expect(abs(total.roas - 187.5 / 5.625) < 1e-12)
+    }
+
+    @Test("attribution: every model's credits for the seeded journeys, worked by hand")
+    func attribution() async throws {
+        let (_, key, range) = try await Self.seed()
+        var request = Tradewind_V1_AttributeRequest()
+        request.range = range
+        let response = try await Self.call(key) { [request] in try await $0.attribute(request, metadata: $1) }
+        #expect(response.convertingJourneys == 2 && response.nullJourneys == 1)
+        #expect(response.conversionsWithoutTouches == 0)
+        func credits(_ model: Tradewind_V1_AttributionModel) -> [String: Double] {
+            let found = response.models.first { $0.model == model }?.credits ?? []
+            return Dictionary(uniqueKeysWithValues: found.map { ($0.channel, $0.conversions) })
+        }
+        #expect(response.models.map(\.model) == AnalyticsService.allModels)
+        #expect(credits(.firstTouch) == ["meta": 2, "google_ads": 0, "tiktok": 0])
+        #expect(credits(.lastTouch) == ["meta": 1, "google_ads": 1, "tiktok": 0])
+        #expect(credits(.linear) == ["meta": 1.5, "google_ads": 0.5, "tiktok": 0])
+        #expect(credits(.shapley) == ["meta": 1.5, "google_ads": 0.5, "tiktok": 0])
+        // Paths meta>google_ads (converts), meta (converts), meta>tiktok (null): P(conversion) = 2/3;
+        // without meta 0 (effect 1), without google_ads 1/3 (effect 1/2), without tiktok 2/3 (effect 0);
+        // credits 2 × 1 / 1.5 and 2 × 0.5 / 1.5.
+        let markov = try #require(response.models.first { $0.model == .markov })
+        let byChannel = Dictionary(uniqueKeysWithValues: markov.credits.map { ($0.channel, $0) })
+        #expect(abs((byChannel["meta"]?.conversions ?? 0) - 4.0 / 3) < 1e-9)
+        #expect(abs((byChannel["google_ads"]?.conversions ?? 0) - 2.0 / 3) < 1e-9)
+        #expect(byChannel["meta"]?.revenueMicros == 125_000_000 && byChannel["google_ads"]?.revenueMicros == 62_500_000)
+        #expect(byChannel["google_ads"]?.removalEffect == 0.5 && byChannel["tiktok"]?.removalEffect == 0)
+
+        // Clicks only: b's meta impression no longer counts.
+        request.clicksOnly = true
+        request.models = [.firstTouch]
+        let clicks = try await Self.call(key) { [request] in try await $0.attribute(request, metadata: $1) }
+        #expect(clicks.models.first?.credits.map(\.channel) == ["google_ads", "meta", "tiktok"])
+        #expect(clicks.nullJourneys == 1)
+    }
+
+    @Test("funnel, paths, RFM and association rules over the seeded events")
+    func behaviour() async throws {
+        let (_, key, range) = try await Self.seed()
+        var funnel = Tradewind_V1_GetFunnelRequest()
+        funnel.range = range
+        funnel.steps = ["click:meta", "page_view:/pricing", "conversion"].map { name in
+            var step = Tradewind_V1_FunnelStep()
+            step.events = [name]
+            return step
+        }
+        let steps = try await Self.call(key) { [funnel] in try await $0.getFunnel(funnel, metadata: $1) }.funnels.first?
+            .steps
+        // a does all three; c clicks and orders without /pricing; b never clicks meta.
+        #expect(steps?.map(\.people) == [2, 1, 1])
+        #expect(steps?[1].medianSecondsFromPrevious == 5400)
+
+        var paths = Tradewind_V1_GetPathsRequest()
+        paths.range = range
+        paths.anchorEvent = "click:meta"
+        let next = try await Self.call(key) { [paths] in try await $0.getPaths(paths, metadata: $1) }.next
+        #expect(Set(next.map { $0.steps.joined(separator: ">") }) == ["click:google_ads", "conversion"])
+
+        var rfm = Tradewind_V1_GetRFMRequest()
+        rfm.range = range
+        rfm.pageSize = 10
+        let customers = try await Self.call(key) { [rfm] in try await $0.getRFM(rfm, metadata: $1) }.customers
+        #expect(customers.map(\.person) == ["a", "c"])
+        #expect(customers.map(\.monetaryMicros) == [125_000_000, 62_500_000])
+
+        var rules = Tradewind_V1_GetAssociationRulesRequest()
+        rules.range = range
+        rules.minSupport = 0.5
+        rules.minConfidence = 0.5
+        let answer = try await Self.call(key) { [rules] in try await $0.getAssociationRules(rules, metadata: $1) }
+        #expect(answer.baskets == 2)
+        let found = answer.rules.map { "\($0.antecedents)->\($0.consequents) \($0.confidence)" }
+        #expect(Set(found) == ["[\"SKU-2\"]->[\"SKU-1\"] 1.0", "[\"SKU-1\"]->[\"SKU-2\"] 0.5"])
+    }
+
+    @Test("forecast and anomalies over a daily series, one point per day")
+    func forecast() async throws {
+        let (_, key, _) = try await Self.seed()
+        var series = Tradewind_V1_KPISeries()
+        series.metric = .spend
+        series.range.fromDay = CalendarDay(EventsTests.dayText)!.adding(days: -20).description
+        series.range.toDay = EventsTests.dayText
+        var request = Tradewind_V1_ForecastKPIRequest()
+        request.series = series
+        request.horizonDays = 7
+        let response = try await Self.call(key) { [request] in try await $0.forecastKPI(request, metadata: $1) }
+        #expect(response.history.count == 21 && response.forecast.count == 7)
+        #expect(response.history.last?.value == 5.625)
+        #expect(response.forecast.first?.day == CalendarDay(EventsTests.dayText)!.adding(days: 1).description)
+        #expect(response.forecast.allSatisfy { $0.lower <= $0.value && $0.value <= $0.upper })
+
+        var anomalies = Tradewind_V1_DetectAnomaliesRequest()
+        anomalies.series = series
+        let found = try await Self.call(key) { [anomalies] in try await $0.detectAnomalies(anomalies, metadata: $1) }
+        #expect(found.points.count == 21)
+        // The only day with spend stands out from twenty days of nothing.
+        #expect(found.anomalies.map(\.point.day) == [EventsTests.dayText])
+    }
+
+    @Test("bad parameters name their field; nothing is read")
+    func badInput() async throws {
+        let (_, key) = try await TestStack.tenant("eu", role: .analyst)
+        var kpis = Tradewind_V1_GetKPIsRequest()
+        kpis.range.fromDay = "2026-02-30"
+        kpis.range.toDay = "2026-01-01"
+        kpis.groupBy = [.channel, .channel]
+        let error = await Status.of {
+            _ = try await Self.call(key) { [kpis] in try await $0.getKPIs(kpis, metadata: $1) }
+        }
+        #expect(error?.code == .invalidArgument)
+        #expect(Status.fieldViolations(error) == ["range.from_day", "group_by[1]"])
+
+        var long = Tradewind_V1_AttributeRequest()
+        long.range.fromDay = "2024-01-01"
+        long.range.toDay = "2026-01-01"
+        long.lookbackDays = 400
+        let attribution = await Status.of {
+            _ = try await Self.call(key) { [long] in try await $0.attribute(long, metadata: $1) }
+        }
+        #expect(Status.fieldViolations(attribution) == ["range.to_day", "lookback_days"])
+
+        var funnel = Tradewind_V1_GetFunnelRequest()
+        funnel.range.fromDay = EventsTests.dayText
+        funnel.range.toDay = EventsTests.dayText
+        var step = Tradewind_V1_FunnelStep()
+        step.events = ["conversion"]
+        funnel.steps = [step]
+        let oneStep = await Status.of {
+            _ = try await Self.call(key) { [funnel] in try await $0.getFunnel(funnel, metadata: $1) }
+        }
+        #expect(oneStep?.code == .invalidArgument && Status.fieldViolations(oneStep) == ["steps"])
+    }
+
+    @Test("an analyst may call Analytics, a compliance officer may not; tenants see only their own events")
+    func accessAndIsolation() async throws {
+        let (_, _, range) = try await Self.seed()
+        let (_, analyst) = try await TestStack.tenant("eu", role: .analyst)
+        var request = Tradewind_V1_GetKPIsRequest()
+        request.range = range
+        // Another tenant's analyst sees none of the seeded events.
+        let other = try await Self.call(analyst) { [request] in try await $0.getKPIs(request, metadata: $1) }
+        #expect(other.rows.isEmpty && other.total.clicks == 0)
+
+        let (_, officer) = try await TestStack.tenant("eu", role: .complianceOfficer)
+        let denied = await Status.of {
+            _ = try await Self.call(officer) { [request] in try await $0.getKPIs(request, metadata: $1) }
+        }
+        #expect(denied?.code == .permissionDenied)
+    }
+
+    @Test("budget: a recommended split spends exactly the budget and predicts no less than the current one; a what-if")
+    func budget() async throws {
+        let (_, key) = try await TestStack.tenant("eu")
+        // 21 days of spend on two channels (in USD, the reporting currency) with revenue that
+        // saturates: meta returns 40 × sqrt(spend), google_ads 25 × sqrt(spend), in dollars.
+        let lastDay = CalendarDay(EventsTests.dayText)!
+        var events: [Tradewind_V1_Event] = []
+        for offset in 0..<21 {
+            let noon = lastDay.adding(days: Int64(-offset)).start(in: .gmt).addingTimeInterval(12 * 3600)
+            for (channel, scale, base) in [(Tradewind_V1_Channel.meta, 40.0, 60.0), (.googleAds, 25.0, 30.0)] {
+                let dollars = base + Double((offset * 7) % 11) * base / 10
+                var touch = EventsTests.touchpoint(
+                    "spend-\(channel)-\(offset)", .click, channel: channel, cost: Int64(dollars * 1_000_000),
+                    currency: "USD")
+                touch.occurTime = .init(date: noon)
+                var order = EventsTests.conversion(
+                    "order-\(channel)-\(offset)", value: Int64(scale * dollars.squareRoot() * 1_000_000),
+                    currency: "USD")
+                order.occurTime = .init(date: noon.addingTimeInterval(60))
+                order.conversion.channel = channel
+                events += [touch, order]
+            }
+        }
+        #expect(try await EventsTests.ingest(key, [events]).first?.accepted == 84)
+        var range = Tradewind_V1_DayRange()
+        range.fromDay = lastDay.adding(days: -20).description
+        range.toDay = lastDay.description
+
+        var allocate = Tradewind_V1_AllocateBudgetRequest()
+        allocate.range = range
+        let budget: Int64 = 150_000_000
+        allocate.totalBudgetMicros = budget
+        let plan = try await Self.call(key) { [allocate] in try await $0.allocateBudget(allocate, metadata: $1) }
+        #expect(plan.fits.map(\.channel) == [.googleAds, .meta])
+        #expect(plan.recommended.spendMicros == budget)
+        #expect(plan.recommended.channels.map(\.spendMicros).reduce(0, +) == budget)
+        #expect(plan.recommended.predictedRevenueMicros >= plan.current.predictedRevenueMicros)
+        // With revenue growing as the square root of spend, the better channel gets more.
+        let spends = Dictionary(uniqueKeysWithValues: plan.recommended.channels.map { ($0.channel, $0.spendMicros) })
+        #expect((spends[.meta] ?? 0) > (spends[.googleAds] ?? 0))
+        for channel in plan.recommended.channels {
+            #expect(channel.revenueLowerMicros <= channel.predictedRevenueMicros)
+            #expect(channel.predictedRevenueMicros <= channel.revenueUpperMicros)
+        }
+
+        var simulate = Tradewind_V1_SimulateBudgetRequest()
+        simulate.range = range
+        var change = Tradewind_V1_SpendChange()
+        change.channel = .meta
+        change.multiplier = 1.2
+        simulate.changes = [change]
+        let whatIf = try await Self.call(key) { [simulate] in try await $0.simulateBudget(simulate, metadata: $1) }
+        let current = Dictionary(uniqueKeysWithValues: whatIf.current.channels.map { ($0.channel, $0.spendMicros) })
+        let simulated = Dictionary(uniqueKeysWithValues: whatIf.simulated.channels.map { ($0.channel, $0.spendMicros) })
+        #expect(simulated[.googleAds] == current[.googleAds])
+        #expect(abs(Double(simulated[.meta] ?? 0) - 1.2 * Double(current[.meta] ?? 0)) <= 1)
+        #expect(
+            whatIf.revenueDeltaMicros == whatIf.simulated.predictedRevenueMicros - whatIf.current.predictedRevenueMicros
+        )
+        #expect(whatIf.revenueDeltaMicros > 0)
+
+        var short = simulate
+        short.range.fromDay = lastDay.adding(days: -5).description
+        short.changes[0].channel = .tiktok
+        let error = await Status.of {
+            _ = try await Self.call(key) { [short] in try await $0.simulateBudget(short, metadata: $1) }
+        }
+        #expect(Status.fieldViolations(error) == ["range"])
+    }
+}
