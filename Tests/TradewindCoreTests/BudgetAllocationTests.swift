@@ -76,7 +76,10 @@ struct BudgetAllocationTests {
         // The whole budget at the sum of the maxima, nothing at zero.
         let full = try BudgetAllocation.optimize(
             fits, totalBudgetMicros: 5 * Self.unit,
-            bounds: ["search": .init(minMicros: 0, maxMicros: 2 * Self.unit), "social": .init(minMicros: 0, maxMicros: 3 * Self.unit)])
+            bounds: [
+                "search": .init(minMicros: 0, maxMicros: 2 * Self.unit),
+                "social": .init(minMicros: 0, maxMicros: 3 * Self.unit),
+            ])
         #expect(Self.spends(full) == [2 * Self.unit, 3 * Self.unit])
         #expect(Self.spends(try BudgetAllocation.optimize(fits, totalBudgetMicros: 0)) == [0, 0])
     }
@@ -170,7 +173,9 @@ struct BudgetAllocationTests {
         #expect(abs(best - 1) < 1e-3)
         // A minimum of 5 000 units makes ln 6 / 5 = 0.358 the best; 0.5 is unreachable.
         let floor = ["search": BudgetBounds(minMicros: 5_000 * Self.unit, maxMicros: 10_000 * Self.unit)]
-        guard case .unreachable(let atMinimum, let minimumPlan) = try BudgetAllocation.budget(forROAS: 0.5, fits, bounds: floor)
+        guard
+            case .unreachable(let atMinimum, let minimumPlan) = try BudgetAllocation.budget(
+                forROAS: 0.5, fits, bounds: floor)
         else {
             Issue.record("target 0.5 should be unreachable above 5 000 units")
             return
@@ -223,12 +228,15 @@ struct BudgetAllocationTests {
                 let noise = Double(state >> 11) / Double(1 << 53) * 0.2 - 0.1
                 let spend = scale * Int64(50 + (day * 37) % 100)
                 return .init(
-                    spendMicros: spend, revenueMicros: Int64((curve.revenue(atSpend: Double(spend)) * (1 + noise)).rounded()))
+                    spendMicros: spend,
+                    revenueMicros: Int64((curve.revenue(atSpend: Double(spend)) * (1 + noise)).rounded()))
             }
         }
         let fits = [
             try ResponseCurveFit(
-                channel: "meta", observations: noisy(.hill(maxRevenue: 9_000e6, halfSaturationSpend: 1_200e6, shape: 1.3), 10 * Self.unit)),
+                channel: "meta",
+                observations: noisy(
+                    .hill(maxRevenue: 9_000e6, halfSaturationSpend: 1_200e6, shape: 1.3), 10 * Self.unit)),
             try ResponseCurveFit(
                 channel: "google", observations: noisy(.logarithmic(scale: 1_500e6, spendScale: 800e6), 15 * Self.unit)),
         ]
@@ -248,26 +256,36 @@ struct BudgetAllocationTests {
         let fits = [Self.fit("a", .linear(roas: 1)), Self.fit("b", .linear(roas: 2))]
         let budget = 100 * Self.unit
         #expect(Self.field { _ = try BudgetAllocation.optimize([], totalBudgetMicros: 1) } == "channels")
-        #expect(Self.field { _ = try BudgetAllocation.optimize([fits[0], fits[0]], totalBudgetMicros: 1) } == "channels")
+        #expect(
+            Self.field { _ = try BudgetAllocation.optimize([fits[0], fits[0]], totalBudgetMicros: 1) } == "channels")
         #expect(Self.field { _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: -1) } == "total_budget_micros")
         // Default maxima are 3 × 10 000 units each.
-        #expect(Self.field { _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: 60_001 * Self.unit) } == "total_budget_micros")
+        #expect(
+            Self.field { _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: 60_001 * Self.unit) }
+                == "total_budget_micros")
         #expect(
             Self.field {
-                _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: budget, bounds: ["zz": .init(minMicros: 0, maxMicros: 1)])
+                _ = try BudgetAllocation.optimize(
+                    fits, totalBudgetMicros: budget, bounds: ["zz": .init(minMicros: 0, maxMicros: 1)])
             } == "bounds[zz]")
         #expect(
             Self.field {
-                _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: budget, bounds: ["a": .init(minMicros: -1, maxMicros: 1)])
+                _ = try BudgetAllocation.optimize(
+                    fits, totalBudgetMicros: budget, bounds: ["a": .init(minMicros: -1, maxMicros: 1)])
             } == "bounds[a].min_micros")
         #expect(
             Self.field {
-                _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: budget, bounds: ["b": .init(minMicros: 5, maxMicros: 4)])
+                _ = try BudgetAllocation.optimize(
+                    fits, totalBudgetMicros: budget, bounds: ["b": .init(minMicros: 5, maxMicros: 4)])
             } == "bounds[b].max_micros")
-        #expect(Self.field { _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: budget, intervalLevel: 1) } == "interval_level")
+        #expect(
+            Self.field { _ = try BudgetAllocation.optimize(fits, totalBudgetMicros: budget, intervalLevel: 1) }
+                == "interval_level")
         #expect(Self.field { _ = try BudgetAllocation.budget(forROAS: 0, fits) } == "roas_target")
         #expect(Self.field { _ = try BudgetAllocation.budget(forROAS: .nan, fits) } == "roas_target")
-        #expect(Self.field { _ = try BudgetAllocation.whatIf(fits, changes: ["c": .relative(multiplier: 2)]) } == "changes[c]")
+        #expect(
+            Self.field { _ = try BudgetAllocation.whatIf(fits, changes: ["c": .relative(multiplier: 2)]) }
+                == "changes[c]")
         #expect(
             Self.field { _ = try BudgetAllocation.whatIf(fits, changes: ["a": .relative(multiplier: -0.1)]) }
                 == "changes[a].multiplier")

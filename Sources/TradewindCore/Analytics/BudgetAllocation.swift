@@ -106,7 +106,8 @@ public enum BudgetAllocation {
         let upper = fit.observedSpendMicros.upperBound
         let multiple = upper.multipliedReportingOverflow(by: defaultMaximumSpendMultiple)
         return BudgetBounds(
-            minMicros: 0, maxMicros: multiple.overflow ? maximumSpendMicros : min(maximumSpendMicros, multiple.partialValue))
+            minMicros: 0,
+            maxMicros: multiple.overflow ? maximumSpendMicros : min(maximumSpendMicros, multiple.partialValue))
     }
 
     /// The split of `totalBudgetMicros` (per day) that maximises predicted revenue. `bounds`
@@ -120,7 +121,8 @@ public enum BudgetAllocation {
         let highest = limits.map(\.maxMicros).reduce(0, +)
         guard (lowest...highest).contains(totalBudgetMicros) else {
             throw .invalidParameter(
-                field: "total_budget_micros", reason: "must be between \(lowest) and \(highest), the sums of the bounds")
+                field: "total_budget_micros", reason: "must be between \(lowest) and \(highest), the sums of the bounds"
+            )
         }
         let spends = allocate(fits.map(\.curve), limits, budget: totalBudgetMicros)
         return plan(fits, limits, spends, intervalLevel: intervalLevel)
@@ -158,7 +160,8 @@ public enum BudgetAllocation {
         guard let reached = values.lastIndex(where: { $0 >= roasTarget }) else {
             let best = values.indices.max { values[$0] < values[$1] }!
             return .unreachable(
-                bestROAS: values[best], plan: plan(fits, limits, allocate(curves, limits, budget: budgets[best]), intervalLevel: intervalLevel))
+                bestROAS: values[best],
+                plan: plan(fits, limits, allocate(curves, limits, budget: budgets[best]), intervalLevel: intervalLevel))
         }
         var good = budgets[reached]
         if reached + 1 < budgets.count {
@@ -210,7 +213,8 @@ public enum BudgetAllocation {
         func deltas(_ index: Int) -> [Double] {
             let curves = fits[index].bootstrapCurves
             return (0..<refits).map {
-                curves[$0].revenue(atSpend: Double(proposed[index])) - curves[$0].revenue(atSpend: Double(current[index]))
+                curves[$0].revenue(atSpend: Double(proposed[index]))
+                    - curves[$0].revenue(atSpend: Double(current[index]))
             }
         }
         let channels = fits.indices.map { index in
@@ -230,7 +234,8 @@ public enum BudgetAllocation {
         let (lower, upper) = ResponseCurveFit.interval(totalDeltas, level: intervalLevel, around: Double(delta))
         return BudgetWhatIf(
             channels: channels, current: currentTotals, proposed: proposedTotals, deltaRevenueMicros: delta,
-            lowerDeltaRevenueMicros: ResponseCurveFit.micros(lower), upperDeltaRevenueMicros: ResponseCurveFit.micros(upper))
+            lowerDeltaRevenueMicros: ResponseCurveFit.micros(lower),
+            upperDeltaRevenueMicros: ResponseCurveFit.micros(upper))
     }
 
     // MARK: Validation

@@ -217,12 +217,13 @@ public struct ResponseCurveFit: Sendable, Hashable {
             case .logarithmic:
                 fitted = Fitted.logarithmic(data, bootstrap: options.bootstrapSamples, random: &random)
             case .automatic:
-                // Both are fitted with the same random stream so the choice alone decides the
-                // intervals.
-                var logRandom = random
-                let hill = Fitted.hill(data, bootstrap: options.bootstrapSamples, random: &random)
-                let log = Fitted.logarithmic(data, bootstrap: options.bootstrapSamples, random: &logRandom)
-                fitted = hill.sigma(data) < log.sigma(data) ? hill : log
+                // Choose without refits, then refit only the chosen family.
+                let hill = Fitted.hill(data, bootstrap: 0, random: &random)
+                let log = Fitted.logarithmic(data, bootstrap: 0, random: &random)
+                fitted =
+                    hill.sigma(data) < log.sigma(data)
+                    ? Fitted.hill(data, bootstrap: options.bootstrapSamples, random: &random)
+                    : Fitted.logarithmic(data, bootstrap: options.bootstrapSamples, random: &random)
             }
         }
         self.curve = fitted.curve
@@ -352,7 +353,7 @@ extension ResponseCurveFit {
             return Fitted(curve: .linear(roas: fitted * scale), parameters: 1, bootstrap: refits)
         }
 
-        static let hillShapes = stride(from: 0.5, through: 3.0, by: 0.25).map { $0 }
+        static let hillShapes = Array(stride(from: 0.5, through: 3.0, by: 0.25))
         static let hillRange = (log(0.01), log(10.0))
         static let logRange = (log(0.01), log(100.0))
 
@@ -382,7 +383,7 @@ extension ResponseCurveFit {
             let fittedValues = hillBasis(xk, half: exp(best.logHalf), shape: shape).map { $0 * best.beta }
             let window = (max(hillRange.0, best.logHalf - log(10.0)), min(hillRange.1, best.logHalf + log(10.0)))
             let refits = resample(data, fitted: fittedValues, count: bootstrap, random: &random).map { y in
-                let logHalf = minimize(window.0, window.1, gridPoints: 11) {
+                let logHalf = minimize(window.0, window.1, gridPoints: 11, iterations: 30) {
                     solveScale(y, basis: hillBasis(xk, half: exp($0), shape: shape)).sse
                 }.x
                 return curve(
@@ -392,8 +393,10 @@ extension ResponseCurveFit {
         }
 
         static func logarithmic(_ data: Data, bootstrap: Int, random: inout SplitMix64) -> Fitted {
-            func fit(_ y: [Double], range: (Double, Double), gridPoints: Int) -> (logScale: Double, beta: Double) {
-                let logScale = minimize(range.0, range.1, gridPoints: gridPoints) {
+            func fit(_ y: [Double], range: (Double, Double), gridPoints: Int, iterations: Int) -> (
+                logScale: Double, beta: Double
+            ) {
+                let logScale = minimize(range.0, range.1, gridPoints: gridPoints, iterations: iterations) {
                     solveScale(y, basis: logBasis(data.x, spendScale: exp($0))).sse
                 }.x
                 return (logScale, solveScale(y, basis: logBasis(data.x, spendScale: exp(logScale))).beta)
@@ -401,11 +404,11 @@ extension ResponseCurveFit {
             func curve(_ solved: (logScale: Double, beta: Double)) -> ResponseCurve {
                 .logarithmic(scale: solved.beta * data.revenueScale, spendScale: exp(solved.logScale) * data.spendScale)
             }
-            let best = fit(data.y, range: logRange, gridPoints: 61)
+            let best = fit(data.y, range: logRange, gridPoints: 61, iterations: 40)
             let fittedValues = logBasis(data.x, spendScale: exp(best.logScale)).map { $0 * best.beta }
             let window = (max(logRange.0, best.logScale - log(10.0)), min(logRange.1, best.logScale + log(10.0)))
             let refits = resample(data, fitted: fittedValues, count: bootstrap, random: &random).map {
-                curve(fit($0, range: window, gridPoints: 11))
+                curve(fit($0, range: window, gridPoints: 11, iterations: 30))
             }
             return Fitted(curve: curve(best), parameters: 2, bootstrap: refits)
         }
