@@ -119,7 +119,10 @@ def main():
     print(f"\njourneys {report['journeys']:,}, unique paths {report['paths']:,}")
     print(f"Markov from aggregated paths: tradewind {seconds['markov_paths'] * 1000:.1f} ms, "
           f"ChannelAttribution {ca_seconds * 1000:.1f} ms: {ratio:.1f}x  (target >= 10x: {'met' if ratio >= 10 else 'MISSED'})")
-    print("all seven models over the journeys (ms): " + ", ".join(
+    print(f"  (encoding the parsed paths into that form: {seconds['markov_paths_encoding'] * 1000:.1f} ms; "
+          f"with it {(seconds['markov_paths'] + seconds['markov_paths_encoding']) * 1000:.1f} ms, "
+          f"{ca_seconds / (seconds['markov_paths'] + seconds['markov_paths_encoding']):.1f}x)")
+    print(f"all seven models over the journeys (ms): encoding {seconds['encoding'] * 1000:.0f}, " + ", ".join(
         f"{m} {seconds[m] * 1000:.0f}" for m in
         ["first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley"])
         + f"; total {seconds['all_models'] * 1000:.0f}")

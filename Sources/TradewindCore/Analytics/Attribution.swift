@@ -72,6 +72,75 @@ public struct ChannelCredit: Sendable, Hashable {
     public var removalEffect: Double?
 }
 
+/// Journeys with channels as small integers, in flat arrays: every model runs on this, so a
+/// million journeys cost one pass of string hashing (here) instead of one per model.
+public struct EncodedJourneys: Sendable {
+    /// Channel names, sorted; a code is an index into it.
+    public private(set) var channels: [String] = []
+    /// Every kept touch's channel code and time (seconds since 1970), journey after journey.
+    public private(set) var codes: [Int32] = []
+    public private(set) var times: [Double] = []
+    /// Journey `i`'s touches are `starts[i]..<starts[i + 1]`.
+    public private(set) var starts: [Int] = [0]
+    /// Conversion time of each journey; NaN when it did not convert.
+    public private(set) var convertedAt: [Double] = []
+    public private(set) var conversions: [Int] = []
+    public private(set) var nulls: [Int] = []
+    public private(set) var revenueMicros: [Int64] = []
+
+    public var count: Int { conversions.count }
+
+    /// Encodes `journeys`, dropping touches older than `lookback` before their conversion.
+    public init(_ journeys: [Journey], lookback: TimeInterval? = nil) {
+        var index: [String: Int32] = [:]
+        var names: [String] = []
+        var lastName: String?
+        var lastCode: Int32 = 0
+        let touchCount = journeys.reduce(0) { $0 + $1.touches.count }
+        codes.reserveCapacity(touchCount)
+        times.reserveCapacity(touchCount)
+        starts.reserveCapacity(journeys.count + 1)
+        for journey in journeys {
+            let converted = journey.convertedAt?.timeIntervalSince1970
+            for touch in journey.touches {
+                // Consecutive touches are often the same channel: skip the hash for them.
+                if touch.channel != lastName {
+                    // Few channels (the usual case): comparing short strings beats hashing them.
+                    if names.count <= 16, let found = names.firstIndex(of: touch.channel) {
+                        lastCode = Int32(found)
+                    } else if let code = index[touch.channel] {
+                        lastCode = code
+                    } else {
+                        lastCode = Int32(names.count)
+                        index[touch.channel] = lastCode
+                        names.append(touch.channel)
+                    }
+                    lastName = touch.channel
+                }
+                // A touch outside the lookback earns nothing, but its channel is still listed.
+                let time = touch.time.timeIntervalSince1970
+                if let lookback, let converted, converted - time > lookback { continue }
+                codes.append(lastCode)
+                times.append(time)
+            }
+            starts.append(codes.count)
+            convertedAt.append(converted ?? .nan)
+            conversions.append(journey.conversions)
+            nulls.append(journey.nulls)
+            revenueMicros.append(journey.revenueMicros)
+        }
+        // Codes in name order, so every result lists channels sorted.
+        let order = names.indices.sorted { names[$0] < names[$1] }
+        var renumber = [Int32](repeating: 0, count: names.count)
+        for (new, old) in order.enumerated() { renumber[old] = Int32(new) }
+        channels = order.map { names[$0] }
+        for position in codes.indices { codes[position] = renumber[Int(codes[position])] }
+    }
+
+    /// Journey `i`'s touches as positions into `codes` and `times`.
+    func touches(of journey: Int) -> Range<Int> { starts[journey]..<starts[journey + 1] }
+}
+
 /// Multi-touch attribution over journeys: pure, deterministic, exact where the model allows.
 public enum Attribution {
     /// Credits per channel (every channel of the input, sorted by name), after dropping touches
@@ -79,86 +148,100 @@ public enum Attribution {
     public static func credit(
         _ journeys: [Journey], model: AttributionModel, lookback: TimeInterval? = nil
     ) -> [ChannelCredit] {
-        let credits = modelCredit(journeys, model: model, lookback: lookback)
-        let credited = Set(credits.map(\.channel))
-        let missing = Set(journeys.flatMap { $0.touches.map(\.channel) }).subtracting(credited).map {
-            ChannelCredit(channel: $0, conversions: 0, revenueMicros: 0, removalEffect: model == .markov ? 0 : nil)
-        }
-        return (credits + missing).sorted { $0.channel < $1.channel }
+        credit(EncodedJourneys(journeys, lookback: lookback), model: model)
     }
 
-    private static func modelCredit(
-        _ journeys: [Journey], model: AttributionModel, lookback: TimeInterval?
-    ) -> [ChannelCredit] {
-        let windowed = journeys.map { journey -> Journey in
-            guard let lookback, let converted = journey.convertedAt else { return journey }
-            var copy = journey
-            copy.touches = journey.touches.filter { converted.timeIntervalSince($0.time) <= lookback }
-            return copy
-        }
+    /// Credits per channel of already encoded journeys (encode once to run several models).
+    public static func credit(_ journeys: EncodedJourneys, model: AttributionModel) -> [ChannelCredit] {
         switch model {
-        case .markov:
-            return markov(windowed)
+        case .markov: return markov(journeys)
         case .shapley:
-            return distribute(windowed) { touches, _ in
-                let distinct = Array(Set(touches.map(\.channel)))
-                return Dictionary(uniqueKeysWithValues: distinct.map { ($0, 1.0 / Double(distinct.count)) })
+            return distribute(journeys) { touches, _, weights in
+                // Each distinct channel once, equally.
+                var distinct = 0
+                for position in touches where weights[Int(journeys.codes[position])] == 0 {
+                    weights[Int(journeys.codes[position])] = 1
+                    distinct += 1
+                }
+                return Double(distinct)
             }
         case .firstTouch:
-            return distribute(windowed) { touches, _ in [touches[0].channel: 1] }
+            return distribute(journeys) { touches, _, weights in
+                weights[Int(journeys.codes[touches.lowerBound])] = 1
+                return 1
+            }
         case .lastTouch:
-            return distribute(windowed) { touches, _ in [touches[touches.count - 1].channel: 1] }
+            return distribute(journeys) { touches, _, weights in
+                weights[Int(journeys.codes[touches.upperBound - 1])] = 1
+                return 1
+            }
         case .linear:
-            return distribute(windowed) { touches, _ in
-                touches.reduce(into: [:]) { $0[$1.channel, default: 0] += 1.0 / Double(touches.count) }
+            return distribute(journeys) { touches, _, weights in
+                for position in touches { weights[Int(journeys.codes[position])] += 1 }
+                return Double(touches.count)
             }
         case .positionBased:
-            return distribute(windowed) { touches, _ in
-                var weights = [Double](repeating: 0, count: touches.count)
+            return distribute(journeys) { touches, _, weights in
+                let first = touches.lowerBound
+                let last = touches.upperBound - 1
                 switch touches.count {
-                case 1: weights[0] = 1
-                case 2: weights = [0.5, 0.5]
+                case 1: weights[Int(journeys.codes[first])] += 1
+                case 2:
+                    weights[Int(journeys.codes[first])] += 0.5
+                    weights[Int(journeys.codes[last])] += 0.5
                 default:
-                    weights[0] = 0.4
-                    weights[touches.count - 1] = 0.4
-                    for index in 1..<(touches.count - 1) { weights[index] = 0.2 / Double(touches.count - 2) }
+                    weights[Int(journeys.codes[first])] += 0.4
+                    weights[Int(journeys.codes[last])] += 0.4
+                    let middle = 0.2 / Double(touches.count - 2)
+                    for position in (first + 1)..<last { weights[Int(journeys.codes[position])] += middle }
                 }
-                return zip(touches, weights).reduce(into: [:]) { $0[$1.0.channel, default: 0] += $1.1 }
+                return 1
             }
         case .timeDecay(let halfLife):
-            return distribute(windowed) { touches, convertedAt in
+            return distribute(journeys) { touches, convertedAt, weights in
                 // Age is measured from the conversion (from the last touch if its time is unknown).
-                let end = convertedAt ?? touches.map(\.time).max() ?? Date()
-                let raw = touches.map { pow(0.5, end.timeIntervalSince($0.time) / halfLife) }
-                let total = raw.reduce(0, +)
-                return zip(touches, raw).reduce(into: [:]) { $0[$1.0.channel, default: 0] += $1.1 / total }
+                let end = convertedAt.isNaN ? journeys.times[touches].max() ?? 0 : convertedAt
+                var total = 0.0
+                for position in touches {
+                    let weight = pow(0.5, (end - journeys.times[position]) / halfLife)
+                    weights[Int(journeys.codes[position])] += weight
+                    total += weight
+                }
+                return total
             }
         }
     }
 
-    /// Shares each converting journey's conversions and revenue by the weights `split` gives its
-    /// touches (weights of a journey sum to 1).
-    private static func distribute(_ journeys: [Journey], split: ([Touch], Date?) -> [String: Double])
-        -> [ChannelCredit]
-    {
-        var conversions: [String: Double] = [:]
-        var revenue: [String: Double] = [:]
-        var seen = Set<String>()
-        for journey in journeys {
-            for touch in journey.touches { seen.insert(touch.channel) }
-            guard journey.conversions > 0, !journey.touches.isEmpty else { continue }
-            var weights = split(journey.touches, journey.convertedAt)
-            let total = weights.values.reduce(0, +)
-            if total > 0 { weights = weights.mapValues { $0 / total } }
-            for (channel, weight) in weights {
-                conversions[channel, default: 0] += weight * Double(journey.conversions)
-                revenue[channel, default: 0] += weight * Double(journey.revenueMicros)
+    /// Shares each converting journey's conversions and revenue by the weights `split` adds to
+    /// `weights` (indexed by channel code) for its touches; `split` returns their total.
+    private static func distribute(
+        _ journeys: EncodedJourneys, split: (Range<Int>, Double, inout [Double]) -> Double
+    ) -> [ChannelCredit] {
+        let channelCount = journeys.channels.count
+        var conversions = [Double](repeating: 0, count: channelCount)
+        var revenue = [Double](repeating: 0, count: channelCount)
+        var weights = [Double](repeating: 0, count: channelCount)
+        for journey in 0..<journeys.count where journeys.conversions[journey] > 0 {
+            let touches = journeys.touches(of: journey)
+            guard !touches.isEmpty else { continue }
+            let total = split(touches, journeys.convertedAt[journey], &weights)
+            let count = Double(journeys.conversions[journey])
+            let value = Double(journeys.revenueMicros[journey])
+            // Only the channels this journey touched carry weight; reset them for the next.
+            for position in touches {
+                let code = Int(journeys.codes[position])
+                let weight = weights[code]
+                guard weight != 0 else { continue }
+                let share = total > 0 ? weight / total : 0
+                conversions[code] += share * count
+                revenue[code] += share * value
+                weights[code] = 0
             }
         }
-        return seen.sorted().map {
+        return journeys.channels.indices.map {
             ChannelCredit(
-                channel: $0, conversions: conversions[$0] ?? 0,
-                revenueMicros: Int64((revenue[$0] ?? 0).rounded()), removalEffect: nil)
+                channel: journeys.channels[$0], conversions: conversions[$0],
+                revenueMicros: Int64(revenue[$0].rounded()), removalEffect: nil)
         }
     }
 
@@ -168,35 +251,33 @@ public enum Attribution {
     /// convert end in the null state; each channel's removal effect is 1 - P(conversion without
     /// it) / P(conversion), from the absorbing chain's fundamental matrix (a linear solve, no
     /// simulation), and conversions and revenue are shared in proportion to removal effects.
-    private static func markov(_ journeys: [Journey]) -> [ChannelCredit] {
-        let channels = Array(Set(journeys.flatMap { $0.touches.map(\.channel) })).sorted()
-        guard !channels.isEmpty else { return [] }
-        let index = Dictionary(uniqueKeysWithValues: channels.enumerated().map { ($1, $0 + 1) })
+    private static func markov(_ journeys: EncodedJourneys) -> [ChannelCredit] {
+        let channelCount = journeys.channels.count
+        guard channelCount > 0 else { return [] }
         // States: 0 = start, 1...n = channels; absorbing: conversion and null.
-        let n = channels.count + 1
-        var counts = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+        let n = channelCount + 1
+        var flat = [Double](repeating: 0, count: n * n)
         var toConversion = [Double](repeating: 0, count: n)
         var toNull = [Double](repeating: 0, count: n)
         var totalConversions = 0.0
         var totalRevenue = 0.0
-        for journey in journeys where !journey.touches.isEmpty {
-            var path: [Int] = []
-            for touch in journey.touches {
-                let state = index[touch.channel]!
-                if path.last != state { path.append(state) }
-            }
-            let weight = Double(journey.conversions + journey.nulls)
-            guard weight > 0 else { continue }
+        for journey in 0..<journeys.count {
+            let touches = journeys.touches(of: journey)
+            let weight = Double(journeys.conversions[journey] + journeys.nulls[journey])
+            guard !touches.isEmpty, weight > 0 else { continue }
             var previous = 0
-            for state in path {
-                counts[previous][state] += weight
+            for position in touches {
+                let state = Int(journeys.codes[position]) + 1
+                if state == previous { continue }
+                flat[previous * n + state] += weight
                 previous = state
             }
-            toConversion[previous] += Double(journey.conversions)
-            toNull[previous] += Double(journey.nulls)
-            totalConversions += Double(journey.conversions)
-            totalRevenue += Double(journey.revenueMicros)
+            toConversion[previous] += Double(journeys.conversions[journey])
+            toNull[previous] += Double(journeys.nulls[journey])
+            totalConversions += Double(journeys.conversions[journey])
+            totalRevenue += Double(journeys.revenueMicros[journey])
         }
+        let counts = (0..<n).map { Array(flat[($0 * n)..<($0 * n + n)]) }
         let base = conversionProbability(counts: counts, toConversion: toConversion, toNull: toNull, removed: nil)
         var effects: [Double] = []
         for channel in 1..<n {
@@ -205,7 +286,7 @@ public enum Attribution {
             effects.append(base > 0 ? max(0, 1 - without / base) : 0)
         }
         let sum = effects.reduce(0, +)
-        return channels.enumerated().map { offset, channel in
+        return journeys.channels.enumerated().map { offset, channel in
             let share = sum > 0 ? effects[offset] / sum : 0
             return ChannelCredit(
                 channel: channel, conversions: share * totalConversions,

@@ -129,10 +129,11 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         response.convertingJourneys = Int64(journeys.convertingJourneys)
         response.nullJourneys = Int64(journeys.nullJourneys)
         response.conversionsWithoutTouches = Int64(journeys.conversionsWithoutTouches)
+        let encoded = EncodedJourneys(journeys.journeys, lookback: lookback)
         response.models = models.map { proto, model in
             var result = Tradewind_V1_ModelCredits()
             result.model = proto
-            result.credits = Attribution.credit(journeys.journeys, model: model, lookback: lookback).map { credit in
+            result.credits = Attribution.credit(encoded, model: model).map { credit in
                 var entry = Tradewind_V1_ChannelCredit()
                 entry.channel = credit.channel
                 entry.conversions = credit.conversions
