@@ -713,7 +713,10 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         do {
             let result = try await store.withTransaction(
                 for: tenant, timeout: context.databaseTimeout(limit: limits.analyticsTimeout), logger: context.logger
-            ) { tx in try await body(tx, tenant) }
+            ) { tx in
+                try await AnalyticsRepository.prepare(tx)
+                return try await body(tx, tenant)
+            }
             return (tenant, result)
         } catch let exceeded as AnalyticsLimitExceeded {
             throw RPCError(
