@@ -11,7 +11,9 @@ struct Tradewind: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tradewind",
         abstract: "Tradewind: multi-tenant marketing data platform over gRPC.",
-        subcommands: [Serve.self, Migrate.self, Tenants.self, Keys.self, FX.self, Audit.self, Analytics.self, Health.self])
+        subcommands: [
+            Serve.self, Migrate.self, Tenants.self, Keys.self, FX.self, Audit.self, Analytics.self, Health.self,
+        ])
 }
 
 /// Options every subcommand that reads the server configuration shares.

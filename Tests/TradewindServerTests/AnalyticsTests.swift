@@ -250,9 +250,9 @@ struct AnalyticsTests {
         #expect(oneStep?.code == .invalidArgument && Status.fieldViolations(oneStep) == ["steps"])
     }
 
-    @Test("an analyst may call Analytics, a compliance officer may not; tenants see only their own events")
+    @Test("an analyst may call Analytics, a compliance officer may not; tenants see only their own events; audited")
     func accessAndIsolation() async throws {
-        let (_, _, range) = try await Self.seed()
+        let (_, owner, range) = try await Self.seed()
         let (_, analyst) = try await TestStack.tenant("eu", role: .analyst)
         var request = Tradewind_V1_GetKPIsRequest()
         request.range = range
@@ -261,10 +261,26 @@ struct AnalyticsTests {
         #expect(other.rows.isEmpty && other.total.clicks == 0)
 
         let (_, officer) = try await TestStack.tenant("eu", role: .complianceOfficer)
+        let kpis = request
+        let deniedID = "analytics-denied-\(UUID().uuidString)"
         let denied = await Status.of {
-            _ = try await Self.call(officer) { [request] in try await $0.getKPIs(request, metadata: $1) }
+            _ = try await TestStack.withClient { grpc in
+                try await Analytics(wrapping: grpc).getKPIs(
+                    kpis, metadata: AuditHarness.metadata(officer, requestID: deniedID))
+            }
         }
         #expect(denied?.code == .permissionDenied)
+
+        // One record per call in the caller's own chain, the denied call included.
+        let okID = "analytics-ok-\(UUID().uuidString)"
+        _ = try await TestStack.withClient { grpc in
+            try await Analytics(wrapping: grpc).getKPIs(kpis, metadata: AuditHarness.metadata(owner, requestID: okID))
+        }
+        let ownRecords = try AuditHarness.records(try await AuditHarness.export(key: owner))
+        let ok = ownRecords.filter { $0.requestID == okID }
+        #expect(ok.count == 1 && ok.first?.method == "tradewind.v1.Analytics/GetKPIs" && ok.first?.code == 0)
+        let officerRecords = try AuditHarness.records(try await AuditHarness.export(key: officer))
+        #expect(officerRecords.filter { $0.requestID == deniedID }.map(\.code) == [7])
     }
 
     @Test("budget: a recommended split spends exactly the budget and predicts no less than the current one; a what-if")
