@@ -885,7 +885,7 @@ public nonisolated struct Tradewind_V1_GetRetentionRequest: Sendable {
   /// Day, week or month; unspecified means week.
   public var granularity: Tradewind_V1_Granularity = .unspecified
 
-  /// The event that puts a person in a cohort (their first one); required.
+  /// The event that puts a person in a cohort (their first one in the range); required.
   public var startEvent: String = String()
 
   /// The event that counts as coming back; required.
