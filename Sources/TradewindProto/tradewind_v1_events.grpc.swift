@@ -33,9 +33,23 @@ public enum Tradewind_V1_Events: Sendable {
                 type: .bidirectionalStreaming
             )
         }
+        /// Namespace for "LoadExchangeRates" metadata.
+        public enum LoadExchangeRates: Sendable {
+            /// Request type for "LoadExchangeRates".
+            public typealias Input = Tradewind_V1_LoadExchangeRatesRequest
+            /// Response type for "LoadExchangeRates".
+            public typealias Output = Tradewind_V1_LoadExchangeRatesResponse
+            /// Descriptor for "LoadExchangeRates".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Events"),
+                method: "LoadExchangeRates",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "tradewind.v1.Events" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            IngestEvents.descriptor
+            IngestEvents.descriptor,
+            LoadExchangeRates.descriptor
         ]
     }
 }
@@ -93,6 +107,30 @@ extension Tradewind_V1_Events {
             request: GRPCCore.StreamingServerRequest<Tradewind_V1_IngestEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_IngestEventsResponse>
+
+        /// Handle the "LoadExchangeRates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+        /// > none. Ingestion converts money with the rate of the event's day, or the
+        /// > latest of the 7 days before it, taking the tenant's rate over the
+        /// > operator's (`tradewind fx load`) when both have one for that day. Events
+        /// > already stored keep the rate they were stored with.
+        /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+        /// > 10,000 rates.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_LoadExchangeRatesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_LoadExchangeRatesResponse` messages.
+        func loadExchangeRates(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_LoadExchangeRatesResponse>
     }
 
     /// Service protocol for the "tradewind.v1.Events" service.
@@ -134,6 +172,30 @@ extension Tradewind_V1_Events {
             request: GRPCCore.StreamingServerRequest<Tradewind_V1_IngestEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_IngestEventsResponse>
+
+        /// Handle the "LoadExchangeRates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+        /// > none. Ingestion converts money with the rate of the event's day, or the
+        /// > latest of the 7 days before it, taking the tenant's rate over the
+        /// > operator's (`tradewind fx load`) when both have one for that day. Events
+        /// > already stored keep the rate they were stored with.
+        /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+        /// > 10,000 rates.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_LoadExchangeRatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_LoadExchangeRatesResponse` message.
+        func loadExchangeRates(
+            request: GRPCCore.ServerRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_LoadExchangeRatesResponse>
     }
 
     /// Simple service protocol for the "tradewind.v1.Events" service.
@@ -174,6 +236,30 @@ extension Tradewind_V1_Events {
             response: GRPCCore.RPCWriter<Tradewind_V1_IngestEventsResponse>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "LoadExchangeRates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+        /// > none. Ingestion converts money with the rate of the event's day, or the
+        /// > latest of the 7 days before it, taking the tenant's rate over the
+        /// > operator's (`tradewind fx load`) when both have one for that day. Events
+        /// > already stored keep the rate they were stored with.
+        /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+        /// > 10,000 rates.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_LoadExchangeRatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_LoadExchangeRatesResponse` to respond with.
+        func loadExchangeRates(
+            request: Tradewind_V1_LoadExchangeRatesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_LoadExchangeRatesResponse
     }
 }
 
@@ -192,12 +278,33 @@ extension Tradewind_V1_Events.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Events.Method.LoadExchangeRates.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_LoadExchangeRatesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_LoadExchangeRatesResponse>(),
+            handler: { request, context in
+                try await self.loadExchangeRates(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
 // Default implementation of streaming methods from 'StreamingServiceProtocol'.
 @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
 extension Tradewind_V1_Events.ServiceProtocol {
+    public func loadExchangeRates(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_LoadExchangeRatesResponse> {
+        let response = try await self.loadExchangeRates(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -217,6 +324,19 @@ extension Tradewind_V1_Events.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func loadExchangeRates(
+        request: GRPCCore.ServerRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_LoadExchangeRatesResponse> {
+        return GRPCCore.ServerResponse<Tradewind_V1_LoadExchangeRatesResponse>(
+            message: try await self.loadExchangeRates(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -265,6 +385,35 @@ extension Tradewind_V1_Events {
             deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_IngestEventsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Tradewind_V1_IngestEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "LoadExchangeRates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+        /// > none. Ingestion converts money with the rate of the event's day, or the
+        /// > latest of the 7 days before it, taking the tenant's rate over the
+        /// > operator's (`tradewind fx load`) when both have one for that day. Events
+        /// > already stored keep the rate they were stored with.
+        /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+        /// > 10,000 rates.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_LoadExchangeRatesRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_LoadExchangeRatesRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_LoadExchangeRatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func loadExchangeRates<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_LoadExchangeRatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_LoadExchangeRatesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_LoadExchangeRatesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -329,6 +478,46 @@ extension Tradewind_V1_Events {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "LoadExchangeRates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+        /// > none. Ingestion converts money with the rate of the event's day, or the
+        /// > latest of the 7 days before it, taking the tenant's rate over the
+        /// > operator's (`tradewind fx load`) when both have one for that day. Events
+        /// > already stored keep the rate they were stored with.
+        /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+        /// > 10,000 rates.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_LoadExchangeRatesRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_LoadExchangeRatesRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_LoadExchangeRatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func loadExchangeRates<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_LoadExchangeRatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_LoadExchangeRatesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_LoadExchangeRatesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Events.Method.LoadExchangeRates.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -364,6 +553,41 @@ extension Tradewind_V1_Events.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_IngestEventsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_IngestEventsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "LoadExchangeRates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+    /// > none. Ingestion converts money with the rate of the event's day, or the
+    /// > latest of the 7 days before it, taking the tenant's rate over the
+    /// > operator's (`tradewind fx load`) when both have one for that day. Events
+    /// > already stored keep the rate they were stored with.
+    /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+    /// > 10,000 rates.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_LoadExchangeRatesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func loadExchangeRates<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_LoadExchangeRatesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_LoadExchangeRatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.loadExchangeRates(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_LoadExchangeRatesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_LoadExchangeRatesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -406,6 +630,45 @@ extension Tradewind_V1_Events.ClientProtocol {
             producer: producer
         )
         return try await self.ingestEvents(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "LoadExchangeRates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Loads the tenant's own exchange rates (its bank's or its ERP's), all or
+    /// > none. Ingestion converts money with the rate of the event's day, or the
+    /// > latest of the 7 days before it, taking the tenant's rate over the
+    /// > operator's (`tradewind fx load`) when both have one for that day. Events
+    /// > already stored keep the rate they were stored with.
+    /// > Errors: INVALID_ARGUMENT naming each bad rate; RESOURCE_EXHAUSTED above
+    /// > 10,000 rates.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func loadExchangeRates<Result>(
+        _ message: Tradewind_V1_LoadExchangeRatesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_LoadExchangeRatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_LoadExchangeRatesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.loadExchangeRates(
             request: request,
             options: options,
             onResponse: handleResponse

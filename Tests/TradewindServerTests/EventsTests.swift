@@ -124,6 +124,63 @@ struct EventsTests {
         }
     }
 
+    @Test("a tenant's own exchange rates win over the operator's for the same day, and only for that tenant")
+    func tenantRates() async throws {
+        try await Self.loadRates()
+        let (tenant, key) = try await TestStack.tenant("eu")
+        let (other, otherKey) = try await TestStack.tenant("eu")
+        func rate(_ day: String, _ currency: String, _ value: String) -> Tradewind_V1_ExchangeRate {
+            var rate = Tradewind_V1_ExchangeRate()
+            rate.day = day
+            rate.currency = currency
+            rate.usdPerUnit = value
+            return rate
+        }
+        func load(_ rates: [Tradewind_V1_ExchangeRate], key: String) async throws -> Int32 {
+            var request = Tradewind_V1_LoadExchangeRatesRequest()
+            request.rates = rates
+            let sent = request
+            return try await TestStack.withClient { grpc in
+                try await Tradewind_V1_Events.Client(wrapping: grpc).loadExchangeRates(sent, metadata: .bearer(key))
+            }.loaded
+        }
+        let yesterday = CalendarDay(Self.dayText)!.adding(days: -1).description
+        // Only the day before: the operator's rate of the day itself is more recent, so it wins.
+        #expect(try await load([rate(yesterday, "EUR", "3")], key: key) == 1)
+        _ = try await Self.ingest(key, [[Self.conversion("before", value: 10_000_000, currency: "EUR")]])
+        // The same day: the tenant's 2.0 beats the operator's 1.25; loading it again replaces it.
+        #expect(try await load([rate(Self.dayText, "EUR", "1.5"), rate(Self.dayText, "JPY", "0.007")], key: key) == 2)
+        #expect(try await load([rate(Self.dayText, "EUR", "2")], key: key) == 1)
+        _ = try await Self.ingest(key, [[Self.conversion("own", value: 10_000_000, currency: "EUR")]])
+        _ = try await Self.ingest(otherKey, [[Self.conversion("operator", value: 10_000_000, currency: "EUR")]])
+        let mine = try await Self.query(
+            tenant, "SELECT event_id || ' ' || reporting_micros FROM events WHERE tenant_id = \(tenant.id) ORDER BY 1",
+            as: String.self)
+        #expect(mine == ["before 12500000", "own 20000000"])
+        let theirs = try await Self.query(
+            other, "SELECT reporting_micros FROM events WHERE tenant_id = \(other.id)", as: Int64.self)
+        #expect(theirs == [12_500_000])
+
+        let bad = await Status.of {
+            _ = try await load(
+                [
+                    rate("2026-02-30", "EUR", "1"), rate(Self.dayText, "EURO", "1"), rate(Self.dayText, "USD", "-1"),
+                    rate(Self.dayText, "EUR", "1"), rate(Self.dayText, "EUR", "1e3"), rate(Self.dayText, "EUR", "1"),
+                ], key: key)
+        }
+        #expect(bad?.code == .invalidArgument)
+        #expect(
+            Status.fieldViolations(bad) == [
+                "rates[0].day", "rates[1].currency", "rates[2].usd_per_unit", "rates[4].usd_per_unit", "rates[5]",
+            ])
+        // Nothing of the refused call was written: the tenant's EUR rate is still 2.
+        let stored = try await Self.query(
+            tenant,
+            "SELECT usd_per_unit::text FROM tenant_fx_rates WHERE tenant_id = \(tenant.id) AND currency = 'EUR' AND day = \(Self.dayText)::date",
+            as: String.self)
+        #expect(stored == ["2"])
+    }
+
     @Test("a resent batch changes nothing and reports every event as a duplicate")
     func dedupOnResend() async throws {
         try await Self.loadRates()

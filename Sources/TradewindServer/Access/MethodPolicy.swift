@@ -78,6 +78,8 @@ public struct MethodPolicy: Sendable, Hashable {
 
             Events.IngestEvents.descriptor: .init(
                 scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents, isStreaming: true),
+            Events.LoadExchangeRates.descriptor: .init(
+                scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents),
 
             Privacy.OpenRequest.descriptor: .init(
                 scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),

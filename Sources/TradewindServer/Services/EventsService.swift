@@ -17,6 +17,46 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
     let rollups: RollupFolder
 
     static let maxBatchEvents = 1000
+    static let maxExchangeRates = 10_000
+
+    func loadExchangeRates(request: Tradewind_V1_LoadExchangeRatesRequest, context: ServerContext) async throws
+        -> Tradewind_V1_LoadExchangeRatesResponse
+    {
+        guard request.rates.count <= Self.maxExchangeRates else {
+            throw RPCError(
+                code: .resourceExhausted,
+                message: "rates: at most \(Self.maxExchangeRates) rates per call, got \(request.rates.count)")
+        }
+        var collector = ViolationCollector()
+        collector.require(!request.rates.isEmpty, "rates", "at least one rate is required")
+        var rows: [ExchangeRateRow] = []
+        var seen = Set<String>()
+        for (index, rate) in request.rates.enumerated() {
+            let field = "rates[\(index)]"
+            collector.require(CalendarDay(rate.day) != nil, "\(field).day", "must be a date, YYYY-MM-DD")
+            collector.require(
+                FieldFormats.isValidCurrencyCode(rate.currency), "\(field).currency",
+                "must be an ISO 4217 code such as EUR")
+            let value = Decimal(string: rate.usdPerUnit, locale: Locale(identifier: "en_US_POSIX"))
+            let plain = !rate.usdPerUnit.isEmpty && rate.usdPerUnit.allSatisfy { "0123456789.".contains($0) }
+            guard let value, plain, value > 0 else {
+                collector.add("\(field).usd_per_unit", "must be a positive decimal number such as 1.0843")
+                continue
+            }
+            collector.require(
+                seen.insert("\(rate.currency) \(rate.day)").inserted, field, "repeats \(rate.currency) on \(rate.day)")
+            rows.append(ExchangeRateRow(day: rate.day, currency: rate.currency, usdPerUnit: value))
+        }
+        try collector.throwIfAny()
+        let loaded = try await store.audited(limit: limits.databaseTimeout) { [rows] tx, _, audit in
+            let count = try await EventRepository.loadTenantRates(rows, in: tx)
+            audit?.wrote(rows: count)
+            return count
+        }
+        var response = Tradewind_V1_LoadExchangeRatesResponse()
+        response.loaded = Int32(loaded)
+        return response
+    }
 
     func ingestEvents(
         request: RPCAsyncSequence<Tradewind_V1_IngestEventsRequest, any Error>,
@@ -117,7 +157,7 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
                     refused.append(
                         error(
                             index, event.eventID, field,
-                            "no exchange rate from \(money.currency) to \(reporting) for \(day) or the \(EventRepository.rateLookbackDays) days before; an operator loads rates with tradewind fx load"
+                            "no exchange rate from \(money.currency) to \(reporting) for \(day) or the \(EventRepository.rateLookbackDays) days before; load rates with Events.LoadExchangeRates (or an operator with tradewind fx load)"
                         ))
                     continue
                 }

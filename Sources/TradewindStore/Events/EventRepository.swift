@@ -95,7 +95,8 @@ public enum EventRepository {
     }
 
     /// US dollars per unit for each currency and day asked, from that day's rate or the latest of
-    /// the `rateLookbackDays` before it; pairs without one are missing from the result.
+    /// the `rateLookbackDays` before it, the tenant's own rate winning over the operator's for the
+    /// same day; pairs without one are missing from the result.
     public static func usdRates(_ pairs: Set<CurrencyDay>, in tx: TenantTransaction) async throws -> [CurrencyDay:
         Decimal]
     {
@@ -107,9 +108,15 @@ public enum EventRepository {
             SELECT w.currency, w.day::text, r.usd_per_unit::text
             FROM unnest(\(ordered.map(\.currency)), \(ordered.map(\.day))::date[]) AS w(currency, day)
             CROSS JOIN LATERAL (
-                SELECT usd_per_unit FROM fx_rates
-                WHERE currency = w.currency AND day <= w.day AND day > w.day - \(rateLookbackDays)::int
-                ORDER BY day DESC LIMIT 1) AS r
+                SELECT usd_per_unit FROM (
+                    SELECT usd_per_unit, day, 0 AS source FROM tenant_fx_rates
+                    WHERE tenant_id = \(tx.tenantID) AND currency = w.currency
+                      AND day <= w.day AND day > w.day - \(rateLookbackDays)::int
+                    UNION ALL
+                    SELECT usd_per_unit, day, 1 FROM fx_rates
+                    WHERE currency = w.currency AND day <= w.day AND day > w.day - \(rateLookbackDays)::int
+                ) AS candidates
+                ORDER BY day DESC, source LIMIT 1) AS r
             """, logger: tx.logger)
         var rates: [CurrencyDay: Decimal] = [:]
         for try await (currency, day, text) in rows.decode((String, String, String).self) {
@@ -198,6 +205,25 @@ public enum EventRepository {
         var stored = Set<String>()
         for try await id in result.decode(String.self) { stored.insert(id) }
         return stored
+    }
+}
+
+extension EventRepository {
+    /// Inserts or replaces the tenant's own rates; returns how many were written.
+    public static func loadTenantRates(_ rows: [ExchangeRateRow], in tx: TenantTransaction) async throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let result = try await tx.connection.query(
+            """
+            INSERT INTO tenant_fx_rates (tenant_id, currency, day, usd_per_unit)
+            SELECT \(tx.tenantID), currency, day, rate::numeric
+            FROM unnest(\(rows.map(\.currency)), \(rows.map(\.day))::date[], \(rows.map { "\($0.usdPerUnit)" }))
+                 AS r(currency, day, rate)
+            ON CONFLICT (tenant_id, currency, day) DO UPDATE SET usd_per_unit = excluded.usd_per_unit, loaded_at = now()
+            RETURNING 1
+            """, logger: tx.logger)
+        var count = 0
+        for try await _ in result.decode(Int.self) { count += 1 }
+        return count
     }
 }
 
