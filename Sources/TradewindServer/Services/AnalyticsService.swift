@@ -844,8 +844,7 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         } catch let error as BudgetError {
             guard case .invalidParameter(let field, let reason) = error else { throw error }
             throw ValidationFailure(field: field, reason)
-        } catch let error as RFMError {
-            _ = error
+        } catch is RFMError {
             throw RPCError(code: .outOfRange, message: "monetary: a total does not fit in 64-bit micros")
         }
     }
