@@ -95,73 +95,35 @@ public enum Retention {
 }
 
 /// Numbers calendar periods consecutively, so that "k periods later" is plain subtraction: days
-/// since 1970-01-01, ISO weeks since the one holding it, months since year 0. The calendar turns
-/// an instant into its local date; the rest is proleptic Gregorian arithmetic on dates, which DST
-/// cannot disturb.
+/// since 1970-01-01, ISO weeks since the one holding it, months since year 0. An instant becomes
+/// its local day by the zone's offset at that instant, so DST cannot disturb the numbering.
 struct RetentionPeriods {
     let period: RetentionPeriod
-    let calendar: Calendar
+    let timeZone: TimeZone
 
     init(period: RetentionPeriod, timeZone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         self.period = period
-        self.calendar = calendar
+        self.timeZone = timeZone
     }
 
     func ordinal(_ date: Date) -> Int {
-        let local = calendar.dateComponents([.year, .month, .day], from: date)
-        let (year, month, day) = (local.year ?? 1970, local.month ?? 1, local.day ?? 1)
+        let day = CalendarDay(date, in: timeZone)
         switch period {
-        case .day: return Self.days(year: year, month: month, day: day)
-        // 1970-01-01 was a Thursday: its week began three days earlier.
-        case .week: return Self.floorDivide(Self.days(year: year, month: month, day: day) + 3, 7)
-        case .month: return year * 12 + month - 1
+        case .day: return Int(day.daysSinceEpoch)
+        // 1970-01-01 was a Thursday: its week began three days earlier, on a Monday.
+        case .week: return Int(PeriodGranularity.week.periodStart(of: day, rangeStart: day).daysSinceEpoch + 3) / 7
+        case .month: return Int(day.year * 12 + day.month - 1)
         }
     }
 
     /// `YYYY-MM-DD` of the period's first day.
     func firstDay(of ordinal: Int) -> String {
-        let (year, month, day): (Int, Int, Int)
         switch period {
-        case .day: (year, month, day) = Self.date(days: ordinal)
-        case .week: (year, month, day) = Self.date(days: ordinal * 7 - 3)
+        case .day: return CalendarDay(daysSinceEpoch: Int64(ordinal)).description
+        case .week: return CalendarDay(daysSinceEpoch: Int64(ordinal) * 7 - 3).description
         case .month:
-            let yearNumber = Self.floorDivide(ordinal, 12)
-            (year, month, day) = (yearNumber, ordinal - yearNumber * 12 + 1, 1)
+            let year = Int64(ordinal >= 0 ? ordinal / 12 : (ordinal - 11) / 12)
+            return CalendarDay(year: year, month: Int64(ordinal) - year * 12 + 1, day: 1)?.description ?? ""
         }
-        func padded(_ value: Int, _ width: Int) -> String {
-            let digits = String(abs(value))
-            return (value < 0 ? "-" : "") + String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
-    }
-
-    private static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
-        value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor)
-    }
-
-    /// Days from 1970-01-01 to a Gregorian date (H. Hinnant's `days_from_civil`).
-    static func days(year: Int, month: Int, day: Int) -> Int {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = floorDivide(shiftedYear, 400)
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
-    static func date(days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let era = floorDivide(shifted, 146_097)
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
     }
 }

@@ -293,24 +293,7 @@ public struct EventDraft: Sendable, Hashable {
 /// where the tenant lives, not in UTC.
 public enum LocalDay {
     public static func of(_ date: Date, in timeZone: TimeZone) -> String {
-        // The zone's offset at that instant, then plain integer arithmetic: Foundation's calendar
-        // is far too slow for a million events.
-        let local = Int64(date.timeIntervalSince1970.rounded(.down)) + Int64(timeZone.secondsFromGMT(for: date))
-        let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
-        let (year, month, day) = civil(fromDaysSinceEpoch: days)
-        // Built digit by digit: String(format:) costs more than the arithmetic above.
-        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 10)
-        func put(_ value: Int64, at end: Int, digits: Int) {
-            var value = value
-            for index in stride(from: end, to: end - digits, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-            }
-        }
-        put(year, at: 3, digits: 4)
-        put(month, at: 6, digits: 2)
-        put(day, at: 9, digits: 2)
-        return String(decoding: bytes, as: UTF8.self)
+        CalendarDay(date, in: timeZone).description
     }
 
     /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian calendar).

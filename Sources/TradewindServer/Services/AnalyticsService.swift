@@ -120,8 +120,9 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let (clicksOnly, maxEvents) = (request.clicksOnly, limits.analyticsMaxEvents)
         let (tenant, journeys) = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
+            let span = range.instants(in: zone)
             return try await AnalyticsRepository.journeys(
-                from: range.from.start(in: zone), to: range.to.adding(days: 1).start(in: zone), lookback: lookback,
+                from: span.lowerBound, to: span.upperBound, lookback: lookback,
                 clicksOnly: clicksOnly, maxEvents: maxEvents, in: tx)
         }
         var response = Tradewind_V1_AttributeResponse()
@@ -190,7 +191,7 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let entryOnly = Set(steps[0].names).subtracting(steps.dropFirst().flatMap(\.names))
         let events = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
-            let to = range.to.adding(days: 1).start(in: zone)
+            let to = range.instants(in: zone).upperBound
             let read = try await AnalyticsRepository.behaviorEvents(
                 from: range.from.start(in: zone), to: to.addingTimeInterval(window), names: names,
                 maxEvents: maxEvents, in: tx)
@@ -251,13 +252,14 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let maxEvents = limits.analyticsMaxEvents
         let (tenant, events) = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
+            let span = range.instants(in: zone)
             // Returns are read up to now: a cohort of the range's last period can come back later.
             return try await AnalyticsRepository.behaviorEvents(
-                from: range.from.start(in: zone), to: Date(), names: Array(Set([start, back])), maxEvents: maxEvents,
+                from: span.lowerBound, to: Date(), names: Array(Set([start, back])), maxEvents: maxEvents,
                 in: tx)
         }
         let zone = Self.timeZone(of: tenant)
-        let lastCohortEnd = range.to.adding(days: 1).start(in: zone)
+        let lastCohortEnd = range.instants(in: zone).upperBound
         // A person's cohort is their first start event; only those whose first falls in the range count.
         var firstStart: [String: Date] = [:]
         for event in events where event.name == start && firstStart[event.person] == nil {
@@ -304,8 +306,9 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let maxEvents = limits.analyticsMaxEvents
         let events = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
+            let span = range.instants(in: zone)
             return try await AnalyticsRepository.behaviorEvents(
-                from: range.from.start(in: zone), to: range.to.adding(days: 1).start(in: zone), names: [],
+                from: span.lowerBound, to: span.upperBound, names: [],
                 maxEvents: maxEvents, in: tx)
         }.1
         let (anchor, collapse) = (request.anchorEvent, request.collapseRepeats)
@@ -340,9 +343,10 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let maxEvents = limits.analyticsMaxEvents
         let (tenant, (orders, asOf)) = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
-            let to = range.to.adding(days: 1).start(in: zone)
+            let span = range.instants(in: zone)
+            let to = span.upperBound
             let orders = try await AnalyticsRepository.orders(
-                from: range.from.start(in: zone), to: to, maxEvents: maxEvents, in: tx)
+                from: span.lowerBound, to: to, maxEvents: maxEvents, in: tx)
             return (orders, to)
         }
         let result = try Self.domain {
@@ -400,8 +404,9 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         let (maxEvents, minLift) = (limits.analyticsMaxEvents, request.minLift)
         let baskets = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
+            let span = range.instants(in: zone)
             return try await AnalyticsRepository.baskets(
-                from: range.from.start(in: zone), to: range.to.adding(days: 1).start(in: zone), maxEvents: maxEvents,
+                from: span.lowerBound, to: span.upperBound, maxEvents: maxEvents,
                 in: tx)
         }.1
         let result = try Self.domain {
@@ -438,7 +443,7 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         collector.require(Forecast.horizonRange.contains(horizon), "horizon_days", "must be 1 to 366")
         let level = request.interval == 0 ? 0.95 : request.interval
         collector.require(Forecast.intervalLevelRange.contains(level), "interval", "must be 0.5 to 0.999")
-        let (days, values) = try await series(request.series, collector: collector)
+        let (days, values) = try await series(request.series, collector: &collector)
 
         let model = try Self.domain { try HoltWinters.fit(values) }
         let forecast = try Self.domain { try model.forecast(horizon: horizon, intervalLevel: level) }
@@ -465,7 +470,7 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
         var collector = ViolationCollector()
         let level = request.interval == 0 ? 0.99 : request.interval
         collector.require(Forecast.intervalLevelRange.contains(level), "interval", "must be 0.5 to 0.999")
-        let (days, values) = try await series(request.series, collector: collector)
+        let (days, values) = try await series(request.series, collector: &collector)
 
         var configuration = AnomalyConfiguration()
         configuration.intervalLevel = level
@@ -492,10 +497,9 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
     }
 
     /// Validates a series selector (adding to `collector`'s violations) and reads its daily values.
-    private func series(_ series: Tradewind_V1_KPISeries, collector: ViolationCollector) async throws
+    private func series(_ series: Tradewind_V1_KPISeries, collector: inout ViolationCollector) async throws
         -> ([CalendarDay], [Double])
     {
-        var collector = collector
         if !series.hasRange { collector.add("series.range", "is required") }
         let range = Self.range(series.range, field: "series.range", into: &collector)
         if let range { collector.require(range.dayCount >= 3, "series.range", "must span at least 3 days") }
