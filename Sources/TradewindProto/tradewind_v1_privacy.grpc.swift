@@ -221,8 +221,8 @@ extension Tradewind_V1_Privacy {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Answers an open erasure request: deletes the subject's profile, events and
-        /// > identity links; unlinks their consent ledger entries (kept, without the
+        /// > Answers an open erasure request: deletes the subject's profile, events,
+        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
         /// > person, for accountability); puts keyed hashes of their email and phone on
         /// > the suppression list, so a later import cannot bring them back. Aggregates
         /// > and other subjects are untouched. Completes the request.
@@ -356,8 +356,8 @@ extension Tradewind_V1_Privacy {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Answers an open erasure request: deletes the subject's profile, events and
-        /// > identity links; unlinks their consent ledger entries (kept, without the
+        /// > Answers an open erasure request: deletes the subject's profile, events,
+        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
         /// > person, for accountability); puts keyed hashes of their email and phone on
         /// > the suppression list, so a later import cannot bring them back. Aggregates
         /// > and other subjects are untouched. Completes the request.
@@ -489,8 +489,8 @@ extension Tradewind_V1_Privacy {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Answers an open erasure request: deletes the subject's profile, events and
-        /// > identity links; unlinks their consent ledger entries (kept, without the
+        /// > Answers an open erasure request: deletes the subject's profile, events,
+        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
         /// > person, for accountability); puts keyed hashes of their email and phone on
         /// > the suppression list, so a later import cannot bring them back. Aggregates
         /// > and other subjects are untouched. Completes the request.
@@ -871,8 +871,8 @@ extension Tradewind_V1_Privacy {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Answers an open erasure request: deletes the subject's profile, events and
-        /// > identity links; unlinks their consent ledger entries (kept, without the
+        /// > Answers an open erasure request: deletes the subject's profile, events,
+        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
         /// > person, for accountability); puts keyed hashes of their email and phone on
         /// > the suppression list, so a later import cannot bring them back. Aggregates
         /// > and other subjects are untouched. Completes the request.
@@ -1088,8 +1088,8 @@ extension Tradewind_V1_Privacy {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Answers an open erasure request: deletes the subject's profile, events and
-        /// > identity links; unlinks their consent ledger entries (kept, without the
+        /// > Answers an open erasure request: deletes the subject's profile, events,
+        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
         /// > person, for accountability); puts keyed hashes of their email and phone on
         /// > the suppression list, so a later import cannot bring them back. Aggregates
         /// > and other subjects are untouched. Completes the request.
@@ -1287,8 +1287,8 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Answers an open erasure request: deletes the subject's profile, events and
-    /// > identity links; unlinks their consent ledger entries (kept, without the
+    /// > Answers an open erasure request: deletes the subject's profile, events,
+    /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
     /// > person, for accountability); puts keyed hashes of their email and phone on
     /// > the suppression list, so a later import cannot bring them back. Aggregates
     /// > and other subjects are untouched. Completes the request.
@@ -1491,8 +1491,8 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Answers an open erasure request: deletes the subject's profile, events and
-    /// > identity links; unlinks their consent ledger entries (kept, without the
+    /// > Answers an open erasure request: deletes the subject's profile, events,
+    /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
     /// > person, for accountability); puts keyed hashes of their email and phone on
     /// > the suppression list, so a later import cannot bring them back. Aggregates
     /// > and other subjects are untouched. Completes the request.

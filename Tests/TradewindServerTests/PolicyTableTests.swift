@@ -12,7 +12,7 @@ struct PolicyTableTests {
         Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_TenantAdmin.Method.descriptors
         + Tradewind_V1_Events.Method.descriptors + Tradewind_V1_Privacy.Method.descriptors
         + Tradewind_V1_Audit.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
-        + Grpc_Health_V1_Health.Method.descriptors
+        + Tradewind_V1_Segments.Method.descriptors + Grpc_Health_V1_Health.Method.descriptors
 
     @Test("every generated method has a policy entry or is the exempt health check")
     func everyMethodIsDeclared() {
@@ -29,6 +29,7 @@ struct PolicyTableTests {
     func scopesMatchTheirPlane() {
         for method in Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_Events.Method.descriptors
             + Tradewind_V1_Privacy.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
+            + Tradewind_V1_Segments.Method.descriptors
         {
             #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == false, "\(method)")
         }

@@ -23,7 +23,8 @@ struct PrivacyTests {
         var eventIDs: [String]
     }
 
-    /// A contact with a consent grant, an anonymous page view stitched by an identify, and a conversion.
+    /// A contact with a consent grant, a segment of their own, an anonymous page view stitched by an
+    /// identify, and a conversion.
     static func person(_ key: String, _ name: String) async throws -> Person {
         let contact = try await TestStack.withClient { grpc in
             let contacts = Contacts(wrapping: grpc)
@@ -45,6 +46,14 @@ struct PrivacyTests {
             consent.regime = .gdpr
             consent.source = "signup form"
             _ = try await contacts.recordConsent(consent, metadata: .bearer(key))
+            let segments = Tradewind_V1_Segments.Client(wrapping: grpc)
+            var create = Tradewind_V1_CreateSegmentRequest()
+            create.name = "Newsletter \(name)"
+            create.purpose = .emailMarketing
+            var add = Tradewind_V1_AddSegmentMembersRequest()
+            add.segmentID = try await segments.createSegment(create, metadata: .bearer(key)).id
+            add.contactIds = [contact.id]
+            _ = try await segments.addSegmentMembers(add, metadata: .bearer(key))
             return contact
         }
         let anonymous = "cookie-\(name)"
@@ -168,7 +177,12 @@ struct PrivacyTests {
         #expect(order["amount_micros"] as? Int == 20_000_000 && order["currency"] as? String == "EUR")
         #expect(order["order_id"] as? String == "order-order-anna")
         #expect((events.first { $0["event_id"] as? String == "view-anna" })?["page_path"] as? String == "/shoes")
-        #expect((document["segment_memberships"] as? [Any])?.isEmpty == true)
+        let memberships = try #require(document["segment_memberships"] as? [[String: Any]])
+        #expect(memberships.count == 1)
+        #expect(memberships.first?["segment_name"] as? String == "Newsletter anna")
+        #expect(memberships.first?["purpose"] as? String == "email_marketing")
+        #expect(memberships.first?["contact_id"] as? String == subject.contact.id)
+        #expect(memberships.first?["added_at"] is String && memberships.first?["segment_id"] is String)
 
         // The request is completed, and keeps only a hash of the subject.
         let closed = try await TestStack.withClient { grpc in
@@ -208,7 +222,7 @@ struct PrivacyTests {
             return try await Privacy(wrapping: grpc).eraseSubject(erase, metadata: .bearer(owner))
         }
         #expect(erased.status == .completed)
-        #expect(erased.note.contains("erased 1 contact(s), 3 event(s), 1 identity link(s)"))
+        #expect(erased.note.contains("erased 1 contact(s), 3 event(s), 1 identity link(s), 1 segment membership(s)"))
 
         // Every column of every table the region holds for the tenant, as text.
         let traces = try await DatabaseSession.with { session in
@@ -256,7 +270,7 @@ struct PrivacyTests {
         // Everyone else, and the aggregates, are as they were.
         let bertAfter = try await Self.export(
             owner, try await Self.open(owner, .access) { $0.contactID = bert.contact.id }.id)
-        for key in ["profile", "current_consent", "consent_ledger", "identity_links", "events"] {
+        for key in ["profile", "current_consent", "consent_ledger", "identity_links", "events", "segment_memberships"] {
             #expect(
                 try JSONSerialization.data(withJSONObject: bertBefore[key] ?? [], options: .sortedKeys)
                     == JSONSerialization.data(withJSONObject: bertAfter[key] ?? [], options: .sortedKeys), "\(key)")
@@ -266,7 +280,7 @@ struct PrivacyTests {
         // A follow-up access request finds nothing.
         let followUp = try await Self.export(
             owner, try await Self.open(owner, .access) { $0.email = "erin@example.org" }.id)
-        for key in ["profile", "consent_ledger", "identity_links", "events"] {
+        for key in ["profile", "consent_ledger", "identity_links", "events", "segment_memberships"] {
             #expect((followUp[key] as? [Any])?.isEmpty == true, "\(key)")
         }
         // An import cannot bring the person back.

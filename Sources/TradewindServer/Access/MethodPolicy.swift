@@ -24,6 +24,8 @@ public struct MethodPolicy: Sendable, Hashable {
         case privacyRequests = "privacy_requests"
         /// Aggregates computed from marketing events.
         case analytics
+        /// Segments and who is in them.
+        case segments
     }
 
     public var scope: Scope
@@ -47,6 +49,7 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Events = Tradewind_V1_Events.Method
         typealias Privacy = Tradewind_V1_Privacy.Method
         typealias Analytics = Tradewind_V1_Analytics.Method
+        typealias Segments = Tradewind_V1_Segments.Method
         let analytics = MethodPolicy(scope: .analyticsRead, auditClass: .read, dataClass: .analytics)
         return Dictionary(uniqueKeysWithValues: Analytics.descriptors.map { ($0, analytics) }).merging([
             Contacts.UpsertContact.descriptor: .init(
@@ -62,6 +65,17 @@ public struct MethodPolicy: Sendable, Hashable {
             Contacts.RecordConsent.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent),
             Contacts.ListConsentEvents.descriptor: .init(
                 scope: .contactsRead, auditClass: .personalDataRead, dataClass: .consent),
+
+            Segments.CreateSegment.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments),
+            Segments.GetSegment.descriptor: .init(scope: .contactsRead, auditClass: .read, dataClass: .segments),
+            Segments.ListSegments.descriptor: .init(scope: .contactsRead, auditClass: .read, dataClass: .segments),
+            Segments.DeleteSegment.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments),
+            Segments.AddSegmentMembers.descriptor: .init(
+                scope: .contactsWrite, auditClass: .write, dataClass: .segments),
+            Segments.RemoveSegmentMembers.descriptor: .init(
+                scope: .contactsWrite, auditClass: .write, dataClass: .segments),
+            Segments.ListSegmentMembers.descriptor: .init(
+                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .segments),
 
             Admin.CreateTenant.descriptor: .init(
                 scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration),

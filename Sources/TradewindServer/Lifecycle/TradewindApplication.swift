@@ -57,6 +57,8 @@ public struct TradewindApplication: Sendable {
             ContactsService(
                 store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits,
                 hasher: subjectHasher),
+            SegmentsService(
+                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits),
             TenantAdminService(
                 control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
                 seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
@@ -70,10 +72,9 @@ public struct TradewindApplication: Sendable {
             health,
         ]
         // Every service but health needs a credential and is audited (the README lists the exemption).
-        let guarded: Set<ServiceDescriptor> = [
-            Tradewind_V1_Contacts.descriptor, Tradewind_V1_TenantAdmin.descriptor, Tradewind_V1_Events.descriptor,
-            Tradewind_V1_Privacy.descriptor, Tradewind_V1_Audit.descriptor, Tradewind_V1_Analytics.descriptor,
-        ]
+        // Taken from the policy table, which PolicyTableTests holds to every generated method, so a
+        // new service cannot be left unguarded by forgetting a list here.
+        let guarded = Set(MethodPolicy.table.keys.map(\.service))
         // Outermost first: no audit, no answer.
         let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [
             .apply(AuditInterceptor(recorder: recorder, logger: logger), to: .services(guarded)),

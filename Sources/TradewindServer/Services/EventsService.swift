@@ -116,7 +116,7 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
         _ events: [(index: Int, event: MarketingEvent)], reporting: String, timeZone: TimeZone, receivedAt: Date,
         in tx: TenantTransaction
     ) async throws -> (stored: Int, refused: [Tradewind_V1_EventError]) {
-        let contacts = try await EventRepository.existingContacts(
+        let contacts = try await ContactRepository.existing(
             Array(Set(events.compactMap(\.event.contactID))), in: tx)
         var pairs = Set<CurrencyDay>()
         for (_, event) in events {

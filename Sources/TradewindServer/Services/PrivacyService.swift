@@ -137,9 +137,12 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
                 (kind: $0.kind, hash: hasher.hash(kind: $0.kind, value: $0.value, tenantID: tenant.id))
             }
             let counts = try await PrivacyRepository.erase(subject, suppress: suppress, requestID: id, in: tx)
-            audit?.wrote(rows: counts.contacts + counts.events + counts.identityLinks + counts.ledgerEntriesUnlinked)
+            audit?.wrote(
+                rows: counts.contacts + counts.events + counts.identityLinks + counts.segmentMemberships
+                    + counts.ledgerEntriesUnlinked)
             let note =
-                "erased \(counts.contacts) contact(s), \(counts.events) event(s), \(counts.identityLinks) identity link(s); "
+                "erased \(counts.contacts) contact(s), \(counts.events) event(s), \(counts.identityLinks) identity link(s), "
+                + "\(counts.segmentMemberships) segment membership(s); "
                 + "\(counts.ledgerEntriesUnlinked) consent ledger entrie(s) kept without the person; "
                 + "\(suppress.count) contact point(s) suppressed"
             return try await PrivacyRepository.close(id: id, status: .completed, note: note, in: tx)

@@ -134,6 +134,25 @@ public enum ContactRepository {
         return try await decode(rows, in: tx)
     }
 
+    /// The ids among `ids` that are contacts of the tenant.
+    public static func existing(_ ids: [UUID], in tx: TenantTransaction) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await tx.connection.query(
+            "SELECT id FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))", logger: tx.logger)
+        var found = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { found.insert(id) }
+        return found
+    }
+
+    /// The contacts among `ids`, with their current consent, by id.
+    public static func contacts(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: Contact] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await tx.connection.query(
+            "SELECT \(unescaped: columns) FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))",
+            logger: tx.logger)
+        return Dictionary(uniqueKeysWithValues: try await decode(rows, in: tx).map { ($0.id, $0) })
+    }
+
     /// Deletes the contact and, by cascade, its ledger; false when the tenant has no such contact.
     public static func delete(id: UUID, in tx: TenantTransaction) async throws -> Bool {
         let rows = try await tx.connection.query(

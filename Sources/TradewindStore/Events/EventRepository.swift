@@ -84,16 +84,6 @@ public enum EventRepository {
     /// How far back a missing day's rate may come from (weekends and holidays have none).
     public static let rateLookbackDays = 7
 
-    /// The ids among `ids` that are contacts of the tenant.
-    public static func existingContacts(_ ids: [UUID], in tx: TenantTransaction) async throws -> Set<UUID> {
-        guard !ids.isEmpty else { return [] }
-        let rows = try await tx.connection.query(
-            "SELECT id FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))", logger: tx.logger)
-        var found = Set<UUID>()
-        for try await id in rows.decode(UUID.self) { found.insert(id) }
-        return found
-    }
-
     /// US dollars per unit for each currency and day asked, from that day's rate or the latest of
     /// the `rateLookbackDays` before it, the tenant's own rate winning over the operator's for the
     /// same day; pairs without one are missing from the result.

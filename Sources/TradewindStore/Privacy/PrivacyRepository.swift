@@ -16,6 +16,7 @@ public struct ErasureCounts: Sendable, Hashable {
     public var contacts: Int
     public var events: Int
     public var identityLinks: Int
+    public var segmentMemberships: Int
     public var ledgerEntriesUnlinked: Int
 }
 
@@ -175,7 +176,12 @@ public enum PrivacyRepository {
                 'events', coalesce((SELECT jsonb_agg(to_jsonb(e) - 'tenant_id' ORDER BY e.occurred_at, e.event_id)
                     FROM events e WHERE e.tenant_id = \(tx.tenantID)
                       AND (e.contact_id = ANY(\(contacts)) OR e.anonymous_id = ANY(\(anonymous)))), '[]'),
-                'segment_memberships', '[]'::jsonb
+                'segment_memberships', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                        'segment_id', m.segment_id, 'segment_name', g.name, 'purpose', g.purpose,
+                        'contact_id', m.contact_id, 'added_at', m.added_at) ORDER BY m.added_at, g.name)
+                    FROM segment_memberships m
+                    JOIN segments g ON g.tenant_id = m.tenant_id AND g.id = m.segment_id
+                    WHERE m.tenant_id = \(tx.tenantID) AND m.contact_id = ANY(\(contacts))), '[]')
             )::text
             """, logger: tx.logger)
         for try await document in rows.decode(String.self) { return document }
@@ -227,6 +233,12 @@ public enum PrivacyRepository {
                 AND (contact_id = ANY(\(contacts)) OR anonymous_id = ANY(\(anonymous))) RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
+        let memberships = try await count(
+            """
+            WITH gone AS (DELETE FROM segment_memberships WHERE tenant_id = \(tx.tenantID) AND contact_id = ANY(\(contacts))
+                          RETURNING 1)
+            SELECT count(*)::int FROM gone
+            """)
         for point in suppress {
             try await tx.connection.query(
                 """
@@ -240,7 +252,9 @@ public enum PrivacyRepository {
             WITH gone AS (DELETE FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(contacts)) RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
-        return ErasureCounts(contacts: removed, events: events, identityLinks: links, ledgerEntriesUnlinked: ledger)
+        return ErasureCounts(
+            contacts: removed, events: events, identityLinks: links, segmentMemberships: memberships,
+            ledgerEntriesUnlinked: ledger)
     }
 
     /// When one of `hashes` (kind, keyed hash) is suppressed: the erasure time, for the error.
