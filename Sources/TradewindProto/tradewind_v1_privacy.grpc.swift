@@ -203,7 +203,8 @@ extension Tradewind_V1_Privacy {
         /// >
         /// > Answers an open access or portability request: everything held about the
         /// > subject in the tenant's region, as one JSON document (profile, consent
-        /// > ledger, identity links, events, segment memberships). Completes the request.
+        /// > ledger, identity links, events, segment memberships, journeys). Completes
+        /// > the request.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Tradewind_V1_ExportSubjectDataRequest` messages.
@@ -222,10 +223,11 @@ extension Tradewind_V1_Privacy {
         /// > Source IDL Documentation:
         /// >
         /// > Answers an open erasure request: deletes the subject's profile, events,
-        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-        /// > person, for accountability); puts keyed hashes of their email and phone on
-        /// > the suppression list, so a later import cannot bring them back. Aggregates
-        /// > and other subjects are untouched. Completes the request.
+        /// > identity links, segment memberships and journeys; unlinks their consent
+        /// > ledger entries (kept, without the person, for accountability); puts keyed
+        /// > hashes of their email and phone on the suppression list, so a later import
+        /// > cannot bring them back. Aggregates and other subjects are untouched.
+        /// > Completes the request.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Tradewind_V1_EraseSubjectRequest` messages.
@@ -338,7 +340,8 @@ extension Tradewind_V1_Privacy {
         /// >
         /// > Answers an open access or portability request: everything held about the
         /// > subject in the tenant's region, as one JSON document (profile, consent
-        /// > ledger, identity links, events, segment memberships). Completes the request.
+        /// > ledger, identity links, events, segment memberships, journeys). Completes
+        /// > the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_ExportSubjectDataRequest` message.
@@ -357,10 +360,11 @@ extension Tradewind_V1_Privacy {
         /// > Source IDL Documentation:
         /// >
         /// > Answers an open erasure request: deletes the subject's profile, events,
-        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-        /// > person, for accountability); puts keyed hashes of their email and phone on
-        /// > the suppression list, so a later import cannot bring them back. Aggregates
-        /// > and other subjects are untouched. Completes the request.
+        /// > identity links, segment memberships and journeys; unlinks their consent
+        /// > ledger entries (kept, without the person, for accountability); puts keyed
+        /// > hashes of their email and phone on the suppression list, so a later import
+        /// > cannot bring them back. Aggregates and other subjects are untouched.
+        /// > Completes the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_EraseSubjectRequest` message.
@@ -471,7 +475,8 @@ extension Tradewind_V1_Privacy {
         /// >
         /// > Answers an open access or portability request: everything held about the
         /// > subject in the tenant's region, as one JSON document (profile, consent
-        /// > ledger, identity links, events, segment memberships). Completes the request.
+        /// > ledger, identity links, events, segment memberships, journeys). Completes
+        /// > the request.
         ///
         /// - Parameters:
         ///   - request: A `Tradewind_V1_ExportSubjectDataRequest` message.
@@ -490,10 +495,11 @@ extension Tradewind_V1_Privacy {
         /// > Source IDL Documentation:
         /// >
         /// > Answers an open erasure request: deletes the subject's profile, events,
-        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-        /// > person, for accountability); puts keyed hashes of their email and phone on
-        /// > the suppression list, so a later import cannot bring them back. Aggregates
-        /// > and other subjects are untouched. Completes the request.
+        /// > identity links, segment memberships and journeys; unlinks their consent
+        /// > ledger entries (kept, without the person, for accountability); puts keyed
+        /// > hashes of their email and phone on the suppression list, so a later import
+        /// > cannot bring them back. Aggregates and other subjects are untouched.
+        /// > Completes the request.
         ///
         /// - Parameters:
         ///   - request: A `Tradewind_V1_EraseSubjectRequest` message.
@@ -848,7 +854,8 @@ extension Tradewind_V1_Privacy {
         /// >
         /// > Answers an open access or portability request: everything held about the
         /// > subject in the tenant's region, as one JSON document (profile, consent
-        /// > ledger, identity links, events, segment memberships). Completes the request.
+        /// > ledger, identity links, events, segment memberships, journeys). Completes
+        /// > the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_ExportSubjectDataRequest` message.
@@ -872,10 +879,11 @@ extension Tradewind_V1_Privacy {
         /// > Source IDL Documentation:
         /// >
         /// > Answers an open erasure request: deletes the subject's profile, events,
-        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-        /// > person, for accountability); puts keyed hashes of their email and phone on
-        /// > the suppression list, so a later import cannot bring them back. Aggregates
-        /// > and other subjects are untouched. Completes the request.
+        /// > identity links, segment memberships and journeys; unlinks their consent
+        /// > ledger entries (kept, without the person, for accountability); puts keyed
+        /// > hashes of their email and phone on the suppression list, so a later import
+        /// > cannot bring them back. Aggregates and other subjects are untouched.
+        /// > Completes the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_EraseSubjectRequest` message.
@@ -1054,7 +1062,8 @@ extension Tradewind_V1_Privacy {
         /// >
         /// > Answers an open access or portability request: everything held about the
         /// > subject in the tenant's region, as one JSON document (profile, consent
-        /// > ledger, identity links, events, segment memberships). Completes the request.
+        /// > ledger, identity links, events, segment memberships, journeys). Completes
+        /// > the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_ExportSubjectDataRequest` message.
@@ -1089,10 +1098,11 @@ extension Tradewind_V1_Privacy {
         /// > Source IDL Documentation:
         /// >
         /// > Answers an open erasure request: deletes the subject's profile, events,
-        /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-        /// > person, for accountability); puts keyed hashes of their email and phone on
-        /// > the suppression list, so a later import cannot bring them back. Aggregates
-        /// > and other subjects are untouched. Completes the request.
+        /// > identity links, segment memberships and journeys; unlinks their consent
+        /// > ledger entries (kept, without the person, for accountability); puts keyed
+        /// > hashes of their email and phone on the suppression list, so a later import
+        /// > cannot bring them back. Aggregates and other subjects are untouched.
+        /// > Completes the request.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_EraseSubjectRequest` message.
@@ -1258,7 +1268,8 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     /// >
     /// > Answers an open access or portability request: everything held about the
     /// > subject in the tenant's region, as one JSON document (profile, consent
-    /// > ledger, identity links, events, segment memberships). Completes the request.
+    /// > ledger, identity links, events, segment memberships, journeys). Completes
+    /// > the request.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Tradewind_V1_ExportSubjectDataRequest` message.
@@ -1288,10 +1299,11 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Answers an open erasure request: deletes the subject's profile, events,
-    /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-    /// > person, for accountability); puts keyed hashes of their email and phone on
-    /// > the suppression list, so a later import cannot bring them back. Aggregates
-    /// > and other subjects are untouched. Completes the request.
+    /// > identity links, segment memberships and journeys; unlinks their consent
+    /// > ledger entries (kept, without the person, for accountability); puts keyed
+    /// > hashes of their email and phone on the suppression list, so a later import
+    /// > cannot bring them back. Aggregates and other subjects are untouched.
+    /// > Completes the request.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Tradewind_V1_EraseSubjectRequest` message.
@@ -1458,7 +1470,8 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     /// >
     /// > Answers an open access or portability request: everything held about the
     /// > subject in the tenant's region, as one JSON document (profile, consent
-    /// > ledger, identity links, events, segment memberships). Completes the request.
+    /// > ledger, identity links, events, segment memberships, journeys). Completes
+    /// > the request.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1492,10 +1505,11 @@ extension Tradewind_V1_Privacy.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Answers an open erasure request: deletes the subject's profile, events,
-    /// > identity links and segment memberships; unlinks their consent ledger entries (kept, without the
-    /// > person, for accountability); puts keyed hashes of their email and phone on
-    /// > the suppression list, so a later import cannot bring them back. Aggregates
-    /// > and other subjects are untouched. Completes the request.
+    /// > identity links, segment memberships and journeys; unlinks their consent
+    /// > ledger entries (kept, without the person, for accountability); puts keyed
+    /// > hashes of their email and phone on the suppression list, so a later import
+    /// > cannot bring them back. Aggregates and other subjects are untouched.
+    /// > Completes the request.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -392,8 +392,14 @@ public nonisolated struct Tradewind_V1_SubjectDataExport: Sendable {
   /// Clears the value of `request`. Subsequent reads from it will return its default value.
   public mutating func clearRequest() {self._request = nil}
 
-  /// UTF-8 JSON: {"subject", "generated_at", "profile", "consent_ledger",
-  /// "identity_links", "events", "segment_memberships"}.
+  /// UTF-8 JSON: {"subject", "generated_at", "profile", "current_consent",
+  /// "consent_ledger", "identity_links", "events", "segment_memberships",
+  /// "journeys"}. "journeys" is the copy of the subject's touchpoints and
+  /// conversions that attribution reads: per person ("c:" contact id or "a:"
+  /// anonymous id), each event as milliseconds since 1970 * 16, + 8 for a click,
+  /// + its channel's number (1 google_ads, 2 meta, 3 tiktok, 4 amazon_ads,
+  /// 5 email, 6 organic; 0 for a conversion), with the conversion's revenue in
+  /// reporting micros at the same position of "revenues".
   public var document: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -153,6 +153,65 @@ struct AnalyticsTests {
         #expect(clicks.nullJourneys == 1)
     }
 
+    @Test(
+        "journeys built from events, then folded from later batches, are stitched by identify; a resend changes nothing"
+    )
+    func journeysFoldAndStitch() async throws {
+        try await EventsTests.loadRates()
+        let (tenant, key) = try await TestStack.tenant("eu")
+        var range = Tradewind_V1_DayRange()
+        range.fromDay = EventsTests.dayText
+        range.toDay = EventsTests.dayText
+        var request = Tradewind_V1_AttributeRequest()
+        request.range = range
+        request.models = [.firstTouch, .lastTouch]
+        func attribute() async throws -> Tradewind_V1_AttributeResponse {
+            try await Self.call(key) { [request] in try await $0.attribute(request, metadata: $1) }
+        }
+        func credits(_ response: Tradewind_V1_AttributeResponse, _ model: Tradewind_V1_AttributionModel)
+            -> [String: Double]
+        {
+            let found = response.models.first { $0.model == model }?.credits ?? []
+            return Dictionary(uniqueKeysWithValues: found.map { ($0.channel, $0.conversions) })
+        }
+
+        // The first call builds the journeys from the events stored so far: x has no conversion.
+        let first = [Self.touch("x-meta", person: "x", .click, .meta, hour: 10)]
+        #expect(try await EventsTests.ingest(key, [first]).first?.accepted == 1)
+        let before = try await attribute()
+        #expect(before.convertingJourneys == 0 && before.nullJourneys == 1)
+
+        // Later batches reach the journeys through the fold: another click of x, an identify of x
+        // as contact C, and C's order (with the contact id, no anonymous id).
+        let contact = try await TestStack.withClient { grpc in
+            var upsert = Tradewind_V1_UpsertContactRequest()
+            upsert.contact.externalID = "journey-x"
+            return try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(upsert, metadata: .bearer(key))
+                .contact.id
+        }
+        var identify = Tradewind_V1_Event()
+        identify.eventID = "x-identify"
+        identify.occurTime = Self.at(11.5)
+        identify.anonymousID = "x"
+        identify.contactID = contact
+        identify.identify = Tradewind_V1_Identify()
+        var order = Self.order("c-order", person: "", hour: 12, euros: 100, skus: ["SKU-1"])
+        order.contactID = contact
+        let second = [Self.touch("x-google", person: "x", .click, .googleAds, hour: 11), identify, order]
+        #expect(try await EventsTests.ingest(key, [second]).first?.accepted == 3)
+        let after = try await attribute()
+        #expect(after.convertingJourneys == 1 && after.nullJourneys == 0)
+        #expect(credits(after, .firstTouch) == ["meta": 1, "google_ads": 0])
+        #expect(credits(after, .lastTouch) == ["meta": 0, "google_ads": 1])
+        let rows = try await EventsTests.querying(
+            tenant, "SELECT person || ' ' || cardinality(touches) FROM journeys ORDER BY 1", as: String.self)
+        #expect(rows == ["a:x 2", "c:\(contact) 1"])
+
+        // A resent batch stores nothing, so the journeys do not change.
+        #expect(try await EventsTests.ingest(key, [second]).first?.duplicates == 3)
+        #expect(try await attribute() == after)
+    }
+
     @Test("funnel, paths, RFM and association rules over the seeded events")
     func behaviour() async throws {
         let (_, key, range) = try await Self.seed()

@@ -382,25 +382,39 @@ struct EventsTests {
         old.occurTime = .init(date: Date().addingTimeInterval(-20 * 86_400))
         var recent = Self.touchpoint("recent")
         recent.occurTime = .init(date: Date().addingTimeInterval(-86_400))
-        #expect(try await Self.ingest(key, [[old, recent]]).first?.accepted == 2)
+        var gone = Self.touchpoint("gone")
+        gone.anonymousID = "anon-gone"
+        gone.occurTime = old.occurTime
+        #expect(try await Self.ingest(key, [[old, recent, gone]]).first?.accepted == 3)
         let rollupsBefore = try await PrivacyTests.rollups(tenant)
+        // An attribution call builds the tenant's journeys, so retention must trim them.
+        var attribute = Tradewind_V1_AttributeRequest()
+        attribute.range.fromDay = LocalDay.of(Date().addingTimeInterval(-25 * 86_400), in: .gmt)
+        attribute.range.toDay = LocalDay.of(Date(), in: .gmt)
+        _ = try await AnalyticsTests.call(key) { [attribute] in try await $0.attribute(attribute, metadata: $1) }
+        let journeys =
+            "SELECT person || ' ' || cardinality(touches) FROM journeys WHERE tenant_id = '\(tenant.id)' ORDER BY 1"
+        #expect(
+            try await Self.query(tenant, "\(unescaped: journeys)", as: String.self) == ["a:anon-1 2", "a:anon-gone 1"])
 
         var shorter = spec
         shorter.settings.eventRetentionDays = 10
         _ = try await stack.control.applyTenant(shorter)
         let deleted = try await stack.application.enforceEventRetention()
-        #expect(deleted[tenant.id] == 1)
+        #expect(deleted[tenant.id] == 2)
         let left = try await Self.query(
             tenant, "SELECT event_id FROM events WHERE tenant_id = \(tenant.id)", as: String.self)
         #expect(left == ["recent"])
         #expect(try await PrivacyTests.rollups(tenant) == rollupsBefore)
+        // Journeys lose the same touches; one left with none goes.
+        #expect(try await Self.query(tenant, "\(unescaped: journeys)", as: String.self) == ["a:anon-1 1"])
         // Running again deletes nothing more.
         #expect(try await stack.application.enforceEventRetention()[tenant.id] == 0)
 
         let records = try AuditHarness.records(try await AuditHarness.export(key: key))
             .filter { $0.method == EventRetentionJob.method }
         #expect(records.count == 1)
-        #expect(records.first?.rowsWritten == 1)
+        #expect(records.first?.rowsWritten == 2)
     }
 
     @Test("events stay in the tenant's region; limits and the stream's audit records hold")

@@ -183,6 +183,11 @@ struct PrivacyTests {
         #expect(memberships.first?["purpose"] as? String == "email_marketing")
         #expect(memberships.first?["contact_id"] as? String == subject.contact.id)
         #expect(memberships.first?["added_at"] is String && memberships.first?["segment_id"] is String)
+        // The journeys copy holds the order (a page view is no touchpoint): 20 EUR at 1.25 USD.
+        let journeys = try #require(document["journeys"] as? [[String: Any]])
+        #expect(journeys.map { $0["person"] as? String } == ["c:\(subject.contact.id)"])
+        #expect(journeys.first?["revenues"] as? [Int] == [25_000_000])
+        #expect((journeys.first?["touches"] as? [Int])?.map { $0 & 15 } == [0])
 
         // The request is completed, and keeps only a hash of the subject.
         let closed = try await TestStack.withClient { grpc in
@@ -270,7 +275,10 @@ struct PrivacyTests {
         // Everyone else, and the aggregates, are as they were.
         let bertAfter = try await Self.export(
             owner, try await Self.open(owner, .access) { $0.contactID = bert.contact.id }.id)
-        for key in ["profile", "current_consent", "consent_ledger", "identity_links", "events", "segment_memberships"] {
+        for key in [
+            "profile", "current_consent", "consent_ledger", "identity_links", "events", "segment_memberships",
+            "journeys",
+        ] {
             #expect(
                 try JSONSerialization.data(withJSONObject: bertBefore[key] ?? [], options: .sortedKeys)
                     == JSONSerialization.data(withJSONObject: bertAfter[key] ?? [], options: .sortedKeys), "\(key)")
@@ -280,7 +288,7 @@ struct PrivacyTests {
         // A follow-up access request finds nothing.
         let followUp = try await Self.export(
             owner, try await Self.open(owner, .access) { $0.email = "erin@example.org" }.id)
-        for key in ["profile", "consent_ledger", "identity_links", "events", "segment_memberships"] {
+        for key in ["profile", "consent_ledger", "identity_links", "events", "segment_memberships", "journeys"] {
             #expect((followUp[key] as? [Any])?.isEmpty == true, "\(key)")
         }
         // An import cannot bring the person back.

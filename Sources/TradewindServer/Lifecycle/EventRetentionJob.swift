@@ -63,6 +63,8 @@ struct EventRetentionJob: Service {
         return try await store.withTransaction(for: tenant, timeout: timeout) { tx in
             let count = try await RetentionRepository.deleteExpiredEvents(olderThanDays: days, in: tx)
             if count > 0 {
+                // Journeys are a copy of events: what retention takes from one it takes from both.
+                try await JourneyRepository.trim(olderThanDays: days, in: tx)
                 let resources = ["tenant:\(tenant.id.uuidString.lowercased())", "retention_days:\(days)"]
                 let record = job.entry(tenant: tenant, resources: resources, deleted: count, since: started)
                 try await auditLog.append(record, tenant: tenant, on: tx.connection)

@@ -5,9 +5,10 @@ import Synchronization
 import TradewindCore
 import TradewindStore
 
-/// Folds the partial rollups that ingestion appends into the daily rollups, every few seconds for
-/// the tenants that ingested since, and once more on shutdown. Readers add both
-/// (`event_daily_totals`), so folding changes no figure: it only keeps the partial table small.
+/// Folds the partial rollups that ingestion appends into the daily rollups, and its journey deltas
+/// into journeys, every few seconds for the tenants that ingested since, and once more on
+/// shutdown. Readers add both rollup tables (`event_daily_totals`) and fold journeys before they
+/// read them, so folding changes no figure: it keeps the partial tables small.
 final class RollupFolder: Service, Sendable {
     private let store: TenantStore
     private let interval: Duration
@@ -43,6 +44,9 @@ final class RollupFolder: Service, Sendable {
             do {
                 _ = try await store.withTransaction(for: tenant, timeout: timeout) { tx in
                     try await RollupRepository.fold(in: tx)
+                }
+                try await store.withTransaction(for: tenant, timeout: timeout) { tx in
+                    try await JourneyRepository.fold(in: tx)
                 }
             } catch {
                 ingested(for: tenant)

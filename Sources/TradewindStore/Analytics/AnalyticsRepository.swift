@@ -20,10 +20,6 @@ public enum AnalyticsRepository {
         try await tx.connection.query("SELECT set_config('jit', 'off', true)", logger: tx.logger)
     }
 
-    /// Channels in the order `journeys` numbers them, from 1 (0 is a conversion); packed into
-    /// three bits, so at most seven.
-    public static let journeyChannels = Channel.allCases.map(\.rawValue)
-
     /// Daily rollups in `range`, summed over the dimensions not asked for (those come back empty).
     public static func rollups(
         range: DayRange, byChannel: Bool, byCampaign: Bool, byCountry: Bool, channels: [String],
@@ -58,60 +54,6 @@ public enum AnalyticsRepository {
                         conversions: conversions, revenueMicros: revenue)))
         }
         return result
-    }
-
-    /// Touchpoints and conversions that happened in `[from, to)`, cut into journeys one person at
-    /// a time. Throws `AnalyticsLimitExceeded` past `maxEvents` events.
-    public static func journeys(
-        from: Date, to: Date, lookback: TimeInterval, clicksOnly: Bool, maxEvents: Int, in tx: TenantTransaction
-    ) async throws -> JourneySet {
-        // One row per person, their events packed as milliseconds × 8 + channel code (0 for a
-        // conversion) in one array and the conversions' revenue, in the same order, in another:
-        // unordered aggregates and a byte-wise ("C") group key keep PostgreSQL's share of the
-        // work to one sort and two cheap aggregates; the events are put in time order here.
-        let rows = try await tx.connection.query(
-            """
-            SELECT array_agg((extract(epoch FROM e.occurred_at) * 1000)::int8 * 8
-                             + CASE WHEN e.kind = 'conversion' THEN 0
-                                    ELSE array_position(\(journeyChannels), e.channel) END),
-                   array_agg(coalesce(e.reporting_micros, 0)) FILTER (WHERE e.kind = 'conversion')
-            FROM events e \(unescaped: identityJoin)
-            WHERE e.tenant_id = \(tx.tenantID)
-              AND e.occurred_at >= \(from.addingTimeInterval(-lookback)) AND e.occurred_at < \(to)
-              AND (e.kind = 'conversion' OR (e.kind = 'touchpoint' AND (NOT \(clicksOnly) OR e.touch_type = 'click')))
-            GROUP BY \(unescaped: person) COLLATE "C"
-            """, logger: tx.logger)
-        var set = JourneySet()
-        var read = 0
-        var events: [JourneyEvent] = []
-        var packed: [(value: Int64, revenue: Int64)] = []
-        for try await (values, revenues) in rows.decode(([Int64], [Int64]?).self) {
-            read += values.count
-            guard read <= maxEvents else { throw AnalyticsLimitExceeded(limit: maxEvents) }
-            // Pair each conversion with its revenue (both arrays follow the same row order), then
-            // sort by time; at the same millisecond a conversion (code 0) comes first.
-            packed.removeAll(keepingCapacity: true)
-            var conversion = 0
-            for value in values {
-                if value & 7 == 0 {
-                    packed.append((value, revenues?[conversion] ?? 0))
-                    conversion += 1
-                } else {
-                    packed.append((value, 0))
-                }
-            }
-            packed.sort { $0.value < $1.value }
-            events.removeAll(keepingCapacity: true)
-            for (value, revenue) in packed {
-                let time = Date(timeIntervalSince1970: Double(value >> 3) / 1000)
-                let code = Int(value & 7)
-                events.append(
-                    code == 0
-                        ? .conversion(at: time, revenueMicros: revenue) : .touch(journeyChannels[code - 1], at: time))
-            }
-            JourneyBuilder.add(events, lookback: lookback, window: from..<to, to: &set)
-        }
-        return set
     }
 
     /// Events that happened in `[from, to)` as behavioural events, ordered by person and time;

@@ -117,8 +117,8 @@ public enum EventRepository {
         return rates
     }
 
-    /// Stores `rows` (events already stored are skipped), adds their partial rollups and keeps
-    /// identity links current in the same statement, and returns the ids stored now.
+    /// Stores `rows` (events already stored are skipped), adds their partial rollups and journey
+    /// deltas and keeps identity links current in the same statement, and returns the ids stored now.
     public static func insert(_ rows: [EventRow], in tx: TenantTransaction) async throws -> Set<String> {
         guard !rows.isEmpty else { return [] }
         // One typed array per column, bound in PostgreSQL's binary format: far cheaper than JSON on
@@ -180,6 +180,16 @@ public enum EventRepository {
                        coalesce(sum(reporting_micros) FILTER (WHERE kind = 'conversion'), 0)
                 FROM inserted WHERE kind NOT IN ('identify', 'consent')
                 GROUP BY 2, 3, 4, 5
+            ), journeyed AS (
+                -- One insert-only row per batch; the rollup folder moves it into journeys.
+                INSERT INTO journey_deltas (tenant_id, persons, touches, revenues)
+                SELECT \(tx.tenantID), array_agg(person), array_agg(touch), array_agg(revenue)
+                FROM (SELECT \(unescaped: JourneyRepository.personSQL) AS person,
+                             \(unescaped: JourneyRepository.touchSQL) AS touch,
+                             coalesce(reporting_micros, 0) AS revenue
+                      FROM inserted WHERE \(unescaped: JourneyRepository.journeyKinds)) AS j
+                WHERE person IS NOT NULL
+                HAVING count(*) > 0
             ), linked AS (
                 -- The latest identify wins for an anonymous id; earlier events are never rewritten.
                 INSERT INTO identity_links AS l (tenant_id, anonymous_id, contact_id, linked_at)

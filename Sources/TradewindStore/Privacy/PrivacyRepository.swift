@@ -9,6 +9,12 @@ public struct ResolvedSubject: Sendable, Hashable {
     public var anonymousIDs: [String]
 
     public var isEmpty: Bool { contactIDs.isEmpty && anonymousIDs.isEmpty }
+
+    /// The subject's keys in `journeys`.
+    var journeyPersons: [String] {
+        contactIDs.map { JourneyRepository.person(contact: $0) }
+            + anonymousIDs.map(JourneyRepository.person(anonymous:))
+    }
 }
 
 /// What an erasure removed.
@@ -160,6 +166,9 @@ public enum PrivacyRepository {
     public static func document(for subject: ResolvedSubject, in tx: TenantTransaction) async throws -> String {
         let contacts = subject.contactIDs
         let anonymous = subject.anonymousIDs
+        // Journeys hold a copy of the subject's events; pending deltas are folded in first.
+        try await JourneyRepository.fold(in: tx)
+        let persons = subject.journeyPersons
         let rows = try await tx.connection.query(
             """
             SELECT jsonb_build_object(
@@ -181,7 +190,9 @@ public enum PrivacyRepository {
                         'contact_id', m.contact_id, 'added_at', m.added_at) ORDER BY m.added_at, g.name)
                     FROM segment_memberships m
                     JOIN segments g ON g.tenant_id = m.tenant_id AND g.id = m.segment_id
-                    WHERE m.tenant_id = \(tx.tenantID) AND m.contact_id = ANY(\(contacts))), '[]')
+                    WHERE m.tenant_id = \(tx.tenantID) AND m.contact_id = ANY(\(contacts))), '[]'),
+                'journeys', coalesce((SELECT jsonb_agg(to_jsonb(j) - 'tenant_id' ORDER BY j.person)
+                    FROM journeys j WHERE j.tenant_id = \(tx.tenantID) AND j.person = ANY(\(persons))), '[]')
             )::text
             """, logger: tx.logger)
         for try await document in rows.decode(String.self) { return document }
@@ -227,6 +238,7 @@ public enum PrivacyRepository {
                 AND (contact_id = ANY(\(contacts)) OR anonymous_id = ANY(\(anonymous))) RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
+        _ = try await JourneyRepository.erase(subject.journeyPersons, in: tx)
         let links = try await count(
             """
             WITH gone AS (DELETE FROM identity_links WHERE tenant_id = \(tx.tenantID)

@@ -1,0 +1,200 @@
+import Foundation
+import PostgresNIO
+import TradewindCore
+
+/// Keeps and reads the per-person journeys attribution needs (`journeys`, migration 0009): one
+/// row per person with every touchpoint and conversion packed into an `int8` each.
+///
+/// Everything that changes journeys (folding ingestion's deltas, building them from events,
+/// retention, erasure) first takes the tenant's journey lock, so they never interleave, and folds
+/// pending deltas first, so it sees every committed event.
+public enum JourneyRepository {
+    /// Channels in the order journeys number them, from 1 (0 is a conversion).
+    public static let channels = Channel.allCases.map(\.rawValue)
+
+    /// The person of an event row (`contact_id`, `anonymous_id`): NULL when it has neither.
+    static let personSQL =
+        "CASE WHEN contact_id IS NOT NULL THEN 'c:' || contact_id::text ELSE 'a:' || anonymous_id END"
+
+    /// An event row packed into one `int8`. The channel list is spelled inline: it is the fixed
+    /// set the `events.channel` check allows, never client input.
+    static let touchSQL = """
+        ((extract(epoch FROM occurred_at) * 1000)::int8 * 16
+         + CASE WHEN touch_type = 'click' THEN 8 ELSE 0 END
+         + CASE WHEN kind = 'conversion' THEN 0
+                ELSE array_position(ARRAY[\(channels.map { "'\($0)'" }.joined(separator: ", "))], channel) END)
+        """
+
+    /// Rows that count: touchpoints and conversions of someone.
+    static let journeyKinds = "kind IN ('touchpoint', 'conversion')"
+
+    /// The person key of a contact.
+    public static func person(contact: UUID) -> String { "c:\(contact.uuidString.lowercased())" }
+    /// The person key of an anonymous id.
+    public static func person(anonymous: String) -> String { "a:\(anonymous)" }
+
+    /// Serialises every change to the tenant's journeys until the transaction ends.
+    static func lock(in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended('journeys:' || \(tx.tenantID)::text, 0))",
+            logger: tx.logger)
+    }
+
+    /// Builds the tenant's journeys from its events unless they were built before (a tenant whose
+    /// events predate migration 0009, or a new one); the caller holds the lock.
+    static func ensureBuilt(in tx: TenantTransaction) async throws {
+        var built = false
+        for try await _ in try await tx.connection.query(
+            "SELECT 1 FROM journey_index_state WHERE tenant_id = \(tx.tenantID)", logger: tx.logger
+        ).decode(Int.self) { built = true }
+        guard !built else { return }
+        // One statement, so one snapshot: the deltas it drops are exactly those of the events it
+        // reads; batches that commit after it keep their deltas for the next fold.
+        try await tx.connection.query(
+            """
+            WITH dropped AS (DELETE FROM journey_deltas WHERE tenant_id = \(tx.tenantID)),
+            built AS (
+                INSERT INTO journeys (tenant_id, person, touches, revenues)
+                SELECT \(tx.tenantID), person, array_agg(touch ORDER BY touch, revenue),
+                       array_agg(revenue ORDER BY touch, revenue)
+                FROM (SELECT \(unescaped: personSQL) AS person, \(unescaped: touchSQL) AS touch,
+                             coalesce(reporting_micros, 0) AS revenue
+                      FROM events WHERE tenant_id = \(tx.tenantID) AND \(unescaped: journeyKinds)) AS e
+                WHERE person IS NOT NULL
+                GROUP BY person)
+            INSERT INTO journey_index_state (tenant_id, built_at) VALUES (\(tx.tenantID), now())
+            """, logger: tx.logger)
+    }
+
+    /// Moves the tenant's pending deltas into its journeys.
+    public static func fold(in tx: TenantTransaction) async throws {
+        try await lock(in: tx)
+        try await ensureBuilt(in: tx)
+        try await tx.connection.query(
+            """
+            WITH moved AS (
+                DELETE FROM journey_deltas WHERE tenant_id = \(tx.tenantID) RETURNING persons, touches, revenues
+            ), grouped AS (
+                SELECT u.person, array_agg(u.touch ORDER BY u.touch, u.revenue) AS touches,
+                       array_agg(u.revenue ORDER BY u.touch, u.revenue) AS revenues
+                FROM moved CROSS JOIN LATERAL unnest(moved.persons, moved.touches, moved.revenues)
+                     AS u(person, touch, revenue)
+                GROUP BY u.person
+            )
+            INSERT INTO journeys AS j (tenant_id, person, touches, revenues)
+            SELECT \(tx.tenantID), person, touches, revenues FROM grouped ORDER BY person
+            ON CONFLICT (tenant_id, person) DO UPDATE SET
+                touches = j.touches || excluded.touches, revenues = j.revenues || excluded.revenues
+            """, logger: tx.logger)
+    }
+
+    /// Deletes the journeys of `persons` (see `person(contact:)`, `person(anonymous:)`); returns
+    /// how many rows went.
+    public static func erase(_ persons: [String], in tx: TenantTransaction) async throws -> Int {
+        try await fold(in: tx)
+        var count = 0
+        for try await n in try await tx.connection.query(
+            """
+            WITH gone AS (DELETE FROM journeys WHERE tenant_id = \(tx.tenantID) AND person = ANY(\(persons)) RETURNING 1)
+            SELECT count(*)::int FROM gone
+            """, logger: tx.logger
+        ).decode(Int.self) { count = n }
+        return count
+    }
+
+    /// Drops every touch older than `days` days from the tenant's journeys, as retention does
+    /// for events; a journey left empty goes.
+    public static func trim(olderThanDays days: Int, in tx: TenantTransaction) async throws {
+        try await fold(in: tx)
+        try await tx.connection.query(
+            """
+            WITH cutoff AS (
+                SELECT (extract(epoch FROM now() - make_interval(days => \(days)::int)) * 1000)::int8 * 16 AS touch
+            ), expired AS (
+                SELECT j.person FROM journeys j, cutoff
+                WHERE j.tenant_id = \(tx.tenantID) AND EXISTS (SELECT 1 FROM unnest(j.touches) t WHERE t < cutoff.touch)
+            ), kept AS (
+                SELECT j.person,
+                       array_agg(u.touch ORDER BY u.touch, u.revenue) FILTER (WHERE u.touch >= cutoff.touch) AS touches,
+                       array_agg(u.revenue ORDER BY u.touch, u.revenue) FILTER (WHERE u.touch >= cutoff.touch)
+                           AS revenues
+                FROM journeys j JOIN expired USING (person)
+                     CROSS JOIN LATERAL unnest(j.touches, j.revenues) AS u(touch, revenue), cutoff
+                WHERE j.tenant_id = \(tx.tenantID)
+                GROUP BY j.person
+            ), updated AS (
+                UPDATE journeys j SET touches = k.touches, revenues = k.revenues FROM kept k
+                WHERE j.tenant_id = \(tx.tenantID) AND j.person = k.person AND k.touches IS NOT NULL
+            )
+            DELETE FROM journeys j USING kept k
+            WHERE j.tenant_id = \(tx.tenantID) AND j.person = k.person AND k.touches IS NULL
+            """, logger: tx.logger)
+    }
+
+    /// Touchpoints and conversions that happened in `[from, to)`, cut into journeys one person at
+    /// a time, with identity links applied. Reads journeys as folded: callers fold first, in a
+    /// transaction of their own, so that a long read never holds the journey lock. Throws
+    /// `AnalyticsLimitExceeded` past `maxEvents`.
+    public static func journeys(
+        from: Date, to: Date, lookback: TimeInterval, clicksOnly: Bool, maxEvents: Int, in tx: TenantTransaction
+    ) async throws -> JourneySet {
+        // Anonymous ids linked to a contact: their rows and the contact's are one person.
+        var linked: [String: String] = [:]
+        for try await (anonymous, contact) in try await tx.connection.query(
+            "SELECT anonymous_id, contact_id FROM identity_links WHERE tenant_id = \(tx.tenantID)", logger: tx.logger
+        ).decode((String, UUID).self) {
+            linked[person(anonymous: anonymous)] = person(contact: contact)
+        }
+        let merged = Set(linked.values)
+
+        let earliest = Int64(((from.timeIntervalSince1970 - lookback) * 1000).rounded(.down)) * 16
+        let end = Int64((to.timeIntervalSince1970 * 1000).rounded(.up)) * 16
+        var set = JourneySet()
+        var read = 0
+        var pending: [String: [(touch: Int64, revenue: Int64)]] = [:]
+        var touches: [(touch: Int64, revenue: Int64)] = []
+        let rows = try await tx.connection.query(
+            "SELECT person, touches, revenues FROM journeys WHERE tenant_id = \(tx.tenantID)", logger: tx.logger)
+        for try await (person, packed, revenues) in rows.decode((String, [Int64], [Int64]).self) {
+            touches.removeAll(keepingCapacity: true)
+            for (touch, revenue) in zip(packed, revenues)
+            where touch >= earliest && touch < end && (!clicksOnly || touch & 7 == 0 || touch & 8 != 0) {
+                touches.append((touch, revenue))
+            }
+            read += touches.count
+            guard read <= maxEvents else { throw AnalyticsLimitExceeded(limit: maxEvents) }
+            if let contact = linked[person] {
+                pending[contact, default: []] += touches
+            } else if merged.contains(person) {
+                pending[person, default: []] += touches
+            } else {
+                add(&touches, lookback: lookback, window: from..<to, to: &set)
+            }
+        }
+        for var touches in pending.values { add(&touches, lookback: lookback, window: from..<to, to: &set) }
+        return set
+    }
+
+    /// Cuts one person's touches (any order) into journeys.
+    private static func add(
+        _ touches: inout [(touch: Int64, revenue: Int64)], lookback: TimeInterval, window: Range<Date>,
+        to set: inout JourneySet
+    ) {
+        guard !touches.isEmpty else { return }
+        // Time order; at the same millisecond a conversion (code 0) comes first.
+        touches.sort { $0.touch < $1.touch }
+        var events: [JourneyEvent] = []
+        events.reserveCapacity(touches.count)
+        for (touch, revenue) in touches {
+            let time = Date(timeIntervalSince1970: Double(touch >> 4) / 1000)
+            let code = Int(touch & 7)
+            // Codes past the channel list cannot be stored (the events.channel check).
+            if code == 0 {
+                events.append(.conversion(at: time, revenueMicros: revenue))
+            } else if code <= channels.count {
+                events.append(.touch(channels[code - 1], at: time))
+            }
+        }
+        JourneyBuilder.add(events, lookback: lookback, window: window, to: &set)
+    }
+}
