@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import TradewindCore
 
@@ -41,13 +42,15 @@ public enum JourneyRepository {
     }
 
     /// Builds the tenant's journeys from its events unless they were built before (a tenant whose
-    /// events predate migration 0009, or a new one); the caller holds the lock.
-    static func ensureBuilt(in tx: TenantTransaction) async throws {
+    /// events predate migration 0009, or a new one); the caller holds the lock. Returns whether it
+    /// built them now.
+    @discardableResult
+    static func ensureBuilt(in tx: TenantTransaction) async throws -> Bool {
         var built = false
         for try await _ in try await tx.connection.query(
             "SELECT 1 FROM journey_index_state WHERE tenant_id = \(tx.tenantID)", logger: tx.logger
         ).decode(Int.self) { built = true }
-        guard !built else { return }
+        guard !built else { return false }
         // One statement, so one snapshot: the deltas it drops are exactly those of the events it
         // reads; batches that commit after it keep their deltas for the next fold.
         try await tx.connection.query(
@@ -64,6 +67,30 @@ public enum JourneyRepository {
                 GROUP BY person)
             INSERT INTO journey_index_state (tenant_id, built_at) VALUES (\(tx.tenantID), now())
             """, logger: tx.logger)
+        return true
+    }
+
+    /// Builds the journeys of each tenant in `tenantIDs` that has none yet, one transaction per
+    /// tenant with no deadline, as the schema owner: the upgrade path for tenants whose events
+    /// predate migration 0009 (`tradewind migrate` runs it), so that no call has to. Returns how
+    /// many tenants it built.
+    public static func buildMissing(tenantIDs: [UUID], endpoint: DatabaseEndpoint, logger: Logger) async throws
+        -> Int
+    {
+        try await endpoint.withClient(logger: logger) { client in
+            var built = 0
+            for tenantID in tenantIDs {
+                let now = try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query(
+                        "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString), true)", logger: logger)
+                    let tx = TenantTransaction(tenantID: tenantID, connection: connection, logger: logger)
+                    try await lock(in: tx)
+                    return try await ensureBuilt(in: tx)
+                }
+                if now { built += 1 }
+            }
+            return built
+        }
     }
 
     /// Moves the tenant's pending deltas into its journeys.
@@ -155,7 +182,13 @@ public enum JourneyRepository {
         var touches: [(touch: Int64, revenue: Int64)] = []
         let rows = try await tx.connection.query(
             "SELECT person, touches, revenues FROM journeys WHERE tenant_id = \(tx.tenantID)", logger: tx.logger)
-        for try await (person, packed, revenues) in rows.decode((String, [Int64], [Int64]).self) {
+        for try await row in rows {
+            // Column by column with concrete types: decoding the row as a tuple went through
+            // generic metadata look-ups for every one of a million rows (and see Int64Array).
+            let columns = row.makeRandomAccess()
+            let person = try columns[0].decode(String.self)
+            let packed = try columns[1].decode(Int64Array.self).values
+            let revenues = try columns[2].decode(Int64Array.self).values
             touches.removeAll(keepingCapacity: true)
             for (touch, revenue) in zip(packed, revenues)
             where touch >= earliest && touch < end && (!clicksOnly || touch & 7 == 0 || touch & 8 != 0) {
@@ -163,7 +196,9 @@ public enum JourneyRepository {
             }
             read += touches.count
             guard read <= maxEvents else { throw AnalyticsLimitExceeded(limit: maxEvents) }
-            if let contact = linked[person] {
+            if linked.isEmpty {
+                add(&touches, lookback: lookback, window: from..<to, to: &set)
+            } else if let contact = linked[person] {
                 pending[contact, default: []] += touches
             } else if merged.contains(person) {
                 pending[person, default: []] += touches
