@@ -26,17 +26,22 @@ public struct TenantStore: Sendable {
     ///
     /// `beforeCommit` is where a caller appends work that must commit or roll back with the call's
     /// changes (the call's audit record). Any error in either rolls the whole transaction back.
+    ///
+    /// `readOnlySnapshot` makes it a `REPEATABLE READ READ ONLY` transaction (see `DatabasePool`).
     public func withTransaction<Result: Sendable>(
         for tenant: Tenant,
         timeout: Duration,
         logger: Logger? = nil,
+        readOnlySnapshot: Bool = false,
         _ body: @Sendable @escaping (TenantTransaction) async throws -> Result,
         beforeCommit: (@Sendable (TenantTransaction) async throws -> Void)? = nil
     ) async throws -> Result {
         let pool = try router.pool(for: tenant)
         let logger = logger ?? self.logger
         let tenantID = tenant.id
-        return try await pool.withTransaction(tenantID: tenantID, timeout: timeout) { connection in
+        return try await pool.withTransaction(tenantID: tenantID, timeout: timeout, readOnlySnapshot: readOnlySnapshot)
+        {
+            connection in
             let transaction = TenantTransaction(tenantID: tenantID, connection: connection, logger: logger)
             let result = try await body(transaction)
             try await beforeCommit?(transaction)

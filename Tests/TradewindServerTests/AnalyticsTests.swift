@@ -175,14 +175,18 @@ struct AnalyticsTests {
             return Dictionary(uniqueKeysWithValues: found.map { ($0.channel, $0.conversions) })
         }
 
-        // The first call builds the journeys from the events stored so far: x has no conversion.
+        // Before any fold the journey is read from the pending delta: x has no conversion. The
+        // first fold builds the tenant's journeys from its events.
         let first = [Self.touch("x-meta", person: "x", .click, .meta, hour: 10)]
         #expect(try await EventsTests.ingest(key, [first]).first?.accepted == 1)
         let before = try await attribute()
         #expect(before.convertingJourneys == 0 && before.nullJourneys == 1)
+        try await TestStack.running().application.foldRollups()
+        #expect(try await attribute() == before)
 
-        // Later batches reach the journeys through the fold: another click of x, an identify of x
-        // as contact C, and C's order (with the contact id, no anonymous id).
+        // Later batches: another click of x, an identify of x as contact C, and C's order (with
+        // the contact id, no anonymous id). Read first from the journeys plus the pending delta,
+        // then from the folded journeys: the same answer.
         let contact = try await TestStack.withClient { grpc in
             var upsert = Tradewind_V1_UpsertContactRequest()
             upsert.contact.externalID = "journey-x"
@@ -203,6 +207,8 @@ struct AnalyticsTests {
         #expect(after.convertingJourneys == 1 && after.nullJourneys == 0)
         #expect(credits(after, .firstTouch) == ["meta": 1, "google_ads": 0])
         #expect(credits(after, .lastTouch) == ["meta": 0, "google_ads": 1])
+        try await TestStack.running().application.foldRollups()
+        #expect(try await attribute() == after)
         let rows = try await EventsTests.querying(
             tenant, "SELECT person || ' ' || cardinality(touches) FROM journeys ORDER BY 1", as: String.self)
         #expect(rows == ["a:x 2", "c:\(contact) 1"])

@@ -387,11 +387,8 @@ struct EventsTests {
         gone.occurTime = old.occurTime
         #expect(try await Self.ingest(key, [[old, recent, gone]]).first?.accepted == 3)
         let rollupsBefore = try await PrivacyTests.rollups(tenant)
-        // An attribution call builds the tenant's journeys, so retention must trim them.
-        var attribute = Tradewind_V1_AttributeRequest()
-        attribute.range.fromDay = LocalDay.of(Date().addingTimeInterval(-25 * 86_400), in: .gmt)
-        attribute.range.toDay = LocalDay.of(Date(), in: .gmt)
-        _ = try await AnalyticsTests.call(key) { [attribute] in try await $0.attribute(attribute, metadata: $1) }
+        // A fold builds the tenant's journeys, so retention must trim them.
+        await stack.application.foldRollups()
         let journeys =
             "SELECT person || ' ' || cardinality(touches) FROM journeys WHERE tenant_id = '\(tenant.id)' ORDER BY 1"
         #expect(

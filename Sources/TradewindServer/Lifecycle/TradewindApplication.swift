@@ -45,8 +45,8 @@ public struct TradewindApplication: Sendable {
             control: control, store: TenantStore(router: router, logger: logger), router: router, auditLog: auditLog,
             interval: configuration.retentionInterval, timeout: limits.databaseTimeout, logger: logger)
         rollups = RollupFolder(
-            store: TenantStore(router: router, logger: logger), interval: .seconds(5),
-            timeout: limits.databaseTimeout, logger: logger)
+            store: TenantStore(router: router, logger: logger), interval: .seconds(5), journeyInterval: .seconds(30),
+            timeout: limits.analyticsTimeout, logger: logger)
         let recorder = AuditRecorder(
             log: auditLog,
             pseudonymizer: AuditPseudonymizer(
@@ -118,7 +118,10 @@ public struct TradewindApplication: Sendable {
     public func enforceEventRetention() async throws -> [UUID: Int] { try await retention.runOnce() }
 
     /// Folds the partial rollups of the tenants that ingested since the last fold, now.
-    public func foldRollups() async { await rollups.foldPending() }
+    public func foldRollups() async {
+        await rollups.foldRollups()
+        await rollups.foldJourneys()
+    }
 
     /// The port the server listens on once it is up (useful with port 0).
     public func listeningPort() async throws -> Int {

@@ -118,7 +118,6 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
 
         let lookback = TimeInterval(lookbackDays) * 86_400
         let (clicksOnly, maxEvents) = (request.clicksOnly, limits.analyticsMaxEvents)
-        try await foldJourneys()
         let (tenant, journeys) = try await read { tx, tenant in
             let zone = Self.timeZone(of: tenant)
             let span = range.instants(in: zone)
@@ -708,21 +707,6 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
 
     /// Runs `body` in one read transaction of the calling tenant, bounded by the call's deadline
     /// or the analytics time limit, and counts the rows read into the call's audit record.
-    /// Brings the caller's journeys up to date with every committed batch, in a short transaction
-    /// of its own (it holds the tenant's journey lock until it commits).
-    private func foldJourneys() async throws {
-        let context = try RequestContext.require()
-        guard let tenant = context.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
-        }
-        try await store.withTransaction(
-            for: tenant, timeout: context.databaseTimeout(limit: limits.analyticsTimeout), logger: context.logger
-        ) { tx in
-            try await AnalyticsRepository.prepare(tx)
-            try await JourneyRepository.fold(in: tx)
-        }
-    }
-
     private func read<Result: Sendable>(
         _ body: @Sendable @escaping (TenantTransaction, Tenant) async throws -> Result
     ) async throws -> (Tenant, Result) {
@@ -731,8 +715,11 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
             throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
         }
         do {
+            // One snapshot for every statement of a read (journeys and their pending deltas must
+            // agree), and nothing written.
             let result = try await store.withTransaction(
-                for: tenant, timeout: context.databaseTimeout(limit: limits.analyticsTimeout), logger: context.logger
+                for: tenant, timeout: context.databaseTimeout(limit: limits.analyticsTimeout), logger: context.logger,
+                readOnlySnapshot: true
             ) { tx in
                 try await AnalyticsRepository.prepare(tx)
                 return try await body(tx, tenant)

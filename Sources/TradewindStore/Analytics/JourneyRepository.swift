@@ -8,7 +8,8 @@ import TradewindCore
 ///
 /// Everything that changes journeys (folding ingestion's deltas, building them from events,
 /// retention, erasure) first takes the tenant's journey lock, so they never interleave, and folds
-/// pending deltas first, so it sees every committed event.
+/// pending deltas first, so it sees every committed event. Readers take no lock: they read the
+/// journeys and the pending deltas in one snapshot.
 public enum JourneyRepository {
     /// Channels in the order journeys number them, from 1 (0 is a conversion).
     public static let channels = Channel.allCases.map(\.rawValue)
@@ -159,9 +160,10 @@ public enum JourneyRepository {
     }
 
     /// Touchpoints and conversions that happened in `[from, to)`, cut into journeys one person at
-    /// a time, with identity links applied. Reads journeys as folded: callers fold first, in a
-    /// transaction of their own, so that a long read never holds the journey lock. Throws
-    /// `AnalyticsLimitExceeded` past `maxEvents`.
+    /// a time, with identity links applied: the folded journeys plus the deltas not folded yet.
+    /// Needs a `readOnlySnapshot` transaction, so that both are read as of one moment (a fold
+    /// committing between the two reads would count its events twice or not at all); it takes no
+    /// lock and writes nothing. Throws `AnalyticsLimitExceeded` past `maxEvents`.
     public static func journeys(
         from: Date, to: Date, lookback: TimeInterval, clicksOnly: Bool, maxEvents: Int, in tx: TenantTransaction
     ) async throws -> JourneySet {
@@ -172,13 +174,39 @@ public enum JourneyRepository {
         ).decode((String, UUID).self) {
             linked[person(anonymous: anonymous)] = person(contact: contact)
         }
-        let merged = Set(linked.values)
-
         let earliest = Int64(((from.timeIntervalSince1970 - lookback) * 1000).rounded(.down)) * 16
         let end = Int64((to.timeIntervalSince1970 * 1000).rounded(.up)) * 16
-        var set = JourneySet()
+        func wanted(_ touch: Int64) -> Bool {
+            touch >= earliest && touch < end && (!clicksOnly || touch & 7 == 0 || touch & 8 != 0)
+        }
         var read = 0
-        var pending: [String: [(touch: Int64, revenue: Int64)]] = [:]
+        func count(_ events: Int) throws {
+            read += events
+            guard read <= maxEvents else { throw AnalyticsLimitExceeded(limit: maxEvents) }
+        }
+
+        // People whose journey is in more than one row (linked ids, deltas not folded yet) are
+        // gathered here and cut at the end; everyone else is cut as their row arrives.
+        var gathered: [String: [(touch: Int64, revenue: Int64)]] = [:]
+        for id in Set(linked.values) { gathered[id] = [] }
+        let deltas = try await tx.connection.query(
+            "SELECT persons, touches, revenues FROM journey_deltas WHERE tenant_id = \(tx.tenantID)", logger: tx.logger)
+        for try await row in deltas {
+            let columns = row.makeRandomAccess()
+            let persons = try columns[0].decode([String].self)
+            let touches = try columns[1].decode(Int64Array.self).values
+            let revenues = try columns[2].decode(Int64Array.self).values
+            guard persons.count == touches.count, touches.count == revenues.count else {
+                throw PostgresDecodingError.Code.failure
+            }
+            for index in touches.indices where wanted(touches[index]) {
+                try count(1)
+                gathered[linked[persons[index]] ?? persons[index], default: []].append(
+                    (touches[index], revenues[index]))
+            }
+        }
+
+        var set = JourneySet()
         var touches: [(touch: Int64, revenue: Int64)] = []
         let rows = try await tx.connection.query(
             "SELECT person, touches, revenues FROM journeys WHERE tenant_id = \(tx.tenantID)", logger: tx.logger)
@@ -190,23 +218,16 @@ public enum JourneyRepository {
             let packed = try columns[1].decode(Int64Array.self).values
             let revenues = try columns[2].decode(Int64Array.self).values
             touches.removeAll(keepingCapacity: true)
-            for (touch, revenue) in zip(packed, revenues)
-            where touch >= earliest && touch < end && (!clicksOnly || touch & 7 == 0 || touch & 8 != 0) {
-                touches.append((touch, revenue))
-            }
-            read += touches.count
-            guard read <= maxEvents else { throw AnalyticsLimitExceeded(limit: maxEvents) }
-            if linked.isEmpty {
+            for (touch, revenue) in zip(packed, revenues) where wanted(touch) { touches.append((touch, revenue)) }
+            try count(touches.count)
+            let id = linked.isEmpty ? person : linked[person] ?? person
+            if gathered.isEmpty || gathered[id] == nil {
                 add(&touches, lookback: lookback, window: from..<to, to: &set)
-            } else if let contact = linked[person] {
-                pending[contact, default: []] += touches
-            } else if merged.contains(person) {
-                pending[person, default: []] += touches
             } else {
-                add(&touches, lookback: lookback, window: from..<to, to: &set)
+                gathered[id, default: []] += touches
             }
         }
-        for var touches in pending.values { add(&touches, lookback: lookback, window: from..<to, to: &set) }
+        for var touches in gathered.values { add(&touches, lookback: lookback, window: from..<to, to: &set) }
         return set
     }
 

@@ -34,15 +34,20 @@ public struct DatabasePool: Sendable, Service {
     /// When `tenantID` is set, the transaction's first statement sets it with
     /// `set_config('tradewind.tenant_id', …, true)`: transaction-local, so a pooled connection
     /// never carries a tenant into the next call. Row-level security reads it.
+    ///
+    /// With `readOnlySnapshot`, the transaction is `REPEATABLE READ READ ONLY`: every statement
+    /// sees the same snapshot, for reads that must agree with each other.
     public func withTransaction<Result: Sendable>(
         tenantID: UUID?,
         timeout: Duration,
+        readOnlySnapshot: Bool = false,
         _ body: @Sendable @escaping (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
+        let begin: PostgresQuery = readOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
         return try await withDeadline(timeout) { [client] in
             try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
+                try await connection.query(begin, logger: logger)
                 do {
                     let milliseconds = Self.milliseconds(timeout)
                     if let tenantID {

@@ -166,8 +166,6 @@ public enum PrivacyRepository {
     public static func document(for subject: ResolvedSubject, in tx: TenantTransaction) async throws -> String {
         let contacts = subject.contactIDs
         let anonymous = subject.anonymousIDs
-        // Journeys hold a copy of the subject's events; pending deltas are folded in first.
-        try await JourneyRepository.fold(in: tx)
         let persons = subject.journeyPersons
         let rows = try await tx.connection.query(
             """
@@ -191,8 +189,21 @@ public enum PrivacyRepository {
                     FROM segment_memberships m
                     JOIN segments g ON g.tenant_id = m.tenant_id AND g.id = m.segment_id
                     WHERE m.tenant_id = \(tx.tenantID) AND m.contact_id = ANY(\(contacts))), '[]'),
-                'journeys', coalesce((SELECT jsonb_agg(to_jsonb(j) - 'tenant_id' ORDER BY j.person)
-                    FROM journeys j WHERE j.tenant_id = \(tx.tenantID) AND j.person = ANY(\(persons))), '[]')
+                -- The copy of the subject's events attribution reads: folded journeys and the
+                -- deltas not folded yet, as of this statement's snapshot.
+                'journeys', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                        'person', person, 'touches', touches, 'revenues', revenues) ORDER BY person)
+                    FROM (SELECT person, array_agg(touch ORDER BY touch, revenue) AS touches,
+                                 array_agg(revenue ORDER BY touch, revenue) AS revenues
+                          FROM (SELECT j.person, u.touch, u.revenue
+                                FROM journeys j, unnest(j.touches, j.revenues) AS u(touch, revenue)
+                                WHERE j.tenant_id = \(tx.tenantID) AND j.person = ANY(\(persons))
+                                UNION ALL
+                                SELECT u.person, u.touch, u.revenue
+                                FROM journey_deltas d, unnest(d.persons, d.touches, d.revenues) AS u(person, touch, revenue)
+                                WHERE d.tenant_id = \(tx.tenantID) AND d.persons && \(persons)::text[]
+                                  AND u.person = ANY(\(persons))) AS held
+                          GROUP BY person) AS journeys), '[]')
             )::text
             """, logger: tx.logger)
         for try await document in rows.decode(String.self) { return document }

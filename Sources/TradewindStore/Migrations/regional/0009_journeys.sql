@@ -9,8 +9,9 @@
 -- the conversion's revenue in reporting micros (0 for a touchpoint).
 --
 -- Ingestion appends one journey_deltas row per batch in the batch's own transaction (insert-only,
--- so batches never wait on each other); the rollup folder moves them into journeys. Retention,
--- erasure and data-subject exports go through JourneyRepository, which folds first.
+-- so batches never wait on each other); the rollup folder moves them into journeys. Readers and
+-- data-subject exports read journeys and pending deltas in one snapshot; retention and erasure
+-- fold first, under the tenant's journey lock (JourneyRepository).
 CREATE TABLE journey_deltas (
     tenant_id uuid NOT NULL,
     id        uuid NOT NULL DEFAULT gen_random_uuid(),
