@@ -93,7 +93,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     func getContact(request: Tradewind_V1_GetContactRequest, context: ServerContext) async throws
         -> Tradewind_V1_Contact
     {
-        let id = try Self.contactID(request.id, field: "id")
+        let id = try ProtoMapping.uuid(request.id, field: "id")
         let context = try RequestContext.require()
         guard let tenant = context.tenant else {
             throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
@@ -137,7 +137,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
                 collector.add("consent_state", "\(value) is not a known consent filter state")
             }
             let domainPurpose = ProtoMapping.purpose(purpose)
-            if domainPurpose == nil { collector.add("consent_purpose", Self.enumMessage(purpose.rawValue)) }
+            if domainPurpose == nil { collector.add("consent_purpose", ProtoMapping.enumMessage(purpose.rawValue)) }
             if let domainPurpose, let granted { filter.consent = .init(purpose: domainPurpose, granted: granted) }
         }
         try collector.throwIfAny()
@@ -176,7 +176,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     func deleteContact(request: Tradewind_V1_DeleteContactRequest, context: ServerContext) async throws
         -> Tradewind_V1_DeleteContactResponse
     {
-        let id = try Self.contactID(request.id, field: "id")
+        let id = try ProtoMapping.uuid(request.id, field: "id")
         try await inTenantTransaction { tx, audit in
             audit?.touch(contact: id)
             guard try await ContactRepository.delete(id: id, in: tx) else { throw Self.notFound }
@@ -191,11 +191,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         var collector = ViolationCollector()
         let contactID = ProtoMapping.uuid(request.contactID, field: "contact_id", into: &collector)
         let purpose = ProtoMapping.purpose(request.purpose)
-        if purpose == nil { collector.add("purpose", Self.enumMessage(request.purpose.rawValue)) }
+        if purpose == nil { collector.add("purpose", ProtoMapping.enumMessage(request.purpose.rawValue)) }
         let action = ProtoMapping.action(request.action)
-        if action == nil { collector.add("action", Self.enumMessage(request.action.rawValue)) }
+        if action == nil { collector.add("action", ProtoMapping.enumMessage(request.action.rawValue)) }
         let regime = ProtoMapping.regime(request.regime)
-        if regime == nil { collector.add("regime", Self.enumMessage(request.regime.rawValue)) }
+        if regime == nil { collector.add("regime", ProtoMapping.enumMessage(request.regime.rawValue)) }
         let basis = ProtoMapping.basis(request.lawfulBasis)
         if action == .grant && basis == nil {
             collector.add("lawful_basis", "is required for a grant")
@@ -233,7 +233,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
     func listConsentEvents(request: Tradewind_V1_ListConsentEventsRequest, context: ServerContext) async throws
         -> Tradewind_V1_ListConsentEventsResponse
     {
-        let id = try Self.contactID(request.contactID, field: "contact_id")
+        let id = try ProtoMapping.uuid(request.contactID, field: "contact_id")
         let events = try await inTenantTransaction { tx, audit in
             audit?.touch(contact: id)
             guard let events = try await ContactRepository.consentEvents(contactID: id, in: tx) else {
@@ -249,18 +249,6 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
 
     // MARK: Helpers
 
-    private static func contactID(_ text: String, field: String) throws -> UUID {
-        var collector = ViolationCollector()
-        let id = ProtoMapping.uuid(text, field: field, into: &collector)
-        try collector.throwIfAny()
-        guard let id else { throw RPCError(code: .invalidArgument, message: "\(field): must be a UUID") }
-        return id
-    }
-
     /// The same answer, word for word, for another tenant's contact as for an id that never existed.
     private static let notFound = RPCError(code: .notFound, message: "contact not found")
-
-    private static func enumMessage(_ rawValue: Int) -> String {
-        rawValue == 0 ? "is required" : "\(rawValue) is not a known value"
-    }
 }

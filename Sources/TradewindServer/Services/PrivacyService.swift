@@ -60,7 +60,7 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     func getRequest(request: Tradewind_V1_GetPrivacyRequestRequest, context: ServerContext) async throws
         -> Tradewind_V1_PrivacyRequest
     {
-        let id = try Self.requestID(request.id, field: "id")
+        let id = try ProtoMapping.uuid(request.id, field: "id")
         let found = try await inTenantTransaction { tx, _, audit in
             audit?.touch("privacy_request:\(id.uuidString.lowercased())")
             guard let found = try await PrivacyRepository.get(id: id, in: tx) else { throw Self.notFound }
@@ -107,7 +107,7 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     func exportSubjectData(request: Tradewind_V1_ExportSubjectDataRequest, context: ServerContext) async throws
         -> Tradewind_V1_SubjectDataExport
     {
-        let id = try Self.requestID(request.requestID, field: "request_id")
+        let id = try ProtoMapping.uuid(request.requestID, field: "request_id")
         let (closed, document) = try await inTenantTransaction { tx, _, audit in
             let open = try await Self.openRequest(id, kinds: [.access, .portability], field: "request_id", in: tx)
             audit?.touch("privacy_request:\(id.uuidString.lowercased())")
@@ -126,7 +126,7 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     func eraseSubject(request: Tradewind_V1_EraseSubjectRequest, context: ServerContext) async throws
         -> Tradewind_V1_PrivacyRequest
     {
-        let id = try Self.requestID(request.requestID, field: "request_id")
+        let id = try ProtoMapping.uuid(request.requestID, field: "request_id")
         let hasher = self.hasher
         let closed = try await inTenantTransaction { tx, tenant, audit in
             let open = try await Self.openRequest(id, kinds: [.erasure], field: "request_id", in: tx)
@@ -200,14 +200,6 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         default: break
         }
         throw RPCError(code: .internalError, message: "the request's subject is unreadable")
-    }
-
-    private static func requestID(_ text: String, field: String) throws -> UUID {
-        var collector = ViolationCollector()
-        let id = ProtoMapping.uuid(text, field: field, into: &collector)
-        try collector.throwIfAny()
-        guard let id else { throw RPCError(code: .invalidArgument, message: "\(field): must be a UUID") }
-        return id
     }
 
     private static func subject(_ subject: Tradewind_V1_Subject, into collector: inout ViolationCollector)

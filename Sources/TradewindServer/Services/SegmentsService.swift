@@ -27,7 +27,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         var collector = ViolationCollector()
         Segment.validate(name: request.name, description: request.description_p, into: &collector)
         let purpose = ProtoMapping.purpose(request.purpose)
-        if purpose == nil { collector.add("purpose", Self.enumMessage(request.purpose.rawValue)) }
+        if purpose == nil { collector.add("purpose", ProtoMapping.enumMessage(request.purpose.rawValue)) }
         try collector.throwIfAny()
         guard let purpose else { throw RPCError(code: .invalidArgument, message: "purpose: is required") }
 
@@ -48,7 +48,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
     func getSegment(request: Tradewind_V1_GetSegmentRequest, context: ServerContext) async throws
         -> Tradewind_V1_Segment
     {
-        let id = try Self.id(request.id, field: "id")
+        let id = try ProtoMapping.uuid(request.id, field: "id")
         let segment = try await inTenantTransaction { tx, audit in
             guard let segment = try await SegmentRepository.get(id: id, in: tx) else { throw Self.notFound }
             audit?.read(rows: 1)
@@ -88,7 +88,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
     func deleteSegment(request: Tradewind_V1_DeleteSegmentRequest, context: ServerContext) async throws
         -> Tradewind_V1_DeleteSegmentResponse
     {
-        let id = try Self.id(request.id, field: "id")
+        let id = try ProtoMapping.uuid(request.id, field: "id")
         let removed = try await inTenantTransaction { tx, audit in
             guard let removed = try await SegmentRepository.delete(id: id, in: tx) else { throw Self.notFound }
             audit?.wrote(rows: removed + 1)
@@ -226,14 +226,6 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         return (segmentID, ids)
     }
 
-    private static func id(_ text: String, field: String) throws -> UUID {
-        var collector = ViolationCollector()
-        let id = ProtoMapping.uuid(text, field: field, into: &collector)
-        try collector.throwIfAny()
-        guard let id else { throw RPCError(code: .invalidArgument, message: "\(field): must be a UUID") }
-        return id
-    }
-
     /// Page tokens are bound to the caller's tenant and the method.
     private static func tokenScope(_ method: String) throws -> String {
         "\(try RequestContext.require().tenant?.id.uuidString ?? "")/\(method)"
@@ -241,8 +233,4 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
 
     /// The same answer, word for word, for another tenant's segment as for an id that never existed.
     private static let notFound = RPCError(code: .notFound, message: "segment not found")
-
-    private static func enumMessage(_ rawValue: Int) -> String {
-        rawValue == 0 ? "is required" : "\(rawValue) is not a known value"
-    }
 }
