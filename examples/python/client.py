@@ -7,7 +7,8 @@
 
 For tenant acme-eu it creates a contact, records an email-marketing consent,
 lists consenting contacts in Germany page by page, reads the contact back,
-shows the NOT_FOUND and INVALID_ARGUMENT answers (with the field violation from
+puts it in a newsletter segment and sees it left out once the consent is
+withdrawn, shows the NOT_FOUND and INVALID_ARGUMENT answers (with the field violation from
 the rich error details), and deletes the contact again. Every step is checked;
 the first failed check exits with status 1.
 """
@@ -24,6 +25,8 @@ import grpc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "generated"))
 from tradewind.v1 import contacts_pb2 as pb  # noqa: E402
 from tradewind.v1 import contacts_pb2_grpc as pb_grpc  # noqa: E402
+from tradewind.v1 import segments_pb2 as seg  # noqa: E402
+from tradewind.v1 import segments_pb2_grpc as seg_grpc  # noqa: E402
 
 try:  # google.rpc.Status and BadRequest, from googleapis-common-protos
     from google.rpc import error_details_pb2, status_pb2
@@ -188,14 +191,54 @@ def main(keys_path):
                 "GetContact returns the stored contact with its consent",
             )
 
-            # 5. An id that does not exist (or belongs to another tenant): NOT_FOUND.
+            # 5. A newsletter segment: the contact is handed out while its consent holds, and left
+            #    out the moment it is withdrawn.
+            print("Segments: CreateSegment, AddSegmentMembers, ListSegmentMembers")
+            segments = seg_grpc.SegmentsStub(channel)
+            segment = segments.CreateSegment(
+                seg.CreateSegmentRequest(name=f"py-example-{stamp}", purpose=pb.CONSENT_PURPOSE_EMAIL_MARKETING),
+                timeout=TIMEOUT,
+            )
+            try:
+                added = segments.AddSegmentMembers(
+                    seg.AddSegmentMembersRequest(segment_id=segment.id, contact_ids=[contact_id]), timeout=TIMEOUT
+                )
+                members = segments.ListSegmentMembers(
+                    seg.ListSegmentMembersRequest(segment_id=segment.id), timeout=TIMEOUT
+                )
+                check(
+                    added.added == 1 and [m.contact.id for m in members.members] == [contact_id],
+                    "the consenting contact is a usable member of the segment",
+                )
+                print("RecordConsent withdraw, then ListSegmentMembers")
+                contacts.RecordConsent(
+                    pb.RecordConsentRequest(
+                        contact_id=contact_id,
+                        purpose=pb.CONSENT_PURPOSE_EMAIL_MARKETING,
+                        action=pb.CONSENT_ACTION_WITHDRAW,
+                        regime=pb.PRIVACY_REGIME_GDPR,
+                        source="python-example",
+                    ),
+                    timeout=TIMEOUT,
+                )
+                members = segments.ListSegmentMembers(
+                    seg.ListSegmentMembersRequest(segment_id=segment.id), timeout=TIMEOUT
+                )
+                check(
+                    not members.members and members.excluded_without_consent == 1,
+                    "after the withdrawal the segment hands out nobody (1 excluded without consent)",
+                )
+            finally:
+                segments.DeleteSegment(seg.DeleteSegmentRequest(id=segment.id), timeout=TIMEOUT)
+
+            # 6. An id that does not exist (or belongs to another tenant): NOT_FOUND.
             print("GetContact with a random id")
             err = expect_error(
                 grpc.StatusCode.NOT_FOUND, contacts.GetContact, pb.GetContactRequest(id=str(uuid.uuid4()))
             )
             print(f"  x-request-id: {request_id(err)}")
 
-            # 6. Bad input: INVALID_ARGUMENT naming the field (google.rpc.BadRequest).
+            # 7. Bad input: INVALID_ARGUMENT naming the field (google.rpc.BadRequest).
             print("UpsertContact with a bad email")
             err = expect_error(
                 grpc.StatusCode.INVALID_ARGUMENT,
@@ -208,7 +251,7 @@ def main(keys_path):
             if status_pb2 is not None:
                 check(any("email" in field for field, _ in violations), "field violation names the email field")
 
-            # 7. Delete it; it is gone afterwards.
+            # 8. Delete it; it is gone afterwards.
             print("DeleteContact")
             _, call = contacts.DeleteContact.with_call(pb.DeleteContactRequest(id=contact_id), timeout=TIMEOUT)
             print(f"  x-request-id: {request_id(call)}")
