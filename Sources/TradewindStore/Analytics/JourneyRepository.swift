@@ -83,7 +83,8 @@ public enum JourneyRepository {
             for tenantID in tenantIDs {
                 let now = try await client.withTransaction(logger: logger) { connection in
                     try await connection.query(
-                        "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString.lowercased()), true)", logger: logger)
+                        "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString.lowercased()), true)",
+                        logger: logger)
                     let tx = TenantTransaction(tenantID: tenantID, connection: connection, logger: logger)
                     try await lock(in: tx)
                     return try await ensureBuilt(in: tx)
