@@ -389,10 +389,14 @@ struct EventsTests {
         let rollupsBefore = try await PrivacyTests.rollups(tenant)
         // A fold builds the tenant's journeys, so retention must trim them.
         await stack.application.foldRollups()
-        let journeys =
-            "SELECT person || ' ' || cardinality(touches) FROM journeys WHERE tenant_id = '\(tenant.id)' ORDER BY 1"
+        // Each journey's size, and whether its oldest touch is recorded right.
+        let journeys = """
+            SELECT person || ' ' || cardinality(touches) || ' ' || (oldest = (SELECT min(t) FROM unnest(touches) t))
+            FROM journeys WHERE tenant_id = '\(tenant.id)' ORDER BY 1
+            """
         #expect(
-            try await Self.query(tenant, "\(unescaped: journeys)", as: String.self) == ["a:anon-1 2", "a:anon-gone 1"])
+            try await Self.query(tenant, "\(unescaped: journeys)", as: String.self)
+                == ["a:anon-1 2 true", "a:anon-gone 1 true"])
 
         var shorter = spec
         shorter.settings.eventRetentionDays = 10
@@ -404,7 +408,7 @@ struct EventsTests {
         #expect(left == ["recent"])
         #expect(try await PrivacyTests.rollups(tenant) == rollupsBefore)
         // Journeys lose the same touches; one left with none goes.
-        #expect(try await Self.query(tenant, "\(unescaped: journeys)", as: String.self) == ["a:anon-1 1"])
+        #expect(try await Self.query(tenant, "\(unescaped: journeys)", as: String.self) == ["a:anon-1 1 true"])
         // Running again deletes nothing more.
         #expect(try await stack.application.enforceEventRetention()[tenant.id] == 0)
 

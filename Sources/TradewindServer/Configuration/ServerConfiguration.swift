@@ -19,6 +19,9 @@ public struct ServerConfiguration: Sendable {
         /// Upper bound of an analytics call's database work (a shorter client deadline wins): they
         /// read up to millions of events.
         public var analyticsTimeout: Duration = .seconds(30)
+        /// Upper bound of one transaction of a background job (folding rollups and journeys,
+        /// retention): no caller waits on them, and a big tenant's work must not fail forever.
+        public var backgroundTimeout: Duration = .seconds(120)
         /// Most events one analytics call reads into memory (`RESOURCE_EXHAUSTED` beyond).
         public var analyticsMaxEvents: Int = 12_000_000
 
@@ -80,6 +83,8 @@ public struct ServerConfiguration: Sendable {
         limits.databaseTimeout = .milliseconds(reader.int(forKey: "limits.databaseTimeoutMilliseconds", default: 5000))
         limits.analyticsTimeout = .milliseconds(
             reader.int(forKey: "limits.analyticsTimeoutMilliseconds", default: 30_000))
+        limits.backgroundTimeout = .milliseconds(
+            reader.int(forKey: "limits.backgroundTimeoutMilliseconds", default: 120_000))
         limits.analyticsMaxEvents = reader.int(forKey: "limits.analyticsMaxEvents", default: limits.analyticsMaxEvents)
         guard limits.analyticsMaxEvents >= 1 else {
             throw ConfigurationError("limits.analyticsMaxEvents must be positive")

@@ -43,10 +43,10 @@ public struct TradewindApplication: Sendable {
             checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
         retention = EventRetentionJob(
             control: control, store: TenantStore(router: router, logger: logger), router: router, auditLog: auditLog,
-            interval: configuration.retentionInterval, timeout: limits.databaseTimeout, logger: logger)
+            interval: configuration.retentionInterval, timeout: limits.backgroundTimeout, logger: logger)
         rollups = RollupFolder(
             store: TenantStore(router: router, logger: logger), interval: .seconds(5), journeyInterval: .seconds(30),
-            timeout: limits.analyticsTimeout, logger: logger)
+            timeout: limits.backgroundTimeout, logger: logger)
         let recorder = AuditRecorder(
             log: auditLog,
             pseudonymizer: AuditPseudonymizer(

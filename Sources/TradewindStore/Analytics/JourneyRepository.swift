@@ -58,9 +58,9 @@ public enum JourneyRepository {
             """
             WITH dropped AS (DELETE FROM journey_deltas WHERE tenant_id = \(tx.tenantID)),
             built AS (
-                INSERT INTO journeys (tenant_id, person, touches, revenues)
+                INSERT INTO journeys (tenant_id, person, touches, revenues, oldest)
                 SELECT \(tx.tenantID), person, array_agg(touch ORDER BY touch, revenue),
-                       array_agg(revenue ORDER BY touch, revenue)
+                       array_agg(revenue ORDER BY touch, revenue), min(touch)
                 FROM (SELECT \(unescaped: personSQL) AS person, \(unescaped: touchSQL) AS touch,
                              coalesce(reporting_micros, 0) AS revenue
                       FROM events WHERE tenant_id = \(tx.tenantID) AND \(unescaped: journeyKinds)) AS e
@@ -105,15 +105,17 @@ public enum JourneyRepository {
                 DELETE FROM journey_deltas WHERE tenant_id = \(tx.tenantID) RETURNING persons, touches, revenues
             ), grouped AS (
                 SELECT u.person, array_agg(u.touch ORDER BY u.touch, u.revenue) AS touches,
-                       array_agg(u.revenue ORDER BY u.touch, u.revenue) AS revenues
+                       array_agg(u.revenue ORDER BY u.touch, u.revenue) AS revenues, min(u.touch) AS oldest
                 FROM moved CROSS JOIN LATERAL unnest(moved.persons, moved.touches, moved.revenues)
                      AS u(person, touch, revenue)
                 GROUP BY u.person
             )
-            INSERT INTO journeys AS j (tenant_id, person, touches, revenues)
-            SELECT \(tx.tenantID), person, touches, revenues FROM grouped ORDER BY person
+            INSERT INTO journeys AS j (tenant_id, person, touches, revenues, oldest)
+            SELECT \(tx.tenantID), person, touches, revenues, oldest FROM grouped ORDER BY person
             ON CONFLICT (tenant_id, person) DO UPDATE SET
-                touches = j.touches || excluded.touches, revenues = j.revenues || excluded.revenues
+                touches = j.touches || excluded.touches, revenues = j.revenues || excluded.revenues,
+                -- Unknown stays unknown (NULL, see migration 0010): least() would skip it.
+                oldest = CASE WHEN j.oldest IS NULL THEN NULL ELSE least(j.oldest, excluded.oldest) END
             """, logger: tx.logger)
     }
 
@@ -141,18 +143,19 @@ public enum JourneyRepository {
                 SELECT (extract(epoch FROM now() - make_interval(days => \(days)::int)) * 1000)::int8 * 16 AS touch
             ), expired AS (
                 SELECT j.person FROM journeys j, cutoff
-                WHERE j.tenant_id = \(tx.tenantID) AND EXISTS (SELECT 1 FROM unnest(j.touches) t WHERE t < cutoff.touch)
+                WHERE j.tenant_id = \(tx.tenantID) AND (j.oldest IS NULL OR j.oldest < cutoff.touch)
             ), kept AS (
                 SELECT j.person,
                        array_agg(u.touch ORDER BY u.touch, u.revenue) FILTER (WHERE u.touch >= cutoff.touch) AS touches,
                        array_agg(u.revenue ORDER BY u.touch, u.revenue) FILTER (WHERE u.touch >= cutoff.touch)
-                           AS revenues
+                           AS revenues,
+                       min(u.touch) FILTER (WHERE u.touch >= cutoff.touch) AS oldest
                 FROM journeys j JOIN expired USING (person)
                      CROSS JOIN LATERAL unnest(j.touches, j.revenues) AS u(touch, revenue), cutoff
                 WHERE j.tenant_id = \(tx.tenantID)
                 GROUP BY j.person
             ), updated AS (
-                UPDATE journeys j SET touches = k.touches, revenues = k.revenues FROM kept k
+                UPDATE journeys j SET touches = k.touches, revenues = k.revenues, oldest = k.oldest FROM kept k
                 WHERE j.tenant_id = \(tx.tenantID) AND j.person = k.person AND k.touches IS NOT NULL
             )
             DELETE FROM journeys j USING kept k
