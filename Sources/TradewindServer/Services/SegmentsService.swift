@@ -134,7 +134,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
     {
         let (segmentID, contactIDs) = try Self.members(request.segmentID, request.contactIds)
         let removed = try await inTenantTransaction { tx, audit in
-            guard try await SegmentRepository.get(id: segmentID, in: tx) != nil else { throw Self.notFound }
+            guard try await SegmentRepository.exists(id: segmentID, in: tx) else { throw Self.notFound }
             for id in Set(contactIDs) { audit?.touch(contact: id) }
             let removed = try await SegmentRepository.remove(contactIDs, from: segmentID, in: tx)
             audit?.wrote(rows: removed)

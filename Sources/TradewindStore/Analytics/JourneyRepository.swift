@@ -119,18 +119,12 @@ public enum JourneyRepository {
             """, logger: tx.logger)
     }
 
-    /// Deletes the journeys of `persons` (see `person(contact:)`, `person(anonymous:)`); returns
-    /// how many rows went.
-    public static func erase(_ persons: [String], in tx: TenantTransaction) async throws -> Int {
+    /// Deletes the journeys of `persons` (see `person(contact:)`, `person(anonymous:)`), pending
+    /// deltas folded in first.
+    public static func erase(_ persons: [String], in tx: TenantTransaction) async throws {
         try await fold(in: tx)
-        var count = 0
-        for try await n in try await tx.connection.query(
-            """
-            WITH gone AS (DELETE FROM journeys WHERE tenant_id = \(tx.tenantID) AND person = ANY(\(persons)) RETURNING 1)
-            SELECT count(*)::int FROM gone
-            """, logger: tx.logger
-        ).decode(Int.self) { count = n }
-        return count
+        try await tx.connection.query(
+            "DELETE FROM journeys WHERE tenant_id = \(tx.tenantID) AND person = ANY(\(persons))", logger: tx.logger)
     }
 
     /// Drops every touch older than `days` days from the tenant's journeys, as retention does

@@ -39,6 +39,12 @@ public enum SegmentRepository {
         return try await decode(rows).first
     }
 
+    /// Whether the tenant has the segment (without counting its members).
+    public static func exists(id: UUID, in tx: TenantTransaction) async throws -> Bool {
+        try await count(
+            "SELECT count(*)::int FROM segments WHERE tenant_id = \(tx.tenantID) AND id = \(id)", in: tx) == 1
+    }
+
     /// Segments by name, after the one named `after`.
     public static func list(after: String?, limit: Int, in tx: TenantTransaction) async throws -> [Segment] {
         let rows = try await tx.connection.query(
@@ -81,9 +87,7 @@ public enum SegmentRepository {
     public static func add(_ contactIDs: [UUID], to segmentID: UUID, in tx: TenantTransaction) async throws
         -> AddResult?
     {
-        let segments = try await count(
-            "SELECT count(*)::int FROM segments WHERE tenant_id = \(tx.tenantID) AND id = \(segmentID)", in: tx)
-        guard segments == 1 else { return nil }
+        guard try await exists(id: segmentID, in: tx) else { return nil }
         let rows = try await tx.connection.query(
             """
             SELECT id FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(contactIDs))

@@ -49,15 +49,7 @@ public struct DatabasePool: Sendable, Service {
             try await client.withConnection { connection in
                 try await connection.query(begin, logger: logger)
                 do {
-                    let milliseconds = Self.milliseconds(timeout)
-                    if let tenantID {
-                        try await connection.query(
-                            "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString.lowercased()), true), set_config('statement_timeout', \(String(milliseconds)), true)",
-                            logger: logger)
-                    } else {
-                        try await connection.query(
-                            "SELECT set_config('statement_timeout', \(String(milliseconds)), true)", logger: logger)
-                    }
+                    try await connection.query(Self.settings(tenantID: tenantID, timeout: timeout), logger: logger)
                     let result = try await body(connection)
                     try await connection.query("COMMIT", logger: logger)
                     return result
@@ -86,13 +78,7 @@ public struct DatabasePool: Sendable, Service {
         -> [PostgresRow]
     {
         let logger = self.logger
-        let milliseconds = String(Self.milliseconds(timeout))
-        let settings: PostgresQuery =
-            if let tenant = tenantID?.uuidString.lowercased() {
-                "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)"
-            } else {
-                "SELECT set_config('statement_timeout', \(milliseconds), true)"
-            }
+        let settings = Self.settings(tenantID: tenantID, timeout: timeout)
         return try await withDeadline(timeout) { [client] in
             try await client.withConnection { connection in
                 var last: EventLoopFuture<PostgresQueryResult> = connection.query("BEGIN", logger: logger)
@@ -110,6 +96,17 @@ public struct DatabasePool: Sendable, Service {
                 return try await result.get()
             }
         }
+    }
+
+    /// A transaction's first statement: its tenant, when it has one, and its statement timeout,
+    /// both transaction-local.
+    static func settings(tenantID: UUID?, timeout: Duration) -> PostgresQuery {
+        let milliseconds = String(milliseconds(timeout))
+        guard let tenant = tenantID?.uuidString.lowercased() else {
+            return "SELECT set_config('statement_timeout', \(milliseconds), true)"
+        }
+        return
+            "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)"
     }
 
     /// `statement_timeout` for a transaction bounded by `timeout`, in whole milliseconds (at least 1).

@@ -249,7 +249,7 @@ public enum PrivacyRepository {
                 AND (contact_id = ANY(\(contacts)) OR anonymous_id = ANY(\(anonymous))) RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
-        _ = try await JourneyRepository.erase(subject.journeyPersons, in: tx)
+        try await JourneyRepository.erase(subject.journeyPersons, in: tx)
         let links = try await count(
             """
             WITH gone AS (DELETE FROM identity_links WHERE tenant_id = \(tx.tenantID)
