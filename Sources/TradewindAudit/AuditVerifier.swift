@@ -245,10 +245,13 @@ public struct AuditVerifier {
         }
         guard let key = keys.key(id: checkpoint.keyID) else {
             return fail(
-                .unknownKey, "the checkpoint is signed by key \(checkpoint.keyID), which is not a given public key")
+                .unknownKey, "the checkpoint is signed by key \(checkpoint.keyID), which is not a given public key",
+                seq: checkpoint.seq)
         }
         guard checkpoint.isSigned(by: key) else {
-            return fail(.badSignature, "the checkpoint's signatures do not verify with key \(checkpoint.keyID)")
+            return fail(
+                .badSignature, "the checkpoint's signatures do not verify with key \(checkpoint.keyID)",
+                seq: checkpoint.seq)
         }
         if let chain = report.chain, chain != checkpoint.chain {
             return fail(.malformed, "the checkpoint belongs to chain \(checkpoint.chain), not \(chain)")

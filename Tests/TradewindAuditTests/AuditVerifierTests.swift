@@ -162,12 +162,14 @@ struct ExportFixture {
         let fault = try #require(fixture.fault())
         #expect(fault.kind == .unknownKey)
         #expect(fault.line == at + 1)
+        #expect(fault.seq == 3, "the fault names the record the checkpoint signs")
 
         // The same forgery under the genuine key id fails the signature check instead.
         var relabelled = try fixture.checkpoint(.periodic, at: 3, key: foreign)
         relabelled.keyID = fixture.keyring.currentKeyID
         fixture.lines[at] = relabelled.line
-        #expect(fixture.fault()?.kind == .badSignature)
+        let bad = try #require(fixture.fault())
+        #expect(bad.kind == .badSignature && bad.line == at + 1 && bad.seq == 3, "\(bad)")
     }
 
     @Test func bothSignaturesAreRequired() throws {

@@ -19,56 +19,55 @@ struct AuditAtomicityTests {
     @Test("SIGKILL mid-stream: every acknowledged write has its record, every record's write exists")
     func killedMidStream() async throws {
         let (tenant, key) = try await TestStack.tenant("us")
-        let configuration = try await TestEnvironment.configuration()
-        let port = Int.random(in: 42_000..<52_000)
-        let pid = try TestEnvironment.spawn(
-            TestEnvironment.binary, ["serve", "--config", TestEnvironment.configPath],
-            environment: ["TRADEWIND_SERVER_PORT": "\(port)"], silent: true)
+        let server = try await ServerProcess.start()
         var killed = false
-        defer { if !killed { kill(pid, SIGKILL) } }
-
-        let caPath = configuration.caCertificatePath
-        // Up within 60 s.
-        let started = ContinuousClock.now
-        while true {
-            let up =
-                (try? await TradewindClient.with(host: "127.0.0.1", port: port, caPath: caPath) { grpc in
-                    try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(Grpc_Health_V1_HealthCheckRequest())
-                })?.status == .serving
-            if up { break }
-            guard ContinuousClock.now - started < .seconds(60) else { throw TestSetupError("server did not start") }
-            try await Task.sleep(for: .milliseconds(250))
-        }
+        defer { if !killed { Task { await server.kill() } } }
 
         // Four writers upsert as fast as they can; each acknowledged request id is remembered.
+        // Until the kill every call must succeed; after it, every call fails and its writer stops.
         let ledger = Ledger()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<4 {
                 group.addTask {
-                    try? await TradewindClient.with(host: "127.0.0.1", port: port, caPath: caPath) { grpc in
-                        let contacts = Tradewind_V1_Contacts.Client(wrapping: grpc)
-                        for n in 0..<100_000 {
-                            let id = "atom-\(writer)-\(n)"
-                            ledger.sent.withLock { $0 += 1 }
-                            var request = Tradewind_V1_UpsertContactRequest()
-                            request.contact.externalID = id
-                            var metadata = Metadata.bearer(key)
-                            metadata.addString(id, forKey: "x-request-id")
-                            _ = try await contacts.upsertContact(request, metadata: metadata)
-                            ledger.acknowledged.withLock { $0.append(id) }
+                    do {
+                        try await server.withClient { grpc in
+                            let contacts = Tradewind_V1_Contacts.Client(wrapping: grpc)
+                            for n in 0..<100_000 {
+                                let id = "atom-\(writer)-\(n)"
+                                ledger.sent.withLock { $0 += 1 }
+                                var request = Tradewind_V1_UpsertContactRequest()
+                                request.contact.externalID = id
+                                var metadata = Metadata.bearer(key)
+                                metadata.addString(id, forKey: "x-request-id")
+                                _ = try await contacts.upsertContact(request, metadata: metadata)
+                                ledger.acknowledged.withLock { $0.append(id) }
+                            }
+                        }
+                    } catch {
+                        if !ledger.killed.withLock({ $0 }) {
+                            ledger.errors.withLock { $0.append("writer \(writer) before the kill: \(error)") }
                         }
                     }
                 }
             }
             group.addTask {
                 // Kill once a good number of writes went through, in the middle of the stream.
-                while ledger.acknowledged.withLock({ $0.count }) < 150 { try await Task.sleep(for: .milliseconds(20)) }
-                kill(pid, SIGKILL)
-                _ = await TestEnvironment.wait(pid)
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ledger.acknowledged.withLock({ $0.count }) < 150 {
+                    guard ContinuousClock.now < deadline else {
+                        ledger.errors.withLock { $0.append("fewer than 150 writes acknowledged in 60 s") }
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                ledger.killed.withLock { $0 = true }
+                kill(server.pid, SIGKILL)
+                _ = await TestEnvironment.wait(server.pid)
             }
             try await group.waitForAll()
         }
         killed = true
+        #expect(ledger.errors.withLock { $0 }.isEmpty, "\(ledger.errors.withLock { $0 })")
         let acked = Set(ledger.acknowledged.withLock { $0 })
         #expect(acked.count >= 150)
         #expect(ledger.sent.withLock { $0 } > acked.count, "the kill should interrupt writes in flight")
@@ -100,8 +99,10 @@ struct AuditAtomicityTests {
     }
 }
 
-/// What the writers sent and which writes the server acknowledged.
+/// What the writers sent, which writes the server acknowledged, and what went wrong.
 private final class Ledger: Sendable {
     let acknowledged = Mutex<[String]>([])
     let sent = Mutex(0)
+    let killed = Mutex(false)
+    let errors = Mutex<[String]>([])
 }

@@ -1,59 +1,106 @@
+import Foundation
 import GRPCCore
+import SwiftProtobuf
 import Testing
 import TradewindCore
 import TradewindProto
+import TradewindTestSupport
 
 @testable import TradewindServer
 
-/// Deny by default: every RPC of every generated service needs a declared scope.
+/// Deny by default: every RPC of the published contract has its own policy entry, checked against
+/// the committed descriptor set (`Protos/tradewind.protoset`), not against a list kept by hand.
 @Suite("Policy table")
 struct PolicyTableTests {
-    static let allMethods: [MethodDescriptor] =
-        Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_TenantAdmin.Method.descriptors
-        + Tradewind_V1_Events.Method.descriptors + Tradewind_V1_Privacy.Method.descriptors
-        + Tradewind_V1_Audit.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
-        + Tradewind_V1_Segments.Method.descriptors + Grpc_Health_V1_Health.Method.descriptors
+    /// One RPC as the contract declares it.
+    struct ContractMethod: Hashable, CustomStringConvertible {
+        var service: String
+        var name: String
+        var streaming: Bool
+        var fullName: String { "\(service)/\(name)" }
+        var description: String { fullName }
+    }
 
-    @Test("every generated method has a policy entry or is the exempt health check")
-    func everyMethodIsDeclared() {
-        for method in Self.allMethods {
-            let declared = MethodPolicy.policy(for: method) != nil
-            let exempt = MethodPolicy.exempt.contains(method)
-            #expect(declared != exempt, "\(method.fullyQualifiedMethod): declared=\(declared) exempt=\(exempt)")
+    /// Every RPC of every service in the committed descriptor set (which `scripts/generate-protos
+    /// --check` keeps equal to `Protos/`).
+    static let contract: [ContractMethod] = {
+        let path = TestEnvironment.repository.appendingPathComponent("Protos/tradewind.protoset")
+        guard let data = try? Data(contentsOf: path),
+            let set = try? Google_Protobuf_FileDescriptorSet(serializedBytes: data)
+        else { return [] }
+        return set.file.flatMap { file in
+            file.service.flatMap { service in
+                service.method.map { method in
+                    ContractMethod(
+                        service: "\(file.package).\(service.name)", name: method.name,
+                        streaming: method.clientStreaming || method.serverStreaming)
+                }
+            }
         }
-        #expect(MethodPolicy.table.count == Self.allMethods.count - MethodPolicy.exempt.count)
-        #expect(MethodPolicy.exempt.allSatisfy { $0.service.fullyQualifiedService == "grpc.health.v1.Health" })
+    }()
+
+    /// The methods that need no credential and leave no audit record, as the README lists them.
+    static let documentedExemptions: Set<String> = ["grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch"]
+
+    static func policy(_ method: ContractMethod) -> MethodPolicy? {
+        MethodPolicy.table.first { $0.key.fullyQualifiedMethod == method.fullName }?.value
+    }
+
+    @Test("every RPC of the contract has exactly one policy entry, or is a documented exemption")
+    func everyMethodIsDeclared() {
+        #expect(Self.contract.count > 50, "the descriptor set could not be read, or lost services")
+        let contract = Set(Self.contract.map(\.fullName))
+        let declared = Set(MethodPolicy.table.keys.map(\.fullyQualifiedMethod))
+        let exempt = Set(MethodPolicy.exempt.map(\.fullyQualifiedMethod))
+        #expect(exempt == Self.documentedExemptions)
+        #expect(declared.isDisjoint(with: exempt))
+        #expect(contract.subtracting(declared).subtracting(exempt).isEmpty, "no policy entry")
+        #expect(declared.union(exempt).subtracting(contract).isEmpty, "entries for methods the contract lacks")
+        // Every service is covered, including ones added later.
+        #expect(Set(Self.contract.map(\.service)).count >= 8)
+    }
+
+    @Test("a streaming RPC is marked streaming (it gets opening and closing records), and only those")
+    func streamingMatchesTheContract() {
+        for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
+            #expect(Self.policy(method)?.isStreaming == method.streaming, "\(method)")
+        }
+    }
+
+    @Test("reads are audited as reads and writes as writes, by the method's own verb")
+    func auditClassFollowsTheVerb() {
+        let readVerbs = ["Get", "List", "Query", "Export", "Attribute", "Forecast", "Detect", "Allocate", "Simulate"]
+        for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
+            guard let policy = Self.policy(method) else { continue }  // everyMethodIsDeclared reports it
+            let reads = readVerbs.contains { method.name.hasPrefix($0) }
+            let audited: Set<MethodPolicy.AuditClass> = reads ? [.read, .personalDataRead] : [.write, .admin]
+            #expect(audited.contains(policy.auditClass), "\(method): \(policy.auditClass)")
+            // Operators' changes are `admin`; a tenant's are `write`.
+            if !reads { #expect((policy.auditClass == .admin) == policy.isOperatorMethod, "\(method)") }
+        }
+        // The RPCs that hand out a person's data are marked so, and no other.
+        let personal: Set<String> = [
+            "tradewind.v1.Contacts/GetContact", "tradewind.v1.Contacts/ListContacts",
+            "tradewind.v1.Contacts/ListConsentEvents", "tradewind.v1.Segments/ListSegmentMembers",
+            "tradewind.v1.Privacy/ExportSubjectData",
+        ]
+        #expect(Set(MethodPolicy.table.filter { $0.value.auditClass == .personalDataRead }.keys.map(\.fullyQualifiedMethod)) == personal)
     }
 
     @Test("tenant data methods need tenant scopes; control-plane methods need operator scopes")
     func scopesMatchTheirPlane() {
-        for method in Tradewind_V1_Contacts.Method.descriptors + Tradewind_V1_Events.Method.descriptors
-            + Tradewind_V1_Privacy.Method.descriptors + Tradewind_V1_Analytics.Method.descriptors
-            + Tradewind_V1_Segments.Method.descriptors
-        {
-            #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == false, "\(method)")
-        }
-        for method in Tradewind_V1_TenantAdmin.Method.descriptors {
-            #expect(MethodPolicy.policy(for: method)?.isOperatorMethod == true, "\(method)")
-        }
-        // The Audit service serves the caller's own chain: a tenant's with audit:read, the
-        // platform log with an operator's platform_audit:read.
-        for method in Tradewind_V1_Audit.Method.descriptors {
-            let policy = MethodPolicy.policy(for: method)
-            #expect(policy?.scope == .auditRead && policy?.alternateScope == .platformAuditRead, "\(method)")
-        }
-    }
-
-    @Test("every audited method has an audit class and data class; the streaming ones are marked")
-    func everyMethodIsClassifiedForTheAuditLog() {
-        // Adding an RPC without a policy entry fails `everyMethodIsDeclared`; an entry cannot be
-        // written without an audit class. Streaming methods must say so to get open/close records.
-        for (method, policy) in MethodPolicy.table {
-            #expect(!policy.auditClass.rawValue.isEmpty && !policy.dataClass.rawValue.isEmpty, "\(method)")
-            let streaming: Set<MethodDescriptor> = [
-                Tradewind_V1_Audit.Method.ExportAuditLog.descriptor, Tradewind_V1_Events.Method.IngestEvents.descriptor,
-            ]
-            #expect(policy.isStreaming == streaming.contains(method), "\(method)")
+        for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
+            let policy = Self.policy(method)
+            switch method.service {
+            case "tradewind.v1.TenantAdmin":
+                #expect(policy?.isOperatorMethod == true, "\(method)")
+            case "tradewind.v1.Audit":
+                // The caller's own chain: a tenant's with audit:read, the platform log with an
+                // operator's platform_audit:read.
+                #expect(policy?.scope == .auditRead && policy?.alternateScope == .platformAuditRead, "\(method)")
+            default:
+                #expect(policy?.isOperatorMethod == false && policy?.alternateScope == nil, "\(method)")
+            }
         }
     }
 

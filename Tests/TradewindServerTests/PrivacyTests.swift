@@ -103,16 +103,43 @@ struct PrivacyTests {
     func deadlinesAndIdempotency() async throws {
         let (_, owner) = try await TestStack.tenant("eu")
         let officer = try await TestStack.key(tenantID: try await Self.tenantID(owner), role: .complianceOfficer)
-        var dues: [Tradewind_V1_PrivacyRegime: TimeInterval] = [:]
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = .gmt
         for regime in [Tradewind_V1_PrivacyRegime.gdpr, .ccpa, .lgpd, .pipl, .pdpa] {
             let request = try await Self.open(officer, .access, regime: regime) { $0.email = "due@example.org" }
-            dues[regime] = request.dueTime.date.timeIntervalSince(request.openTime.date)
             #expect(request.status == .open && request.subjectValue == "due@example.org")
+            let opened = request.openTime.date
+            let due = request.dueTime.date
+            switch regime {
+            case .gdpr:
+                // One calendar month (GDPR art. 12(3)): the same day and time next month, or the last
+                // day of a shorter month; never a fixed number of days.
+                let from = utc.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: opened)
+                let to = utc.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: due)
+                let nextMonth = (from.month ?? 0) % 12 + 1
+                #expect(to.month == nextMonth && to.year == (nextMonth == 1 ? (from.year ?? 0) + 1 : from.year))
+                let firstOfNext = try #require(utc.date(from: DateComponents(year: to.year, month: nextMonth, day: 1)))
+                let daysInNext = try #require(utc.range(of: .day, in: .month, for: firstOfNext)).count
+                #expect(to.day == min(from.day ?? 0, daysInNext), "GDPR: \(opened) -> \(due)")
+                #expect(
+                    [to.hour, to.minute, to.second, to.nanosecond] == [from.hour, from.minute, from.second, from.nanosecond])
+            case .ccpa: #expect(due.timeIntervalSince(opened) == 45 * 86_400, "CCPA: 45 days")
+            case .lgpd: #expect(due.timeIntervalSince(opened) == 15 * 86_400, "LGPD: 15 days")
+            case .pdpa: #expect(due.timeIntervalSince(opened) == 30 * 86_400, "PDPA: 30 days")
+            case .pipl: #expect(due.timeIntervalSince(opened) == 30 * 86_400, "PIPL: the default tenant setting")
+            default: Issue.record("unexpected regime \(regime)")
+            }
         }
-        #expect((28...31).contains(Int((dues[.gdpr] ?? 0) / 86_400)), "GDPR: one month")
-        #expect(Int((dues[.ccpa] ?? 0) / 86_400) == 45)
-        #expect(Int((dues[.lgpd] ?? 0) / 86_400) == 15)
-        #expect(Int((dues[.pipl] ?? 0) / 86_400) == TenantSettings.default.privacyRequestDeadlineDays)
+        // PIPL follows the tenant's own deadline; the other regimes do not.
+        var settings = TenantSettings.default
+        settings.privacyRequestDeadlineDays = 20
+        let (_, strictOfficer) = try await TestStack.tenant("cn", role: .complianceOfficer, settings: settings)
+        for (regime, days) in [(Tradewind_V1_PrivacyRegime.pipl, 20.0), (.pdpa, 30), (.ccpa, 45), (.lgpd, 15)] {
+            let request = try await Self.open(strictOfficer, .access, regime: regime) { $0.email = "due@example.cn" }
+            #expect(
+                request.dueTime.date.timeIntervalSince(request.openTime.date) == days * 86_400,
+                "\(regime) with a 20-day tenant setting")
+        }
 
         let first = try await Self.open(
             officer, .erasure, subject: { $0.phone = "+4915100000001" }, idempotencyKey: "k-1")

@@ -15,46 +15,50 @@ struct RegionOutageTests {
     func regionDown() async throws {
         let (sgTenant, sgKey) = try await TestStack.tenant("sg")
         let (_, euKey) = try await TestStack.tenant("eu")
+        /// One upsert over a connection that is already up, so only the call itself is timed.
         func upsert(_ key: String, _ externalID: String, options: CallOptions = .defaults) async -> (
             RPCError?, Duration
         ) {
-            let started = ContinuousClock.now
-            let error = await Status.of {
+            await Status.timed {
                 try await TestStack.withClient { grpc in
-                    var request = Tradewind_V1_UpsertContactRequest()
-                    request.contact.externalID = externalID
-                    _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
-                        request, metadata: .bearer(key), options: options)
+                    _ = try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init())
+                    return try await Status.time {
+                        var request = Tradewind_V1_UpsertContactRequest()
+                        request.contact.externalID = externalID
+                        _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(
+                            request, metadata: .bearer(key), options: options)
+                    }
                 }
             }
-            return (error, ContinuousClock.now - started)
         }
 
         // Warm the sg pool so the outage also kills live connections.
         #expect(await upsert(sgKey, "before").0 == nil)
 
-        try await TestEnvironment.cluster("stop", "sg")
-        do {
+        try await TestEnvironment.withClusterStopped("sg") {
+            // The README's promise: UNAVAILABLE within 5 s, the call's audit record included.
             for attempt in 0..<3 {
                 let (error, elapsed) = await upsert(sgKey, "during-\(attempt)")
                 #expect(error?.code == .unavailable, "attempt \(attempt): \(String(describing: error))")
-                #expect(elapsed < .milliseconds(5_500), "attempt \(attempt) took \(elapsed)")
+                #expect(elapsed < .seconds(5), "attempt \(attempt) took \(elapsed)")
             }
-            // A shorter client deadline bounds the wait further.
+            // A shorter client deadline bounds the wait further: the server gives up within it and
+            // answers UNAVAILABLE, unless the client's own deadline fires first.
             var options = CallOptions.defaults
             options.timeout = .seconds(1)
             let (shortError, shortElapsed) = await upsert(sgKey, "short-deadline", options: options)
-            #expect(shortError != nil)
-            #expect(shortElapsed < .seconds(2), "took \(shortElapsed)")
+            #expect(
+                shortError?.code == .unavailable || shortError?.code == .deadlineExceeded,
+                "\(String(describing: shortError))")
+            #expect(shortElapsed < .milliseconds(1_200), "took \(shortElapsed)")
 
             // Meanwhile the EU region serves as usual.
             let (euError, euElapsed) = await upsert(euKey, "eu-during-outage")
             #expect(euError == nil)
             #expect(euElapsed < .seconds(2))
         }
-        try await TestEnvironment.cluster("start", "sg")
 
-        // The pool reconnects on its own once the cluster is back.
+        // The pool reconnects on its own once the cluster is back: retried, with a bound.
         let restarted = ContinuousClock.now
         var recovered = false
         while !recovered && ContinuousClock.now - restarted < .seconds(90) {

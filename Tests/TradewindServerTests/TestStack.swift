@@ -58,11 +58,12 @@ enum TestStack {
 
     /// A fresh tenant, an operator key and a key of `role` for that tenant.
     static func tenant(
-        _ region: String = "eu", role: Role = .owner, requireMTLS: Bool = false
+        _ region: String = "eu", role: Role = .owner, requireMTLS: Bool = false,
+        settings: TenantSettings = .default
     ) async throws -> (tenant: Tenant, key: String) {
         let stack = try await running()
-        var settings = TenantSettings.default
-        settings.requireMTLS = requireMTLS
+        var settings = settings
+        settings.requireMTLS = settings.requireMTLS || requireMTLS
         let tenant = try await stack.control.createTenant(
             TenantSpec(
                 slug: TestEnvironment.uniqueSlug("srv"), name: "Server test tenant", homeRegion: Region(region),
@@ -133,6 +134,35 @@ enum Status {
 }
 
 extension Status {
+    /// Runs `call`, which times its own part with `time`, and returns its error and that time.
+    static func timed(_ call: () async throws -> Duration) async -> (RPCError?, Duration) {
+        do {
+            return (nil, try await call())
+        } catch let failure as TimedFailure {
+            return (failure.error, failure.elapsed)
+        } catch let error as RPCError {
+            return (error, .zero)
+        } catch {
+            return (RPCError(code: .unknown, message: "not an RPCError: \(error)"), .zero)
+        }
+    }
+
+    /// How long `body` took; an RPC error it throws carries that time to `timed`.
+    static func time(_ body: () async throws -> Void) async throws -> Duration {
+        let started = ContinuousClock.now
+        do {
+            try await body()
+        } catch let error as RPCError {
+            throw TimedFailure(error: error, elapsed: ContinuousClock.now - started)
+        }
+        return ContinuousClock.now - started
+    }
+
+    struct TimedFailure: Error {
+        var error: RPCError
+        var elapsed: Duration
+    }
+
     /// The fields named by the `google.rpc.BadRequest` details of an error.
     static func fieldViolations(_ error: RPCError?) -> [String] {
         guard let error, let status = try? error.unpackGoogleRPCStatus() else { return [] }

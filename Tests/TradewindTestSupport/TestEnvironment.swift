@@ -50,6 +50,41 @@ public enum TestEnvironment {
         try await pgCluster([action, name])
     }
 
+    /// Runs `body` with cluster `name` stopped, and starts it again however `body` ends, so a
+    /// failing test cannot leave a region down for the tests after it.
+    public static func withClusterStopped<Result>(_ name: String, _ body: () async throws -> Result) async throws
+        -> Result
+    {
+        try await cluster("stop", name)
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            try await cluster("start", name)
+            throw error
+        }
+        try await cluster("start", name)
+        return result
+    }
+
+    /// Runs `change` as the superuser of cluster `name`, then `body`, then `revert`, however `body`
+    /// ends: for tests that break a grant or a table on purpose and must not leave it broken.
+    public static func withSuperuserChange<Result>(
+        _ name: String, database: String = "tradewind", _ change: String, revert: String,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await superuserSQL(name, database: database, change)
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            try await superuserSQL(name, database: database, revert)
+            throw error
+        }
+        try await superuserSQL(name, database: database, revert)
+        return result
+    }
+
     /// Runs `statements` in `database` of cluster `name` as its superuser: for tests that must
     /// do what the server's roles cannot (tamper with the audit log, revoke a grant).
     public static func superuserSQL(_ name: String, database: String = "tradewind", _ statements: String)
@@ -71,17 +106,62 @@ public enum TestEnvironment {
         }
     }
 
+    /// Runs `statements` like `superuserSQL` and returns what psql printed on standard error
+    /// (verbose: `ERROR:  <SQLSTATE>: <message>`), or nil when every statement succeeded.
+    public static func superuserSQLError(_ name: String, database: String = "tradewind", _ statements: String)
+        async throws -> String?
+    {
+        let script = repository.appendingPathComponent("scripts/pg-cluster").path
+        let result = try await run(script, ["sql", name, database, statements])
+        return result.status == 0 ? nil : result.standardError
+    }
+
+    /// What a finished program left: its exit status and its output.
+    public struct ProgramResult: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
+    }
+
+    /// Runs `path` with `arguments` to its end and returns its exit status and output.
+    public static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws
+        -> ProgramResult
+    {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tradewind-run-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let out = directory.appendingPathComponent("stdout").path
+        let err = directory.appendingPathComponent("stderr").path
+        let pid = try spawn(path, arguments, environment: environment, standardOutput: out, standardError: err)
+        let status = await wait(pid)
+        guard status & 0x7F == 0 else { throw TestSetupError("\(path) died of signal \(status & 0x7F)") }
+        return ProgramResult(
+            status: (status >> 8) & 0xFF,
+            standardOutput: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            standardError: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
     /// Starts `path` with `arguments` and extra `environment` variables; returns its pid.
-    /// `quiet` sends its standard output to /dev/null, `silent` its standard error too.
+    /// `quiet` sends its standard output to /dev/null, `silent` its standard error too;
+    /// `standardOutput` and `standardError` send them to files instead.
     public static func spawn(
         _ path: String, _ arguments: [String], environment: [String: String] = [:], quiet: Bool = false,
-        silent: Bool = false
+        silent: Bool = false, standardOutput: String? = nil, standardError: String? = nil
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if quiet || silent { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
-        if silent { posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0) }
+        let truncate = O_WRONLY | O_CREAT | O_TRUNC
+        if let standardOutput {
+            posix_spawn_file_actions_addopen(&actions, 1, standardOutput, truncate, 0o600)
+        } else if quiet || silent {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
+        if let standardError {
+            posix_spawn_file_actions_addopen(&actions, 2, standardError, truncate, 0o600)
+        } else if silent {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
         var pid = pid_t()
         var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

@@ -4,7 +4,7 @@
 #
 #   tradewind_start_server   start `tradewind serve` unless a healthy one is up;
 #                            wait up to 30 s for `tradewind health`
-#   tradewind_stop_server    SIGTERM (graceful), wait, SIGKILL after 35 s
+#   tradewind_stop_server    SIGTERM (graceful), wait; after 35 s SIGKILL and fail
 #   tradewind_server_pid     print the pid of our running server, if any
 
 # shellcheck source=scripts/lib/common.sh
@@ -64,7 +64,7 @@ tradewind_start_server() {
             return 0
         fi
         tw_warn "server pid $pid is not healthy: restarting it"
-        tradewind_stop_server
+        tradewind_stop_server || true
     fi
     tw_ensure_state_dir
     # Keep the previous log for a post-mortem.
@@ -112,11 +112,19 @@ tradewind_stop_server() {
     while tw_pid_alive "$pid" && ((SECONDS < deadline)); do
         sleep 0.2
     done
+    local ignored=0
     if tw_pid_alive "$pid"; then
+        # A server that does not stop on SIGTERM breaks the graceful-shutdown promise: kill it so
+        # nothing is left running, but fail, so that scripts/test (and CI) fail with it.
         tw_warn "server pid $pid ignored SIGTERM for 35 s: sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
+        ignored=1
     fi
     # Reap it when it is our child (no-op otherwise).
     wait "$pid" 2>/dev/null || true
     rm -f "$TRADEWIND_SERVER_PIDFILE"
+    if [[ $ignored -eq 1 ]]; then
+        printf 'error: %s\n' "the server did not shut down gracefully on SIGTERM (see $TRADEWIND_SERVER_LOG)" >&2
+        return 1
+    fi
 }

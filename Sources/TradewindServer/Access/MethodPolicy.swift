@@ -42,6 +42,8 @@ public struct MethodPolicy: Sendable, Hashable {
     /// Methods that need no credential. Only the standard health check; the README lists it.
     public static let exempt: Set<MethodDescriptor> = Set(Grpc_Health_V1_Health.Method.descriptors)
 
+    /// Every RPC, one explicit entry each: a new RPC gets its own line, never a blanket default.
+    /// A method listed twice is a programming error and stops the server at start-up.
     public static let table: [MethodDescriptor: MethodPolicy] = {
         typealias Contacts = Tradewind_V1_Contacts.Method
         typealias Admin = Tradewind_V1_TenantAdmin.Method
@@ -51,71 +53,110 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Analytics = Tradewind_V1_Analytics.Method
         typealias Segments = Tradewind_V1_Segments.Method
         let analytics = MethodPolicy(scope: .analyticsRead, auditClass: .read, dataClass: .analytics)
-        return Dictionary(uniqueKeysWithValues: Analytics.descriptors.map { ($0, analytics) }).merging([
-            Contacts.UpsertContact.descriptor: .init(
-                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
-            Contacts.UpdateContact.descriptor: .init(
-                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
-            Contacts.GetContact.descriptor: .init(
-                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
-            Contacts.ListContacts.descriptor: .init(
-                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile),
-            Contacts.DeleteContact.descriptor: .init(
-                scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile),
-            Contacts.RecordConsent.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent),
-            Contacts.ListConsentEvents.descriptor: .init(
-                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .consent),
+        let entries: [(MethodDescriptor, MethodPolicy)] = [
+            (Contacts.UpsertContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
+            (Contacts.UpdateContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
+            (
+                Contacts.GetContact.descriptor,
+                .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile)
+            ),
+            (
+                Contacts.ListContacts.descriptor,
+                .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile)
+            ),
+            (Contacts.DeleteContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
+            (Contacts.RecordConsent.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent)),
+            (
+                Contacts.ListConsentEvents.descriptor,
+                .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .consent)
+            ),
 
-            Segments.CreateSegment.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments),
-            Segments.GetSegment.descriptor: .init(scope: .contactsRead, auditClass: .read, dataClass: .segments),
-            Segments.ListSegments.descriptor: .init(scope: .contactsRead, auditClass: .read, dataClass: .segments),
-            Segments.DeleteSegment.descriptor: .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments),
-            Segments.AddSegmentMembers.descriptor: .init(
-                scope: .contactsWrite, auditClass: .write, dataClass: .segments),
-            Segments.RemoveSegmentMembers.descriptor: .init(
-                scope: .contactsWrite, auditClass: .write, dataClass: .segments),
-            Segments.ListSegmentMembers.descriptor: .init(
-                scope: .contactsRead, auditClass: .personalDataRead, dataClass: .segments),
+            (Segments.CreateSegment.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)),
+            (Segments.GetSegment.descriptor, .init(scope: .contactsRead, auditClass: .read, dataClass: .segments)),
+            (Segments.ListSegments.descriptor, .init(scope: .contactsRead, auditClass: .read, dataClass: .segments)),
+            (Segments.DeleteSegment.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)),
+            (Segments.AddSegmentMembers.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)),
+            (
+                Segments.RemoveSegmentMembers.descriptor,
+                .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)
+            ),
+            (
+                Segments.ListSegmentMembers.descriptor,
+                .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .segments)
+            ),
 
-            Admin.CreateTenant.descriptor: .init(
-                scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration),
-            Admin.GetTenant.descriptor: .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
-            Admin.ListTenants.descriptor: .init(
-                scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration),
-            Admin.CreateApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
-            Admin.ListApiKeys.descriptor: .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
-            Admin.RevokeApiKey.descriptor: .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
-            Admin.RegisterClientCertificate.descriptor: .init(
-                scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials),
-            Admin.ListClientCertificates.descriptor: .init(
-                scope: .credentialsRead, auditClass: .read, dataClass: .credentials),
+            (Admin.CreateTenant.descriptor, .init(scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration)),
+            (Admin.GetTenant.descriptor, .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)),
+            (Admin.ListTenants.descriptor, .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)),
+            (Admin.CreateApiKey.descriptor, .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)),
+            (Admin.ListApiKeys.descriptor, .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials)),
+            (Admin.RevokeApiKey.descriptor, .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)),
+            (
+                Admin.RegisterClientCertificate.descriptor,
+                .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)
+            ),
+            (
+                Admin.ListClientCertificates.descriptor,
+                .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials)
+            ),
 
-            Events.IngestEvents.descriptor: .init(
-                scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents, isStreaming: true),
-            Events.LoadExchangeRates.descriptor: .init(
-                scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents),
+            (
+                Events.IngestEvents.descriptor,
+                .init(scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents, isStreaming: true)
+            ),
+            (
+                Events.LoadExchangeRates.descriptor,
+                .init(scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents)
+            ),
 
-            Privacy.OpenRequest.descriptor: .init(
-                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
-            Privacy.GetRequest.descriptor: .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests),
-            Privacy.ListRequests.descriptor: .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests),
-            Privacy.ExportSubjectData.descriptor: .init(
-                scope: .privacyWrite, auditClass: .personalDataRead, dataClass: .privacyRequests),
-            Privacy.EraseSubject.descriptor: .init(
-                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
-            Privacy.CloseRequest.descriptor: .init(
-                scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests),
+            (Privacy.OpenRequest.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
+            (Privacy.GetRequest.descriptor, .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests)),
+            (Privacy.ListRequests.descriptor, .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests)),
+            (
+                Privacy.ExportSubjectData.descriptor,
+                .init(scope: .privacyWrite, auditClass: .personalDataRead, dataClass: .privacyRequests)
+            ),
+            (Privacy.EraseSubject.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
+            (Privacy.CloseRequest.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
 
-            Audit.QueryAuditLog.descriptor: .init(
-                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
-            Audit.ExportAuditLog.descriptor: .init(
-                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog,
-                isStreaming: true),
-            Audit.GetCheckpoint.descriptor: .init(
-                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
-            Audit.GetPublicKeys.descriptor: .init(
-                scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog),
-        ]) { first, _ in first }
+            (
+                Audit.QueryAuditLog.descriptor,
+                .init(scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog)
+            ),
+            (
+                Audit.ExportAuditLog.descriptor,
+                .init(
+                    scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog,
+                    isStreaming: true)
+            ),
+            (
+                Audit.GetCheckpoint.descriptor,
+                .init(scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog)
+            ),
+            (
+                Audit.GetPublicKeys.descriptor,
+                .init(scope: .auditRead, alternateScope: .platformAuditRead, auditClass: .read, dataClass: .auditLog)
+            ),
+
+            (Analytics.GetKPIs.descriptor, analytics),
+            (Analytics.GetCohortLTV.descriptor, analytics),
+            (Analytics.Attribute.descriptor, analytics),
+            (Analytics.GetFunnel.descriptor, analytics),
+            (Analytics.GetRetention.descriptor, analytics),
+            (Analytics.GetPaths.descriptor, analytics),
+            (Analytics.GetRFM.descriptor, analytics),
+            (Analytics.GetAssociationRules.descriptor, analytics),
+            (Analytics.ForecastKPI.descriptor, analytics),
+            (Analytics.DetectAnomalies.descriptor, analytics),
+            (Analytics.AllocateBudget.descriptor, analytics),
+            (Analytics.SimulateBudget.descriptor, analytics),
+        ]
+        var table: [MethodDescriptor: MethodPolicy] = [:]
+        for (method, policy) in entries {
+            precondition(table[method] == nil, "\(method.fullyQualifiedMethod) has two policy entries")
+            table[method] = policy
+        }
+        return table
     }()
 
     public static func policy(for method: MethodDescriptor) -> MethodPolicy? { table[method] }

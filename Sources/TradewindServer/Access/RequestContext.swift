@@ -13,8 +13,8 @@ public struct RequestContext: Sendable {
 
     public var requestID: String
     public var logger: Logger
-    /// When the call must have answered: the client's `grpc-timeout`, if any.
-    public var deadline: ContinuousClock.Instant?
+    /// When the call arrived and when its client wants the answer.
+    var budget: CallBudget
     /// Set by authentication.
     public var principal: Principal?
     /// The principal's tenant record (from the control plane), set by authentication.
@@ -22,11 +22,10 @@ public struct RequestContext: Sendable {
     /// The call's audit record in the making; `nil` only for unaudited methods (health).
     var audit: AuditCall?
 
-    /// The bound for one database call: the configured limit, or less when the client's deadline is nearer.
+    /// The bound for the call's database work: what is left of its budget under `limit`
+    /// (`CallBudget` keeps the rest for the call's audit record).
     public func databaseTimeout(limit: Duration) -> Duration {
-        guard let deadline else { return limit }
-        let remaining = deadline - ContinuousClock.now
-        return max(.milliseconds(1), min(limit, remaining))
+        budget.workTimeout(limit: limit)
     }
 
     /// The current call's context; handlers only run behind the interceptors that set it.

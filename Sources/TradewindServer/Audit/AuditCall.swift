@@ -19,9 +19,8 @@ final class AuditCall: Sendable {
     let method: MethodDescriptor
     let policy: MethodPolicy?
     let peer: String
-    let started: ContinuousClock.Instant
-    /// The client's deadline (`grpc-timeout`), if it sent one.
-    let deadline: ContinuousClock.Instant?
+    /// When the call arrived and when its client wants the answer.
+    let budget: CallBudget
     private let recorder: AuditRecorder
 
     private struct State {
@@ -38,10 +37,8 @@ final class AuditCall: Sendable {
     init(
         requestID: String, method: MethodDescriptor, peer: String, timeout: Duration?, recorder: AuditRecorder
     ) {
-        let started = ContinuousClock.now
-        self.started = started
+        self.budget = CallBudget(started: .now, clientTimeout: timeout)
         self.requestID = requestID
-        self.deadline = timeout.map { started + $0 }
         self.method = method
         self.policy = MethodPolicy.policy(for: method)
         self.peer = peer
@@ -76,13 +73,6 @@ final class AuditCall: Sendable {
 
     var isRecorded: Bool { state.withLock { $0.recorded } }
 
-    /// What is left of `limit` since the call started (or of the client's deadline, if nearer),
-    /// never less than a few milliseconds.
-    func remaining(of limit: Duration) -> Duration {
-        var end = started + limit
-        if let deadline, deadline < end { end = deadline }
-        return max(.milliseconds(20), end - ContinuousClock.now)
-    }
 
     /// The record as of now.
     func entry(
@@ -102,7 +92,7 @@ final class AuditCall: Sendable {
             time: Date(), requestID: requestID, tenantID: snapshot.tenant?.id,
             region: snapshot.tenant?.homeRegion.rawValue, principal: principal, method: method.fullyQualifiedMethod,
             event: event, resources: resources, code: code?.rawValue ?? 0, outcome: Self.outcomeName(code),
-            latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)), peer: peer,
+            latencyMicroseconds: Int64((ContinuousClock.now - budget.started) / .microseconds(1)), peer: peer,
             dataClasses: policy.map { [$0.dataClass.rawValue] } ?? [], rowsRead: snapshot.rowsRead,
             rowsWritten: snapshot.rowsWritten, messagesIn: messages?.in, messagesOut: messages?.out)
     }

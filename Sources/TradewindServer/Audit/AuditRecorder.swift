@@ -32,7 +32,7 @@ struct AuditRecorder: Sendable {
         _ call: AuditCall, code: RPCError.Code?, event: AuditEvent = .call, messages: (in: Int64, out: Int64)? = nil
     ) async throws {
         let entry = call.entry(code: code, event: event, messages: messages, pseudonymizer: pseudonymizer)
-        let wait = event == .streamClose ? databaseTimeout : call.remaining(of: databaseTimeout)
+        let wait = event == .streamClose ? databaseTimeout : call.budget.recordTimeout(limit: databaseTimeout)
         do {
             try await log.write(entry, tenant: call.tenant, wait: wait)
         } catch {

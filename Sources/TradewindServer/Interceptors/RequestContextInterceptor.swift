@@ -18,8 +18,8 @@ struct RequestContextInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let started = ContinuousClock.now
         let audit = AuditCall.current
+        let started = audit?.budget.started ?? ContinuousClock.now
         let requestID = audit?.requestID ?? Self.requestID(from: request.metadata)
         var logger = self.logger
         logger[metadataKey: "request-id"] = "\(requestID)"
@@ -27,7 +27,8 @@ struct RequestContextInterceptor: ServerInterceptor {
         let callLogger = logger
         let requestContext = RequestContext(
             requestID: requestID, logger: logger,
-            deadline: request.metadata.grpcTimeout.map { started + $0 }, audit: audit)
+            budget: audit?.budget ?? CallBudget(started: started, clientTimeout: request.metadata.grpcTimeout),
+            audit: audit)
 
         @Sendable func finish(_ code: RPCError.Code?) {
             let elapsed = ContinuousClock.now - started

@@ -71,26 +71,28 @@ public struct TradewindApplication: Sendable {
             AnalyticsService(store: TenantStore(router: router, logger: logger), limits: limits),
             health,
         ]
-        // Every service but health needs a credential and is audited (the README lists the exemption).
-        // Taken from the policy table, which PolicyTableTests holds to every generated method, so a
-        // new service cannot be left unguarded by forgetting a list here.
-        let guarded = Set(MethodPolicy.table.keys.map(\.service))
+        var rpcRouter = RPCRouter<HTTP2ServerTransport.Posix>()
+        for service in services { service.registerMethods(with: &rpcRouter) }
+        // Every method but the health check needs a credential and is audited (the README lists
+        // the exemption). Taken from what is registered, so a service or RPC added without a
+        // policy entry is still audited, and denied by authorization.
+        let guarded = Set(rpcRouter.methods).subtracting(MethodPolicy.exempt)
         // Outermost first: no audit, no answer.
-        let pipeline: [ConditionalInterceptor<any ServerInterceptor>] = [
-            .apply(AuditInterceptor(recorder: recorder, logger: logger), to: .services(guarded)),
+        rpcRouter.registerInterceptors(pipeline: [
+            .apply(AuditInterceptor(recorder: recorder, logger: logger), to: .methods(guarded)),
             .apply(RequestContextInterceptor(logger: logger), to: .all),
             .apply(
                 AuthenticationInterceptor(credentials: credentials, databaseTimeout: limits.databaseTimeout),
-                to: .services(guarded)),
-            .apply(AuthorizationInterceptor(), to: .services(guarded)),
+                to: .methods(guarded)),
+            .apply(AuthorizationInterceptor(), to: .methods(guarded)),
             .apply(MessageSizeInterceptor(maxRequestBytes: limits.maxRequestBytes), to: .all),
-        ]
+        ])
         let tls = try TLSTransport.tlsConfiguration(
             certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath,
             clientCAPath: configuration.clientCAPath)
         let transport = try TLSTransport.make(
             host: configuration.host, port: configuration.port, tls: tls, limits: limits)
-        server = GRPCServer(transport: transport, services: services, interceptorPipeline: pipeline)
+        server = GRPCServer(transport: transport, router: rpcRouter)
     }
 
     /// Pools first, then the audit writers, server last: the group stops them in reverse order,
