@@ -106,7 +106,8 @@ struct AuditTamperTests {
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         let keys = try await TestStack.running().auditKeys
-        var verifier = AuditVerifier(keys: keys, trustedCheckpoints: try pinned.map { try AuditCheckpoint(line: Data($0.utf8)) })
+        var verifier = AuditVerifier(
+            keys: keys, trustedCheckpoints: try pinned.map { try AuditCheckpoint(line: Data($0.utf8)) })
         for line in lines { verifier.consume(Array(line.utf8)[...]) }
         let fault: AuditFault?
         if case .failure(let found) = verifier.finish() { fault = found } else { fault = nil }
@@ -191,7 +192,8 @@ struct AuditTamperTests {
             WHERE tenant_id = \(Self.sql(tenant)) AND seq = 5
             """)
         let lines = try await AuditHarness.export(key: key)
-        try await Self.expectFault(lines, Expected(kind: .changed, line: try Self.lineOfRecord(5, in: lines), seq: 5), key: key)
+        try await Self.expectFault(
+            lines, Expected(kind: .changed, line: try Self.lineOfRecord(5, in: lines), seq: 5), key: key)
     }
 
     @Test("a deleted record is reported as deleted, where the next record stands")
@@ -199,7 +201,8 @@ struct AuditTamperTests {
         let (tenant, key) = try await Self.chain()
         try await Self.tamper("DELETE FROM audit_records WHERE tenant_id = \(Self.sql(tenant)) AND seq = 4")
         let lines = try await AuditHarness.export(key: key)
-        try await Self.expectFault(lines, Expected(kind: .deleted, line: try Self.lineOfRecord(5, in: lines), seq: 4), key: key)
+        try await Self.expectFault(
+            lines, Expected(kind: .deleted, line: try Self.lineOfRecord(5, in: lines), seq: 4), key: key)
     }
 
     @Test("swapped records are reported as reordered, at the first out of place")
@@ -214,7 +217,8 @@ struct AuditTamperTests {
             """)
         let lines = try await AuditHarness.export(key: key)
         // Record 7's body (now stored under 6) is exported where 6 belongs.
-        try await Self.expectFault(lines, Expected(kind: .reordered, line: try Self.lineOfRecord(7, in: lines), seq: 7), key: key)
+        try await Self.expectFault(
+            lines, Expected(kind: .reordered, line: try Self.lineOfRecord(7, in: lines), seq: 7), key: key)
     }
 
     @Test("a forged record slipped into the middle, with a correct hash, is reported as inserted")
@@ -253,7 +257,8 @@ struct AuditTamperTests {
             """)
         let lines = try await AuditHarness.export(key: key)
         let signedTen = try #require(
-            lines.firstIndex { $0.contains("\"kind\":\"periodic\"") && $0.contains("\"seq\":10,") }, "no checkpoint of 10")
+            lines.firstIndex { $0.contains("\"kind\":\"periodic\"") && $0.contains("\"seq\":10,") },
+            "no checkpoint of 10")
         // The export's own opening record now stands at 9; the checkpoint of 10 names the first missing record.
         try await Self.expectFault(lines, Expected(kind: .truncated, line: signedTen + 1, seq: 10), key: key)
     }
@@ -273,7 +278,9 @@ struct AuditTamperTests {
         let tampered = try await AuditHarness.export(key: key)
         let line = try #require(tampered.firstIndex { $0.contains(forged.keyID) }) + 1
         try await Self.expectFault(tampered, Expected(kind: .unknownKey, line: line, seq: 10), key: key)
-        #expect(AuditHarness.fault(tampered, keys: try await TestStack.running().auditKeys)?.detail.contains(forged.keyID) == true)
+        #expect(
+            AuditHarness.fault(tampered, keys: try await TestStack.running().auditKeys)?.detail.contains(forged.keyID)
+                == true)
     }
 
     @Test("a chain rewritten from record 3 with every hash recomputed forks from the first checkpoint after it")
@@ -299,7 +306,8 @@ struct AuditTamperTests {
         try await Self.expectFault(lines, Expected(kind: .fork, line: signed.line, seq: signed.seq), key: key)
     }
 
-    @Test("a superuser who rewrites the chain and its checkpoints is caught by a checkpoint pinned outside the database")
+    @Test(
+        "a superuser who rewrites the chain and its checkpoints is caught by a checkpoint pinned outside the database")
     func pinnedCheckpoint() async throws {
         let (tenant, key) = try await Self.chain()
         // What `tradewind audit checkpoint` keeps: the head signed now, through the API.
@@ -364,7 +372,9 @@ struct AuditTamperTests {
         }
     }
 
-    @Test("every kind of fault in an exported file is found at its line and record, by the command too", arguments: ChainKind.allCases)
+    @Test(
+        "every kind of fault in an exported file is found at its line and record, by the command too",
+        arguments: ChainKind.allCases)
     func faultsInTheFile(_ kind: ChainKind) async throws {
         let (intact, key) = try await Self.intactExport(kind)
         #expect(AuditHarness.fault(intact, keys: try await TestStack.running().auditKeys) == nil)
@@ -388,12 +398,15 @@ struct AuditTamperTests {
         // reordered: the target and the record after it swapped.
         var reordered = intact
         reordered.swapAt(target, target + 1)
-        try await Self.expectFault(reordered, Expected(kind: .reordered, line: target + 1, seq: targetSeq + 1), key: key)
+        try await Self.expectFault(
+            reordered, Expected(kind: .reordered, line: target + 1, seq: targetSeq + 1), key: key)
 
         // inserted: a forged record correctly linked after the target, before the real next one.
         let (body, hash) = try Self.split(record: intact[target])
-        let forgedBody = body.replacingOccurrences(of: Self.recordPrefix(targetSeq), with: Self.recordPrefix(targetSeq + 1))
-            .replacingOccurrences(of: "\"request_id\":\"", with: "\"request_id\":\"forged-")
+        let forgedBody = body.replacingOccurrences(
+            of: Self.recordPrefix(targetSeq), with: Self.recordPrefix(targetSeq + 1)
+        )
+        .replacingOccurrences(of: "\"request_id\":\"", with: "\"request_id\":\"forged-")
         var inserted = intact
         inserted.insert(
             AuditChain.line(body: forgedBody, hash: AuditChain.hash(previous: hash, body: Data(forgedBody.utf8))),

@@ -455,7 +455,8 @@ struct AuditTests {
                     \(statement); ROLLBACK
                     """)
                 #expect(
-                    error?.contains("ERROR:  42501: the audit log is append-only: \(operation) on \(table) is not allowed")
+                    error?.contains(
+                        "ERROR:  42501: the audit log is append-only: \(operation) on \(table) is not allowed")
                         == true,
                     "\(cluster) \(statement): \(error ?? "succeeded")")
             }

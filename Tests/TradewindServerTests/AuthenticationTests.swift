@@ -141,8 +141,9 @@ struct AuthenticationTests {
         #expect(code == .permissionDenied)
     }
 
-    @Test("client certificates: registered ones authenticate, mixed tenants and unknown CAs are refused")
+    @Test("client certificates: registered ones authenticate and are listed, mixed tenants and unknown CAs are refused")
     func clientCertificates() async throws {
+        let stack = try await TestStack.running()
         let operatorKey = try await TestStack.operatorKey()
         let (tenantA, _) = try await TestStack.tenant()
         let (_, keyB) = try await TestStack.tenant()
@@ -161,6 +162,26 @@ struct AuthenticationTests {
                 request, metadata: .bearer(operatorKey))
         }
         #expect(registered.spkiSha256.count == 64)
+
+        // Listed for its tenant, and for no other.
+        func certificates(of tenant: Tenant) async throws -> [Tradewind_V1_ClientCertificate] {
+            try await TestStack.withClient { client in
+                var request = Tradewind_V1_ListClientCertificatesRequest()
+                request.tenantID = tenant.id.uuidString
+                return try await Tradewind_V1_TenantAdmin.Client(wrapping: client).listClientCertificates(
+                    request, metadata: .bearer(operatorKey)
+                ).certificates
+            }
+        }
+        let listed = try await certificates(of: tenantA)
+        #expect(listed.map(\.spkiSha256) == [registered.spkiSha256])
+        #expect(listed.first?.role == .marketer && listed.first?.label == "test")
+        #expect(listed.first?.tenantID == tenantA.id.uuidString.lowercased())
+        #expect(listed.first?.subject.contains("tradewind-test-client") == true && listed.first?.hasExpireTime == true)
+        let tenantB = try #require(
+            try await stack.control.apiKey(keyID: String(keyB.split(separator: "_")[1]))?.tenantID)
+        let other = try await certificates(of: try #require(try await stack.control.tenant(id: tenantB)))
+        #expect(other.isEmpty)
 
         // The certificate alone acts for tenant A (random id: authenticated, then not found).
         #expect(await Self.getContact([:], certificate: certificate)?.code == .notFound)

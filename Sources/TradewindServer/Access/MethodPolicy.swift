@@ -54,8 +54,14 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Segments = Tradewind_V1_Segments.Method
         let analytics = MethodPolicy(scope: .analyticsRead, auditClass: .read, dataClass: .analytics)
         let entries: [(MethodDescriptor, MethodPolicy)] = [
-            (Contacts.UpsertContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
-            (Contacts.UpdateContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
+            (
+                Contacts.UpsertContact.descriptor,
+                .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)
+            ),
+            (
+                Contacts.UpdateContact.descriptor,
+                .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)
+            ),
             (
                 Contacts.GetContact.descriptor,
                 .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile)
@@ -64,7 +70,10 @@ public struct MethodPolicy: Sendable, Hashable {
                 Contacts.ListContacts.descriptor,
                 .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .contactProfile)
             ),
-            (Contacts.DeleteContact.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)),
+            (
+                Contacts.DeleteContact.descriptor,
+                .init(scope: .contactsWrite, auditClass: .write, dataClass: .contactProfile)
+            ),
             (Contacts.RecordConsent.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .consent)),
             (
                 Contacts.ListConsentEvents.descriptor,
@@ -75,7 +84,10 @@ public struct MethodPolicy: Sendable, Hashable {
             (Segments.GetSegment.descriptor, .init(scope: .contactsRead, auditClass: .read, dataClass: .segments)),
             (Segments.ListSegments.descriptor, .init(scope: .contactsRead, auditClass: .read, dataClass: .segments)),
             (Segments.DeleteSegment.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)),
-            (Segments.AddSegmentMembers.descriptor, .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)),
+            (
+                Segments.AddSegmentMembers.descriptor,
+                .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)
+            ),
             (
                 Segments.RemoveSegmentMembers.descriptor,
                 .init(scope: .contactsWrite, auditClass: .write, dataClass: .segments)
@@ -85,12 +97,27 @@ public struct MethodPolicy: Sendable, Hashable {
                 .init(scope: .contactsRead, auditClass: .personalDataRead, dataClass: .segments)
             ),
 
-            (Admin.CreateTenant.descriptor, .init(scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration)),
-            (Admin.GetTenant.descriptor, .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)),
-            (Admin.ListTenants.descriptor, .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)),
-            (Admin.CreateApiKey.descriptor, .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)),
+            (
+                Admin.CreateTenant.descriptor,
+                .init(scope: .tenantsWrite, auditClass: .admin, dataClass: .tenantConfiguration)
+            ),
+            (
+                Admin.GetTenant.descriptor,
+                .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)
+            ),
+            (
+                Admin.ListTenants.descriptor,
+                .init(scope: .tenantsRead, auditClass: .read, dataClass: .tenantConfiguration)
+            ),
+            (
+                Admin.CreateApiKey.descriptor,
+                .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)
+            ),
             (Admin.ListApiKeys.descriptor, .init(scope: .credentialsRead, auditClass: .read, dataClass: .credentials)),
-            (Admin.RevokeApiKey.descriptor, .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)),
+            (
+                Admin.RevokeApiKey.descriptor,
+                .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)
+            ),
             (
                 Admin.RegisterClientCertificate.descriptor,
                 .init(scope: .credentialsWrite, auditClass: .admin, dataClass: .credentials)
@@ -109,15 +136,27 @@ public struct MethodPolicy: Sendable, Hashable {
                 .init(scope: .eventsWrite, auditClass: .write, dataClass: .marketingEvents)
             ),
 
-            (Privacy.OpenRequest.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
+            (
+                Privacy.OpenRequest.descriptor,
+                .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)
+            ),
             (Privacy.GetRequest.descriptor, .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests)),
-            (Privacy.ListRequests.descriptor, .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests)),
+            (
+                Privacy.ListRequests.descriptor,
+                .init(scope: .privacyRead, auditClass: .read, dataClass: .privacyRequests)
+            ),
             (
                 Privacy.ExportSubjectData.descriptor,
                 .init(scope: .privacyWrite, auditClass: .personalDataRead, dataClass: .privacyRequests)
             ),
-            (Privacy.EraseSubject.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
-            (Privacy.CloseRequest.descriptor, .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)),
+            (
+                Privacy.EraseSubject.descriptor,
+                .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)
+            ),
+            (
+                Privacy.CloseRequest.descriptor,
+                .init(scope: .privacyWrite, auditClass: .write, dataClass: .privacyRequests)
+            ),
 
             (
                 Audit.QueryAuditLog.descriptor,

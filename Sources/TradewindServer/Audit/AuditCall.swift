@@ -73,7 +73,6 @@ final class AuditCall: Sendable {
 
     var isRecorded: Bool { state.withLock { $0.recorded } }
 
-
     /// The record as of now.
     func entry(
         code: RPCError.Code?, event: AuditEvent = .call, messages: (in: Int64, out: Int64)? = nil,

@@ -44,11 +44,13 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         let (key, note, hasher) = (request.idempotencyKey, request.note, hasher)
         let (opened, _) = try await inTenantTransaction { tx, tenant, audit in
             let hash = hasher.hash(kind: subject.kind, value: subject.value, tenantID: tenant.id)
+            // One instant for the opening and the deadline: the due date is exactly the regime's period after it.
+            let openedAt = Date().roundedToMicroseconds
             let due = regime.dueDate(
-                openedAt: Date(), tenantDeadlineDays: tenant.settings.privacyRequestDeadlineDays)
+                openedAt: openedAt, tenantDeadlineDays: tenant.settings.privacyRequestDeadlineDays)
             let result = try await PrivacyRepository.open(
-                kind: kind, regime: regime, subject: subject, subjectHash: hash, dueAt: due, idempotencyKey: key,
-                openedBy: principal, note: note, in: tx)
+                kind: kind, regime: regime, subject: subject, subjectHash: hash, openedAt: openedAt, dueAt: due,
+                idempotencyKey: key, openedBy: principal, note: note, in: tx)
             audit?.touch("privacy_request:\(result.0.id.uuidString.lowercased())")
             if case .contactID(let id) = subject { audit?.touch(contact: id) }
             audit?.wrote(rows: result.created ? 1 : 0)

@@ -35,15 +35,15 @@ public enum PrivacyRepository {
     /// Opens a request, or returns the one opened earlier with the same idempotency key (`created`
     /// false); `failedPrecondition` when that key was used for a different request.
     public static func open(
-        kind: PrivacyRequestKind, regime: PrivacyRegime, subject: SubjectSelector, subjectHash: Data, dueAt: Date,
-        idempotencyKey: String, openedBy: String, note: String, in tx: TenantTransaction
+        kind: PrivacyRequestKind, regime: PrivacyRegime, subject: SubjectSelector, subjectHash: Data, openedAt: Date,
+        dueAt: Date, idempotencyKey: String, openedBy: String, note: String, in tx: TenantTransaction
     ) async throws -> (PrivacyRequest, created: Bool) {
         let rows = try await tx.connection.query(
             """
             INSERT INTO privacy_requests (tenant_id, id, kind, regime, subject_kind, subject_value, subject_hash, status,
                                           opened_at, due_at, note, idempotency_key, opened_by)
             VALUES (\(tx.tenantID), \(UUID()), \(kind.rawValue), \(regime.rawValue), \(subject.kind), \(subject.value),
-                    \(subjectHash), 'open', now(), \(dueAt), \(note), \(idempotencyKey), \(openedBy))
+                    \(subjectHash), 'open', \(openedAt), \(dueAt), \(note), \(idempotencyKey), \(openedBy))
             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             RETURNING \(unescaped: columns)
             """, logger: tx.logger)
