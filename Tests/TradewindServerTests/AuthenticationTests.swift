@@ -195,6 +195,9 @@ struct AuthenticationTests {
         let (rogue, _) = try TestStack.clientCertificate(trusted: false)
         let rogueError = await Self.getContact(.bearer(keyB), certificate: rogue)
         #expect(rogueError?.code == .unavailable)
+        // Refused for its certificate (the server's TLS alert), not for any other connection failure.
+        let refusal = String(reflecting: rogueError as Any)
+        #expect(refusal.contains("ALERT_UNKNOWN_CA"), "\(refusal)")
     }
 
     @Test("a tenant that requires mTLS refuses a key without its certificate, in its own audit log")
