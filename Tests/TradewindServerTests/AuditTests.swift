@@ -269,8 +269,10 @@ struct AuditTests {
             request.contact.externalID = "before-revoke"
             return try await Contacts(wrapping: grpc).upsertContact(request, metadata: .bearer(owner)).contact
         }
-        try await TestEnvironment.superuserSQL("cn", "REVOKE INSERT ON audit_records FROM tradewind_app")
-        let (writeError, readError, readData) = await {
+        let (writeError, readError, readData) = try await TestEnvironment.withSuperuserChange(
+            "cn", "REVOKE INSERT ON audit_records FROM tradewind_app",
+            revert: "GRANT INSERT ON audit_records TO tradewind_app"
+        ) {
             let write = await Status.of {
                 try await TestStack.withClient { grpc in
                     var request = Tradewind_V1_UpsertContactRequest()
@@ -290,8 +292,7 @@ struct AuditTests {
                 read = error as? RPCError
             }
             return (write, read, data)
-        }()
-        try await TestEnvironment.superuserSQL("cn", "GRANT INSERT ON audit_records TO tradewind_app")
+        }
 
         #expect(writeError?.code == .unavailable, "\(String(describing: writeError))")
         #expect(readError?.code == .unavailable, "\(String(describing: readError))")
