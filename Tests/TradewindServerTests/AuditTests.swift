@@ -23,6 +23,8 @@ struct AuditTests {
         var platform: Bool
         var method: String
         var code: Int
+        /// A stream leaves two records under its request id: opening and closing.
+        var streaming = false
     }
 
     /// A deterministic mix (SplitMix64), so a failure replays the same sequence.
@@ -54,17 +56,22 @@ struct AuditTests {
             var generator = SeededGenerator(state: 20_261_125)
 
             func call(
-                _ platform: Bool, _ method: MethodDescriptor, _ body: (String) async throws -> Void
+                _ platform: Bool, _ method: MethodDescriptor, streaming: Bool = false,
+                _ body: (String) async throws -> Void
             ) async {
                 let requestID = "cov-\(UUID().uuidString.lowercased())"
                 var code = 0
                 do { try await body(requestID) } catch let error as RPCError { code = error.code.rawValue } catch {
                     code = -1
                 }
-                expected[requestID] = Expected(platform: platform, method: method.fullyQualifiedMethod, code: code)
+                expected[requestID] = Expected(
+                    platform: platform, method: method.fullyQualifiedMethod, code: code, streaming: streaming)
             }
             typealias C = Tradewind_V1_Contacts.Method
             typealias A = Tradewind_V1_TenantAdmin.Method
+            var day = Tradewind_V1_DayRange()
+            day.fromDay = EventsTests.dayText
+            day.toDay = EventsTests.dayText
 
             var existing = ""
             await call(false, C.UpsertContact.descriptor) { id in
@@ -75,8 +82,8 @@ struct AuditTests {
                 )
                 .contact.id
             }
-            for _ in 0..<60 {
-                switch Int.random(in: 0..<13, using: &generator) {
+            for _ in 0..<80 {
+                switch Int.random(in: 0..<19, using: &generator) {
                 case 0:
                     await call(false, C.UpsertContact.descriptor) { id in
                         var request = Tradewind_V1_UpsertContactRequest()
@@ -162,6 +169,51 @@ struct AuditTests {
                         _ = try await contacts.recordConsent(
                             request, metadata: AuditHarness.metadata(owner, requestID: id))
                     }
+                case 12:
+                    await call(false, Tradewind_V1_Segments.Method.CreateSegment.descriptor) { id in
+                        var request = Tradewind_V1_CreateSegmentRequest()
+                        request.name = "coverage \(id)"
+                        request.purpose = .emailMarketing
+                        _ = try await Tradewind_V1_Segments.Client(wrapping: grpc).createSegment(
+                            request, metadata: AuditHarness.metadata(owner, requestID: id))
+                    }
+                case 13:
+                    await call(false, Tradewind_V1_Privacy.Method.OpenRequest.descriptor) { id in
+                        var request = Tradewind_V1_OpenPrivacyRequestRequest()
+                        request.kind = .access
+                        request.regime = .gdpr
+                        request.subject.email = "coverage@example.org"
+                        request.idempotencyKey = id
+                        _ = try await Tradewind_V1_Privacy.Client(wrapping: grpc).openRequest(
+                            request, metadata: AuditHarness.metadata(officer, requestID: id))
+                    }
+                case 14:
+                    // A compliance officer may not read analytics: denied, and recorded.
+                    await call(false, Tradewind_V1_Analytics.Method.GetKPIs.descriptor) { id in
+                        var request = Tradewind_V1_GetKPIsRequest()
+                        request.range = day
+                        _ = try await Tradewind_V1_Analytics.Client(wrapping: grpc).getKPIs(
+                            request, metadata: AuditHarness.metadata(officer, requestID: id))
+                    }
+                case 15:
+                    await call(false, Tradewind_V1_Analytics.Method.GetKPIs.descriptor) { id in
+                        var request = Tradewind_V1_GetKPIsRequest()
+                        request.range = day
+                        request.groupBy = [.channel]
+                        _ = try await Tradewind_V1_Analytics.Client(wrapping: grpc).getKPIs(
+                            request, metadata: AuditHarness.metadata(analyst, requestID: id))
+                    }
+                case 16:
+                    await call(false, Tradewind_V1_Events.Method.IngestEvents.descriptor, streaming: true) { id in
+                        _ = try await EventsTests.ingest(
+                            owner, [[EventsTests.touchpoint("cov-\(id)")]], requestID: id)
+                    }
+                case 17:
+                    await call(false, Tradewind_V1_Privacy.Method.ListRequests.descriptor) { id in
+                        _ = try await Tradewind_V1_Privacy.Client(wrapping: grpc).listRequests(
+                            Tradewind_V1_ListPrivacyRequestsRequest(),
+                            metadata: AuditHarness.metadata(officer, requestID: id))
+                    }
                 default:
                     await call(false, C.DeleteContact.descriptor) { id in
                         var request = Tradewind_V1_DeleteContactRequest()
@@ -171,9 +223,28 @@ struct AuditTests {
                     }
                 }
             }
+            // Health checks are the one exemption: no credential, and no record.
+            var health = Metadata()
+            health.addString("cov-health-check", forKey: "x-request-id")
+            _ = try await Grpc_Health_V1_Health.Client(wrapping: grpc).check(.init(), metadata: health)
+            var watch = Metadata()
+            watch.addString("cov-health-watch", forKey: "x-request-id")
+            let first = try await Grpc_Health_V1_Health.Client(wrapping: grpc).watch(.init(), metadata: watch) {
+                response in
+                for try await message in response.messages { return message.status }
+                return .unknown
+            }
+            #expect(first == .serving)
             return expected
         }
         let codes = Set(expected.values.map(\.code))
+        let services = Set(expected.values.map { $0.method.prefix { $0 != "/" } })
+        #expect(
+            services
+                == [
+                    "tradewind.v1.Contacts", "tradewind.v1.TenantAdmin", "tradewind.v1.Audit", "tradewind.v1.Segments",
+                    "tradewind.v1.Privacy", "tradewind.v1.Analytics", "tradewind.v1.Events",
+                ], "the mix must reach every audited service")
         #expect(
             codes.isSuperset(of: [0, 3, 5, 7, 16]), "the mix must cover ok, invalid, not found, denied, unauthenticated"
         )
@@ -185,9 +256,15 @@ struct AuditTests {
 
         let tenantRecords = try AuditHarness.records(tenantLines)
         let platformRecords = try AuditHarness.records(platformLines).filter { $0.requestID?.hasPrefix("cov-") == true }
-        // The tenant's chain holds exactly these calls (and the export's own opening record).
+        // The tenant's chain holds exactly these calls (and the export's own opening record): one
+        // record each, two for a stream.
         let tenantIDs = tenantRecords.compactMap(\.requestID)
-        #expect(Set(tenantIDs).count == tenantIDs.count, "a request id appears twice in the tenant chain")
+        for (requestID, count) in Dictionary(tenantIDs.map { ($0, 1) }, uniquingKeysWith: +) {
+            #expect(count == (expected[requestID]?.streaming == true ? 2 : 1), "\(requestID) has \(count) records")
+        }
+        for record in tenantRecords where expected[record.requestID ?? ""]?.streaming == true {
+            #expect(record.event == "stream_open" || record.event == "stream_close")
+        }
         #expect(
             Set(tenantIDs)
                 == Set(expected.filter { !$0.value.platform }.keys).union(["cov-export"]))
@@ -200,6 +277,9 @@ struct AuditTests {
         let platformIDs = platformRecords.compactMap(\.requestID)
         #expect(Set(platformIDs).count == platformIDs.count, "a request id appears twice in the platform chain")
         #expect(Set(platformIDs) == Set(expected.filter { $0.value.platform }.keys))
+        let healthIDs: Set<String> = ["cov-health-check", "cov-health-watch"]
+        let allPlatformIDs = try AuditHarness.records(platformLines).compactMap(\.requestID)
+        #expect(Set(tenantIDs + allPlatformIDs).isDisjoint(with: healthIDs))
         // The tenant's records stay out of the platform log and vice versa.
         #expect(tenantRecords.allSatisfy { $0.tenant == tenant.id.uuidString.lowercased() })
     }
