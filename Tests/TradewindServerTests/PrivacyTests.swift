@@ -398,6 +398,27 @@ struct PrivacyTests {
         }
         #expect(reimport?.code == .failedPrecondition)
         #expect(reimport?.message.hasPrefix("contact.email:") == true)
+        // Nor under another email with the erased phone number.
+        let byPhone = await Status.of {
+            try await TestStack.withClient { grpc in
+                var upsert = Tradewind_V1_UpsertContactRequest()
+                upsert.contact.externalID = "ext-erin-phone"
+                upsert.contact.email = "someone.else@example.org"
+                upsert.contact.phone = anna.contact.phone
+                _ = try await Contacts(wrapping: grpc).upsertContact(upsert, metadata: .bearer(owner))
+            }
+        }
+        #expect(byPhone?.code == .failedPrecondition)
+        #expect(byPhone?.message.hasPrefix("contact.phone:") == true, "\(String(describing: byPhone))")
+        let suppressed = try await EventsTests.querying(
+            tenant, "SELECT kind FROM suppressed_subjects WHERE tenant_id = \(tenant.id) ORDER BY kind", as: String.self
+        )
+        #expect(suppressed == ["email", "phone"])
+        let left = try await EventsTests.querying(
+            tenant,
+            "SELECT count(*)::int FROM contacts WHERE tenant_id = \(tenant.id) AND external_id LIKE 'ext-erin%'",
+            as: Int.self)
+        #expect(left == [0], "a refused import left a contact behind")
     }
 
     static func rollups(_ tenant: Tenant) async throws -> [String] {

@@ -1,0 +1,67 @@
+import Foundation
+import GRPCCore
+import PostgresNIO
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindTestSupport
+
+/// Residency through the API: everything a tenant's calls leave behind (audit records, privacy
+/// requests, the consent ledger and current consent, erasure suppressions) exists only in its home
+/// region's cluster; every cluster is asked.
+@Suite("Residency through the API", .serialized)
+struct ResidencyAPITests {
+    static let tables = [
+        "audit_records", "privacy_requests", "consent_events", "contact_consents", "suppressed_subjects", "contacts",
+        "events", "segment_memberships",
+    ]
+
+    @Test("audit records, privacy requests, consent and suppression rows stay in the tenant's home region")
+    func everythingStaysHome() async throws {
+        try await EventsTests.loadRates()
+        var tenants: [Tenant] = []
+        for region in ["eu", "us", "cn"] {
+            let (tenant, owner) = try await TestStack.tenant(region)
+            tenants.append(tenant)
+            // One person kept, one erased: consent rows and a suppression both remain.
+            _ = try await PrivacyTests.person(owner, "kept-\(region)")
+            let erased = try await PrivacyTests.person(owner, "gone-\(region)")
+            let request = try await PrivacyTests.open(owner, .erasure) { $0.email = erased.contact.email }
+            let answer = try await TestStack.withClient { grpc in
+                var erase = Tradewind_V1_EraseSubjectRequest()
+                erase.requestID = request.id
+                return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(
+                    erase, metadata: .bearer(owner))
+            }
+            #expect(answer.status == .completed)
+        }
+        let homed = tenants
+        try await DatabaseSession.with { session in
+            for tenant in homed {
+                for region in session.regions.keys.sorted() {
+                    for table in Self.tables {
+                        let count = try await session.inRegion(region, tenantID: tenant.id) { connection in
+                            let rows = try await connection.query(
+                                PostgresQuery(
+                                    unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE tenant_id = $1",
+                                    binds: try Self.binds(tenant.id)), logger: TestEnvironment.logger)
+                            for try await count in rows.decode(Int.self) { return count }
+                            return -1
+                        }
+                        if region == tenant.homeRegion {
+                            #expect(count > 0, "\(table) of a tenant homed in \(region) is empty at home")
+                        } else {
+                            #expect(count == 0, "\(table): \(count) rows of a \(tenant.homeRegion) tenant in \(region)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func binds(_ id: UUID) throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(id)
+        return binds
+    }
+}
