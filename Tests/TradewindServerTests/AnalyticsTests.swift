@@ -257,6 +257,78 @@ struct AnalyticsTests {
         #expect(Set(found) == ["[\"SKU-2\"]->[\"SKU-1\"] 1.0", "[\"SKU-1\"]->[\"SKU-2\"] 0.5"])
     }
 
+    @Test("cohort LTV and retention over the seeded people and a second day, worked by hand")
+    func cohorts() async throws {
+        let (_, key, firstDay) = try await Self.seed()
+        // The next day c orders again, 30 USD: a second conversion, in period 1 of c's cohort.
+        var again = EventsTests.conversion("c-order-2", value: 30_000_000, currency: "USD")
+        again.anonymousID = "c"
+        again.occurTime = Self.at(24 + 13)
+        let answers = try await EventsTests.ingest(key, [[again]])
+        #expect(answers.first?.accepted == 1)
+        let secondDay = Date(timeIntervalSince1970: Double(Self.at(24).seconds))
+        var range = firstDay
+        range.toDay = LocalDay.of(secondDay, in: .gmt)
+
+        // Lifetime value by month of first event: a, b and c all start on the first day. Their
+        // revenue in USD: 125 (a) and 62.50 (c) on day one, 30 (c) the next day.
+        var ltv = Tradewind_V1_GetCohortLTVRequest()
+        ltv.range = range
+        ltv.granularity = .month
+        ltv.horizon = 2
+        let ltvAnswer = try await Self.call(key) { [ltv] in try await $0.getCohortLTV(ltv, metadata: $1) }
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = .gmt
+        func month(_ date: Date) -> Int {
+            let parts = utc.dateComponents([.year, .month], from: date)
+            return (parts.year ?? 0) * 12 + (parts.month ?? 0)
+        }
+        let start = month(EventsTests.day)
+        // Periods that have begun by today, at most the horizon's three (0, 1, 2).
+        let observed = min(2, month(Date()) - start) + 1
+        let expectedRevenue = (0..<observed).map { period in
+            187_500_000 + (period >= month(secondDay) - start ? 30_000_000 : 0)
+        }
+        #expect(ltvAnswer.reportingCurrency == "USD")
+        let cohort = try #require(ltvAnswer.cohorts.first)
+        #expect(ltvAnswer.cohorts.count == 1)
+        #expect(cohort.people == 3)
+        #expect(cohort.revenueMicros == expectedRevenue.map(Int64.init))
+        #expect(cohort.ltvMicros == expectedRevenue.map { Int64($0 / 3) })
+
+        // Retention by day: the cohort of the first day's meta clicks is a and c (b only saw an
+        // impression); both ordered that day, and c again the day after.
+        var retention = Tradewind_V1_GetRetentionRequest()
+        retention.range = range
+        retention.granularity = .day
+        retention.startEvent = "click:meta"
+        retention.returnEvent = "conversion"
+        retention.horizon = 2
+        let retained = try await Self.call(key) { [retention] in try await $0.getRetention(retention, metadata: $1) }
+        #expect(retained.cohorts.count == 1)
+        let first = try #require(retained.cohorts.first)
+        #expect(first.cohortStart == EventsTests.dayText && first.people == 2)
+        // Three days have passed since: periods 0, 1 and 2 are all observed.
+        #expect(first.returned == [2, 1, 0])
+        #expect(first.fraction == [1, 0.5, 0])
+
+        // Bad parameters name their fields.
+        var bad = Tradewind_V1_GetRetentionRequest()
+        bad.range = range
+        let refused = await Status.of {
+            _ = try await Self.call(key) { [bad] in try await $0.getRetention(bad, metadata: $1) }
+        }
+        #expect(Set(Status.fieldViolations(refused)) == ["start_event", "return_event", "horizon"])
+        var badLTV = Tradewind_V1_GetCohortLTVRequest()
+        badLTV.range = range
+        badLTV.granularity = .day
+        badLTV.horizon = 37
+        let refusedLTV = await Status.of {
+            _ = try await Self.call(key) { [badLTV] in try await $0.getCohortLTV(badLTV, metadata: $1) }
+        }
+        #expect(Set(Status.fieldViolations(refusedLTV)) == ["granularity", "horizon"])
+    }
+
     @Test("forecast and anomalies over a daily series, one point per day")
     func forecast() async throws {
         let (_, key, _) = try await Self.seed()
