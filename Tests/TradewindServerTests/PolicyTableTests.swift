@@ -60,6 +60,21 @@ struct PolicyTableTests {
         #expect(Set(Self.contract.map(\.service)).count >= 8)
     }
 
+    @Test("every RPC of the contract is called by at least one test, through its generated client")
+    func everyMethodIsCalledByATest() throws {
+        let directory = TestEnvironment.repository.appendingPathComponent("Tests")
+        let files = try #require(FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil))
+        var sources = ""
+        for case let file as URL in files where file.pathExtension == "swift" {
+            sources += try String(contentsOf: file, encoding: .utf8)
+        }
+        for method in Self.contract {
+            // The generated client's method: the RPC's name with a lower-case first letter.
+            let call = "." + method.name.prefix(1).lowercased() + method.name.dropFirst() + "("
+            #expect(sources.contains(call), "no test calls \(method) (\(call))")
+        }
+    }
+
     @Test("a streaming RPC is marked streaming (it gets opening and closing records), and only those")
     func streamingMatchesTheContract() {
         for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
