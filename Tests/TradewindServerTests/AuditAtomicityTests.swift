@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2
 import PostgresNIO
 import Synchronization
 import Testing
@@ -12,50 +13,97 @@ import TradewindTestSupport
     import Glibc
 #endif
 
-/// A server killed with SIGKILL in the middle of a stream of writes leaves no change without its
-/// record and no record without its change.
+/// A server killed with SIGKILL in the middle of writes leaves no change without its record and no
+/// record without its change, on every write path: Contacts, Segments, Privacy and an Events stream.
 @Suite("Audit atomicity", .serialized)
 struct AuditAtomicityTests {
-    @Test("SIGKILL mid-stream: every acknowledged write has its record, every record's write exists")
+    typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+
+    /// One kind of write: what it sends for request id `id`.
+    struct Writer: Sendable {
+        var method: String
+        var write: @Sendable (Client, String, Metadata) async throws -> Void
+    }
+
+    static let writers: [Writer] = [
+        Writer(method: "tradewind.v1.Contacts/UpsertContact") { grpc, id, metadata in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = id
+            _ = try await Tradewind_V1_Contacts.Client(wrapping: grpc).upsertContact(request, metadata: metadata)
+        },
+        Writer(method: "tradewind.v1.Segments/CreateSegment") { grpc, id, metadata in
+            var request = Tradewind_V1_CreateSegmentRequest()
+            request.name = id
+            request.purpose = .emailMarketing
+            _ = try await Tradewind_V1_Segments.Client(wrapping: grpc).createSegment(request, metadata: metadata)
+        },
+        Writer(method: "tradewind.v1.Privacy/OpenRequest") { grpc, id, metadata in
+            var request = Tradewind_V1_OpenPrivacyRequestRequest()
+            request.kind = .access
+            request.regime = .ccpa
+            request.subject.email = "atom@example.com"
+            request.idempotencyKey = id
+            _ = try await Tradewind_V1_Privacy.Client(wrapping: grpc).openRequest(request, metadata: metadata)
+        },
+        Writer(method: "tradewind.v1.Events/IngestEvents") { grpc, id, metadata in
+            // A stream of its own per request id: two batches of one event each, acknowledged together.
+            let answers = try await Tradewind_V1_Events.Client(wrapping: grpc).ingestEvents(
+                metadata: metadata,
+                requestProducer: { writer in
+                    for part in ["a", "b"] {
+                        var request = Tradewind_V1_IngestEventsRequest()
+                        request.events = [EventsTests.touchpoint("\(id)-\(part)")]
+                        try await writer.write(request)
+                    }
+                },
+                onResponse: { response in
+                    var accepted = 0
+                    for try await answer in response.messages { accepted += Int(answer.accepted) }
+                    return accepted
+                })
+            guard answers == 2 else { throw TestSetupError("stream \(id) stored \(answers) of 2 events") }
+        },
+    ]
+
+    @Test("SIGKILL mid-write: every acknowledged write has its record, every record's write exists, on every path")
     func killedMidStream() async throws {
         let (tenant, key) = try await TestStack.tenant("us")
         let server = try await ServerProcess.start()
         var killed = false
         defer { if !killed { Task { await server.kill() } } }
 
-        // Four writers upsert as fast as they can; each acknowledged request id is remembered.
+        // One writer per path writes as fast as it can; each acknowledged request id is remembered.
         // Until the kill every call must succeed; after it, every call fails and its writer stops.
         let ledger = Ledger()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<4 {
+            for writer in Self.writers {
                 group.addTask {
                     do {
                         try await server.withClient { grpc in
-                            let contacts = Tradewind_V1_Contacts.Client(wrapping: grpc)
                             for n in 0..<100_000 {
-                                let id = "atom-\(writer)-\(n)"
+                                let id = "atom-\(writer.method.split(separator: "/").last ?? "")-\(n)"
                                 ledger.sent.withLock { $0 += 1 }
-                                var request = Tradewind_V1_UpsertContactRequest()
-                                request.contact.externalID = id
                                 var metadata = Metadata.bearer(key)
                                 metadata.addString(id, forKey: "x-request-id")
-                                _ = try await contacts.upsertContact(request, metadata: metadata)
-                                ledger.acknowledged.withLock { $0.append(id) }
+                                try await writer.write(grpc, id, metadata)
+                                ledger.acknowledged.withLock { _ = $0[writer.method, default: []].insert(id) }
                             }
                         }
                     } catch {
                         if !ledger.killed.withLock({ $0 }) {
-                            ledger.errors.withLock { $0.append("writer \(writer) before the kill: \(error)") }
+                            ledger.errors.withLock { $0.append("\(writer.method) before the kill: \(error)") }
                         }
                     }
                 }
             }
             group.addTask {
-                // Kill once a good number of writes went through, in the middle of the stream.
+                // Kill once every path has had writes acknowledged, in the middle of them.
                 let deadline = ContinuousClock.now + .seconds(60)
-                while ledger.acknowledged.withLock({ $0.count }) < 150 {
+                while ledger.acknowledged.withLock({ acked in
+                    acked.count < Self.writers.count || acked.values.contains { $0.count < 20 }
+                }) {
                     guard ContinuousClock.now < deadline else {
-                        ledger.errors.withLock { $0.append("fewer than 150 writes acknowledged in 60 s") }
+                        ledger.errors.withLock { $0.append("fewer than 20 writes per path acknowledged in 60 s") }
                         break
                     }
                     try await Task.sleep(for: .milliseconds(20))
@@ -68,40 +116,67 @@ struct AuditAtomicityTests {
         }
         killed = true
         #expect(ledger.errors.withLock { $0 }.isEmpty, "\(ledger.errors.withLock { $0 })")
-        let acked = Set(ledger.acknowledged.withLock { $0 })
-        #expect(acked.count >= 150)
-        #expect(ledger.sent.withLock { $0 } > acked.count, "the kill should interrupt writes in flight")
+        let acknowledged = ledger.acknowledged.withLock { $0 }
+        #expect(ledger.sent.withLock { $0 } > acknowledged.values.map(\.count).reduce(0, +), "nothing was in flight")
 
-        let (contacts, records) = try await DatabaseSession.with { session in
+        // What exists, by request id, and what the log says succeeded.
+        let (written, records) = try await DatabaseSession.with { session in
             try await session.inRegion(Region("us"), tenantID: tenant.id) { connection in
                 let logger = TestEnvironment.logger
-                var contacts = Set<String>()
-                for try await id in try await connection.query(
-                    "SELECT external_id FROM contacts WHERE tenant_id = \(tenant.id)", logger: logger
-                ).decode(String.self) { contacts.insert(id) }
-                var records = Set<String>()
-                for try await id in try await connection.query(
+                var written: [String: Set<String>] = [:]
+                for (method, sql): (String, PostgresQuery) in [
+                    (
+                        "tradewind.v1.Contacts/UpsertContact",
+                        "SELECT external_id FROM contacts WHERE tenant_id = \(tenant.id)"
+                    ),
+                    ("tradewind.v1.Segments/CreateSegment", "SELECT name FROM segments WHERE tenant_id = \(tenant.id)"),
+                    (
+                        "tradewind.v1.Privacy/OpenRequest",
+                        "SELECT idempotency_key FROM privacy_requests WHERE tenant_id = \(tenant.id)"
+                    ),
+                    (
+                        "tradewind.v1.Events/IngestEvents",
+                        "SELECT DISTINCT left(event_id, length(event_id) - 2) FROM events WHERE tenant_id = \(tenant.id)"
+                    ),
+                ] {
+                    for try await id in try await connection.query(sql, logger: logger).decode(String.self) {
+                        written[method, default: []].insert(id)
+                    }
+                }
+                var records: [String: Set<String>] = [:]
+                for try await (method, id, event) in try await connection.query(
                     """
-                    SELECT request_id FROM audit_records
-                    WHERE tenant_id = \(tenant.id) AND method = 'tradewind.v1.Contacts/UpsertContact' AND code = 0
+                    SELECT method, request_id, body::jsonb->>'event' FROM audit_records
+                    WHERE tenant_id = \(tenant.id) AND code = 0
                     """, logger: logger
-                ).decode(String.self) { records.insert(id) }
-                return (contacts, records)
+                ).decode((String, String, String).self) where event != "stream_close" {
+                    records[method, default: []].insert(id)
+                }
+                return (written, records)
             }
         }
-        #expect(acked.isSubset(of: contacts), "acknowledged writes missing: \(acked.subtracting(contacts).sorted())")
-        #expect(
-            acked.isSubset(of: records), "acknowledged writes without a record: \(acked.subtracting(records).sorted())")
-        #expect(
-            contacts == records,
-            "changes without records: \(contacts.subtracting(records).sorted()); records without changes: \(records.subtracting(contacts).sorted())"
-        )
+        for writer in Self.writers {
+            let acked = acknowledged[writer.method] ?? []
+            let rows = written[writer.method] ?? []
+            let logged = records[writer.method] ?? []
+            #expect(acked.count >= 20, "\(writer.method): \(acked.count) acknowledged")
+            #expect(acked.isSubset(of: rows), "\(writer.method): acknowledged but missing: \(acked.subtracting(rows))")
+            if writer.method.hasSuffix("/IngestEvents") {
+                // A stream's batches are covered by its opening record, committed before its first batch.
+                #expect(rows.isSubset(of: logged), "events without their stream's record: \(rows.subtracting(logged))")
+            } else {
+                #expect(
+                    rows == logged,
+                    "\(writer.method): changes without records \(rows.subtracting(logged)), records without changes \(logged.subtracting(rows))"
+                )
+            }
+        }
     }
 }
 
-/// What the writers sent, which writes the server acknowledged, and what went wrong.
+/// What the writers sent, which writes the server acknowledged (by method), and what went wrong.
 private final class Ledger: Sendable {
-    let acknowledged = Mutex<[String]>([])
+    let acknowledged = Mutex<[String: Set<String>]>([:])
     let sent = Mutex(0)
     let killed = Mutex(false)
     let errors = Mutex<[String]>([])
