@@ -542,35 +542,49 @@ struct AuditTests {
                     "\(cluster) \(statement): \(error ?? "succeeded")")
             }
         }
-        #expect(try await Self.auditRows(cluster: cluster, database: database, chain: chain) == rows)
+        // The rows that were there are all still there (the chain itself may grow meanwhile).
+        #expect(try await Self.auditRows(cluster: cluster, database: database, chain: chain, upTo: rows) == rows)
     }
 
-    /// How many records and checkpoints `chain` holds, counted as the cluster's superuser.
-    private static func auditRows(cluster: String, database: String, chain: String) async throws -> AuditRows {
+    /// How many records and checkpoints `chain` holds (those up to `earlier`'s last ones, when
+    /// given), counted as the cluster's superuser.
+    private static func auditRows(cluster: String, database: String, chain: String, upTo earlier: AuditRows? = nil)
+        async throws -> AuditRows
+    {
         let deadline = ContinuousClock.now + .seconds(10)
+        let lastRecord = earlier.map { "AND seq <= \($0.lastRecord)" } ?? ""
+        let lastCheckpoint = earlier.map { "AND seq <= \($0.lastCheckpoint)" } ?? ""
         while true {
             let result = try await TestEnvironment.run(
                 TestEnvironment.repository.appendingPathComponent("scripts/pg-cluster").path,
                 [
                     "sql", cluster, database,
                     """
-                    COPY (SELECT (SELECT count(*) FROM audit_records WHERE tenant_id = '\(chain)') || ' ' ||
-                                 (SELECT count(*) FROM audit_checkpoints WHERE tenant_id = '\(chain)')) TO STDOUT
+                    COPY (
+                        SELECT r.n || ' ' || r.last || ' ' || c.n || ' ' || c.last
+                        FROM (SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM audit_records
+                              WHERE tenant_id = '\(chain)' \(lastRecord)) r,
+                             (SELECT count(*) AS n, coalesce(max(seq), 0) AS last FROM audit_checkpoints
+                              WHERE tenant_id = '\(chain)' \(lastCheckpoint)) c
+                    ) TO STDOUT
                     """,
                 ])
-            let counts = result.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-            guard result.status == 0, counts.count == 2 else {
+            let counts = result.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
+            guard result.status == 0, counts.count == 4 else {
                 throw TestSetupError("cannot count audit rows: \(result.standardError)")
             }
-            let rows = AuditRows(records: counts[0], checkpoints: counts[1])
+            let rows = AuditRows(
+                records: counts[0], lastRecord: counts[1], checkpoints: counts[2], lastCheckpoint: counts[3])
             // The checkpointer signs a grown chain within its interval (one second in tests).
-            if rows.checkpoints > 0 || ContinuousClock.now > deadline { return rows }
+            if earlier != nil || rows.checkpoints > 0 || ContinuousClock.now > deadline { return rows }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
 
     struct AuditRows: Equatable, Sendable {
-        var records: Int
-        var checkpoints: Int
+        var records: Int64
+        var lastRecord: Int64
+        var checkpoints: Int64
+        var lastCheckpoint: Int64
     }
 }

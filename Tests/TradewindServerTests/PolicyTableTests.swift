@@ -75,6 +75,24 @@ struct PolicyTableTests {
         }
     }
 
+    @Test("health answers for every service of the contract, without a credential, and NOT_FOUND for others")
+    func healthKnowsEveryService() async throws {
+        let services = Set(Self.contract.map(\.service)).subtracting(["grpc.health.v1.Health"])
+        try await TestStack.withClient { grpc in
+            let health = Grpc_Health_V1_Health.Client(wrapping: grpc)
+            for service in services.sorted() {
+                var request = Grpc_Health_V1_HealthCheckRequest()
+                request.service = service
+                let status = try await health.check(request).status
+                #expect(status == .serving, "\(service)")
+            }
+            var unknown = Grpc_Health_V1_HealthCheckRequest()
+            unknown.service = "tradewind.v1.Nothing"
+            let error = await Status.of { _ = try await health.check(unknown) }
+            #expect(error?.code == .notFound)
+        }
+    }
+
     @Test("a streaming RPC is marked streaming (it gets opening and closing records), and only those")
     func streamingMatchesTheContract() {
         for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {

@@ -44,8 +44,6 @@ final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         }
     }
 
-    static let knownServices: Set<String> = [
-        Tradewind_V1_Contacts.descriptor.fullyQualifiedService,
-        Tradewind_V1_TenantAdmin.descriptor.fullyQualifiedService,
-    ]
+    /// Every service with a policy entry, so a probe of any of them is answered.
+    static let knownServices = Set(MethodPolicy.table.keys.map(\.service.fullyQualifiedService))
 }
