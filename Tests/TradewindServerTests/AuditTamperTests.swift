@@ -171,6 +171,26 @@ struct AuditTamperTests {
 
     // MARK: Tampering in the database (tenant chains)
 
+    /// Changes record 3 and recomputes the hash of every record from it on, as a forger who knows
+    /// the chain's arithmetic would: the chain links again, and only a checkpoint signed earlier
+    /// can tell.
+    private static func rewriteFromRecordThree(_ tenant: Tenant) -> String {
+        let t = sql(tenant)
+        return """
+            DO $$
+            DECLARE h bytea; r record;
+            BEGIN
+                UPDATE audit_records SET body = replace(body, '"outcome":"not_found"', '"outcome":"ok"')
+                WHERE tenant_id = \(t) AND seq = 3;
+                SELECT hash INTO h FROM audit_records WHERE tenant_id = \(t) AND seq = 2;
+                FOR r IN SELECT seq, body FROM audit_records WHERE tenant_id = \(t) AND seq >= 3 ORDER BY seq LOOP
+                    h := sha256(h || convert_to(r.body, 'UTF8'));
+                    UPDATE audit_records SET hash = h WHERE tenant_id = \(t) AND seq = r.seq;
+                END LOOP;
+            END $$
+            """
+    }
+
     @Test("an untouched chain verifies, in process and with the command")
     func untouched() async throws {
         let (tenant, key) = try await Self.chain()
@@ -286,21 +306,7 @@ struct AuditTamperTests {
     @Test("a chain rewritten from record 3 with every hash recomputed forks from the first checkpoint after it")
     func fork() async throws {
         let (tenant, key) = try await Self.chain()
-        let t = Self.sql(tenant)
-        try await Self.tamper(
-            """
-            DO $$
-            DECLARE h bytea; r record;
-            BEGIN
-                UPDATE audit_records SET body = replace(body, '"outcome":"not_found"', '"outcome":"ok"')
-                WHERE tenant_id = \(t) AND seq = 3;
-                SELECT hash INTO h FROM audit_records WHERE tenant_id = \(t) AND seq = 2;
-                FOR r IN SELECT seq, body FROM audit_records WHERE tenant_id = \(t) AND seq >= 3 ORDER BY seq LOOP
-                    h := sha256(h || convert_to(r.body, 'UTF8'));
-                    UPDATE audit_records SET hash = h WHERE tenant_id = \(t) AND seq = r.seq;
-                END LOOP;
-            END $$
-            """)
+        try await Self.tamper(Self.rewriteFromRecordThree(tenant))
         let lines = try await AuditHarness.export(key: key)
         let signed = try Self.checkpoint(after: try Self.lineOfRecord(3, in: lines), in: lines)
         try await Self.expectFault(lines, Expected(kind: .fork, line: signed.line, seq: signed.seq), key: key)
@@ -319,17 +325,7 @@ struct AuditTamperTests {
         try await Self.tamper(
             """
             DELETE FROM audit_checkpoints WHERE tenant_id = \(t);
-            DO $$
-            DECLARE h bytea; r record;
-            BEGIN
-                UPDATE audit_records SET body = replace(body, '"outcome":"not_found"', '"outcome":"ok"')
-                WHERE tenant_id = \(t) AND seq = 3;
-                SELECT hash INTO h FROM audit_records WHERE tenant_id = \(t) AND seq = 2;
-                FOR r IN SELECT seq, body FROM audit_records WHERE tenant_id = \(t) AND seq >= 3 ORDER BY seq LOOP
-                    h := sha256(h || convert_to(r.body, 'UTF8'));
-                    UPDATE audit_records SET hash = h WHERE tenant_id = \(t) AND seq = r.seq;
-                END LOOP;
-            END $$
+            \(Self.rewriteFromRecordThree(tenant))
             """)
         let lines = try await AuditHarness.export(key: key)
         // On its own the rewritten log is consistent: the export checkpoint signs the forgery.
