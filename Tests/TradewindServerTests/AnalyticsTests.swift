@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import PostgresNIO
 import SwiftProtobuf
 import Testing
 import TradewindCore
@@ -216,6 +217,39 @@ struct AnalyticsTests {
         // A resent batch stores nothing, so the journeys do not change.
         #expect(try await EventsTests.ingest(key, [second]).first?.duplicates == 3)
         #expect(try await attribute() == after)
+    }
+
+    @Test("every channel's touch is stored in journeys under its pinned code, pending and folded alike")
+    func storedChannelCodes() async throws {
+        let (tenant, key) = try await TestStack.tenant("eu")
+        let channels: [(Tradewind_V1_Channel, TradewindCore.Channel)] = [
+            (.googleAds, .googleAds), (.meta, .meta), (.tiktok, .tiktok), (.amazonAds, .amazonAds),
+            (.email, .email), (.organic, .organic),
+        ]
+        #expect(channels.count == TradewindCore.Channel.allCases.count)
+        let batch = channels.enumerated().map { index, pair in
+            Self.touch("code-\(pair.1.rawValue)", person: "p", .click, pair.0, hour: 10 + Double(index))
+        }
+        let answers = try await EventsTests.ingest(key, [batch])
+        #expect(answers.first?.accepted == Int32(channels.count))
+        func stored(_ table: String) async throws -> [Int64] {
+            try await EventsTests.querying(
+                tenant, PostgresQuery(unsafeSQL: "SELECT unnest(touches) AS t FROM \(table) ORDER BY t"), as: Int64.self
+            )
+        }
+        // As ingestion wrote them (pending deltas), then as the folder moved them into journeys.
+        for table in ["journey_deltas", "journeys"] {
+            if table == "journeys" { try await TestStack.running().application.foldRollups() }
+            let touches = try await stored(table)
+            // In time order: one hour apart, each a click under the channel's own code.
+            #expect(touches.map { $0 & 63 } == channels.map { Int64($0.1.storedCode) }, "\(table)")
+            #expect(touches.allSatisfy(PackedTouch.isClick), "\(table)")
+            #expect(touches.map(PackedTouch.channel) == channels.map(\.1), "\(table)")
+            #expect(
+                touches.map(PackedTouch.milliseconds)
+                    == channels.indices.map { Int64(Self.at(10 + Double($0)).seconds) * 1000 },
+                "\(table)")
+        }
     }
 
     @Test("funnel, paths, RFM and association rules over the seeded events")

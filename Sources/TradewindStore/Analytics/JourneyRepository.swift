@@ -4,27 +4,28 @@ import PostgresNIO
 import TradewindCore
 
 /// Keeps and reads the per-person journeys attribution needs (`journeys`, migration 0009): one
-/// row per person with every touchpoint and conversion packed into an `int8` each.
+/// row per person with every touchpoint and conversion packed into an `int8` each (`PackedTouch`,
+/// migration 0011).
 ///
 /// Everything that changes journeys (folding ingestion's deltas, building them from events,
 /// retention, erasure) first takes the tenant's journey lock, so they never interleave, and folds
 /// pending deltas first, so it sees every committed event. Readers take no lock: they read the
 /// journeys and the pending deltas in one snapshot.
 public enum JourneyRepository {
-    /// Channels in the order journeys number them, from 1 (0 is a conversion).
-    public static let channels = Channel.allCases.map(\.rawValue)
+    /// Channel names by stored code, for the loop that unpacks every touch.
+    static let channelNames: [String?] = (0...PackedTouch.maxChannelCode).map { Channel(storedCode: $0)?.rawValue }
 
     /// The person of an event row (`contact_id`, `anonymous_id`): NULL when it has neither.
     static let personSQL =
         "CASE WHEN contact_id IS NOT NULL THEN 'c:' || contact_id::text ELSE 'a:' || anonymous_id END"
 
-    /// An event row packed into one `int8`. The channel list is spelled inline: it is the fixed
-    /// set the `events.channel` check allows, never client input.
+    /// An event row packed into one `int8`, as `PackedTouch` does. The channels' codes are spelled
+    /// inline: they are the fixed set the `events.channel` check allows, never client input.
     static let touchSQL = """
-        ((extract(epoch FROM occurred_at) * 1000)::int8 * 16
-         + CASE WHEN touch_type = 'click' THEN 8 ELSE 0 END
-         + CASE WHEN kind = 'conversion' THEN 0
-                ELSE array_position(ARRAY[\(channels.map { "'\($0)'" }.joined(separator: ", "))], channel) END)
+        ((extract(epoch FROM occurred_at) * 1000)::int8 * 128
+         + CASE WHEN touch_type = 'click' THEN 64 ELSE 0 END
+         + CASE WHEN kind = 'conversion' THEN 0 ELSE CASE channel \(
+            Channel.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.storedCode)" }.joined(separator: " ")) END END)
         """
 
     /// Rows that count: touchpoints and conversions of someone.
@@ -134,7 +135,7 @@ public enum JourneyRepository {
         try await tx.connection.query(
             """
             WITH cutoff AS (
-                SELECT (extract(epoch FROM now() - make_interval(days => \(days)::int)) * 1000)::int8 * 16 AS touch
+                SELECT (extract(epoch FROM now() - make_interval(days => \(days)::int)) * 1000)::int8 * 128 AS touch
             ), expired AS (
                 SELECT j.person FROM journeys j, cutoff
                 WHERE j.tenant_id = \(tx.tenantID) AND (j.oldest IS NULL OR j.oldest < cutoff.touch)
@@ -172,10 +173,12 @@ public enum JourneyRepository {
         ).decode((String, UUID).self) {
             linked[person(anonymous: anonymous)] = person(contact: contact)
         }
-        let earliest = Int64(((from.timeIntervalSince1970 - lookback) * 1000).rounded(.down)) * 16
-        let end = Int64((to.timeIntervalSince1970 * 1000).rounded(.up)) * 16
+        let earliest = PackedTouch.start(
+            milliseconds: Int64(((from.timeIntervalSince1970 - lookback) * 1000).rounded(.down)))
+        let end = PackedTouch.start(milliseconds: Int64((to.timeIntervalSince1970 * 1000).rounded(.up)))
         func wanted(_ touch: Int64) -> Bool {
-            touch >= earliest && touch < end && (!clicksOnly || touch & 7 == 0 || touch & 8 != 0)
+            touch >= earliest && touch < end
+                && (!clicksOnly || PackedTouch.isConversion(touch) || PackedTouch.isClick(touch))
         }
         var read = 0
         func count(_ events: Int) throws {
@@ -240,13 +243,12 @@ public enum JourneyRepository {
         var events: [JourneyEvent] = []
         events.reserveCapacity(touches.count)
         for (touch, revenue) in touches {
-            let time = Date(timeIntervalSince1970: Double(touch >> 4) / 1000)
-            let code = Int(touch & 7)
-            // Codes past the channel list cannot be stored (the events.channel check).
-            if code == 0 {
+            let time = Date(timeIntervalSince1970: Double(PackedTouch.milliseconds(touch)) / 1000)
+            if PackedTouch.isConversion(touch) {
                 events.append(.conversion(at: time, revenueMicros: revenue))
-            } else if code <= channels.count {
-                events.append(.touch(channels[code - 1], at: time))
+            } else if let channel = channelNames[Int(touch & Int64(PackedTouch.maxChannelCode))] {
+                // A code no channel has cannot be stored (the events.channel check).
+                events.append(.touch(channel, at: time))
             }
         }
         JourneyBuilder.add(events, lookback: lookback, window: window, to: &set)
