@@ -57,8 +57,6 @@ public enum AttributionModel: Sendable, Hashable {
     /// Simplified Shapley value (Zhao et al. 2018): each converting journey's credit is shared
     /// equally by the distinct channels it touched.
     case shapley
-
-    public static let defaultHalfLife: TimeInterval = 7 * 86_400
 }
 
 /// What one channel is credited with.

@@ -705,8 +705,9 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
 
     // MARK: Reading
 
-    /// Runs `body` in one read transaction of the calling tenant, bounded by the call's deadline
-    /// or the analytics time limit, and counts the rows read into the call's audit record.
+    /// Runs `body` in one read-only snapshot transaction of the calling tenant, bounded by the
+    /// call's budget under the analytics time limit; a range holding more events than the limit
+    /// is `RESOURCE_EXHAUSTED`.
     private func read<Result: Sendable>(
         _ body: @Sendable @escaping (TenantTransaction, Tenant) async throws -> Result
     ) async throws -> (Tenant, Result) {

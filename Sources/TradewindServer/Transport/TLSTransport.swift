@@ -6,10 +6,10 @@ import NIOSSL
 ///
 /// grpc-swift-nio-transport hard-codes TLS 1.2 as the minimum for its `.tls` security. So the
 /// transport runs in `.plaintext` mode and every accepted connection gets our own
-/// `NIOSSLServerHandler` (minimum TLS 1.3, ALPN `h2`) first in its pipeline: a TLS 1.2 client gets a
-/// `protocol_version` alert and a plaintext client never reaches HTTP/2. The transport still finds
-/// the handler to read the client certificate. `TLSTransportTests` guards that the callback that
-/// installs the handler is in place.
+/// `NIOSSLServerHandler` (minimum TLS 1.3, ALPN `grpc-exp` and `h2`) first in its pipeline: a TLS 1.2
+/// client gets a `protocol_version` alert and a plaintext client never reaches HTTP/2. The
+/// transport still finds the handler to read the client certificate. `TransportTests` fails if
+/// the callback that installs the handler is ever left out (TLS 1.2 and plaintext would get in).
 public enum TLSTransport {
     /// The TLS settings: server certificate, and optionally the CA that client certificates
     /// must chain to (mTLS is then optional per connection, required per tenant by policy).

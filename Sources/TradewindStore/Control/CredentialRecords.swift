@@ -28,11 +28,6 @@ public struct APIKeyRecord: Sendable, Hashable {
         self.revokedAt = revokedAt
         self.lastUsedAt = lastUsedAt
     }
-
-    /// Whether the key may authenticate at `now`.
-    public func isLive(at now: Date) -> Bool {
-        revokedAt == nil && (expiresAt.map { $0 > now } ?? true)
-    }
 }
 
 /// A client certificate registered for a tenant's mTLS calls, keyed by its SPKI fingerprint.
