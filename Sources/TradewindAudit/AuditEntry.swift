@@ -55,7 +55,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var outcome: String
     public var latencyMicroseconds: Int64
     public var peer: String
-    public var dataClasses: [String]
+    public var dataClasses: [AuditDataClass]
     public var rowsRead: Int64
     public var rowsWritten: Int64
     /// Messages received and sent; set on a stream's closing record only.
@@ -65,7 +65,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public init(
         time: Date, requestID: String, tenantID: UUID?, region: String?, principal: AuditPrincipal?,
         method: String, event: AuditEvent = .call, resources: [String] = [], code: Int, outcome: String,
-        latencyMicroseconds: Int64, peer: String, dataClasses: [String], rowsRead: Int64 = 0,
+        latencyMicroseconds: Int64, peer: String, dataClasses: [AuditDataClass], rowsRead: Int64 = 0,
         rowsWritten: Int64 = 0, messagesIn: Int64? = nil, messagesOut: Int64? = nil
     ) {
         self.time = time
@@ -146,7 +146,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         json.key("peer")
         json.string(peer)
         json.key("data_classes")
-        json.strings(dataClasses)
+        json.strings(dataClasses.map(\.rawValue))
         json.key("rows_read")
         json.integer(rowsRead)
         json.key("rows_written")

@@ -7,7 +7,7 @@ import TradewindStore
 /// rates) record what they did in the platform audit log: every other change goes through the API
 /// and its audit interceptor.
 enum CommandLineAudit {
-    static func record(_ command: String, resources: [String], dataClass: String = "tenant_configuration")
+    static func record(_ command: String, resources: [String], dataClass: AuditDataClass = .tenantConfiguration)
         -> ControlStore.BeforeCommit
     {
         let user = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())

@@ -46,7 +46,7 @@ struct FX: AsyncParsableCommand {
             }
             // The regions are separate clusters: the record follows the loads it describes.
             let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
-            let record = CommandLineAudit.record("tradewind/fx.load", resources: loaded, dataClass: "exchange_rates")
+            let record = CommandLineAudit.record("tradewind/fx.load", resources: loaded, dataClass: .exchangeRates)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pool.run() }
                 defer { group.cancelAll() }

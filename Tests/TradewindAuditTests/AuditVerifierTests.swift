@@ -18,7 +18,7 @@ struct ExportFixture {
             tenantID: UUID(uuidString: "6f1c1f3e-0000-4000-8000-000000000001"), region: "eu",
             principal: AuditPrincipal(id: "key\(n % 3)", kind: "api_key"), method: "tradewind.v1.Contacts/GetContact",
             resources: ["contact:\(String(repeating: "ab", count: 32))"], code: 0, outcome: "ok",
-            latencyMicroseconds: 900, peer: "ipv4:127.0.0.1:5000", dataClasses: ["contact_profile"], rowsRead: 1)
+            latencyMicroseconds: 900, peer: "ipv4:127.0.0.1:5000", dataClasses: [.contactProfile], rowsRead: 1)
     }
 
     /// `count` records with a periodic checkpoint after each of `checkpointsAt`, ending with an export checkpoint.

@@ -1,4 +1,5 @@
 import GRPCCore
+import TradewindAudit
 import TradewindCore
 import TradewindProto
 
@@ -13,20 +14,8 @@ public struct MethodPolicy: Sendable, Hashable {
         case admin
     }
 
-    /// What kind of data a call touches.
-    public enum DataClass: String, Sendable, Hashable {
-        case contactProfile = "contact_profile"
-        case consent
-        case tenantConfiguration = "tenant_configuration"
-        case credentials
-        case auditLog = "audit_log"
-        case marketingEvents = "marketing_events"
-        case privacyRequests = "privacy_requests"
-        /// Aggregates computed from marketing events.
-        case analytics
-        /// Segments and who is in them.
-        case segments
-    }
+    /// What kind of data a call touches: the names its audit record uses.
+    public typealias DataClass = AuditDataClass
 
     public var scope: Scope
     /// A second scope that also admits the call: the Audit service serves the caller's own chain,

@@ -23,7 +23,7 @@ enum AuditCSV {
             "client_cert": entry.principal?.certificateFingerprint ?? "", "method": entry.method,
             "event": entry.event.rawValue, "resources": entry.resources.joined(separator: ";"),
             "code": String(entry.code), "outcome": entry.outcome, "latency_us": String(entry.latencyMicroseconds),
-            "peer": entry.peer, "data_classes": entry.dataClasses.joined(separator: ";"),
+            "peer": entry.peer, "data_classes": entry.dataClasses.map(\.rawValue).joined(separator: ";"),
             "rows_read": String(entry.rowsRead), "rows_written": String(entry.rowsWritten),
             "messages_in": entry.messagesIn.map(String.init) ?? "",
             "messages_out": entry.messagesOut.map(String.init) ?? "", "hash": record.hash.hexString,

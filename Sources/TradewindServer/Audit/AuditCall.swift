@@ -92,7 +92,7 @@ final class AuditCall: Sendable {
             region: snapshot.tenant?.homeRegion.rawValue, principal: principal, method: method.fullyQualifiedMethod,
             event: event, resources: resources, code: code?.rawValue ?? 0, outcome: Self.outcomeName(code),
             latencyMicroseconds: Int64((ContinuousClock.now - budget.started) / .microseconds(1)), peer: peer,
-            dataClasses: policy.map { [$0.dataClass.rawValue] } ?? [], rowsRead: snapshot.rowsRead,
+            dataClasses: policy.map { [$0.dataClass] } ?? [], rowsRead: snapshot.rowsRead,
             rowsWritten: snapshot.rowsWritten, messagesIn: messages?.in, messagesOut: messages?.out)
     }
 

@@ -80,6 +80,6 @@ struct EventRetentionJob: Service {
             time: Date(), requestID: UUID().uuidString.lowercased(), tenantID: tenant?.id,
             region: tenant?.homeRegion.rawValue, principal: Self.principal, method: Self.method, resources: resources,
             code: 0, outcome: "ok", latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)),
-            peer: "local", dataClasses: ["marketing_events"], rowsWritten: Int64(deleted))
+            peer: "local", dataClasses: [.marketingEvents], rowsWritten: Int64(deleted))
     }
 }

@@ -181,7 +181,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         message.outcome = entry.outcome
         message.latencyMicros = entry.latencyMicroseconds
         message.peer = entry.peer
-        message.dataClasses = entry.dataClasses
+        message.dataClasses = entry.dataClasses.map(\.rawValue)
         message.rowsRead = entry.rowsRead
         message.rowsWritten = entry.rowsWritten
         message.messagesIn = entry.messagesIn ?? 0

@@ -1,0 +1,17 @@
+/// What kind of data a call touched, as its audit record names it. One list for the server, its
+/// background jobs and the command line, so every record uses the same names.
+public enum AuditDataClass: String, Sendable, Hashable, Codable, CaseIterable {
+    case contactProfile = "contact_profile"
+    case consent
+    case tenantConfiguration = "tenant_configuration"
+    case credentials
+    case auditLog = "audit_log"
+    case marketingEvents = "marketing_events"
+    case privacyRequests = "privacy_requests"
+    /// Aggregates computed from marketing events.
+    case analytics
+    /// Segments and who is in them.
+    case segments
+    /// The operator's exchange rates (`tradewind fx load`).
+    case exchangeRates = "exchange_rates"
+}
