@@ -180,8 +180,8 @@ struct AssociationRulesTests {
             do {
                 try body()
                 return nil
-            } catch AssociationRuleError.invalidParameter(let field, _) {
-                return field
+            } catch let error as ParameterError {
+                return error.field
             } catch {
                 return "unexpected \(error)"
             }

@@ -22,8 +22,8 @@ struct BudgetAllocationTests {
         do {
             try body()
             return nil
-        } catch let BudgetError.invalidParameter(field, _) {
-            return field
+        } catch let error as ParameterError {
+            return error.field
         } catch {
             return "unexpected \(error)"
         }

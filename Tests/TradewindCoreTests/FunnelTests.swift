@@ -213,8 +213,7 @@ struct FunnelTests {
                 }
                 return nil
             } catch {
-                guard case .invalidParameter(let field, _) = error else { return nil }
-                return field
+                return error.field
             }
         }
         #expect(field() == nil)

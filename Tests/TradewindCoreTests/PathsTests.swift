@@ -105,8 +105,8 @@ struct PathsTests {
             do {
                 try body()
                 return nil
-            } catch let PathsError.invalidParameter(field, _) {
-                return field
+            } catch let error as ParameterError {
+                return error.field
             } catch {
                 return "unexpected \(error)"
             }

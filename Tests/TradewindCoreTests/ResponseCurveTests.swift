@@ -182,7 +182,7 @@ struct ResponseCurveTests {
     @Test("invalid input names its field")
     func invalid() {
         let good = Self.days(.linear(roas: 2), spends: Self.spends)
-        #expect(throws: BudgetError.invalidParameter(field: "observations", reason: "must not be empty")) {
+        #expect(throws: ParameterError.invalidParameter(field: "observations", reason: "must not be empty")) {
             try ResponseCurveFit(channel: "x", observations: [])
         }
         func field(_ observations: [ResponseCurveObservation], _ options: ResponseCurveOptions = .init()) -> String? {
@@ -190,9 +190,7 @@ struct ResponseCurveTests {
                 _ = try ResponseCurveFit(channel: "x", observations: observations, options: options)
                 return nil
             } catch {
-                switch error {
-                case .invalidParameter(let field, _): return field
-                }
+                return error.field
             }
         }
         var negative = good

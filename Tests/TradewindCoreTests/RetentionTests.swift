@@ -150,8 +150,7 @@ struct RetentionTests {
                     [], startEvent: start, returnEvent: returning, period: .day, horizon: horizon, timeZone: Self.utc)
                 return nil
             } catch {
-                guard case .invalidParameter(let field, _) = error else { return nil }
-                return field
+                return error.field
             }
         }
         #expect(field(horizon: 0) == "horizon")

@@ -51,8 +51,6 @@ public struct AssociationRuleResult: Sendable, Hashable {
 
 /// Why association rules could not be mined.
 public enum AssociationRuleError: Error, Hashable {
-    /// A request parameter is out of range; `field` is its snake_case request name.
-    case invalidParameter(field: String, reason: String)
     /// More frequent itemsets than `limit`: `min_support` is too low (or `max_len` too high) for
     /// this data.
     case tooManyItemsets(limit: Int)
@@ -101,13 +99,13 @@ public enum AssociationRules {
     ) throws -> AssociationRuleResult {
         try validate(minSupport: minSupport, maxLen: maxLen)
         guard minConfidence >= 0 && minConfidence <= 1 else {
-            throw AssociationRuleError.invalidParameter(field: "min_confidence", reason: "must be in [0, 1]")
+            throw ParameterError.invalidParameter(field: "min_confidence", reason: "must be in [0, 1]")
         }
         if let minLift, !(minLift >= 0 && minLift.isFinite) {
-            throw AssociationRuleError.invalidParameter(field: "min_lift", reason: "must be finite and >= 0")
+            throw ParameterError.invalidParameter(field: "min_lift", reason: "must be finite and >= 0")
         }
         guard (1...ruleLimit).contains(maxRules) else {
-            throw AssociationRuleError.invalidParameter(field: "max_rules", reason: "must be in 1...\(ruleLimit)")
+            throw ParameterError.invalidParameter(field: "max_rules", reason: "must be in 1...\(ruleLimit)")
         }
         let mined = try FrequentItemsets(transactions, minSupport: minSupport, maxLen: maxLen)
         let countOf = Dictionary(uniqueKeysWithValues: zip(mined.itemsets, mined.counts))
@@ -155,10 +153,10 @@ public enum AssociationRules {
 
     private static func validate(minSupport: Double, maxLen: Int?) throws {
         guard minSupport > 0 && minSupport <= 1 else {
-            throw AssociationRuleError.invalidParameter(field: "min_support", reason: "must be in (0, 1]")
+            throw ParameterError.invalidParameter(field: "min_support", reason: "must be in (0, 1]")
         }
         if let maxLen, maxLen < 1 {
-            throw AssociationRuleError.invalidParameter(field: "max_len", reason: "must be at least 1")
+            throw ParameterError.invalidParameter(field: "max_len", reason: "must be at least 1")
         }
     }
 

@@ -1,11 +1,5 @@
 import Foundation
 
-/// Why a forecast or an anomaly scan was refused. `field` is the request field to blame (snake_case, as
-/// in the proto), so the service can answer INVALID_ARGUMENT pointing at it.
-public enum ForecastError: Error, Sendable, Hashable {
-    case invalidParameter(field: String, reason: String)
-}
-
 /// The trend component of the model.
 public enum ForecastTrend: Sendable, Hashable {
     /// Level and seasonality only.
@@ -136,7 +130,7 @@ public enum Forecast {
         return x
     }
 
-    static func validate(intervalLevel: Double) throws(ForecastError) {
+    static func validate(intervalLevel: Double) throws(ParameterError) {
         guard intervalLevelRange.contains(intervalLevel) else {
             throw .invalidParameter(field: "interval", reason: "must be in [0.5, 0.999]")
         }
@@ -175,7 +169,7 @@ public enum HoltWinters {
     public static let seasonLengthRange = 1...366
 
     public static func fit(_ series: [Double], configuration: HoltWintersConfiguration = .init())
-        throws(ForecastError) -> HoltWintersModel
+        throws(ParameterError) -> HoltWintersModel
     {
         try validate(series: series)
         guard seasonLengthRange.contains(configuration.seasonLength) else {
@@ -224,7 +218,7 @@ public enum HoltWinters {
             initialState: initial, finalState: recursion.state, fittedValues: fitted, sigma2: squares / Double(count))
     }
 
-    static func validate(series: [Double]) throws(ForecastError) {
+    static func validate(series: [Double]) throws(ParameterError) {
         guard series.count >= 3 else {
             throw .invalidParameter(field: "series", reason: "needs at least 3 values, got \(series.count)")
         }
@@ -233,7 +227,7 @@ public enum HoltWinters {
         }
     }
 
-    private static func validate(_ fixed: HoltWintersParameters) throws(ForecastError) {
+    private static func validate(_ fixed: HoltWintersParameters) throws(ParameterError) {
         for (field, value) in [("alpha", fixed.alpha), ("beta", fixed.beta), ("gamma", fixed.gamma)]
         where !(0...1).contains(value) {
             throw .invalidParameter(field: field, reason: "must be in [0, 1]")
@@ -373,7 +367,7 @@ public struct HoltWintersModel: Sendable, Hashable {
     /// Forecasts `horizon` steps after the last value, with intervals covering `intervalLevel` of
     /// normal errors, from the analytical variance of the model's class 1 (Hyndman et al. 2008, ch. 6):
     /// v(h) = σ²(1 + Σⱼ₌₁..ₕ₋₁ cⱼ²), cⱼ = α + αβ(φ + … + φʲ) + γ·[j is a multiple of the season length].
-    public func forecast(horizon: Int, intervalLevel: Double = 0.95) throws(ForecastError) -> [ForecastPoint] {
+    public func forecast(horizon: Int, intervalLevel: Double = 0.95) throws(ParameterError) -> [ForecastPoint] {
         guard Forecast.horizonRange.contains(horizon) else {
             throw .invalidParameter(field: "horizon_days", reason: "must be in [1, 366]")
         }

@@ -75,11 +75,6 @@ public struct FunnelResult: Sendable, Hashable {
     public var steps: [FunnelStepResult]
 }
 
-/// A funnel request the analysis cannot run; `field` names the request field at fault.
-public enum FunnelError: Error, Sendable, Hashable {
-    case invalidParameter(field: String, reason: String)
-}
-
 /// Conversion funnels over behaviour events, with PostHog's semantics: each person may start
 /// several attempts (every event of the first step starts one); an attempt must reach each step
 /// within `conversionWindow` of its first step's time (inclusive); the attempt reaching furthest
@@ -94,7 +89,7 @@ public enum Funnel {
     public static func compute(
         _ events: [BehaviorEvent], steps: [FunnelStep], order: FunnelOrder = .ordered,
         conversionWindow: TimeInterval
-    ) throws(FunnelError) -> FunnelResult {
+    ) throws(ParameterError) -> FunnelResult {
         try validate(steps: steps, order: order, conversionWindow: conversionWindow)
         let attempts = bestAttempts(events, steps: steps, order: order, conversionWindow: conversionWindow)
         return summarize(attempts, events: events, stepCount: steps.count, breakdownValue: nil)
@@ -105,7 +100,7 @@ public enum Funnel {
     public static func compute(
         _ events: [BehaviorEvent], steps: [FunnelStep], order: FunnelOrder = .ordered,
         conversionWindow: TimeInterval, breakdown: FunnelBreakdown
-    ) throws(FunnelError) -> [FunnelResult] {
+    ) throws(ParameterError) -> [FunnelResult] {
         try validate(steps: steps, order: order, conversionWindow: conversionWindow)
         guard !breakdown.property.isEmpty else {
             throw .invalidParameter(field: "breakdown_property", reason: "must not be empty")
@@ -136,7 +131,7 @@ public enum Funnel {
 
     private static func validate(
         steps: [FunnelStep], order: FunnelOrder, conversionWindow: TimeInterval
-    ) throws(FunnelError) {
+    ) throws(ParameterError) {
         guard (minSteps...maxSteps).contains(steps.count) else {
             throw .invalidParameter(field: "steps", reason: "must have \(minSteps) to \(maxSteps) steps")
         }

@@ -33,11 +33,6 @@ public struct PathsAroundAnchor: Sendable, Hashable {
     public var previous: [PathSequence]
 }
 
-/// A paths request the analysis cannot run; `field` names the request field at fault.
-public enum PathsError: Error, Sendable, Hashable {
-    case invalidParameter(field: String, reason: String)
-}
-
 /// Paths through behaviour events: each person's events in time order (ties in input order) form
 /// one walk. Rankings are by occurrences, then persons (both descending), then names.
 ///
@@ -52,7 +47,7 @@ public enum Paths {
     public static func around(
         _ events: [BehaviorEvent], anchor: String, depth: Int = 1, topN: Int = 10, collapseRepeats: Bool = true,
         maxGap: TimeInterval? = nil
-    ) throws(PathsError) -> PathsAroundAnchor {
+    ) throws(ParameterError) -> PathsAroundAnchor {
         guard !anchor.isEmpty else { throw .invalidParameter(field: "anchor", reason: "must not be empty") }
         guard (1...maxDepth).contains(depth) else {
             throw .invalidParameter(field: "depth", reason: "must be in 1...\(maxDepth)")
@@ -95,7 +90,7 @@ public enum Paths {
     /// The `topN` most walked transitions between consecutive steps, over everyone's walks.
     public static func topTransitions(
         _ events: [BehaviorEvent], topN: Int = 10, collapseRepeats: Bool = true, maxGap: TimeInterval? = nil
-    ) throws(PathsError) -> [PathTransition] {
+    ) throws(ParameterError) -> [PathTransition] {
         try validate(topN: topN, maxGap: maxGap)
         let graph = PathWalks(events, collapseRepeats: collapseRepeats, maxGap: maxGap)
         var tallies: [Int: PathTally] = [:]
@@ -119,7 +114,7 @@ public enum Paths {
             .prefix(topN))
     }
 
-    private static func validate(topN: Int, maxGap: TimeInterval?) throws(PathsError) {
+    private static func validate(topN: Int, maxGap: TimeInterval?) throws(ParameterError) {
         guard (1...maxTopN).contains(topN) else {
             throw .invalidParameter(field: "top_n", reason: "must be in 1...\(maxTopN)")
         }

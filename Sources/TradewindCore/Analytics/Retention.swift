@@ -24,11 +24,6 @@ public struct RetentionCohort: Sendable, Hashable {
     public var fractions: [Double]
 }
 
-/// A retention request the analysis cannot run; `field` names the request field at fault.
-public enum RetentionError: Error, Sendable, Hashable {
-    case invalidParameter(field: String, reason: String)
-}
-
 /// Retention cohorts with PostHog's "first time" semantics: a person belongs to the cohort of the
 /// period of their first `startEvent` in the input (so pass the full history, not a slice), and
 /// returns in period k if they did `returnEvent` in the k-th period after it.
@@ -44,7 +39,7 @@ public enum Retention {
     public static func cohorts(
         _ events: [BehaviorEvent], startEvent: String, returnEvent: String, period: RetentionPeriod,
         horizon: Int, timeZone: TimeZone, observationEnd: Date? = nil
-    ) throws(RetentionError) -> [RetentionCohort] {
+    ) throws(ParameterError) -> [RetentionCohort] {
         guard !startEvent.isEmpty else { throw .invalidParameter(field: "start_event", reason: "must not be empty") }
         guard !returnEvent.isEmpty else {
             throw .invalidParameter(field: "return_event", reason: "must not be empty")

@@ -828,30 +828,17 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
     static func domain<Result>(_ body: () throws -> Result) throws -> Result {
         do {
             return try body()
-        } catch let error as FunnelError {
-            guard case .invalidParameter(let field, let reason) = error else { throw error }
-            throw ValidationFailure(field: field, reason)
-        } catch let error as RetentionError {
-            guard case .invalidParameter(let field, let reason) = error else { throw error }
-            throw ValidationFailure(field: field, reason)
-        } catch let error as PathsError {
-            guard case .invalidParameter(let field, let reason) = error else { throw error }
-            throw ValidationFailure(field: field == "anchor" ? "anchor_event" : field, reason)
-        } catch let error as ForecastError {
-            guard case .invalidParameter(let field, let reason) = error else { throw error }
-            throw ValidationFailure(field: field == "series" ? "series.range" : field, reason)
+        } catch let error as ParameterError {
+            // The computations name their own parameters; a few are asked for under another name.
+            let renamed = ["anchor": "anchor_event", "series": "series.range", "max_len": "max_items"]
+            throw ValidationFailure(field: renamed[error.field] ?? error.field, error.reason)
         } catch let error as AssociationRuleError {
             switch error {
-            case .invalidParameter(let field, let reason):
-                throw ValidationFailure(field: field == "max_len" ? "max_items" : field, reason)
             case .tooManyItemsets(let limit):
                 throw RPCError(
                     code: .resourceExhausted,
                     message: "min_support: more than \(limit) frequent itemsets; raise min_support")
             }
-        } catch let error as BudgetError {
-            guard case .invalidParameter(let field, let reason) = error else { throw error }
-            throw ValidationFailure(field: field, reason)
         } catch is RFMError {
             throw RPCError(code: .outOfRange, message: "monetary: a total does not fit in 64-bit micros")
         }
