@@ -60,8 +60,9 @@ struct InterceptorTests {
         let short = CallBudget(started: start, clientTimeout: .seconds(1))
         #expect(short.workTimeout(limit: .seconds(5), now: start) == .milliseconds(900))
         #expect(short.recordTimeout(limit: .seconds(5), now: start + .milliseconds(900)) == .milliseconds(50))
-        // Spent budgets still get a floor: a millisecond of work, one prompt try at the record.
+        // Spent budgets still get a floor: a millisecond of work, a 20th of the budget for the record.
         #expect(budget.workTimeout(limit: .seconds(5), now: start + .seconds(6)) == .milliseconds(1))
-        #expect(budget.recordTimeout(limit: .seconds(5), now: start + .seconds(6)) == .milliseconds(20))
+        #expect(budget.recordTimeout(limit: .seconds(5), now: start + .seconds(6)) == .milliseconds(250))
+        #expect(short.recordTimeout(limit: .seconds(5), now: start + .seconds(6)) == .milliseconds(50))
     }
 }

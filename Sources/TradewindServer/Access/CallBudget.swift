@@ -15,10 +15,12 @@ struct CallBudget: Sendable {
         max(.milliseconds(1), started + span(limit: limit) * 9 / 10 - now)
     }
 
-    /// What is left for writing the call's audit record under `limit`. Never less than 20 ms, so
-    /// a record whose call used up its budget still gets one prompt try.
+    /// What is left for writing the call's audit record under `limit`; never less than a 20th of
+    /// the budget, so that a call whose client took its time (a slow upload) still gets its record
+    /// written, and a refused record is not mistaken for a region that is down.
     func recordTimeout(limit: Duration, now: ContinuousClock.Instant = .now) -> Duration {
-        max(.milliseconds(20), started + span(limit: limit) * 19 / 20 - now)
+        let span = span(limit: limit)
+        return max(span / 20, started + span * 19 / 20 - now)
     }
 
     /// The whole budget: `limit`, or up to the client's deadline when that is sooner.
