@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import PostgresNIO
 import SwiftProtobuf
+import Synchronization
 import Testing
 import TradewindAudit
 import TradewindCore
@@ -341,6 +342,54 @@ struct AuditTests {
         }
     }
 
+    @Test("a read's answer waits for its record's commit: held up in the database, the call does not answer")
+    func answerWaitsForTheRecord() async throws {
+        let (tenant, owner) = try await TestStack.tenant("eu")
+        let contact = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpsertContactRequest()
+            request.contact.externalID = "held"
+            return try await Contacts(wrapping: grpc).upsertContact(request, metadata: .bearer(owner)).contact
+        }
+        let answered = AnsweredFlag()
+        try await DatabaseSession.with { session in
+            // Hold the chain's append lock (audit_append takes it), so the read's record cannot commit.
+            let call = try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(hashtextextended('tradewind.audit.' || \(tenant.id)::text, 0))",
+                    logger: TestEnvironment.logger)
+                let call = Task {
+                    try await TestStack.withClient { grpc in
+                        var request = Tradewind_V1_GetContactRequest()
+                        request.id = contact.id
+                        _ = try await Contacts(wrapping: grpc).getContact(request, metadata: .bearer(owner))
+                        answered.set()
+                    }
+                }
+                // The record's insert is seen waiting for the lock: the answer must not be out yet.
+                let deadline = ContinuousClock.now + .seconds(4)
+                var waiting = false
+                while !waiting && ContinuousClock.now < deadline {
+                    waiting = try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { probe in
+                        let rows = try await probe.query(
+                            """
+                            SELECT count(*)::int FROM pg_stat_activity
+                            WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND query ILIKE '%audit_append%'
+                            """, logger: TestEnvironment.logger)
+                        for try await count in rows.decode(Int.self) { return count > 0 }
+                        return false
+                    }
+                    if !waiting { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(waiting, "the read's record never reached the database")
+                #expect(!answered.isSet, "the answer left before its record was committed")
+                return call
+            }
+            // The lock is gone with that transaction: the record commits, then the answer comes.
+            try await call.value
+        }
+        #expect(answered.isSet)
+    }
+
     @Test("with INSERT on the audit table revoked, writes and reads fail UNAVAILABLE and change nothing")
     func failClosedWhenTheLogIsUnwritable() async throws {
         let (tenant, owner) = try await TestStack.tenant("cn")
@@ -587,4 +636,11 @@ struct AuditTests {
         var checkpoints: Int64
         var lastCheckpoint: Int64
     }
+}
+
+/// Set once a call has answered.
+private final class AnsweredFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
 }

@@ -54,7 +54,7 @@ struct CatalogTests {
         }
     }
 
-    @Test("foreign keys and unique constraints of tenant tables include tenant_id first")
+    @Test("foreign keys, unique constraints and unique indexes of tenant tables include tenant_id first")
     func keysAreTenantFirst() async throws {
         try await DatabaseSession.with { session in
             for region in session.regions.keys.sorted() {
@@ -73,6 +73,21 @@ struct CatalogTests {
                     for try await (name, kind, first) in rows.decode((String, String, String).self)
                     where first != "tenant_id" {
                         problems.append("\(name) (\(kind)) starts with \(first)")
+                    }
+                    // A unique index is an existence oracle just like a unique constraint, and
+                    // pg_constraint does not list one made with CREATE UNIQUE INDEX (partial or not).
+                    let indexes = try await connection.query(
+                        """
+                        SELECT i.relname::text,
+                               coalesce((SELECT a.attname::text FROM pg_attribute a
+                                         WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[0]), 'an expression')
+                        FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                        JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = 'public' AND x.indisunique
+                          AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
+                        """, logger: TestEnvironment.logger)
+                    for try await (name, first) in indexes.decode((String, String).self) where first != "tenant_id" {
+                        problems.append("unique index \(name) starts with \(first)")
                     }
                     return problems
                 }
