@@ -99,13 +99,13 @@ struct AnomalyTests {
 
     @Test("invalid parameters are refused, naming the field")
     func invalidParameters() {
-        let level = ParameterError.invalidParameter(field: "interval", reason: "must be in [0.5, 0.999]")
+        let level = ValidationFailure.invalidParameter(field: "interval", reason: "must be in [0.5, 0.999]")
         #expect(throws: level) { try AnomalyDetector.detect(Self.noisy, configuration: .init(intervalLevel: 1.0)) }
-        let nan = ParameterError.invalidParameter(field: "series", reason: "value at index 1 is not a finite number")
+        let nan = ValidationFailure.invalidParameter(field: "series", reason: "value at index 1 is not a finite number")
         #expect(throws: nan) { try AnomalyDetector.detect([1, .nan, 3, 4]) }
-        let empty = ParameterError.invalidParameter(field: "series", reason: "needs at least 3 values, got 0")
+        let empty = ValidationFailure.invalidParameter(field: "series", reason: "needs at least 3 values, got 0")
         #expect(throws: empty) { try AnomalyDetector.detect([]) }
-        let season = ParameterError.invalidParameter(field: "season_length", reason: "must be in [1, 366]")
+        let season = ValidationFailure.invalidParameter(field: "season_length", reason: "must be in [1, 366]")
         #expect(throws: season) {
             try AnomalyDetector.detect(Self.noisy, configuration: .init(model: .init(seasonLength: 400)))
         }

@@ -180,7 +180,7 @@ struct AssociationRulesTests {
             do {
                 try body()
                 return nil
-            } catch let error as ParameterError {
+            } catch let error as ValidationFailure {
                 return error.field
             } catch {
                 return "unexpected \(error)"

@@ -22,7 +22,7 @@ struct BudgetAllocationTests {
         do {
             try body()
             return nil
-        } catch let error as ParameterError {
+        } catch let error as ValidationFailure {
             return error.field
         } catch {
             return "unexpected \(error)"

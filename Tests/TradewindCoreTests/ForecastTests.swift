@@ -21,7 +21,7 @@ struct ForecastTests {
         }
     }
 
-    static func field(of error: ParameterError) -> String { error.field }
+    static func field(of error: ValidationFailure) -> String { error.field }
 
     @Test("normal quantiles match published values to 1e-9, in the centre and in both tails")
     func normalQuantiles() {
@@ -213,8 +213,8 @@ struct ForecastTests {
         #expect(try HoltWinters.fit(Array(line.prefix(3))).kind == .simple)
     }
 
-    static func expectRefused(_ field: String, _ body: () throws(ParameterError) -> Void) {
-        do throws(ParameterError) {
+    static func expectRefused(_ field: String, _ body: () throws(ValidationFailure) -> Void) {
+        do throws(ValidationFailure) {
             try body()
             Issue.record("expected an error naming \(field)")
         } catch {
@@ -225,30 +225,30 @@ struct ForecastTests {
     @Test("invalid parameters are refused, naming the field")
     func invalidParameters() throws {
         let model = try HoltWinters.fit(Self.wiggly)
-        Self.expectRefused("interval") { () throws(ParameterError) in
+        Self.expectRefused("interval") { () throws(ValidationFailure) in
             _ = try model.forecast(horizon: 7, intervalLevel: 1.0)
         }
-        Self.expectRefused("interval") { () throws(ParameterError) in
+        Self.expectRefused("interval") { () throws(ValidationFailure) in
             _ = try model.forecast(horizon: 7, intervalLevel: 0.4)
         }
-        Self.expectRefused("horizon_days") { () throws(ParameterError) in _ = try model.forecast(horizon: 0) }
-        Self.expectRefused("horizon_days") { () throws(ParameterError) in _ = try model.forecast(horizon: 367) }
-        Self.expectRefused("series") { () throws(ParameterError) in _ = try HoltWinters.fit([1, .infinity, 3]) }
-        Self.expectRefused("series") { () throws(ParameterError) in _ = try HoltWinters.fit([1, 2]) }
-        Self.expectRefused("series") { () throws(ParameterError) in _ = try HoltWinters.fit([]) }
-        Self.expectRefused("season_length") { () throws(ParameterError) in
+        Self.expectRefused("horizon_days") { () throws(ValidationFailure) in _ = try model.forecast(horizon: 0) }
+        Self.expectRefused("horizon_days") { () throws(ValidationFailure) in _ = try model.forecast(horizon: 367) }
+        Self.expectRefused("series") { () throws(ValidationFailure) in _ = try HoltWinters.fit([1, .infinity, 3]) }
+        Self.expectRefused("series") { () throws(ValidationFailure) in _ = try HoltWinters.fit([1, 2]) }
+        Self.expectRefused("series") { () throws(ValidationFailure) in _ = try HoltWinters.fit([]) }
+        Self.expectRefused("season_length") { () throws(ValidationFailure) in
             _ = try HoltWinters.fit([1, 2, 3], configuration: .init(seasonLength: 0))
         }
-        Self.expectRefused("alpha") { () throws(ParameterError) in
+        Self.expectRefused("alpha") { () throws(ValidationFailure) in
             _ = try HoltWinters.fit([1, 2, 3], configuration: .init(parameters: .init(alpha: 1.5)))
         }
-        Self.expectRefused("gamma") { () throws(ParameterError) in
+        Self.expectRefused("gamma") { () throws(ValidationFailure) in
             _ = try HoltWinters.fit([1, 2, 3], configuration: .init(parameters: .init(alpha: 0.8, gamma: 0.3)))
         }
-        Self.expectRefused("phi") { () throws(ParameterError) in
+        Self.expectRefused("phi") { () throws(ValidationFailure) in
             _ = try HoltWinters.fit([1, 2, 3], configuration: .init(parameters: .init(alpha: 0.5, phi: 0)))
         }
-        let nan = ParameterError.invalidParameter(field: "series", reason: "value at index 2 is not a finite number")
+        let nan = ValidationFailure.invalidParameter(field: "series", reason: "value at index 2 is not a finite number")
         #expect(throws: nan) { try HoltWinters.fit([1, 2, .nan, 4]) }
     }
 }

@@ -105,7 +105,7 @@ struct PathsTests {
             do {
                 try body()
                 return nil
-            } catch let error as ParameterError {
+            } catch let error as ValidationFailure {
                 return error.field
             } catch {
                 return "unexpected \(error)"

@@ -182,7 +182,7 @@ struct ResponseCurveTests {
     @Test("invalid input names its field")
     func invalid() {
         let good = Self.days(.linear(roas: 2), spends: Self.spends)
-        #expect(throws: ParameterError.invalidParameter(field: "observations", reason: "must not be empty")) {
+        #expect(throws: ValidationFailure.invalidParameter(field: "observations", reason: "must not be empty")) {
             try ResponseCurveFit(channel: "x", observations: [])
         }
         func field(_ observations: [ResponseCurveObservation], _ options: ResponseCurveOptions = .init()) -> String? {

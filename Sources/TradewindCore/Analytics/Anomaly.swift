@@ -61,7 +61,7 @@ public struct AnomalyReport: Sendable, Hashable {
 /// of the series, so that a series the model fits exactly does not flag rounding noise.
 public enum AnomalyDetector {
     public static func detect(_ series: [Double], configuration: AnomalyConfiguration = .init())
-        throws(ParameterError) -> AnomalyReport
+        throws(ValidationFailure) -> AnomalyReport
     {
         try Forecast.validate(intervalLevel: configuration.intervalLevel)
         let z = Forecast.normalQuantile(0.5 + configuration.intervalLevel / 2)

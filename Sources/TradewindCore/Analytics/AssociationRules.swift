@@ -99,13 +99,13 @@ public enum AssociationRules {
     ) throws -> AssociationRuleResult {
         try validate(minSupport: minSupport, maxLen: maxLen)
         guard minConfidence >= 0 && minConfidence <= 1 else {
-            throw ParameterError.invalidParameter(field: "min_confidence", reason: "must be in [0, 1]")
+            throw ValidationFailure.invalidParameter(field: "min_confidence", reason: "must be in [0, 1]")
         }
         if let minLift, !(minLift >= 0 && minLift.isFinite) {
-            throw ParameterError.invalidParameter(field: "min_lift", reason: "must be finite and >= 0")
+            throw ValidationFailure.invalidParameter(field: "min_lift", reason: "must be finite and >= 0")
         }
         guard (1...ruleLimit).contains(maxRules) else {
-            throw ParameterError.invalidParameter(field: "max_rules", reason: "must be in 1...\(ruleLimit)")
+            throw ValidationFailure.invalidParameter(field: "max_rules", reason: "must be in 1...\(ruleLimit)")
         }
         let mined = try FrequentItemsets(transactions, minSupport: minSupport, maxLen: maxLen)
         let countOf = Dictionary(uniqueKeysWithValues: zip(mined.itemsets, mined.counts))
@@ -153,10 +153,10 @@ public enum AssociationRules {
 
     private static func validate(minSupport: Double, maxLen: Int?) throws {
         guard minSupport > 0 && minSupport <= 1 else {
-            throw ParameterError.invalidParameter(field: "min_support", reason: "must be in (0, 1]")
+            throw ValidationFailure.invalidParameter(field: "min_support", reason: "must be in (0, 1]")
         }
         if let maxLen, maxLen < 1 {
-            throw ParameterError.invalidParameter(field: "max_len", reason: "must be at least 1")
+            throw ValidationFailure.invalidParameter(field: "max_len", reason: "must be at least 1")
         }
     }
 

@@ -110,7 +110,7 @@ public enum BudgetAllocation {
     public static func optimize(
         _ fits: [ResponseCurveFit], totalBudgetMicros: Int64, bounds: [String: BudgetBounds] = [:],
         intervalLevel: Double = defaultIntervalLevel
-    ) throws(ParameterError) -> BudgetPlan {
+    ) throws(ValidationFailure) -> BudgetPlan {
         let limits = try validate(fits, bounds: bounds, intervalLevel: intervalLevel)
         let lowest = limits.map(\.minMicros).reduce(0, +)
         let highest = limits.map(\.maxMicros).reduce(0, +)
@@ -132,7 +132,7 @@ public enum BudgetAllocation {
     public static func budget(
         forROAS roasTarget: Double, _ fits: [ResponseCurveFit], bounds: [String: BudgetBounds] = [:],
         intervalLevel: Double = defaultIntervalLevel
-    ) throws(ParameterError) -> BudgetTargetResult {
+    ) throws(ValidationFailure) -> BudgetTargetResult {
         guard roasTarget.isFinite, roasTarget > 0 else {
             throw .invalidParameter(field: "roas_target", reason: "must be a positive number")
         }
@@ -174,7 +174,7 @@ public enum BudgetAllocation {
     /// change keep their current spend).
     public static func whatIf(
         _ fits: [ResponseCurveFit], changes: [String: BudgetSpendChange], intervalLevel: Double = defaultIntervalLevel
-    ) throws(ParameterError) -> BudgetWhatIf {
+    ) throws(ValidationFailure) -> BudgetWhatIf {
         _ = try validate(fits, bounds: [:], intervalLevel: intervalLevel)
         let names = Set(fits.map(\.channel))
         for name in changes.keys.sorted() where !names.contains(name) {
@@ -238,7 +238,7 @@ public enum BudgetAllocation {
     /// Checks the common parameters and returns every channel's bounds, in the fits' order.
     private static func validate(
         _ fits: [ResponseCurveFit], bounds: [String: BudgetBounds], intervalLevel: Double
-    ) throws(ParameterError) -> [BudgetBounds] {
+    ) throws(ValidationFailure) -> [BudgetBounds] {
         guard !fits.isEmpty, fits.count <= maximumChannels else {
             throw .invalidParameter(field: "channels", reason: "must hold 1...\(maximumChannels) channels")
         }

@@ -130,7 +130,7 @@ public enum Forecast {
         return x
     }
 
-    static func validate(intervalLevel: Double) throws(ParameterError) {
+    static func validate(intervalLevel: Double) throws(ValidationFailure) {
         guard intervalLevelRange.contains(intervalLevel) else {
             throw .invalidParameter(field: "interval", reason: "must be in [0.5, 0.999]")
         }
@@ -169,7 +169,7 @@ public enum HoltWinters {
     public static let seasonLengthRange = 1...366
 
     public static func fit(_ series: [Double], configuration: HoltWintersConfiguration = .init())
-        throws(ParameterError) -> HoltWintersModel
+        throws(ValidationFailure) -> HoltWintersModel
     {
         try validate(series: series)
         guard seasonLengthRange.contains(configuration.seasonLength) else {
@@ -218,7 +218,7 @@ public enum HoltWinters {
             initialState: initial, finalState: recursion.state, fittedValues: fitted, sigma2: squares / Double(count))
     }
 
-    static func validate(series: [Double]) throws(ParameterError) {
+    static func validate(series: [Double]) throws(ValidationFailure) {
         guard series.count >= 3 else {
             throw .invalidParameter(field: "series", reason: "needs at least 3 values, got \(series.count)")
         }
@@ -227,7 +227,7 @@ public enum HoltWinters {
         }
     }
 
-    private static func validate(_ fixed: HoltWintersParameters) throws(ParameterError) {
+    private static func validate(_ fixed: HoltWintersParameters) throws(ValidationFailure) {
         for (field, value) in [("alpha", fixed.alpha), ("beta", fixed.beta), ("gamma", fixed.gamma)]
         where !(0...1).contains(value) {
             throw .invalidParameter(field: field, reason: "must be in [0, 1]")
@@ -367,7 +367,7 @@ public struct HoltWintersModel: Sendable, Hashable {
     /// Forecasts `horizon` steps after the last value, with intervals covering `intervalLevel` of
     /// normal errors, from the analytical variance of the model's class 1 (Hyndman et al. 2008, ch. 6):
     /// v(h) = σ²(1 + Σⱼ₌₁..ₕ₋₁ cⱼ²), cⱼ = α + αβ(φ + … + φʲ) + γ·[j is a multiple of the season length].
-    public func forecast(horizon: Int, intervalLevel: Double = 0.95) throws(ParameterError) -> [ForecastPoint] {
+    public func forecast(horizon: Int, intervalLevel: Double = 0.95) throws(ValidationFailure) -> [ForecastPoint] {
         guard Forecast.horizonRange.contains(horizon) else {
             throw .invalidParameter(field: "horizon_days", reason: "must be in [1, 366]")
         }

@@ -89,7 +89,7 @@ public enum Funnel {
     public static func compute(
         _ events: [BehaviorEvent], steps: [FunnelStep], order: FunnelOrder = .ordered,
         conversionWindow: TimeInterval
-    ) throws(ParameterError) -> FunnelResult {
+    ) throws(ValidationFailure) -> FunnelResult {
         try validate(steps: steps, order: order, conversionWindow: conversionWindow)
         let attempts = bestAttempts(events, steps: steps, order: order, conversionWindow: conversionWindow)
         return summarize(attempts, events: events, stepCount: steps.count, breakdownValue: nil)
@@ -100,7 +100,7 @@ public enum Funnel {
     public static func compute(
         _ events: [BehaviorEvent], steps: [FunnelStep], order: FunnelOrder = .ordered,
         conversionWindow: TimeInterval, breakdown: FunnelBreakdown
-    ) throws(ParameterError) -> [FunnelResult] {
+    ) throws(ValidationFailure) -> [FunnelResult] {
         try validate(steps: steps, order: order, conversionWindow: conversionWindow)
         guard !breakdown.property.isEmpty else {
             throw .invalidParameter(field: "breakdown_property", reason: "must not be empty")
@@ -131,7 +131,7 @@ public enum Funnel {
 
     private static func validate(
         steps: [FunnelStep], order: FunnelOrder, conversionWindow: TimeInterval
-    ) throws(ParameterError) {
+    ) throws(ValidationFailure) {
         guard (minSteps...maxSteps).contains(steps.count) else {
             throw .invalidParameter(field: "steps", reason: "must have \(minSteps) to \(maxSteps) steps")
         }

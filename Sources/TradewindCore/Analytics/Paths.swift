@@ -47,7 +47,7 @@ public enum Paths {
     public static func around(
         _ events: [BehaviorEvent], anchor: String, depth: Int = 1, topN: Int = 10, collapseRepeats: Bool = true,
         maxGap: TimeInterval? = nil
-    ) throws(ParameterError) -> PathsAroundAnchor {
+    ) throws(ValidationFailure) -> PathsAroundAnchor {
         guard !anchor.isEmpty else { throw .invalidParameter(field: "anchor", reason: "must not be empty") }
         guard (1...maxDepth).contains(depth) else {
             throw .invalidParameter(field: "depth", reason: "must be in 1...\(maxDepth)")
@@ -90,7 +90,7 @@ public enum Paths {
     /// The `topN` most walked transitions between consecutive steps, over everyone's walks.
     public static func topTransitions(
         _ events: [BehaviorEvent], topN: Int = 10, collapseRepeats: Bool = true, maxGap: TimeInterval? = nil
-    ) throws(ParameterError) -> [PathTransition] {
+    ) throws(ValidationFailure) -> [PathTransition] {
         try validate(topN: topN, maxGap: maxGap)
         let graph = PathWalks(events, collapseRepeats: collapseRepeats, maxGap: maxGap)
         var tallies: [Int: PathTally] = [:]
@@ -114,7 +114,7 @@ public enum Paths {
             .prefix(topN))
     }
 
-    private static func validate(topN: Int, maxGap: TimeInterval?) throws(ParameterError) {
+    private static func validate(topN: Int, maxGap: TimeInterval?) throws(ValidationFailure) {
         guard (1...maxTopN).contains(topN) else {
             throw .invalidParameter(field: "top_n", reason: "must be in 1...\(maxTopN)")
         }

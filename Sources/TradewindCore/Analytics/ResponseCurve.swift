@@ -157,7 +157,7 @@ public struct ResponseCurveFit: Sendable, Hashable {
     /// Fits `observations` (one per day). Field names in errors are relative to the channel.
     public init(
         channel: String, observations: [ResponseCurveObservation], options: ResponseCurveOptions = .init()
-    ) throws(ParameterError) {
+    ) throws(ValidationFailure) {
         guard !observations.isEmpty else {
             throw .invalidParameter(field: "observations", reason: "must not be empty")
         }

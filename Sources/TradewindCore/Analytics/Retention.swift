@@ -39,7 +39,7 @@ public enum Retention {
     public static func cohorts(
         _ events: [BehaviorEvent], startEvent: String, returnEvent: String, period: RetentionPeriod,
         horizon: Int, timeZone: TimeZone, observationEnd: Date? = nil
-    ) throws(ParameterError) -> [RetentionCohort] {
+    ) throws(ValidationFailure) -> [RetentionCohort] {
         guard !startEvent.isEmpty else { throw .invalidParameter(field: "start_event", reason: "must not be empty") }
         guard !returnEvent.isEmpty else {
             throw .invalidParameter(field: "return_event", reason: "must not be empty")

@@ -22,6 +22,15 @@ public struct ValidationFailure: Error, Sendable, Hashable {
         self.violations = [FieldViolation(field: field, description: description)]
     }
 
+    /// A parameter of a pure computation (attribution, funnels, forecasts, budgets ...) out of
+    /// range; `field` is the request field's snake_case name.
+    public static func invalidParameter(field: String, reason: String) -> ValidationFailure {
+        ValidationFailure(field: field, reason)
+    }
+
+    /// The one field a computation's refusal names.
+    public var field: String { violations.first?.field ?? "" }
+
     /// A one-line summary for the status message, naming every field.
     public var message: String {
         violations.map { "\($0.field): \($0.description)" }.joined(separator: "; ")

@@ -828,10 +828,13 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
     static func domain<Result>(_ body: () throws -> Result) throws -> Result {
         do {
             return try body()
-        } catch let error as ParameterError {
+        } catch var error as ValidationFailure {
             // The computations name their own parameters; a few are asked for under another name.
             let renamed = ["anchor": "anchor_event", "series": "series.range", "max_len": "max_items"]
-            throw ValidationFailure(field: renamed[error.field] ?? error.field, error.reason)
+            for index in error.violations.indices {
+                error.violations[index].field = renamed[error.violations[index].field] ?? error.violations[index].field
+            }
+            throw error
         } catch let error as AssociationRuleError {
             switch error {
             case .tooManyItemsets(let limit):
