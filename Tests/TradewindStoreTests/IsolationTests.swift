@@ -40,6 +40,22 @@ struct IsolationTests {
         }
     }
 
+    /// The SQLSTATEs of a read and of an insert for `tenantID` in transactions of `pool` that set
+    /// no tenant; nil where one succeeded.
+    private static func withoutTenant(_ pool: DatabasePool, tenantID: UUID) async -> [String?] {
+        let read = await sqlState {
+            _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
+                try await count(connection, "SELECT count(*)::int FROM contacts")
+            }
+        }
+        let insert = await sqlState {
+            _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
+                try await insertContact(connection, tenantID: tenantID, externalID: "no-tenant")
+            }
+        }
+        return [read, insert]
+    }
+
     /// The policy's `current_setting('tradewind.tenant_id')` on a connection that never set it.
     static let undefinedSetting = "42704"
     /// The same on a connection whose earlier transaction set it: the placeholder is empty, and
@@ -57,18 +73,10 @@ struct IsolationTests {
             await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await pool.run() }
                 defer { group.cancelAll() }
-                let read = await Self.sqlState {
-                    _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
-                        try await Self.count(connection, "SELECT count(*)::int FROM contacts")
-                    }
-                }
-                #expect(read == Self.undefinedSetting)
-                let insert = await Self.sqlState {
-                    _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
-                        try await Self.insertContact(connection, tenantID: tenant.id, externalID: "no-tenant")
-                    }
-                }
-                #expect(insert == Self.undefinedSetting)
+                #expect(
+                    await Self.withoutTenant(pool, tenantID: tenant.id) == [
+                        Self.undefinedSetting, Self.undefinedSetting,
+                    ])
             }
         }
     }
@@ -93,18 +101,7 @@ struct IsolationTests {
                     try await Self.count(connection, "SELECT pg_backend_pid()")
                 }
                 #expect(backendBefore == backendAfter, "the test needs the same connection twice")
-                let read = await Self.sqlState {
-                    _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
-                        try await Self.count(connection, "SELECT count(*)::int FROM contacts")
-                    }
-                }
-                #expect(read == Self.emptyTenant)
-                let insert = await Self.sqlState {
-                    _ = try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
-                        try await Self.insertContact(connection, tenantID: tenant.id, externalID: "after")
-                    }
-                }
-                #expect(insert == Self.emptyTenant)
+                #expect(await Self.withoutTenant(pool, tenantID: tenant.id) == [Self.emptyTenant, Self.emptyTenant])
             }
         }
     }
