@@ -37,7 +37,8 @@ public enum AuditChainID: Sendable, Hashable, CustomStringConvertible {
 /// The chain's arithmetic: `hash_n = SHA-256(hash_{n-1} ‖ body_n)`, starting from 32 zero bytes.
 ///
 /// A record's body is its canonical JSON (`{"type":"record","seq":N,` + the entry's canonical
-/// fields). Its exported line is the body with `,"hash":"<hex of hash_n>"` inserted before the
+/// fields, in whichever `AuditRecordVersion` they were written: the arithmetic is the same for
+/// all). Its exported line is the body with `,"hash":"<hex of hash_n>"` inserted before the
 /// closing brace, so a verifier recovers the hashed bytes by cutting that fixed-length suffix.
 public enum AuditChain {
     public static let genesis = Data(repeating: 0, count: 32)
@@ -112,16 +113,29 @@ public struct AuditRecord: Sendable, Hashable {
     public var seq: Int64
     public var hash: Data
     public var entry: AuditEntry
+    /// The canonical form the record's fields were written in.
+    public var version: AuditRecordVersion
 
-    public init(seq: Int64, hash: Data, entry: AuditEntry) {
+    public init(seq: Int64, hash: Data, entry: AuditEntry, version: AuditRecordVersion = .current) {
         self.seq = seq
         self.hash = hash
         self.entry = entry
+        self.version = version
     }
 
-    /// Decodes a stored body (canonical JSON) back into a record.
+    /// Decodes a stored body (canonical JSON, any version `AuditRecordVersion` lists) back into a
+    /// record; throws for a version this code does not know.
     public init(body: String, hash: Data) throws {
-        struct Sequenced: Decodable { var seq: Int64 }
+        struct Sequenced: Decodable {
+            var seq: Int64
+            var version: AuditRecordVersion
+
+            init(from decoder: any Decoder) throws {
+                enum Keys: String, CodingKey { case seq }
+                seq = try decoder.container(keyedBy: Keys.self).decode(Int64.self, forKey: .seq)
+                version = try AuditEntry.version(decoder)
+            }
+        }
         let data = Data(body.utf8)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -131,7 +145,9 @@ public struct AuditRecord: Sendable, Hashable {
             }
             return date
         }
-        self.seq = try decoder.decode(Sequenced.self, from: data).seq
+        let sequenced = try decoder.decode(Sequenced.self, from: data)
+        self.seq = sequenced.seq
+        self.version = sequenced.version
         self.hash = hash
         self.entry = try decoder.decode(AuditEntry.self, from: data)
     }

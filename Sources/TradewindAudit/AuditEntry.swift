@@ -6,7 +6,9 @@ public struct AuditPrincipal: Sendable, Hashable, Codable {
     public var id: String
     /// `api_key` or `client_certificate`.
     public var kind: String
-    /// The marketplace app acting for the tenant, when the credential belongs to one.
+    /// The marketplace app acting for the tenant, when the credential belongs to one. Version 1
+    /// records keep it here (`principal.app_id`); from version 2 on it is `AuditEntry.app`'s id,
+    /// and an entry keeps the two the same.
     public var appID: String?
     /// SHA-256 of the client certificate's SubjectPublicKeyInfo, when the call presented one.
     public var certificateFingerprint: String?
@@ -33,6 +35,78 @@ public enum AuditEvent: String, Sendable, Hashable, Codable {
     case streamClose = "stream_close"
 }
 
+/// Which canonical form a record's fields take (see `AuditEntry.canonicalFields`).
+///
+/// A record names its version in a `"v"` key, the first of its fields; a record without one is
+/// version 1, the form written before versions existed. The server writes every new record in
+/// `current`; the verifier and the readers accept every version listed here, and a chain may mix
+/// them. A later version adds its keys after the earlier ones, in a fixed order, and never changes
+/// how an earlier version is written.
+public enum AuditRecordVersion: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// No `"v"` key: the fields start with `"time"`.
+    case v1 = 1
+    /// `"v":2`, then version 1's keys in version 1's order (the principal without `app_id`), then
+    /// `app`, `destination` and `rule`.
+    case v2 = 2
+
+    /// The version the server writes.
+    public static let current = AuditRecordVersion.v2
+
+    public var description: String { String(rawValue) }
+}
+
+/// A marketplace partner app acting for the tenant (version 2 on).
+public struct AuditApp: Sendable, Hashable, Codable {
+    /// The app's id.
+    public var id: String
+    /// The tenant's installation of the app, when the call came through one.
+    public var installation: String?
+
+    public init(id: String, installation: String? = nil) {
+        self.id = id
+        self.installation = installation
+    }
+}
+
+/// Where a call reached outside Tradewind, what it did there and what came back (version 2 on).
+public struct AuditDestination: Sendable, Hashable, Codable {
+    /// The kind of destination: a channel (`google_ads`, `meta_ads`, ...) or `webhook`.
+    public var kind: String
+    /// The account or endpoint within that kind: a channel account such as `123-456-7890`, or a
+    /// webhook endpoint id. `kind:id` is its typed id, as in `resources`.
+    public var id: String
+    /// What was done there, e.g. `campaigns.mutate` or `webhook.deliver`.
+    public var operation: String
+    /// What the destination answered; `nil` when no answer came (a timeout, a refused connection).
+    public var outcome: AuditDestinationOutcome?
+
+    public init(kind: String, id: String, operation: String, outcome: AuditDestinationOutcome? = nil) {
+        self.kind = kind
+        self.id = id
+        self.operation = operation
+        self.outcome = outcome
+    }
+}
+
+/// A destination's answer in its own terms, never a gRPC status: the HTTP status, the channel's
+/// own error code, or both.
+public struct AuditDestinationOutcome: Sendable, Hashable, Codable {
+    /// The HTTP status the destination answered with.
+    public var httpStatus: Int?
+    /// The destination's own code, e.g. Google Ads' `QUOTA_ERROR.RESOURCE_EXHAUSTED`.
+    public var channelCode: String?
+
+    public init(httpStatus: Int? = nil, channelCode: String? = nil) {
+        self.httpStatus = httpStatus
+        self.channelCode = channelCode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case httpStatus = "http_status"
+        case channelCode = "channel_code"
+    }
+}
+
 /// One audited call, before the log gives it a sequence number and a hash.
 ///
 /// It holds ids and counts only, never personal data values: a data subject appears in
@@ -43,7 +117,19 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// The tenant whose data the call touched; `nil` for calls that never got that far.
     public var tenantID: UUID?
     public var region: String?
-    public var principal: AuditPrincipal?
+    public var principal: AuditPrincipal? {
+        didSet {
+            // A principal that names another app replaces the app (its installation is not known);
+            // one that names none keeps the app, as the initializer does.
+            guard let principal, principal.appID != app?.id else { return }
+            if let id = principal.appID {
+                app = AuditApp(id: id)
+            } else {
+                let id = app?.id
+                self.principal?.appID = id
+            }
+        }
+    }
     /// The fully qualified gRPC method, e.g. `tradewind.v1.Contacts/GetContact`.
     public var method: String
     public var event: AuditEvent
@@ -61,12 +147,26 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// Messages received and sent; set on a stream's closing record only.
     public var messagesIn: Int64?
     public var messagesOut: Int64?
+    /// The marketplace app acting for the tenant, and its installation. Its id is also
+    /// `principal.appID`, the place version 1 records keep it: the initializer sets each from the
+    /// other (`app` wins when both are given), and setting either later sets the other.
+    public var app: AuditApp? {
+        didSet {
+            let id = app?.id
+            if principal != nil, principal?.appID != id { principal?.appID = id }
+        }
+    }
+    /// Where the call reached outside Tradewind: a channel account or a webhook endpoint.
+    public var destination: AuditDestination?
+    /// The automated rule that made the call.
+    public var ruleID: String?
 
     public init(
         time: Date, requestID: String, tenantID: UUID?, region: String?, principal: AuditPrincipal?,
         method: String, event: AuditEvent = .call, resources: [String] = [], code: Int, outcome: String,
         latencyMicroseconds: Int64, peer: String, dataClasses: [AuditDataClass], rowsRead: Int64 = 0,
-        rowsWritten: Int64 = 0, messagesIn: Int64? = nil, messagesOut: Int64? = nil
+        rowsWritten: Int64 = 0, messagesIn: Int64? = nil, messagesOut: Int64? = nil, app: AuditApp? = nil,
+        destination: AuditDestination? = nil, ruleID: String? = nil
     ) {
         self.time = time
         self.requestID = requestID
@@ -85,6 +185,10 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.rowsWritten = rowsWritten
         self.messagesIn = messagesIn
         self.messagesOut = messagesOut
+        self.app = app ?? principal?.appID.map { AuditApp(id: $0) }
+        if let id = self.app?.id { self.principal?.appID = id }
+        self.destination = destination
+        self.ruleID = ruleID
     }
 
     enum CodingKeys: String, CodingKey {
@@ -99,16 +203,107 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         case rowsWritten = "rows_written"
         case messagesIn = "messages_in"
         case messagesOut = "messages_out"
+        case app, destination
+        case ruleID = "rule"
     }
 
-    /// The entry's fields as canonical JSON, without the opening brace: the log prepends
-    /// `{"type":"record","seq":N,` when it assigns the sequence number (see `AuditChain.body`).
+    private enum VersionKey: String, CodingKey {
+        case version = "v"
+    }
+
+    /// Decodes a record's fields in any version `AuditRecordVersion` lists (see `AuditRecord`).
+    public init(from decoder: any Decoder) throws {
+        let version = try Self.version(decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let isV2 = version != .v1
+        try self.init(
+            time: container.decode(Date.self, forKey: .time),
+            requestID: container.decode(String.self, forKey: .requestID),
+            tenantID: container.decodeIfPresent(UUID.self, forKey: .tenantID),
+            region: container.decodeIfPresent(String.self, forKey: .region),
+            principal: container.decodeIfPresent(AuditPrincipal.self, forKey: .principal),
+            method: container.decode(String.self, forKey: .method),
+            event: container.decode(AuditEvent.self, forKey: .event),
+            resources: container.decode([String].self, forKey: .resources),
+            code: container.decode(Int.self, forKey: .code),
+            outcome: container.decode(String.self, forKey: .outcome),
+            latencyMicroseconds: container.decode(Int64.self, forKey: .latencyMicroseconds),
+            peer: container.decode(String.self, forKey: .peer),
+            dataClasses: container.decode([AuditDataClass].self, forKey: .dataClasses),
+            rowsRead: container.decode(Int64.self, forKey: .rowsRead),
+            rowsWritten: container.decode(Int64.self, forKey: .rowsWritten),
+            messagesIn: container.decodeIfPresent(Int64.self, forKey: .messagesIn),
+            messagesOut: container.decodeIfPresent(Int64.self, forKey: .messagesOut),
+            app: isV2 ? container.decodeIfPresent(AuditApp.self, forKey: .app) : nil,
+            destination: isV2 ? container.decodeIfPresent(AuditDestination.self, forKey: .destination) : nil,
+            ruleID: isV2 ? container.decodeIfPresent(String.self, forKey: .ruleID) : nil)
+    }
+
+    /// The version the fields being decoded declare: 1 without a `"v"` key; an error for a
+    /// version this code does not know.
+    static func version(_ decoder: any Decoder) throws -> AuditRecordVersion {
+        let container = try decoder.container(keyedBy: VersionKey.self)
+        guard let number = try container.decodeIfPresent(Int.self, forKey: .version) else { return .v1 }
+        guard number != 1, let version = AuditRecordVersion(rawValue: number) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .version, in: container, debugDescription: "unknown audit record version \(number)")
+        }
+        return version
+    }
+
+    /// Encodes the entry with the keys of the current version (not canonical: the canonical form is
+    /// `canonicalFields`).
+    public func encode(to encoder: any Encoder) throws {
+        var versioned = encoder.container(keyedBy: VersionKey.self)
+        try versioned.encode(AuditRecordVersion.current.rawValue, forKey: .version)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(time, forKey: .time)
+        try container.encode(requestID, forKey: .requestID)
+        try container.encode(tenantID, forKey: .tenantID)
+        try container.encode(region, forKey: .region)
+        try container.encode(principal, forKey: .principal)
+        try container.encode(method, forKey: .method)
+        try container.encode(event, forKey: .event)
+        try container.encode(resources, forKey: .resources)
+        try container.encode(code, forKey: .code)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(latencyMicroseconds, forKey: .latencyMicroseconds)
+        try container.encode(peer, forKey: .peer)
+        try container.encode(dataClasses, forKey: .dataClasses)
+        try container.encode(rowsRead, forKey: .rowsRead)
+        try container.encode(rowsWritten, forKey: .rowsWritten)
+        try container.encode(messagesIn, forKey: .messagesIn)
+        try container.encode(messagesOut, forKey: .messagesOut)
+        try container.encode(app, forKey: .app)
+        try container.encode(destination, forKey: .destination)
+        try container.encode(ruleID, forKey: .ruleID)
+    }
+
+    /// The entry's fields as canonical JSON in the current version (`AuditRecordVersion.current`),
+    /// without the opening brace: the log prepends `{"type":"record","seq":N,` when it assigns the
+    /// sequence number (see `AuditChain.body`). Every record the server writes goes through here.
     ///
     /// Keys come in a fixed order with no whitespace, and every non-ASCII character is escaped, so
     /// the bytes are the same wherever they are produced and a verifier hashes them as they are.
-    public var canonicalFields: String {
+    public var canonicalFields: String { canonicalFields(version: .current) }
+
+    /// The fields in the canonical form of `version`. Nothing but tests writes version 1 any more:
+    /// it has no key for an app's installation, a destination or a rule, so an entry with one of
+    /// them cannot be written in it.
+    func canonicalFields(version: AuditRecordVersion) -> String {
         var json = CanonicalJSONWriter()
-        json.key("time", first: true)
+        switch version {
+        case .v1:
+            precondition(
+                app?.installation == nil && destination == nil && ruleID == nil
+                    && app?.id == principal?.appID,
+                "a version 1 record has no key for an app installation, a destination or a rule")
+            json.key("time", first: true)
+        case .v2:
+            json.key("v", first: true)
+            json.integer(Int64(version.rawValue))
+            json.key("time")
+        }
         json.string(AuditTime.format(time))
         json.key("request_id")
         json.string(requestID)
@@ -123,8 +318,11 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             json.string(principal.id)
             json.key("kind")
             json.string(principal.kind)
-            json.key("app_id")
-            json.optionalString(principal.appID)
+            if version == .v1 {
+                // From version 2 on the app has an object of its own (`app`).
+                json.key("app_id")
+                json.optionalString(principal.appID)
+            }
             json.key("cert")
             json.optionalString(principal.certificateFingerprint)
             json.raw("}")
@@ -155,6 +353,45 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         json.optionalInteger(messagesIn)
         json.key("messages_out")
         json.optionalInteger(messagesOut)
+        if version != .v1 {
+            json.key("app")
+            if let app {
+                json.raw("{")
+                json.key("id", first: true)
+                json.string(app.id)
+                json.key("installation")
+                json.optionalString(app.installation)
+                json.raw("}")
+            } else {
+                json.raw("null")
+            }
+            json.key("destination")
+            if let destination {
+                json.raw("{")
+                json.key("kind", first: true)
+                json.string(destination.kind)
+                json.key("id")
+                json.string(destination.id)
+                json.key("operation")
+                json.string(destination.operation)
+                json.key("outcome")
+                if let outcome = destination.outcome {
+                    json.raw("{")
+                    json.key("http_status", first: true)
+                    json.optionalInteger(outcome.httpStatus.map(Int64.init))
+                    json.key("channel_code")
+                    json.optionalString(outcome.channelCode)
+                    json.raw("}")
+                } else {
+                    json.raw("null")
+                }
+                json.raw("}")
+            } else {
+                json.raw("null")
+            }
+            json.key("rule")
+            json.optionalString(ruleID)
+        }
         json.raw("}")
         return json.text
     }

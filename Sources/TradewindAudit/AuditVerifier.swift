@@ -22,6 +22,9 @@ public struct AuditFault: Error, Sendable, Hashable, CustomStringConvertible {
         case fork
         /// A line that is not part of the export format.
         case malformed
+        /// A record, intact, in a version of the canonical form this verifier does not know (a
+        /// newer server wrote it): its keys cannot be vouched for.
+        case unknownVersion = "unknown_version"
     }
 
     public var kind: Kind
@@ -46,6 +49,8 @@ public struct AuditVerificationReport: Sendable, Hashable {
     public var checkpoints = 0
     public var keyIDs: Set<String> = []
     public var head = AuditChain.genesis
+    /// How many records of each version of the canonical form the export holds.
+    public var recordsByVersion: [AuditRecordVersion: Int] = [:]
 }
 
 /// Checks a JSON Lines export offline, trusting nothing but public keys (and, optionally,
@@ -177,6 +182,14 @@ public struct AuditVerifier {
                 suspect = (lineNumber, parsed.seq)
                 return
             }
+            // The bytes are the ones the log hashed; what they say must be in a form we know.
+            guard let version = Self.version(fields: parsed.fields) else {
+                return fail(
+                    .unknownVersion,
+                    "the record is intact, but in no version of the canonical form this verifier knows (\(Self.knownVersions)): \(Self.declaredVersion(parsed.fields))",
+                    seq: parsed.seq)
+            }
+            report.recordsByVersion[version, default: 0] += 1
             accept(seq: parsed.seq, hash: hash)
         } else if parsed.seq > expectedSeq {
             gap = (lineNumber, expectedSeq, parsed.seq)
@@ -284,10 +297,37 @@ public struct AuditVerifier {
         return Data(hasher.finalize())
     }
 
-    /// The sequence number, the body without its closing brace and the stated hash of a record
-    /// line, without a JSON parser.
+    private static let versionKey = Array("\"v\":".utf8)
+    private static let timeKey = Array("\"time\":".utf8)
+
+    /// The version of the canonical form that a record's fields (what follows
+    /// `{"type":"record","seq":N,`) are in: version 1 starts with `"time"`, a later version with
+    /// `"v":<its number>,`. `nil` for anything else, version 1 spelled out included.
+    static func version(fields: ArraySlice<UInt8>) -> AuditRecordVersion? {
+        if fields.starts(with: timeKey) { return .v1 }
+        guard fields.starts(with: versionKey) else { return nil }
+        let digits = fields.dropFirst(versionKey.count).prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        // Canonical digits only: no sign, no leading zero, no spaces, then the comma.
+        guard (1...4).contains(digits.count), digits.first != UInt8(ascii: "0"), digits.endIndex < fields.endIndex,
+            fields[digits.endIndex] == UInt8(ascii: ","), let number = Int(String(decoding: digits, as: UTF8.self)),
+            number > 1
+        else { return nil }
+        return AuditRecordVersion(rawValue: number)
+    }
+
+    private static let knownVersions = AuditRecordVersion.allCases.map(\.description).joined(separator: ", ")
+
+    /// What a record of unknown version says it is, for the fault's detail.
+    private static func declaredVersion(_ fields: ArraySlice<UInt8>) -> String {
+        guard fields.starts(with: versionKey) else { return "its fields start with neither \"v\" nor \"time\"" }
+        let value = fields.dropFirst(versionKey.count).prefix { $0 != UInt8(ascii: ",") }.prefix(20)
+        return "\"v\":" + String(decoding: value, as: UTF8.self)
+    }
+
+    /// The sequence number, the body without its closing brace, the fields (the body after the
+    /// sequence number) and the stated hash of a record line, without a JSON parser.
     private static func parseRecord(_ line: ArraySlice<UInt8>) -> (
-        seq: Int64, body: ArraySlice<UInt8>, stated: [UInt8]
+        seq: Int64, body: ArraySlice<UInt8>, fields: ArraySlice<UInt8>, stated: [UInt8]
     )? {
         let suffixLength = AuditChain.hashSuffixLength
         guard line.count > AuditChain.recordPrefix.count + suffixLength else { return nil }
@@ -304,6 +344,6 @@ public struct AuditVerifier {
             line[line.endIndex - 2] == UInt8(ascii: "\""), line[line.endIndex - 1] == UInt8(ascii: "}"),
             let stated = Data.decodeHex(line[(suffixStart + AuditChain.hashKey.count)..<(line.endIndex - 2)])
         else { return nil }
-        return (seq, line[line.startIndex..<suffixStart], stated)
+        return (seq, line[line.startIndex..<suffixStart], line[min(index + 1, suffixStart)..<suffixStart], stated)
     }
 }

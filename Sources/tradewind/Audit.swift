@@ -96,9 +96,11 @@ struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a JSON Lines export offline: chain, sequence and checkpoint signatures.",
             discussion: """
-                Needs only the export and the public keys (tradewind audit public-keys). Prints the first \
+                Needs only the export and the public keys (tradewind audit public-keys). Accepts records \
+                of every version of the canonical form (1 and 2), mixed in one chain. Prints the first \
                 bad record and the kind of fault (changed, deleted, reordered, inserted, truncated, \
-                unknown_key, bad_signature, fork, malformed) and exits 1; exits 0 when the export verifies.
+                unknown_key, bad_signature, fork, malformed, unknown_version) and exits 1; exits 0 when \
+                the export verifies.
                 """)
 
         @Argument(help: "The JSON Lines export.") var file: String
@@ -130,8 +132,10 @@ struct Audit: AsyncParsableCommand {
             case .success(let report):
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                 let rate = seconds > 0 ? Int(Double(report.records) / seconds) : report.records
+                let versions = report.recordsByVersion.sorted { $0.key.rawValue < $1.key.rawValue }
+                    .map { "v\($0.key): \($0.value)" }.joined(separator: ", ")
                 print(
-                    "ok: chain \(report.chain ?? "?"), records \(report.firstSeq.map(String.init) ?? "-")-\(report.lastSeq.map(String.init) ?? "-") (\(report.records)), \(report.checkpoints) checkpoints, keys \(report.keyIDs.sorted().joined(separator: ",")), head \(report.head.hexString)"
+                    "ok: chain \(report.chain ?? "?"), records \(report.firstSeq.map(String.init) ?? "-")-\(report.lastSeq.map(String.init) ?? "-") (\(report.records)\(versions.isEmpty ? "" : "; \(versions)")), \(report.checkpoints) checkpoints, keys \(report.keyIDs.sorted().joined(separator: ",")), head \(report.head.hexString)"
                 )
                 FileHandle.standardError.write(
                     Data("verified \(report.records) records in \(elapsed) (\(rate) records/s)\n".utf8))

@@ -206,6 +206,78 @@ struct CommandLineTests {
         #expect(try AuditPublicKeySet.decode(Data(fromRing.standardOutput.utf8)).keys.count == 2)
     }
 
+    @Test(
+        "audit verify accepts the committed export written before record versions and its continuation in version 2; names a changed new key and an unknown version"
+    )
+    func auditVerifyReadsEveryRecordVersion() async throws {
+        // Offline, like every verify: no server, no configuration.
+        let fixtures = TestEnvironment.repository.appendingPathComponent("Tests/Fixtures/audit")
+        let fixtureKeys = fixtures.appendingPathComponent("public-keys.json").path
+        func verify(_ path: String, keys: [String] = [fixtureKeys]) async throws -> TestEnvironment.ProgramResult {
+            try await TestEnvironment.run(
+                TestEnvironment.binary, ["audit", "verify", path] + keys.flatMap { ["--public-key", $0] })
+        }
+        let chain = "0b7e2c1a-5d4f-4e6a-9c3b-2f1e8d7a6c50"
+        let old = try await verify(fixtures.appendingPathComponent("v1-export.jsonl").path)
+        #expect(old.status == 0, "\(old.standardOutput)")
+        #expect(
+            old.standardOutput
+                == "ok: chain \(chain), records 1-5 (5; v1: 5), 2 checkpoints, keys ak_c20195aed068031a, head 31836c7ca8237e72abf0bbb1020045f32464e82af85b68cda5d65ec34176a78b\n"
+        )
+        let mixedPath = fixtures.appendingPathComponent("v1-then-v2-export.jsonl").path
+        let mixed = try await verify(mixedPath)
+        #expect(mixed.status == 0, "\(mixed.standardOutput)")
+        #expect(
+            mixed.standardOutput
+                == "ok: chain \(chain), records 1-10 (10; v1: 5, v2: 5), 3 checkpoints, keys ak_c20195aed068031a, head 747aa4f6e3548e445820fabd46048feeaf5076c80a52326565c6fbf96e5ae8fb\n"
+        )
+
+        let directory = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let intact = Self.lines(try String(contentsOfFile: mixedPath, encoding: .utf8))
+        func write(_ lines: [String], _ name: String) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        // One byte of record 7's rule changed: that record, on its line.
+        let seven = try #require(intact.firstIndex { $0.hasPrefix(#"{"type":"record","seq":7,"v":2,"#) })
+        var changed = intact
+        changed[seven] = changed[seven].replacingOccurrences(
+            of: #""rule":"rule_pause_low_roas""#, with: #""rule":"rule_pause_low_roaS""#)
+        #expect(changed[seven] != intact[seven])
+        let changedResult = try await verify(try write(changed, "changed.jsonl"))
+        #expect(changedResult.status == 1)
+        #expect(
+            changedResult.standardOutput.hasPrefix("FAILED: line \(seven + 1), record 7: changed: "),
+            "\(changedResult.standardOutput)")
+
+        // A record a newer server wrote in version 3, intact and under a valid export checkpoint:
+        // named, never passed off as verified.
+        let ten = try #require(intact.firstIndex { $0.hasPrefix(#"{"type":"record","seq":10,"v":2,"#) })
+        let hashMember = try #require(intact[ten].range(of: #","hash":""#, options: .backwards))
+        let fields = intact[ten][..<hashMember.lowerBound].dropFirst(#"{"type":"record","seq":10,"v":2,"#.count)
+        let body = AuditChain.body(seq: 11, fields: #""v":3,"# + fields + "}")
+        let head = try #require(Data(hexString: "747aa4f6e3548e445820fabd46048feeaf5076c80a52326565c6fbf96e5ae8fb"))
+        let hash = AuditChain.hash(previous: head, body: Data(body.utf8))
+        let keyring = try AuditKeyring()
+        var newer = Array(intact.dropLast())
+        newer.append(AuditChain.line(body: body, hash: hash))
+        newer.append(
+            try AuditCheckpoint.sign(
+                kind: .export, chain: try #require(AuditChainID(chain)), seq: 11, head: hash, time: Date(),
+                key: keyring.current
+            ).line)
+        let newerKeys = directory.appendingPathComponent("newer-keys.json").path
+        try keyring.publicKeys.encoded().write(to: URL(fileURLWithPath: newerKeys))
+        let newerResult = try await verify(try write(newer, "newer.jsonl"), keys: [fixtureKeys, newerKeys])
+        #expect(newerResult.status == 1)
+        #expect(
+            newerResult.standardOutput.hasPrefix("FAILED: line \(newer.count - 1), record 11: unknown_version: "),
+            "\(newerResult.standardOutput)")
+    }
+
     @Test("analytics attribute and rules on files, worked by hand")
     func offlineAnalytics() async throws {
         let directory = try Self.folder()
