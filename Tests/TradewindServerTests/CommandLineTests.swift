@@ -210,8 +210,10 @@ struct CommandLineTests {
         "audit verify accepts the committed export written before record versions and its continuation in version 2; names a changed new key and an unknown version"
     )
     func auditVerifyReadsEveryRecordVersion() async throws {
-        // Offline, like every verify: no server, no configuration.
-        let fixtures = TestEnvironment.repository.appendingPathComponent("Tests/Fixtures/audit")
+        // Offline, like every verify: no server, no configuration. The fixtures of these sources
+        // (Tests/TradewindServerTests/CommandLineTests.swift → Tests/Fixtures/audit).
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/audit")
         let fixtureKeys = fixtures.appendingPathComponent("public-keys.json").path
         func verify(_ path: String, keys: [String] = [fixtureKeys]) async throws -> TestEnvironment.ProgramResult {
             try await TestEnvironment.run(
