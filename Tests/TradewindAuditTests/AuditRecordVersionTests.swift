@@ -244,6 +244,8 @@ struct FieldsExport {
             #expect(record.entry.canonicalFields == fields)
         }
         #expect(try AuditRecord(body: AuditChain.body(seq: 7, fields: Self.fullV2), hash: Data()).entry == Self.full)
+        // Codable (not canonical) keeps every key too.
+        #expect(try JSONDecoder().decode(AuditEntry.self, from: JSONEncoder().encode(Self.full)) == Self.full)
     }
 
     @Test func theAppMovesFromThePrincipalToItsOwnObject() throws {
