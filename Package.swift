@@ -122,6 +122,7 @@ let package = Package(
             dependencies: [
                 "TradewindServer",
                 "TradewindStore",
+                "TradewindAudit",
                 "TradewindCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -143,6 +144,7 @@ let package = Package(
             name: "TradewindStoreTests",
             dependencies: [
                 "TradewindStore",
+                "TradewindAudit",
                 "TradewindCore",
                 "TradewindTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -706,22 +706,17 @@ struct AnalyticsService: Tradewind_V1_Analytics.SimpleServiceProtocol {
     // MARK: Reading
 
     /// Runs `body` in one read-only snapshot transaction of the calling tenant, bounded by the
-    /// call's budget under the analytics time limit; a range holding more events than the limit
-    /// is `RESOURCE_EXHAUSTED`.
+    /// call's budget under the analytics time limit (its policy's); a range holding more events
+    /// than the limit is `RESOURCE_EXHAUSTED`.
     private func read<Result: Sendable>(
         _ body: @Sendable @escaping (TenantTransaction, Tenant) async throws -> Result
     ) async throws -> (Tenant, Result) {
-        let context = try RequestContext.require()
-        guard let tenant = context.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
-        }
+        let call = try CallContext.tenantCall()
+        let tenant = call.tenant
         do {
             // One snapshot for every statement of a read (journeys and their pending deltas must
             // agree), and nothing written.
-            let result = try await store.withTransaction(
-                for: tenant, timeout: context.databaseTimeout(limit: limits.analyticsTimeout), logger: context.logger,
-                readOnlySnapshot: true
-            ) { tx in
+            let result = try await store.read(for: call, snapshot: true) { tx in
                 try await AnalyticsRepository.prepare(tx)
                 return try await body(tx, tenant)
             }
