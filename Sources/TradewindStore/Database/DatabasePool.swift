@@ -91,22 +91,20 @@ struct DatabasePool: Sendable, Service {
         }
     }
 
-    /// A transaction's settings: its tenant, when it has one, and its statement timeout, when it
-    /// has one, both transaction-local (`set_config(…, true)`), so a pooled connection never
-    /// carries a tenant into the next transaction. Row-level security reads the tenant. This is
-    /// the only place that sets it.
+    /// A transaction's settings: its tenant, when it has one, and its statement timeout (`nil`
+    /// keeps the current one), both transaction-local (`set_config(…, true)`), so a pooled
+    /// connection never carries a tenant into the next transaction. Row-level security reads the
+    /// tenant. This is the only place that sets it.
     static func settings(tenantID: UUID?, timeout: Duration?) -> PostgresQuery {
-        switch (tenantID?.uuidString.lowercased(), timeout.map { String(milliseconds($0)) }) {
-        case (let tenant?, let milliseconds?):
+        let statementTimeout = timeout.map { String(Self.milliseconds($0)) }
+        guard let tenant = tenantID?.uuidString.lowercased() else {
             return
-                "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)"
-        case (let tenant?, nil):
-            return "SELECT set_config('tradewind.tenant_id', \(tenant), true)"
-        case (nil, let milliseconds?):
-            return "SELECT set_config('statement_timeout', \(milliseconds), true)"
-        case (nil, nil):
-            return "SELECT 1"
+                "SELECT set_config('statement_timeout', coalesce(\(statementTimeout), current_setting('statement_timeout')), true)"
         }
+        return """
+            SELECT set_config('tradewind.tenant_id', \(tenant), true),
+                   set_config('statement_timeout', coalesce(\(statementTimeout), current_setting('statement_timeout')), true)
+            """
     }
 
     /// `statement_timeout` for a transaction bounded by `timeout`, in whole milliseconds (at least 1).
