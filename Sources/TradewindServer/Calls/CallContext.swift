@@ -100,6 +100,11 @@ final class CallContext: Sendable {
         return logger
     }
 
+    /// What this call's page tokens are bound to: its method and whose rows it lists.
+    func pageTokenScope(_ owner: PageTokenScope.Owner) -> PageTokenScope {
+        PageTokenScope(method: method.fullyQualifiedMethod, owner: owner)
+    }
+
     // MARK: Time
 
     /// What is left of the budget for the call's own database work (see `CallBudget`); for a
@@ -197,6 +202,9 @@ struct TenantCall: TenantCaller {
     var logger: Logger { context.logger }
     func recordOfWrite() -> AuditEntry? { context.recordOfWrite() }
     func writeRecorded() { context.writeRecorded() }
+
+    /// Page tokens of this call: its method, its tenant's rows.
+    var pageTokenScope: PageTokenScope { context.pageTokenScope(.tenant(tenant.id)) }
 
     func touch(contact id: UUID) { context.touch(contact: id) }
     func touch(_ resource: String) { context.touch(resource) }

@@ -54,7 +54,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         }
         try collector.throwIfAny()
 
-        let scope = "QueryAuditLog/\(tenant?.id.uuidString ?? "platform")"
+        let scope = call.pageTokenScope(tenant.map { .tenant($0.id) } ?? .platform)
         let fingerprint = [
             query.from.map(AuditTime.format), query.to.map(AuditTime.format), query.principalID, query.method,
             query.code.map(String.init), query.resource,

@@ -135,7 +135,7 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         try collector.throwIfAny()
 
         let call = try CallContext.tenantCall()
-        let tenantScope = "\(call.tenant.id.uuidString)/ListContacts"
+        let tenantScope = call.pageTokenScope
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {
             let position = try pageTokens.decode(

@@ -73,7 +73,7 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
         let call = try CallContext.tenantCall()
-        let scope = "ListPrivacyRequests/\(call.tenant.id.uuidString)"
+        let scope = call.pageTokenScope
         let fingerprint = "open_only=\(request.openOnly)"
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {

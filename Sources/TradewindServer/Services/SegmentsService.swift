@@ -57,7 +57,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         -> Tradewind_V1_ListSegmentsResponse
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
-        let scope = try Self.tokenScope("ListSegments")
+        let scope = try CallContext.tenantCall().pageTokenScope
         var after: String?
         if !request.pageToken.isEmpty {
             let position = try pageTokens.decode(request.pageToken, scope: scope, filterFingerprint: "")
@@ -157,7 +157,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         try collector.throwIfAny()
         guard let segmentID else { throw RPCError(code: .invalidArgument, message: "segment_id: must be a UUID") }
 
-        let scope = try Self.tokenScope("ListSegmentMembers")
+        let scope = try CallContext.tenantCall().pageTokenScope
         let fingerprint = segmentID.uuidString
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {
@@ -225,11 +225,6 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         try collector.throwIfAny()
         guard let segmentID else { throw RPCError(code: .invalidArgument, message: "segment_id: must be a UUID") }
         return (segmentID, ids)
-    }
-
-    /// Page tokens are bound to the caller's tenant and the method.
-    private static func tokenScope(_ method: String) throws -> String {
-        "\(try CallContext.tenantCall().tenant.id.uuidString)/\(method)"
     }
 
     /// The same answer, word for word, for another tenant's segment as for an id that never existed.

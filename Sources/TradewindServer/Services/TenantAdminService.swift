@@ -57,9 +57,10 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         -> Tradewind_V1_ListTenantsResponse
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
+        let scope = try CallContext.require().pageTokenScope(.platform)
         var after: String?
         if !request.pageToken.isEmpty {
-            let position = try pageTokens.decode(request.pageToken, scope: "ListTenants", filterFingerprint: "")
+            let position = try pageTokens.decode(request.pageToken, scope: scope, filterFingerprint: "")
             guard position.count == 1 else {
                 throw ErrorMapping.invalidArgument(ValidationFailure(field: "page_token", "is malformed"))
             }
@@ -70,7 +71,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         response.tenants = tenants.prefix(pageSize).map(ProtoMapping.proto)
         if tenants.count > pageSize, let last = tenants.prefix(pageSize).last {
             response.nextPageToken = pageTokens.encode(
-                position: [last.slug], scope: "ListTenants", filterFingerprint: "")
+                position: [last.slug], scope: scope, filterFingerprint: "")
         }
         return response
     }
@@ -161,7 +162,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         let tenantID = try Self.tenantID(request.tenantID)
         try touch("tenant:\(tenantID.uuidString.lowercased())")
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
-        let scope = "ListApiKeys/\(tenantID.uuidString)"
+        let scope = try CallContext.require().pageTokenScope(.tenant(tenantID))
         let fingerprint = "include_revoked=\(request.includeRevoked)"
         var after: (Int64, String)?
         if !request.pageToken.isEmpty {
