@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "TradewindCore",
                 "TradewindAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -122,6 +123,7 @@ let package = Package(
             dependencies: [
                 "TradewindServer",
                 "TradewindStore",
+                "TradewindAudit",
                 "TradewindCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TradewindCoreTests",
-            dependencies: ["TradewindCore"],
+            dependencies: ["TradewindCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -143,6 +145,7 @@ let package = Package(
             name: "TradewindStoreTests",
             dependencies: [
                 "TradewindStore",
+                "TradewindAudit",
                 "TradewindCore",
                 "TradewindTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -159,6 +162,7 @@ let package = Package(
                 "TradewindProto",
                 "TradewindTestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -171,6 +175,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -5,7 +5,8 @@ import TradewindCore
 
 /// Maps each region to its cluster's pool. It is the only way to a regional pool, and it takes the
 /// region from a tenant record read from the control plane, never from a request: no code path can
-/// reach another region's database with a tenant's data.
+/// reach another region's database with a tenant's data. Its pools are the Store's own: above the
+/// Store, only `TenantStore`, `ControlStore` and `AuditLog` reach a database.
 public struct RegionRouter: Sendable {
     private let poolsByRegion: [Region: DatabasePool]
 
@@ -21,7 +22,7 @@ public struct RegionRouter: Sendable {
     public var regions: Set<Region> { Set(poolsByRegion.keys) }
 
     /// The pool of the tenant's home region.
-    public func pool(for tenant: Tenant) throws -> DatabasePool {
+    func pool(for tenant: Tenant) throws -> DatabasePool {
         guard let pool = poolsByRegion[tenant.homeRegion] else {
             // A tenant homed in a region this deployment does not serve: never fall back to another.
             throw StoreError.unavailable(cluster: tenant.homeRegion.rawValue, reason: "region not served here")
@@ -30,7 +31,7 @@ public struct RegionRouter: Sendable {
     }
 
     /// Every regional pool, ordered by region.
-    public var pools: [DatabasePool] { poolsByRegion.keys.sorted().compactMap { poolsByRegion[$0] } }
+    var pools: [DatabasePool] { poolsByRegion.keys.sorted().compactMap { poolsByRegion[$0] } }
 
     /// The pools as services, to run in the server's service group.
     public var services: [any Service] { pools }

@@ -3,57 +3,85 @@ import Logging
 import PostgresNIO
 import TradewindCore
 
-/// One call's work on a tenant's data: a transaction in the tenant's home region with the tenant
-/// already set for row-level security.
+/// One piece of work on a tenant's data: a transaction in the tenant's home region with the
+/// tenant already set for row-level security. Only the Store's repositories can reach its
+/// connection, so a handler can do nothing with it but pass it to them.
 public struct TenantTransaction: Sendable {
     public let tenantID: UUID
-    public let connection: PostgresConnection
-    public let logger: Logger
+    let connection: PostgresConnection
+    let logger: Logger
 }
 
-/// The entry point to tenants' data. Every use is one transaction in the tenant's home region,
-/// bounded by the call's deadline.
+/// One statement that reads a tenant's data, run by `TenantStore.read(for:_:)` chained with its
+/// transaction in one round trip: the hot reads (GetContact) take this form.
+public struct TenantQuery<Result: Sendable>: Sendable {
+    let statement: @Sendable (_ tenantID: UUID) -> PostgresQuery
+    let decode: @Sendable ([PostgresRow]) throws -> Result
+}
+
+/// The one door to tenants' data, with two verbs: `read` and `write`.
+///
+/// Each use is one transaction in the home region of the caller's tenant (the region comes from
+/// the tenant record, never from a request), bounded by the caller's deadline, with the tenant set
+/// by `DatabasePool.settings`. A write appends the caller's audit record inside its own
+/// transaction, so the change and its record commit together or not at all.
 public struct TenantStore: Sendable {
     private let router: RegionRouter
-    private let logger: Logger
+    private let auditLog: AuditLog
 
-    public init(router: RegionRouter, logger: Logger) {
+    public init(router: RegionRouter, auditLog: AuditLog) {
         self.router = router
-        self.logger = logger
+        self.auditLog = auditLog
     }
 
-    /// Runs `body` in one transaction for `tenant`, then `beforeCommit` in the same transaction.
-    ///
-    /// `beforeCommit` is where a caller appends work that must commit or roll back with the call's
-    /// changes (the call's audit record). Any error in either rolls the whole transaction back.
-    ///
-    /// `readOnlySnapshot` makes it a `REPEATABLE READ READ ONLY` transaction (see `DatabasePool`).
-    public func withTransaction<Result: Sendable>(
-        for tenant: Tenant,
-        timeout: Duration,
-        logger: Logger? = nil,
-        readOnlySnapshot: Bool = false,
-        _ body: @Sendable @escaping (TenantTransaction) async throws -> Result,
-        beforeCommit: (@Sendable (TenantTransaction) async throws -> Void)? = nil
+    /// Runs `body` in one transaction for the caller's tenant. With `snapshot`, the transaction is
+    /// `REPEATABLE READ READ ONLY`: every statement sees the same data, for reads that must agree.
+    public func read<Result: Sendable>(
+        for caller: some TenantCaller, snapshot: Bool = false,
+        _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
     ) async throws -> Result {
-        let pool = try router.pool(for: tenant)
-        let logger = logger ?? self.logger
-        let tenantID = tenant.id
-        return try await pool.withTransaction(tenantID: tenantID, timeout: timeout, readOnlySnapshot: readOnlySnapshot)
-        {
-            connection in
-            let transaction = TenantTransaction(tenantID: tenantID, connection: connection, logger: logger)
-            let result = try await body(transaction)
-            try await beforeCommit?(transaction)
-            return result
+        let tenant = caller.tenant
+        let logger = caller.logger
+        return try await router.pool(for: tenant).withTransaction(
+            tenantID: tenant.id, timeout: caller.databaseTimeout, readOnlySnapshot: snapshot
+        ) { connection in
+            try await body(TenantTransaction(tenantID: tenant.id, connection: connection, logger: logger))
         }
     }
 
-    /// One contact with its current consent, read in a transaction of its own (the hot path).
-    public func contact(id: UUID, for tenant: Tenant, timeout: Duration) async throws -> Contact? {
-        let pool = try router.pool(for: tenant)
-        let rows = try await pool.readTransaction(
-            tenantID: tenant.id, timeout: timeout, ContactRepository.getQuery(id: id, tenantID: tenant.id))
-        return try ContactRepository.contact(from: rows)
+    /// Runs one read statement in a transaction of its own, sent with BEGIN, the settings and
+    /// COMMIT in one round trip: the fast case of `read`.
+    public func read<Result: Sendable>(for caller: some TenantCaller, _ query: TenantQuery<Result>) async throws
+        -> Result
+    {
+        let tenant = caller.tenant
+        let rows = try await router.pool(for: tenant).chainedTransaction(
+            tenantID: tenant.id, timeout: caller.databaseTimeout, [query.statement(tenant.id)])
+        return try query.decode(rows)
+    }
+
+    /// Runs `body` in one transaction for the caller's tenant and appends the caller's audit
+    /// record to that transaction after it: the changes and their record commit together. Once
+    /// committed, the caller is told (`writeRecorded`), so its call leaves no second record.
+    ///
+    /// A handler must not fail after this returns: the committed record says the call succeeded.
+    public func write<Result: Sendable>(
+        for caller: some TenantCaller, _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
+    ) async throws -> Result {
+        let tenant = caller.tenant
+        let logger = caller.logger
+        let auditLog = self.auditLog
+        let (result, recorded) = try await router.pool(for: tenant).withTransaction(
+            tenantID: tenant.id, timeout: caller.databaseTimeout
+        ) { connection in
+            let result = try await body(TenantTransaction(tenantID: tenant.id, connection: connection, logger: logger))
+            if let record = caller.recordOfWrite() {
+                try await auditLog.append(record, tenant: tenant, on: connection)
+                return (result, true)
+            }
+            return (result, false)
+        }
+        if recorded { caller.writeRecorded() }
+        return result
     }
 }

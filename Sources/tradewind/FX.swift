@@ -45,14 +45,12 @@ struct FX: AsyncParsableCommand {
                 loaded.append("region:\(region)")
             }
             // The regions are separate clusters: the record follows the loads it describes.
-            let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
-            let record = CommandLineAudit.record("tradewind/fx.load", resources: loaded, dataClass: .exchangeRates)
+            let control = try ControlStore(endpoint: configuration.control, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await pool.run() }
+                group.addTask { try await control.service.run() }
                 defer { group.cancelAll() }
-                try await pool.withTransaction(tenantID: nil, timeout: .seconds(5)) { connection in
-                    try await record(connection)
-                }
+                try await control.record(
+                    for: CommandLineCall("tradewind/fx.load", resources: loaded, dataClass: .exchangeRates))
             }
         }
     }

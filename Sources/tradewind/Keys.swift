@@ -46,18 +46,17 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let configuration = try await ServerConfiguration.load(path: options.config)
             let logger = Logger.command("tradewind.keys")
-            let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
+            let control = try ControlStore(endpoint: configuration.control, logger: logger)
             let token = APIKeyToken.generate()
             let record = APIKeyRecord(
                 keyID: token.keyID, tenantID: nil, role: .operator, label: label, secretHash: Data(token.secretHash),
                 createdAt: Date(), expiresAt: nil, revokedAt: nil, lastUsedAt: nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await pool.run() }
+                group.addTask { try await control.service.run() }
                 defer { group.cancelAll() }
-                _ = try await ControlStore(pool: pool).createAPIKey(
+                _ = try await control.createAPIKey(
                     record, idempotency: nil,
-                    beforeCommit: CommandLineAudit.record(
-                        "tradewind/keys.bootstrap-operator", resources: ["api_key:\(token.keyID)"]))
+                    for: CommandLineCall("tradewind/keys.bootstrap-operator", resources: ["api_key:\(token.keyID)"]))
             }
             FileHandle.standardError.write(Data("created operator key \(token.keyID); it is shown once\n".utf8))
             print(token.text)

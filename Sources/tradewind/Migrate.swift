@@ -36,10 +36,9 @@ struct Migrate: AsyncParsableCommand {
     }
 
     private static func allTenants(_ endpoint: DatabaseEndpoint, logger: Logger) async throws -> [Tenant] {
-        let pool = try DatabasePool(name: "control", endpoint: endpoint, logger: logger)
-        let control = ControlStore(pool: pool)
+        let control = try ControlStore(endpoint: endpoint, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await pool.run() }
+            group.addTask { try await control.service.run() }
             defer { group.cancelAll() }
             var tenants: [Tenant] = []
             while true {

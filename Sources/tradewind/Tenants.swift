@@ -26,18 +26,16 @@ struct Tenants: AsyncParsableCommand {
             let configuration = try await ServerConfiguration.load(path: options.config)
             let manifests = try TenantManifest.load(folder: folder, regions: Set(configuration.regions.keys))
             let logger = Logger.command("tradewind.tenants")
-            let pool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
-            let control = ControlStore(pool: pool)
+            let control = try ControlStore(endpoint: configuration.control, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await pool.run() }
+                group.addTask { try await control.service.run() }
                 defer { group.cancelAll() }
                 var failures = 0
                 for (file, spec) in manifests {
                     do {
                         let (tenant, outcome) = try await control.applyTenant(
                             spec,
-                            beforeCommit: CommandLineAudit.record(
-                                "tradewind/tenants.apply", resources: ["tenant_slug:\(spec.slug)"]))
+                            for: CommandLineCall("tradewind/tenants.apply", resources: ["tenant_slug:\(spec.slug)"]))
                         print(
                             "\(outcome.rawValue): \(tenant.slug) (\(tenant.id.uuidString.lowercased()), \(tenant.homeRegion))"
                         )

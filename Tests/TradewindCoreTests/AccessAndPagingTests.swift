@@ -35,30 +35,55 @@ struct APIKeyTokenTests {
 @Suite("Page tokens")
 struct PageTokenTests {
     let codec = PageTokenCodec(key: SymmetricKey(size: .bits256))
+    static let (t1, t2) = (UUID(), UUID())
+
+    static func scope(_ owner: PageTokenScope.Owner, method: String = "tradewind.v1.Contacts/ListContacts")
+        -> PageTokenScope
+    {
+        PageTokenScope(method: method, owner: owner)
+    }
+
+    @Test("a token of one method is refused by another method of the same tenant")
+    func boundToMethod() throws {
+        let token = codec.encode(position: ["1"], scope: Self.scope(.tenant(Self.t1)), filterFingerprint: "")
+        #expect(throws: ValidationFailure.self) {
+            try codec.decode(
+                token, scope: Self.scope(.tenant(Self.t1), method: "tradewind.v1.Segments/ListSegments"),
+                filterFingerprint: "")
+        }
+        #expect(throws: ValidationFailure.self) {
+            try codec.decode(token, scope: Self.scope(.platform), filterFingerprint: "")
+        }
+    }
 
     @Test("a token decodes only with the scope and filters it was made for")
     func boundToFilters() throws {
-        let token = codec.encode(position: ["123", "abc"], scope: "t1/List", filterFingerprint: "country=DE")
-        #expect(try codec.decode(token, scope: "t1/List", filterFingerprint: "country=DE") == ["123", "abc"])
+        let token = codec.encode(
+            position: ["123", "abc"], scope: Self.scope(.tenant(Self.t1)), filterFingerprint: "country=DE")
+        #expect(
+            try codec.decode(token, scope: Self.scope(.tenant(Self.t1)), filterFingerprint: "country=DE") == [
+                "123", "abc",
+            ])
         #expect(throws: ValidationFailure.self) {
-            try codec.decode(token, scope: "t1/List", filterFingerprint: "country=FR")
+            try codec.decode(token, scope: Self.scope(.tenant(Self.t1)), filterFingerprint: "country=FR")
         }
         #expect(throws: ValidationFailure.self) {
-            try codec.decode(token, scope: "t2/List", filterFingerprint: "country=DE")
+            try codec.decode(token, scope: Self.scope(.tenant(Self.t2)), filterFingerprint: "country=DE")
         }
     }
 
     @Test("an edited or foreign token is refused, naming page_token")
     func tampering() {
-        let token = codec.encode(position: ["1"], scope: "s", filterFingerprint: "f")
+        let token = codec.encode(position: ["1"], scope: Self.scope(.platform), filterFingerprint: "f")
         let other = PageTokenCodec(key: SymmetricKey(size: .bits256))
         var tampered = Array(token)
         tampered[2] = tampered[2] == "A" ? "B" : "A"
         for candidate in [
-            String(tampered), "garbage", "", other.encode(position: ["1"], scope: "s", filterFingerprint: "f"),
+            String(tampered), "garbage", "",
+            other.encode(position: ["1"], scope: Self.scope(.platform), filterFingerprint: "f"),
         ] {
             #expect {
-                try codec.decode(candidate, scope: "s", filterFingerprint: "f")
+                try codec.decode(candidate, scope: Self.scope(.platform), filterFingerprint: "f")
             } throws: { error in
                 (error as? ValidationFailure)?.violations.first?.field == "page_token"
             }

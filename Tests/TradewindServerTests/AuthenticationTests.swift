@@ -63,7 +63,7 @@ struct AuthenticationTests {
         #expect(await Self.getContact(.bearer(key))?.code == .notFound)  // authenticated: the id is random
         let keyID = try #require(APIKeyToken(parsing: key)).keyID
         // Revoke as another server would: straight in the control plane, bypassing this server's cache.
-        _ = try await stack.control.revokeAPIKey(tenantID: tenant.id, keyID: keyID)
+        _ = try await stack.control.revokeAPIKey(tenantID: tenant.id, keyID: keyID, for: TestSetupCall())
         let revokedAt = ContinuousClock.now
         var code: RPCError.Code? = .notFound
         while code == .notFound && ContinuousClock.now - revokedAt < .seconds(6) {
@@ -130,7 +130,7 @@ struct AuthenticationTests {
         let (tenant, key) = try await TestStack.tenant()
         var spec = TenantSpec(slug: tenant.slug, name: tenant.name, homeRegion: tenant.homeRegion, status: .suspended)
         spec.plan = tenant.plan
-        _ = try await stack.control.applyTenant(spec)
+        _ = try await stack.control.applyTenant(spec, for: TestSetupCall())
         // The tenant record is cached for a few seconds, like keys.
         var code: RPCError.Code? = .notFound
         let start = ContinuousClock.now

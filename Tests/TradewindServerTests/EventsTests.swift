@@ -376,7 +376,7 @@ struct EventsTests {
         let spec = TenantSpec(
             slug: TestEnvironment.uniqueSlug("retention"), name: "Retention", homeRegion: Region("sg"),
             settings: settings)
-        let tenant = try await stack.control.createTenant(spec)
+        let tenant = try await stack.control.createTenant(spec, for: TestSetupCall())
         let key = try await TestStack.key(tenantID: tenant.id, role: .owner)
         var old = Self.touchpoint("old")
         old.occurTime = .init(date: Date().addingTimeInterval(-20 * 86_400))
@@ -400,7 +400,7 @@ struct EventsTests {
 
         var shorter = spec
         shorter.settings.eventRetentionDays = 10
-        _ = try await stack.control.applyTenant(shorter)
+        _ = try await stack.control.applyTenant(shorter, for: TestSetupCall())
         let deleted = try await stack.application.enforceEventRetention()
         #expect(deleted[tenant.id] == 2)
         let left = try await Self.query(

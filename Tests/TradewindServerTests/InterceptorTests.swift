@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import GRPCCore
 import Testing
+import TradewindAudit
 import TradewindCore
 import TradewindProto
 import TradewindTestSupport
@@ -13,14 +15,16 @@ struct InterceptorTests {
     /// Runs `AuthorizationInterceptor` for `method` as `principal`; the error it answers with, or nil
     /// when it let the call through to the handler.
     private static func authorize(_ method: MethodDescriptor, as principal: Principal) async -> RPCError? {
-        let context = RequestContext(
-            requestID: "interceptor-test", logger: TestEnvironment.logger,
-            budget: CallBudget(started: .now, clientTimeout: nil), principal: principal, tenant: nil, audit: nil)
+        let call = CallContext(
+            requestID: "interceptor-test", method: method, peer: "ipv4:127.0.0.1:1", clientTimeout: nil,
+            limits: ServerConfiguration.Limits(), isAudited: false,
+            pseudonymizer: AuditPseudonymizer(secret: SymmetricKey(size: .bits256)), logger: TestEnvironment.logger)
+        call.identify(principal, tenant: nil)
         return await withServerContextRPCCancellationHandle { handle in
             let serverContext = ServerContext(
                 descriptor: method, remotePeer: "ipv4:127.0.0.1:1", localPeer: "ipv4:127.0.0.1:2", cancellation: handle)
             return await Status.of {
-                _ = try await RequestContext.$current.withValue(context) {
+                _ = try await CallContext.$current.withValue(call) {
                     try await AuthorizationInterceptor().intercept(
                         request: StreamingServerRequest(single: ServerRequest(metadata: [:], message: 1)),
                         context: serverContext

@@ -113,18 +113,19 @@ struct TenantAdminTests {
         let stack = try await TestStack.running()
         let slug = TestEnvironment.uniqueSlug("apply")
         let (first, outcome) = try await stack.control.applyTenant(
-            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
+            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")), for: TestSetupCall())
         #expect(outcome == .created)
         let (again, unchanged) = try await stack.control.applyTenant(
-            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")))
+            TenantSpec(slug: slug, name: "One", homeRegion: Region("us")), for: TestSetupCall())
         #expect(unchanged == .unchanged)
         #expect(again.id == first.id)
         let (renamed, updated) = try await stack.control.applyTenant(
-            TenantSpec(slug: slug, name: "Two", homeRegion: Region("us")))
+            TenantSpec(slug: slug, name: "Two", homeRegion: Region("us")), for: TestSetupCall())
         #expect(updated == .updated)
         #expect(renamed.id == first.id)
         await #expect {
-            _ = try await stack.control.applyTenant(TenantSpec(slug: slug, name: "Two", homeRegion: Region("eu")))
+            _ = try await stack.control.applyTenant(
+                TenantSpec(slug: slug, name: "Two", homeRegion: Region("eu")), for: TestSetupCall())
         } throws: { error in
             guard case StoreError.failedPrecondition(let message) = error else { return false }
             return message.contains("home region cannot change")

@@ -67,7 +67,7 @@ enum TestStack {
         let tenant = try await stack.control.createTenant(
             TenantSpec(
                 slug: TestEnvironment.uniqueSlug("srv"), name: "Server test tenant", homeRegion: Region(region),
-                settings: settings))
+                settings: settings), for: TestSetupCall())
         return (tenant, try await key(tenantID: tenant.id, role: role))
     }
 
@@ -79,7 +79,7 @@ enum TestStack {
             APIKeyRecord(
                 keyID: token.keyID, tenantID: tenantID, role: role, label: "test", secretHash: Data(token.secretHash),
                 createdAt: Date(), expiresAt: expiresAt, revokedAt: nil, lastUsedAt: nil),
-            idempotency: nil)
+            idempotency: nil, for: TestSetupCall())
         return token.text
     }
 

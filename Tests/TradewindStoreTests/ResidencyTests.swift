@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import Testing
+import TradewindAudit
 import TradewindCore
 import TradewindTestSupport
 
@@ -13,8 +14,11 @@ struct ResidencyTests {
     func rowsStayHome() async throws {
         let configuration = try await TestEnvironment.configuration()
         let router = try RegionRouter(endpoints: configuration.regions, logger: TestEnvironment.logger)
-        let store = TenantStore(router: router, logger: TestEnvironment.logger)
         try await DatabaseSession.with { session in
+            let auditLog = AuditLog(
+                control: session.control, router: router, keyring: try AuditKeyring(), timeout: .seconds(5),
+                checkpointInterval: .seconds(30), logger: TestEnvironment.logger)
+            let store = TenantStore(router: router, auditLog: auditLog)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in router.services { group.addTask { try await service.run() } }
                 defer { group.cancelAll() }
@@ -25,7 +29,7 @@ struct ResidencyTests {
                     tenants.append(tenant)
                     let fields = ContactFields(
                         externalID: "resident-\(region)", email: "p@example.\(region)", country: "DE")
-                    _ = try await store.withTransaction(for: tenant, timeout: .seconds(5)) { tx in
+                    _ = try await store.write(for: TestTenantCall(tenant)) { tx in
                         try await ContactRepository.upsert(fields, mask: Set(ContactField.upsertable), in: tx)
                     }
                 }

@@ -1,9 +1,11 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TradewindAudit
 import TradewindCore
 import TradewindServer
-import TradewindStore
+
+@testable import TradewindStore
 
 /// Direct connections to the clusters as the server's own roles (`tradewind_app`,
 /// `tradewind_control`), never as a superuser: an isolation test run as a superuser proves nothing.
@@ -18,14 +20,13 @@ public struct DatabaseSession: Sendable {
     ) async throws -> Result {
         let configuration = try await TestEnvironment.configuration()
         let logger = TestEnvironment.logger
-        let controlPool = try DatabasePool(name: "control", endpoint: configuration.control, logger: logger)
+        let control = try ControlStore(endpoint: configuration.control, logger: logger)
         var regions: [Region: DatabasePool] = [:]
         for (region, endpoint) in configuration.regions {
             regions[region] = try DatabasePool(name: region.rawValue, endpoint: endpoint, logger: logger)
         }
-        let pools = [controlPool] + Array(regions.values)
-        let session = DatabaseSession(
-            configuration: configuration, control: ControlStore(pool: controlPool), regions: regions)
+        let pools = [control.pool] + Array(regions.values)
+        let session = DatabaseSession(configuration: configuration, control: control, regions: regions)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             for pool in pools {
                 group.addTask {
@@ -45,7 +46,7 @@ public struct DatabaseSession: Sendable {
         return try await control.createTenant(
             TenantSpec(
                 slug: TestEnvironment.uniqueSlug(prefix), name: "Test tenant", homeRegion: region, plan: "starter",
-                settings: settings))
+                settings: settings), for: TestSetupCall())
     }
 
     /// A new API key for `tenantID` (nil: an operator key), stored as the bootstrap path does.
@@ -55,7 +56,7 @@ public struct DatabaseSession: Sendable {
             APIKeyRecord(
                 keyID: token.keyID, tenantID: tenantID, role: role, label: "test", secretHash: Data(token.secretHash),
                 createdAt: Date(), expiresAt: expiresAt, revokedAt: nil, lastUsedAt: nil),
-            idempotency: nil)
+            idempotency: nil, for: TestSetupCall())
         return token
     }
 
@@ -73,4 +74,24 @@ public struct DatabaseSession: Sendable {
     ) async throws -> Result {
         try await control.pool.withTransaction(tenantID: nil, timeout: .seconds(5), body)
     }
+}
+
+/// Test set-up that writes the control plane directly, as the bootstrap commands do, but leaves
+/// no record: the tests that count records count only those of the calls they make.
+public struct TestSetupCall: StoreCaller {
+    public init() {}
+    public var databaseTimeout: Duration { .seconds(5) }
+    public var logger: Logger { TestEnvironment.logger }
+    public func recordOfWrite() -> AuditEntry? { nil }
+    public func writeRecorded() {}
+}
+
+/// Test work on one tenant's data through `TenantStore`, without a record (see `TestSetupCall`).
+public struct TestTenantCall: TenantCaller {
+    public let tenant: Tenant
+    public init(_ tenant: Tenant) { self.tenant = tenant }
+    public var databaseTimeout: Duration { .seconds(5) }
+    public var logger: Logger { TestEnvironment.logger }
+    public func recordOfWrite() -> AuditEntry? { nil }
+    public func writeRecorded() {}
 }

@@ -25,6 +25,16 @@ public struct MethodPolicy: Sendable, Hashable {
     public var dataClass: DataClass
     /// Streaming calls get an opening and a closing audit record instead of one.
     public var isStreaming = false
+    /// Which configured limit bounds the call's database work.
+    public var timeLimit: TimeLimit = .standard
+
+    /// The configured limits a call's work may be bounded by (`ServerConfiguration.Limits`).
+    public enum TimeLimit: Sendable, Hashable {
+        /// `databaseTimeout`, 5 s unless configured.
+        case standard
+        /// `analyticsTimeout`, 30 s unless configured: reads over millions of events.
+        case analytics
+    }
     /// Operator methods act on a tenant named in the request; tenant methods on the caller's own.
     public var isOperatorMethod: Bool { scope.isOperatorScope }
 
@@ -41,7 +51,8 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Privacy = Tradewind_V1_Privacy.Method
         typealias Analytics = Tradewind_V1_Analytics.Method
         typealias Segments = Tradewind_V1_Segments.Method
-        let analytics = MethodPolicy(scope: .analyticsRead, auditClass: .read, dataClass: .analytics)
+        let analytics = MethodPolicy(
+            scope: .analyticsRead, auditClass: .read, dataClass: .analytics, timeLimit: .analytics)
         let entries: [(MethodDescriptor, MethodPolicy)] = [
             (
                 Contacts.UpsertContact.descriptor,

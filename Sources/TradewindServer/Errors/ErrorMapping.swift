@@ -3,8 +3,9 @@ import GRPCProtobuf
 import TradewindCore
 import TradewindStore
 
-/// Turns the errors of lower layers into the statuses clients see. Any error not sorted here
-/// becomes `INTERNAL` with no details, so nothing about the database leaks to a client.
+/// Turns the errors of lower layers into the statuses clients see; `ErrorMappingInterceptor` is its
+/// one caller on the request path. Any error not sorted here becomes `INTERNAL` with no details, so
+/// nothing about the database leaks to a client.
 enum ErrorMapping {
     static func rpcError(for error: any Error) -> RPCError {
         switch error {
@@ -31,7 +32,8 @@ enum ErrorMapping {
                     code: .unavailable, message: "the \(cluster) database is unavailable; retry with backoff")
             }
         default:
-            return RPCError(code: .internalError, message: "internal error")
+            // The cause is for the server's log (`LoggingInterceptor`); it is never sent.
+            return RPCError(code: .internalError, message: "internal error", cause: error)
         }
     }
 

@@ -3,18 +3,23 @@ import GRPCCore
 import Logging
 import Synchronization
 import TradewindAudit
+import TradewindCore
 import TradewindStore
 
-/// The outermost interceptor: every call but the health check leaves exactly one audit record
-/// (a stream two: opening and closing), whatever its outcome, and no data leaves the server before
-/// its record is committed.
+/// The outermost interceptor. It makes the call's one `CallContext`, and every call but the
+/// health check leaves exactly one audit record (a stream two: opening and closing), whatever its
+/// outcome, and no data leaves the server before its record is committed.
 ///
 /// A unary call's handler has finished when `next` returns, so its response waits here until the
-/// record is committed (unless the handler already committed it with its changes). A stream's
-/// opening record is committed before the first message can be sent, and its closing record
-/// after the last. If a record cannot be written the call fails with `UNAVAILABLE`.
+/// record is committed (unless a write already committed it with its changes). A stream's opening
+/// record is committed before the first message can be sent, and its closing record after the
+/// last. If a record cannot be written the call fails with `UNAVAILABLE`.
+///
+/// Errors reach it already mapped to statuses by `ErrorMappingInterceptor`, further in.
 struct AuditInterceptor: ServerInterceptor {
     let recorder: AuditRecorder
+    let pseudonymizer: AuditPseudonymizer
+    let limits: ServerConfiguration.Limits
     let logger: Logger
 
     func intercept<Input: Sendable, Output: Sendable>(
@@ -22,9 +27,16 @@ struct AuditInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let call = AuditCall(
-            requestID: RequestContextInterceptor.requestID(from: request.metadata), method: context.descriptor,
-            peer: context.remotePeer, timeout: request.metadata.grpcTimeout, recorder: recorder)
+        let call = CallContext(
+            requestID: CallContext.requestID(from: request.metadata), method: context.descriptor,
+            peer: context.remotePeer, clientTimeout: request.metadata.grpcTimeout, limits: limits,
+            isAudited: !MethodPolicy.exempt.contains(context.descriptor), pseudonymizer: pseudonymizer,
+            logger: logger)
+        guard call.isAudited else {
+            return try await CallContext.$current.withValue(call) {
+                Self.keepingContext(call, on: try await next(request, context))
+            }
+        }
         let streaming = call.policy?.isStreaming ?? false
         let received = MessageCounter()
         var request = request
@@ -35,12 +47,10 @@ struct AuditInterceptor: ServerInterceptor {
 
         var response: StreamingServerResponse<Output>
         do {
-            response = try await AuditCall.$current.withValue(call) { try await next(counted, context) }
+            response = try await CallContext.$current.withValue(call) { try await next(counted, context) }
         } catch {
-            // Errors reaching here were already mapped and tagged by RequestContextInterceptor.
-            let rpcError = ErrorMapping.rpcError(for: error)
-            try await record(call, code: rpcError.code)
-            throw rpcError
+            try await record(call, code: Self.code(of: error))
+            throw error
         }
 
         switch response.accepted {
@@ -57,20 +67,21 @@ struct AuditInterceptor: ServerInterceptor {
             contents.producer = { writer in
                 let counting = CountingWriter(base: writer)
                 do {
-                    let trailers = try await AuditCall.$current.withValue(call) { try await producer(counting.writer) }
+                    let trailers = try await CallContext.$current.withValue(call) {
+                        try await producer(counting.writer)
+                    }
                     try await recorder.write(
                         call, code: nil, event: .streamClose, messages: (received.count, counting.sent.count))
                     return trailers
                 } catch {
-                    var rpcError = ErrorMapping.rpcError(for: error)
                     do {
                         try await recorder.write(
-                            call, code: rpcError.code, event: .streamClose,
+                            call, code: Self.code(of: error), event: .streamClose,
                             messages: (received.count, counting.sent.count))
                     } catch {
-                        rpcError = Self.unavailable(call)
+                        throw Self.unavailable(call)
                     }
-                    throw rpcError
+                    throw error
                 }
             }
             response.accepted = .success(contents)
@@ -78,25 +89,42 @@ struct AuditInterceptor: ServerInterceptor {
         return response
     }
 
+    /// An unaudited call's response producer still runs inside its context.
+    private static func keepingContext<Output>(_ call: CallContext, on response: StreamingServerResponse<Output>)
+        -> StreamingServerResponse<Output>
+    {
+        var response = response
+        if case .success(var contents) = response.accepted {
+            let producer = contents.producer
+            contents.producer = { writer in
+                try await CallContext.$current.withValue(call) { try await producer(writer) }
+            }
+            response.accepted = .success(contents)
+        }
+        return response
+    }
+
+    /// The status of an error `ErrorMappingInterceptor` already mapped.
+    private static func code(of error: any Error) -> RPCError.Code {
+        (error as? RPCError)?.code ?? .internalError
+    }
+
     /// Writes the call's record unless its transaction already did; fails the call when it cannot.
-    private func record(_ call: AuditCall, code: RPCError.Code?, event: AuditEvent = .call) async throws {
+    private func record(_ call: CallContext, code: RPCError.Code?, event: AuditEvent = .call) async throws {
         guard !call.isRecorded else { return }
         do {
             try await recorder.write(call, code: code, event: event)
         } catch {
-            logger.error(
+            call.logger.error(
                 "audit record not written; call refused",
-                metadata: [
-                    "request-id": "\(call.requestID)",
-                    "error": "\(StoreError.logDescription((error as? AuditUnavailable)?.cause ?? error))",
-                ])
+                metadata: ["error": "\(StoreError.logDescription((error as? AuditUnavailable)?.cause ?? error))"])
             throw Self.unavailable(call)
         }
     }
 
-    private static func unavailable(_ call: AuditCall) -> RPCError {
+    private static func unavailable(_ call: CallContext) -> RPCError {
         var error = RPCError(code: .unavailable, message: AuditUnavailable.message)
-        error.metadata.addString(call.requestID, forKey: RequestContextInterceptor.requestIDKey)
+        error.metadata.addString(call.requestID, forKey: CallContext.requestIDKey)
         return error
     }
 }

@@ -13,41 +13,26 @@ import X509
 /// must name the same tenant. The tenant always comes from the credential, never from the request.
 struct AuthenticationInterceptor: ServerInterceptor {
     let credentials: CredentialCache
-    let databaseTimeout: Duration
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        var requestContext = try RequestContext.require()
-        let timeout = requestContext.databaseTimeout(limit: databaseTimeout)
+        let call = try CallContext.require()
         let (principal, tenant) = try await authenticate(
             bearer: request.metadata[stringValues: "authorization"].first(where: { _ in true }),
             certificate: (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate,
-            timeout: timeout)
-        requestContext.principal = principal
-        requestContext.tenant = tenant
-        requestContext.audit?.identify(principal, tenant: tenant)
-        requestContext.logger[metadataKey: "principal"] = "\(principal.id)"
-        if let tenant { requestContext.logger[metadataKey: "tenant"] = "\(tenant.id.uuidString.lowercased())" }
-        let authenticated = requestContext
-        return try await RequestContext.$current.withValue(authenticated) {
-            var response = try await next(request, context)
-            if case .success(var contents) = response.accepted {
-                let producer = contents.producer
-                contents.producer = { writer in
-                    try await RequestContext.$current.withValue(authenticated) { try await producer(writer) }
-                }
-                response.accepted = .success(contents)
-            }
-            return response
-        }
+            timeout: call.databaseTimeout, call: call)
+        call.identify(principal, tenant: tenant)
+        return try await next(request, context)
     }
 
-    func authenticate(bearer: String?, certificate: Certificate?, timeout: Duration) async throws -> (
-        Principal, Tenant?
-    ) {
+    /// The principal and its tenant record. `call` learns them as soon as the
+    /// credential is known to be genuine, so that a refusal after that is in the tenant's own log.
+    func authenticate(bearer: String?, certificate: Certificate?, timeout: Duration, call: CallContext)
+        async throws -> (Principal, Tenant?)
+    {
         let fingerprint = try certificate.map(Self.spkiFingerprint)
         let certificateRecord = try await fingerprint.asyncMap {
             try await credentials.clientCertificate(spkiSHA256: $0, timeout: timeout)
@@ -83,7 +68,7 @@ struct AuthenticationInterceptor: ServerInterceptor {
             throw RPCError(code: .unauthenticated, message: "the credential's tenant no longer exists")
         }
         // Authenticated: a refusal from here on is the tenant's business and goes to its own log.
-        RequestContext.current?.audit?.identify(principal, tenant: tenant)
+        call.identify(principal, tenant: tenant)
         if tenant.status == .suspended {
             throw RPCError(code: .permissionDenied, message: "tenant \(tenant.slug) is suspended")
         }

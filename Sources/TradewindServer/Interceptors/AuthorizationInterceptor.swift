@@ -8,11 +8,11 @@ struct AuthorizationInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        let requestContext = try RequestContext.require()
-        guard let principal = requestContext.principal else {
+        let call = try CallContext.require()
+        guard let principal = call.principal else {
             throw RPCError(code: .unauthenticated, message: "missing credentials")
         }
-        guard let policy = MethodPolicy.policy(for: context.descriptor) else {
+        guard let policy = call.policy else {
             throw RPCError(
                 code: .permissionDenied, message: "\(context.descriptor.fullyQualifiedMethod) is not allowed")
         }

@@ -12,13 +12,14 @@ import TradewindStore
 struct EventRetentionJob: Service {
     let control: ControlStore
     let store: TenantStore
-    let router: RegionRouter
+    /// The regions this server serves: a tenant homed elsewhere is another deployment's job.
+    let regions: Set<Region>
     let auditLog: AuditLog
     let interval: Duration
     let timeout: Duration
     let logger: Logger
 
-    static let principal = AuditPrincipal(id: "event-retention", kind: "system")
+    static let principal = "event-retention"
     static let method = "tradewind/retention.events"
 
     func run() async throws {
@@ -43,43 +44,38 @@ struct EventRetentionJob: Service {
         var after: String?
         while true {
             let page = try await control.listTenants(afterSlug: after, limit: 500, timeout: timeout)
-            for tenant in page where router.regions.contains(tenant.homeRegion) {
+            for tenant in page where regions.contains(tenant.homeRegion) {
                 deleted[tenant.id] = try await enforce(tenant)
             }
             guard page.count == 500, let last = page.last else { break }
             after = last.slug
         }
-        let summary = entry(
-            tenant: nil, resources: ["tenants:\(deleted.count)"], deleted: deleted.values.reduce(0, +), since: started)
+        let summary = AuditEntry(
+            time: Date(), requestID: UUID().uuidString.lowercased(), tenantID: nil, region: nil,
+            principal: AuditPrincipal(id: Self.principal, kind: "system"), method: Self.method,
+            resources: ["tenants:\(deleted.count)"], code: 0, outcome: "ok",
+            latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)), peer: "local",
+            dataClasses: [.marketingEvents], rowsWritten: Int64(deleted.values.reduce(0, +)))
         try await auditLog.write(summary, tenant: nil, wait: timeout)
         return deleted
     }
 
     private func enforce(_ tenant: Tenant) async throws -> Int {
         let days = tenant.settings.eventRetentionDays
-        let started = ContinuousClock.now
-        let auditLog = self.auditLog
-        let job = self
-        return try await store.withTransaction(for: tenant, timeout: timeout) { tx in
+        let job = SystemCall(
+            principal: Self.principal, tenant: tenant,
+            recording: .recordsChanges(method: Self.method, dataClass: .marketingEvents), timeout: timeout,
+            logger: logger)
+        job.touch("tenant:\(tenant.id.uuidString.lowercased())")
+        job.touch("retention_days:\(days)")
+        return try await store.write(for: job) { tx in
             let count = try await RetentionRepository.deleteExpiredEvents(olderThanDays: days, in: tx)
             if count > 0 {
                 // Journeys are a copy of events: what retention takes from one it takes from both.
                 try await JourneyRepository.trim(olderThanDays: days, in: tx)
-                let resources = ["tenant:\(tenant.id.uuidString.lowercased())", "retention_days:\(days)"]
-                let record = job.entry(tenant: tenant, resources: resources, deleted: count, since: started)
-                try await auditLog.append(record, tenant: tenant, on: tx.connection)
             }
+            job.wrote(rows: count)
             return count
         }
-    }
-
-    private func entry(tenant: Tenant?, resources: [String], deleted: Int, since started: ContinuousClock.Instant)
-        -> AuditEntry
-    {
-        AuditEntry(
-            time: Date(), requestID: UUID().uuidString.lowercased(), tenantID: tenant?.id,
-            region: tenant?.homeRegion.rawValue, principal: Self.principal, method: Self.method, resources: resources,
-            code: 0, outcome: "ok", latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)),
-            peer: "local", dataClasses: [.marketingEvents], rowsWritten: Int64(deleted))
     }
 }

@@ -1,11 +1,10 @@
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import ServiceLifecycle
 
 /// Runs the gRPC server as a lifecycle service: on graceful shutdown (SIGTERM) health turns
 /// `NOT_SERVING`, the server stops accepting calls and returns once in-flight calls have finished.
-struct GRPCServerService: Service {
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
+struct GRPCServerService<Transport: ServerTransport>: Service {
+    let server: GRPCServer<Transport>
     let health: HealthService
 
     func run() async throws {

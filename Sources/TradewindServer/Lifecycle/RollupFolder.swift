@@ -69,7 +69,9 @@ final class RollupFolder: Service, Sendable {
         }
         for tenant in tenants.values {
             do {
-                try await store.withTransaction(for: tenant, timeout: timeout, body)
+                let job = SystemCall(
+                    principal: "rollup-folder", tenant: tenant, recording: .upkeep, timeout: timeout, logger: logger)
+                try await store.write(for: job, body)
             } catch {
                 // Retried with the next fold.
                 _ = pending.withLock { $0.updateValue(tenant, forKey: tenant.id) }

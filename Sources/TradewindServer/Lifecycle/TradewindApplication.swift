@@ -10,96 +10,79 @@ import TradewindProto
 import TradewindStore
 import UnixSignals
 
-/// The whole server, assembled from its configuration: the control and regional pools, the
-/// interceptor chain and the services. `run()` serves until SIGTERM or SIGINT, then shuts down
-/// gracefully: the gRPC server first (in-flight calls finish), then the database pools.
+/// The whole server, assembled from its configuration: the stores, the background jobs, the
+/// services with their interceptor chain (`TradewindRPC`), and a gRPC server over a transport.
+/// `run()` serves until SIGTERM or SIGINT, then shuts down gracefully: the gRPC server first
+/// (in-flight calls finish), then the audit writers, then the database pools.
+///
+/// The transport is the production one (HTTP/2 with TLS 1.3, `init(configuration:logger:)`) or
+/// any other, such as grpc-swift's in-process transport in tests.
 public struct TradewindApplication: Sendable {
     public let configuration: ServerConfiguration
     public let control: ControlStore
-    public let router: RegionRouter
+    public let store: TenantStore
     public let auditLog: AuditLog
+    let router: RegionRouter
     let retention: EventRetentionJob
     let rollups: RollupFolder
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
     let health: HealthService
+    private let server: any Service
+    private let listeningAddress: @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
     private let logger: Logger
 
+    /// Serves over HTTP/2 with TLS 1.3 on the configured address.
     public init(configuration: ServerConfiguration, logger: Logger) throws {
-        self.configuration = configuration
-        self.logger = logger
-        let limits = configuration.limits
-        control = ControlStore(
-            pool: try DatabasePool(name: "control", endpoint: configuration.control, logger: logger),
-            timeout: limits.databaseTimeout)
-        router = try RegionRouter(endpoints: configuration.regions, logger: logger)
-        let credentials = CredentialCache(control: control)
-        let pageTokens = PageTokenCodec(key: Self.derive(configuration.cursorKey, purpose: "page tokens"))
-        let subjectHasher = SubjectHasher(secret: Self.derive(configuration.cursorKey, purpose: "subject hashes"))
-        health = HealthService()
-        let keyring = try AuditKeyring(
-            fileContents: try Data(contentsOf: URL(fileURLWithPath: configuration.auditSigningKeysPath)))
-        auditLog = AuditLog(
-            control: control.pool, router: router, keyring: keyring, timeout: limits.databaseTimeout,
-            checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
-        retention = EventRetentionJob(
-            control: control, store: TenantStore(router: router, logger: logger), router: router, auditLog: auditLog,
-            interval: configuration.retentionInterval, timeout: limits.backgroundTimeout, logger: logger)
-        rollups = RollupFolder(
-            store: TenantStore(router: router, logger: logger), interval: .seconds(5), journeyInterval: .seconds(30),
-            timeout: limits.backgroundTimeout, logger: logger)
-        let recorder = AuditRecorder(
-            log: auditLog,
-            pseudonymizer: AuditPseudonymizer(
-                secret: Self.derive(configuration.cursorKey, purpose: "audit pseudonyms")),
-            databaseTimeout: limits.databaseTimeout)
-
-        let services: [any RegistrableRPCService] = [
-            ContactsService(
-                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits,
-                hasher: subjectHasher),
-            SegmentsService(
-                store: TenantStore(router: router, logger: logger), pageTokens: pageTokens, limits: limits),
-            TenantAdminService(
-                control: control, credentials: credentials, regions: router.regions, pageTokens: pageTokens,
-                seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
-                limits: limits),
-            EventsService(store: TenantStore(router: router, logger: logger), limits: limits, rollups: rollups),
-            PrivacyService(
-                store: TenantStore(router: router, logger: logger), hasher: subjectHasher, pageTokens: pageTokens,
-                limits: limits),
-            AuditService(log: auditLog, recorder: recorder, pageTokens: pageTokens, limits: limits),
-            AnalyticsService(store: TenantStore(router: router, logger: logger), limits: limits),
-            health,
-        ]
-        var rpcRouter = RPCRouter<HTTP2ServerTransport.Posix>()
-        for service in services { service.registerMethods(with: &rpcRouter) }
-        // Every method but the health check needs a credential and is audited (the README lists
-        // the exemption). Taken from what is registered, so a service or RPC added without a
-        // policy entry is still audited, and denied by authorization.
-        let guarded = Set(rpcRouter.methods).subtracting(MethodPolicy.exempt)
-        // Outermost first: no audit, no answer.
-        rpcRouter.registerInterceptors(pipeline: [
-            .apply(AuditInterceptor(recorder: recorder, logger: logger), to: .methods(guarded)),
-            .apply(RequestContextInterceptor(logger: logger), to: .all),
-            .apply(
-                AuthenticationInterceptor(credentials: credentials, databaseTimeout: limits.databaseTimeout),
-                to: .methods(guarded)),
-            .apply(AuthorizationInterceptor(), to: .methods(guarded)),
-            .apply(MessageSizeInterceptor(maxRequestBytes: limits.maxRequestBytes), to: .all),
-        ])
         let tls = try TLSTransport.tlsConfiguration(
             certificatePath: configuration.certificatePath, privateKeyPath: configuration.privateKeyPath,
             clientCAPath: configuration.clientCAPath)
         let transport = try TLSTransport.make(
-            host: configuration.host, port: configuration.port, tls: tls, limits: limits)
-        server = GRPCServer(transport: transport, router: rpcRouter)
+            host: configuration.host, port: configuration.port, tls: tls, limits: configuration.limits)
+        try self.init(configuration: configuration, transport: transport, logger: logger) { server in
+            { try await server.listeningAddress }
+        }
+    }
+
+    /// Serves over `transport`: the same services, interceptors and stores as in production.
+    public init<Transport: ServerTransport>(
+        configuration: ServerConfiguration, transport: Transport, logger: Logger
+    ) throws {
+        try self.init(configuration: configuration, transport: transport, logger: logger) { _ in { nil } }
+    }
+
+    private init<Transport: ServerTransport>(
+        configuration: ServerConfiguration, transport: Transport, logger: Logger,
+        listeningAddress: (GRPCServer<Transport>) -> @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let limits = configuration.limits
+        control = try ControlStore(endpoint: configuration.control, timeout: limits.databaseTimeout, logger: logger)
+        router = try RegionRouter(endpoints: configuration.regions, logger: logger)
+        let keyring = try AuditKeyring(
+            fileContents: try Data(contentsOf: URL(fileURLWithPath: configuration.auditSigningKeysPath)))
+        auditLog = AuditLog(
+            control: control, router: router, keyring: keyring, timeout: limits.databaseTimeout,
+            checkpointInterval: configuration.auditCheckpointInterval, logger: logger)
+        store = TenantStore(router: router, auditLog: auditLog)
+        retention = EventRetentionJob(
+            control: control, store: store, regions: router.regions, auditLog: auditLog,
+            interval: configuration.retentionInterval, timeout: limits.backgroundTimeout, logger: logger)
+        rollups = RollupFolder(
+            store: store, interval: .seconds(5), journeyInterval: .seconds(30), timeout: limits.backgroundTimeout,
+            logger: logger)
+        health = HealthService()
+        let rpc = TradewindRPC(
+            configuration: configuration, control: control, store: store, auditLog: auditLog,
+            regions: router.regions, rollups: rollups, health: health, logger: logger)
+        let server = GRPCServer(transport: transport, router: rpc.router(for: Transport.self))
+        self.server = GRPCServerService(server: server, health: health)
+        self.listeningAddress = listeningAddress(server)
     }
 
     /// Pools first, then the audit writers, server last: the group stops them in reverse order,
     /// so in-flight calls finish, their records are written, and only then the pools close.
     public var services: [any Service] {
-        [control.pool] + router.services + auditLog.services + [retention, rollups]
-            + [GRPCServerService(server: server, health: health)]
+        [control.service] + router.services + auditLog.services + [retention, rollups, server]
     }
 
     /// Serves until SIGTERM/SIGINT, then shuts down gracefully.
@@ -125,12 +108,70 @@ public struct TradewindApplication: Sendable {
         await rollups.foldJourneys()
     }
 
-    /// The port the server listens on once it is up (useful with port 0).
+    /// The port the server listens on once it is up (useful with port 0); TCP transports only.
     public func listeningPort() async throws -> Int {
-        guard let port = try await server.listeningAddress?.ipv4?.port else {
+        guard let port = try await listeningAddress()?.ipv4?.port else {
             throw ConfigurationError("the server is not listening on an IPv4 address")
         }
         return port
+    }
+}
+
+/// The services and their interceptor chain, apart from any transport.
+struct TradewindRPC: Sendable {
+    let services: [any RegistrableRPCService]
+    private let audit: AuditInterceptor
+    private let authentication: AuthenticationInterceptor
+    private let messageSize: MessageSizeInterceptor
+
+    init(
+        configuration: ServerConfiguration, control: ControlStore, store: TenantStore, auditLog: AuditLog,
+        regions: Set<Region>, rollups: RollupFolder, health: HealthService, logger: Logger
+    ) {
+        let limits = configuration.limits
+        let credentials = CredentialCache(control: control)
+        let pageTokens = PageTokenCodec(key: Self.derive(configuration.cursorKey, purpose: "page tokens"))
+        let subjectHasher = SubjectHasher(secret: Self.derive(configuration.cursorKey, purpose: "subject hashes"))
+        let pseudonymizer = AuditPseudonymizer(
+            secret: Self.derive(configuration.cursorKey, purpose: "audit pseudonyms"))
+        services = [
+            ContactsService(store: store, pageTokens: pageTokens, limits: limits, hasher: subjectHasher),
+            SegmentsService(store: store, pageTokens: pageTokens, limits: limits),
+            TenantAdminService(
+                control: control, credentials: credentials, regions: regions, pageTokens: pageTokens,
+                seal: IdempotencySeal(serverSecret: Self.derive(configuration.cursorKey, purpose: "idempotency")),
+                limits: limits),
+            EventsService(store: store, rollups: rollups),
+            PrivacyService(store: store, hasher: subjectHasher, pageTokens: pageTokens, limits: limits),
+            AuditService(log: auditLog, pseudonymizer: pseudonymizer, pageTokens: pageTokens, limits: limits),
+            AnalyticsService(store: store, limits: limits),
+            health,
+        ]
+        audit = AuditInterceptor(
+            recorder: AuditRecorder(log: auditLog), pseudonymizer: pseudonymizer, limits: limits, logger: logger)
+        authentication = AuthenticationInterceptor(credentials: credentials)
+        messageSize = MessageSizeInterceptor(maxRequestBytes: limits.maxRequestBytes)
+    }
+
+    /// The services registered for `Transport`, behind the interceptor chain.
+    func router<Transport: ServerTransport>(for _: Transport.Type) -> RPCRouter<Transport> {
+        var router = RPCRouter<Transport>()
+        for service in services { service.registerMethods(with: &router) }
+        // Every method but the health check needs a credential (the README lists the exemption).
+        // Taken from what is registered, so a service or RPC added without a policy entry still
+        // needs one, is audited, and is denied by authorization.
+        let guarded = Set(router.methods).subtracting(MethodPolicy.exempt)
+        // Outermost first: no audit, no answer. The audit interceptor makes every call's context
+        // and audits every method but the health check.
+        router.registerInterceptors(pipeline: [
+            .apply(audit, to: .all),
+            .apply(LoggingInterceptor(), to: .all),
+            .apply(ErrorMappingInterceptor(), to: .all),
+            .apply(authentication, to: .methods(guarded)),
+            .apply(AuthorizationInterceptor(), to: .methods(guarded)),
+            .apply(messageSize, to: .all),
+        ])
+        return router
     }
 
     /// One server secret, a separate key per purpose.

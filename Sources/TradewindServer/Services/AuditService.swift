@@ -10,7 +10,7 @@ import TradewindStore
 /// operators): search, export, checkpoints and public keys.
 struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
     let log: AuditLog
-    let recorder: AuditRecorder
+    let pseudonymizer: AuditPseudonymizer
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
 
@@ -20,8 +20,8 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
     func queryAuditLog(request: Tradewind_V1_QueryAuditLogRequest, context: ServerContext) async throws
         -> Tradewind_V1_QueryAuditLogResponse
     {
-        let requestContext = try RequestContext.require()
-        let tenant = requestContext.tenant
+        let call = try CallContext.require()
+        let tenant = call.tenant
         var collector = ViolationCollector()
         var pageSize = limits.pageSizes.defaultSize
         do { pageSize = try limits.pageSizes.resolve(request.pageSize) } catch {
@@ -54,7 +54,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         }
         try collector.throwIfAny()
 
-        let scope = "QueryAuditLog/\(tenant?.id.uuidString ?? "platform")"
+        let scope = call.pageTokenScope(tenant.map { .tenant($0.id) } ?? .platform)
         let fingerprint = [
             query.from.map(AuditTime.format), query.to.map(AuditTime.format), query.principalID, query.method,
             query.code.map(String.init), query.resource,
@@ -68,7 +68,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
             before = seq
         }
         let stored = try await log.search(query, tenant: tenant, before: before, limit: pageSize + 1)
-        requestContext.audit?.read(rows: min(stored.count, pageSize))
+        call.read(rows: min(stored.count, pageSize))
         var response = Tradewind_V1_QueryAuditLogResponse()
         response.records = try stored.prefix(pageSize).map { try Self.proto(AuditRecord(body: $0.body, hash: $0.hash)) }
         if stored.count > pageSize, let last = stored.prefix(pageSize).last {
@@ -82,7 +82,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         request: Tradewind_V1_ExportAuditLogRequest, response: RPCWriter<Tradewind_V1_ExportAuditLogResponse>,
         context: ServerContext
     ) async throws {
-        let requestContext = try RequestContext.require()
+        let call = try CallContext.require()
         var collector = ViolationCollector()
         let from = request.hasStartTime ? request.startTime.date : nil
         let to = request.hasEndTime ? request.endTime.date : nil
@@ -97,10 +97,9 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         }
         try collector.throwIfAny()
 
-        let audit = requestContext.audit
         let chunker = ExportChunker(response: response, csv: csv)
         if csv { try await chunker.add(AuditCSV.headerRow) }
-        try await log.export(tenant: requestContext.tenant, from: from, to: to) { items in
+        try await log.export(tenant: call.tenant, from: from, to: to) { items in
             var records = 0
             for item in items {
                 switch item {
@@ -114,7 +113,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
                     try await chunker.add(csv ? AuditCSV.row(try AuditCheckpoint(line: Data(line.utf8))) : line)
                 }
             }
-            audit?.read(rows: records)
+            call.read(rows: records)
         }
         try await chunker.flush()
     }
@@ -122,7 +121,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
     func getCheckpoint(request: Tradewind_V1_GetCheckpointRequest, context: ServerContext) async throws
         -> Tradewind_V1_AuditCheckpoint
     {
-        let checkpoint = try await log.currentCheckpoint(tenant: try RequestContext.require().tenant)
+        let checkpoint = try await log.currentCheckpoint(tenant: try CallContext.require().tenant)
         return Self.proto(checkpoint)
     }
 
@@ -157,7 +156,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
             collector.add("resource_id", "contact:<id> needs a contact UUID and a tenant credential")
             return nil
         }
-        return recorder.resource(contact: id, tenant: tenant)
+        return pseudonymizer.resource(contact: id, tenantID: tenant.id)
     }
 
     static func proto(_ record: AuditRecord) -> Tradewind_V1_AuditRecord {

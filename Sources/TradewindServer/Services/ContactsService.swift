@@ -29,13 +29,6 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
                 "\(prefix).\(hit.kind): belongs to a person erased at their request on \(day); it is not re-imported")
     }
 
-    /// The call's work and its audit record in one transaction of the caller's tenant.
-    private func inTenantTransaction<Result: Sendable>(
-        _ body: @Sendable @escaping (TenantTransaction, AuditCall?) async throws -> Result
-    ) async throws -> Result {
-        try await store.audited(limit: limits.databaseTimeout) { tx, _, audit in try await body(tx, audit) }
-    }
-
     func upsertContact(request: Tradewind_V1_UpsertContactRequest, context: ServerContext) async throws
         -> Tradewind_V1_UpsertContactResponse
     {
@@ -49,12 +42,13 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
 
         let normalized = fields.normalized
         let hasher = self.hasher
-        let (contact, created) = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let (contact, created) = try await store.write(for: call) { tx in
             try await Self.refuseSuppressed(
                 email: normalized.email, phone: normalized.phone, prefix: "contact", hasher: hasher, in: tx)
             let result = try await ContactRepository.upsert(normalized, mask: mask, in: tx)
-            audit?.touch(contact: result.0.id)
-            audit?.wrote(rows: 1)
+            call.touch(contact: result.0.id)
+            call.wrote(rows: 1)
             return result
         }
         var response = Tradewind_V1_UpsertContactResponse()
@@ -77,14 +71,15 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
 
         let normalized = fields.normalized
         let hasher = self.hasher
-        let contact = try await inTenantTransaction { tx, audit in
-            audit?.touch(contact: id)
+        let call = try CallContext.tenantCall()
+        let contact = try await store.write(for: call) { tx in
+            call.touch(contact: id)
             try await Self.refuseSuppressed(
                 email: mask.contains(.email) ? normalized.email : "",
                 phone: mask.contains(.phone) ? normalized.phone : "",
                 prefix: "contact", hasher: hasher, in: tx)
             let contact = try await ContactRepository.update(id: id, normalized, mask: mask, in: tx)
-            audit?.wrote(rows: 1)
+            call.wrote(rows: 1)
             return contact
         }
         return ProtoMapping.proto(contact)
@@ -94,15 +89,12 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_Contact
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
-        let context = try RequestContext.require()
-        guard let tenant = context.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
+        let call = try CallContext.tenantCall()
+        call.touch(contact: id)
+        guard let contact = try await store.read(for: call, ContactRepository.contact(id: id)) else {
+            throw Self.notFound
         }
-        context.audit?.touch(contact: id)
-        let contact = try await store.contact(
-            id: id, for: tenant, timeout: context.databaseTimeout(limit: limits.databaseTimeout))
-        guard let contact else { throw Self.notFound }
-        context.audit?.read(rows: 1)
+        call.read(rows: 1)
         return ProtoMapping.proto(contact)
     }
 
@@ -142,7 +134,8 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         }
         try collector.throwIfAny()
 
-        let tenantScope = "\(try RequestContext.require().tenant?.id.uuidString ?? "")/ListContacts"
+        let call = try CallContext.tenantCall()
+        let tenantScope = call.pageTokenScope
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {
             let position = try pageTokens.decode(
@@ -156,11 +149,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         let cursor = after
         let selectedFilter = filter
         // One row more than asked tells whether another page exists.
-        let contacts = try await inTenantTransaction { tx, audit in
+        let contacts = try await store.read(for: call) { tx in
             let contacts = try await ContactRepository.list(selectedFilter, after: cursor, limit: limit + 1, in: tx)
             // Who saw which person: every returned contact, by pseudonym.
-            for contact in contacts.prefix(limit) { audit?.touch(contact: contact.id) }
-            audit?.read(rows: min(contacts.count, limit))
+            for contact in contacts.prefix(limit) { call.touch(contact: contact.id) }
+            call.read(rows: min(contacts.count, limit))
             return contacts
         }
         var response = Tradewind_V1_ListContactsResponse()
@@ -177,10 +170,11 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_DeleteContactResponse
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
-        try await inTenantTransaction { tx, audit in
-            audit?.touch(contact: id)
+        let call = try CallContext.tenantCall()
+        try await store.write(for: call) { tx in
+            call.touch(contact: id)
             guard try await ContactRepository.delete(id: id, in: tx) else { throw Self.notFound }
-            audit?.wrote(rows: 1)
+            call.wrote(rows: 1)
         }
         return Tradewind_V1_DeleteContactResponse()
     }
@@ -220,11 +214,12 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         let change = ConsentChange(
             contactID: contactID, purpose: purpose, action: action, lawfulBasis: basis,
             source: request.source, regime: regime, occurredAt: occurredAt)
-        let contact = try await inTenantTransaction { tx, audit in
-            audit?.touch(contact: contactID)
+        let call = try CallContext.tenantCall()
+        let contact = try await store.write(for: call) { tx in
+            call.touch(contact: contactID)
             let contact = try await ContactRepository.recordConsent(change, in: tx)
             // The ledger entry and the derived current state.
-            audit?.wrote(rows: 2)
+            call.wrote(rows: 2)
             return contact
         }
         return ProtoMapping.proto(contact)
@@ -234,12 +229,13 @@ struct ContactsService: Tradewind_V1_Contacts.SimpleServiceProtocol {
         -> Tradewind_V1_ListConsentEventsResponse
     {
         let id = try ProtoMapping.uuid(request.contactID, field: "contact_id")
-        let events = try await inTenantTransaction { tx, audit in
-            audit?.touch(contact: id)
+        let call = try CallContext.tenantCall()
+        let events = try await store.read(for: call) { tx in
+            call.touch(contact: id)
             guard let events = try await ContactRepository.consentEvents(contactID: id, in: tx) else {
                 throw Self.notFound
             }
-            audit?.read(rows: events.count)
+            call.read(rows: events.count)
             return events
         }
         var response = Tradewind_V1_ListConsentEventsResponse()

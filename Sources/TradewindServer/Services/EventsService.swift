@@ -13,7 +13,6 @@ import TradewindStore
 /// HTTP/2 flow control does the rest.
 struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
     let store: TenantStore
-    let limits: ServerConfiguration.Limits
     let rollups: RollupFolder
 
     static let maxBatchEvents = 1000
@@ -48,9 +47,10 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
             rows.append(ExchangeRateRow(day: rate.day, currency: rate.currency, usdPerUnit: value))
         }
         try collector.throwIfAny()
-        let loaded = try await store.audited(limit: limits.databaseTimeout) { [rows] tx, _, audit in
+        let call = try CallContext.tenantCall()
+        let loaded = try await store.write(for: call) { [rows] tx in
             let count = try await EventRepository.loadTenantRates(rows, in: tx)
-            audit?.wrote(rows: count)
+            call.wrote(rows: count)
             return count
         }
         var response = Tradewind_V1_LoadExchangeRatesResponse()
@@ -62,12 +62,9 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
         request: RPCAsyncSequence<Tradewind_V1_IngestEventsRequest, any Error>,
         response: RPCWriter<Tradewind_V1_IngestEventsResponse>, context: ServerContext
     ) async throws {
-        let requestContext = try RequestContext.require()
-        guard let tenant = requestContext.tenant else {
-            throw RPCError(code: .permissionDenied, message: "this method needs a tenant credential")
-        }
+        let call = try CallContext.tenantCall()
+        let tenant = call.tenant
         let timeZone = TimeZone(identifier: tenant.settings.timeZone) ?? .gmt
-        let audit = requestContext.audit
         for try await batch in request {
             guard batch.events.count <= Self.maxBatchEvents else {
                 throw RPCError(
@@ -92,10 +89,8 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
             }
             let accepted = valid
             let reporting = tenant.settings.reportingCurrency
-            let (stored, refused) = try await store.withTransaction(
-                for: tenant, timeout: requestContext.databaseTimeout(limit: limits.databaseTimeout),
-                logger: requestContext.logger
-            ) { tx in
+            // The stream's opening and closing records cover its batches (see `CallContext`).
+            let (stored, refused) = try await store.write(for: call) { tx in
                 try await Self.store(accepted, reporting: reporting, timeZone: timeZone, receivedAt: now, in: tx)
             }
             errors += refused
@@ -105,7 +100,7 @@ struct EventsService: Tradewind_V1_Events.SimpleServiceProtocol {
             answer.duplicates = Int32(valid.count - refused.count - stored)
             answer.errors = errors.sorted { $0.index < $1.index }
             answer.receiveTime = Google_Protobuf_Timestamp(date: now)
-            audit?.wrote(rows: stored)
+            call.wrote(rows: stored)
             try await response.write(answer)
         }
     }

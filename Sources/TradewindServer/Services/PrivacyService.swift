@@ -13,13 +13,6 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
 
-    /// The call's work and its audit record in one transaction of the caller's tenant.
-    private func inTenantTransaction<Result: Sendable>(
-        _ body: @Sendable @escaping (TenantTransaction, Tenant, AuditCall?) async throws -> Result
-    ) async throws -> Result {
-        try await store.audited(limit: limits.databaseTimeout, body)
-    }
-
     func openRequest(request: Tradewind_V1_OpenPrivacyRequestRequest, context: ServerContext) async throws
         -> Tradewind_V1_PrivacyRequest
     {
@@ -40,9 +33,11 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "invalid request")
         }
 
-        let principal = try RequestContext.require().principal?.id ?? ""
+        let call = try CallContext.tenantCall()
+        let principal = call.principal.id
         let (key, note, hasher) = (request.idempotencyKey, request.note, hasher)
-        let (opened, _) = try await inTenantTransaction { tx, tenant, audit in
+        let tenant = call.tenant
+        let (opened, _) = try await store.write(for: call) { tx in
             let hash = hasher.hash(kind: subject.kind, value: subject.value, tenantID: tenant.id)
             // One instant for the opening and the deadline: the due date is exactly the regime's period after it.
             let openedAt = Date().roundedToMicroseconds
@@ -51,9 +46,9 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
             let result = try await PrivacyRepository.open(
                 kind: kind, regime: regime, subject: subject, subjectHash: hash, openedAt: openedAt, dueAt: due,
                 idempotencyKey: key, openedBy: principal, note: note, in: tx)
-            audit?.touch("privacy_request:\(result.0.id.uuidString.lowercased())")
-            if case .contactID(let id) = subject { audit?.touch(contact: id) }
-            audit?.wrote(rows: result.created ? 1 : 0)
+            call.touch("privacy_request:\(result.0.id.uuidString.lowercased())")
+            if case .contactID(let id) = subject { call.touch(contact: id) }
+            call.wrote(rows: result.created ? 1 : 0)
             return result
         }
         return Self.proto(opened)
@@ -63,10 +58,11 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         -> Tradewind_V1_PrivacyRequest
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
-        let found = try await inTenantTransaction { tx, _, audit in
-            audit?.touch("privacy_request:\(id.uuidString.lowercased())")
+        let call = try CallContext.tenantCall()
+        let found = try await store.read(for: call) { tx in
+            call.touch("privacy_request:\(id.uuidString.lowercased())")
             guard let found = try await PrivacyRepository.get(id: id, in: tx) else { throw Self.notFound }
-            audit?.read(rows: 1)
+            call.read(rows: 1)
             return found
         }
         return Self.proto(found)
@@ -76,7 +72,8 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         -> Tradewind_V1_ListPrivacyRequestsResponse
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
-        let scope = "ListPrivacyRequests/\(try RequestContext.require().tenant?.id.uuidString ?? "")"
+        let call = try CallContext.tenantCall()
+        let scope = call.pageTokenScope
         let fingerprint = "open_only=\(request.openOnly)"
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {
@@ -87,10 +84,10 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
             after = (micros, id)
         }
         let (openOnly, cursor) = (request.openOnly, after)
-        let (requests, counts) = try await inTenantTransaction { tx, _, audit in
+        let (requests, counts) = try await store.read(for: call) { tx in
             let requests = try await PrivacyRepository.list(
                 openOnly: openOnly, after: cursor, limit: pageSize + 1, in: tx)
-            audit?.read(rows: min(requests.count, pageSize))
+            call.read(rows: min(requests.count, pageSize))
             return (requests, try await PrivacyRepository.dueCounts(in: tx))
         }
         var response = Tradewind_V1_ListPrivacyRequestsResponse()
@@ -110,11 +107,12 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         -> Tradewind_V1_SubjectDataExport
     {
         let id = try ProtoMapping.uuid(request.requestID, field: "request_id")
-        let (closed, document) = try await inTenantTransaction { tx, _, audit in
+        let call = try CallContext.tenantCall()
+        let (closed, document) = try await store.write(for: call) { tx in
             let open = try await Self.openRequest(id, kinds: [.access, .portability], field: "request_id", in: tx)
-            audit?.touch("privacy_request:\(id.uuidString.lowercased())")
+            call.touch("privacy_request:\(id.uuidString.lowercased())")
             let subject = try await PrivacyRepository.resolve(Self.selector(of: open), in: tx)
-            for contact in subject.contactIDs { audit?.touch(contact: contact) }
+            for contact in subject.contactIDs { call.touch(contact: contact) }
             let document = try await PrivacyRepository.document(for: subject, in: tx)
             let closed = try await PrivacyRepository.close(id: id, status: .completed, note: nil, in: tx)
             return (closed, document)
@@ -130,16 +128,18 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
     {
         let id = try ProtoMapping.uuid(request.requestID, field: "request_id")
         let hasher = self.hasher
-        let closed = try await inTenantTransaction { tx, tenant, audit in
+        let call = try CallContext.tenantCall()
+        let tenant = call.tenant
+        let closed = try await store.write(for: call) { tx in
             let open = try await Self.openRequest(id, kinds: [.erasure], field: "request_id", in: tx)
-            audit?.touch("privacy_request:\(id.uuidString.lowercased())")
+            call.touch("privacy_request:\(id.uuidString.lowercased())")
             let subject = try await PrivacyRepository.resolve(Self.selector(of: open), in: tx)
-            for contact in subject.contactIDs { audit?.touch(contact: contact) }
+            for contact in subject.contactIDs { call.touch(contact: contact) }
             let suppress = try await PrivacyRepository.contactPoints(of: subject, in: tx).map {
                 (kind: $0.kind, hash: hasher.hash(kind: $0.kind, value: $0.value, tenantID: tenant.id))
             }
             let counts = try await PrivacyRepository.erase(subject, suppress: suppress, requestID: id, in: tx)
-            audit?.wrote(
+            call.wrote(
                 rows: counts.contacts + counts.events + counts.identityLinks + counts.segmentMemberships
                     + counts.ledgerEntriesUnlinked)
             let note =
@@ -162,8 +162,9 @@ struct PrivacyService: Tradewind_V1_Privacy.SimpleServiceProtocol {
         try collector.throwIfAny()
         guard let id else { throw RPCError(code: .invalidArgument, message: "request_id: must be a UUID") }
         let (reject, note) = (request.reject, request.note)
-        let closed = try await inTenantTransaction { tx, _, audit in
-            audit?.touch("privacy_request:\(id.uuidString.lowercased())")
+        let call = try CallContext.tenantCall()
+        let closed = try await store.write(for: call) { tx in
+            call.touch("privacy_request:\(id.uuidString.lowercased())")
             _ = try await Self.openRequest(id, kinds: Set(PrivacyRequestKind.allCases), field: "request_id", in: tx)
             return try await PrivacyRepository.close(
                 id: id, status: reject ? .rejected : .completed, note: note.isEmpty ? nil : note, in: tx)

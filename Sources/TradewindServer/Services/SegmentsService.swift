@@ -15,12 +15,6 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
 
-    private func inTenantTransaction<Result: Sendable>(
-        _ body: @Sendable @escaping (TenantTransaction, AuditCall?) async throws -> Result
-    ) async throws -> Result {
-        try await store.audited(limit: limits.databaseTimeout) { tx, _, audit in try await body(tx, audit) }
-    }
-
     func createSegment(request: Tradewind_V1_CreateSegmentRequest, context: ServerContext) async throws
         -> Tradewind_V1_Segment
     {
@@ -32,14 +26,15 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         guard let purpose else { throw RPCError(code: .invalidArgument, message: "purpose: is required") }
 
         let (name, description) = (request.name, request.description_p)
-        let segment = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let segment = try await store.write(for: call) { tx in
             guard
                 let segment = try await SegmentRepository.create(
                     name: name, description: description, purpose: purpose, in: tx)
             else {
                 throw RPCError(code: .alreadyExists, message: "name: the tenant already has a segment named \(name)")
             }
-            audit?.wrote(rows: 1)
+            call.wrote(rows: 1)
             return segment
         }
         return Self.proto(segment)
@@ -49,9 +44,10 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         -> Tradewind_V1_Segment
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
-        let segment = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let segment = try await store.read(for: call) { tx in
             guard let segment = try await SegmentRepository.get(id: id, in: tx) else { throw Self.notFound }
-            audit?.read(rows: 1)
+            call.read(rows: 1)
             return segment
         }
         return Self.proto(segment)
@@ -61,7 +57,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         -> Tradewind_V1_ListSegmentsResponse
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
-        let scope = try Self.tokenScope("ListSegments")
+        let scope = try CallContext.tenantCall().pageTokenScope
         var after: String?
         if !request.pageToken.isEmpty {
             let position = try pageTokens.decode(request.pageToken, scope: scope, filterFingerprint: "")
@@ -72,9 +68,10 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         }
         let cursor = after
         // One row more than asked tells whether another page exists.
-        let segments = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let segments = try await store.read(for: call) { tx in
             let segments = try await SegmentRepository.list(after: cursor, limit: pageSize + 1, in: tx)
-            audit?.read(rows: min(segments.count, pageSize))
+            call.read(rows: min(segments.count, pageSize))
             return segments
         }
         var response = Tradewind_V1_ListSegmentsResponse()
@@ -89,9 +86,10 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         -> Tradewind_V1_DeleteSegmentResponse
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
-        let removed = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let removed = try await store.write(for: call) { tx in
             guard let removed = try await SegmentRepository.delete(id: id, in: tx) else { throw Self.notFound }
-            audit?.wrote(rows: removed + 1)
+            call.wrote(rows: removed + 1)
             return removed
         }
         var response = Tradewind_V1_DeleteSegmentResponse()
@@ -104,8 +102,9 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
     {
         let (segmentID, contactIDs) = try Self.members(request.segmentID, request.contactIds)
         let distinct = Array(Set(contactIDs))
-        let added = try await inTenantTransaction { tx, audit in
-            for id in distinct { audit?.touch(contact: id) }
+        let call = try CallContext.tenantCall()
+        let added = try await store.write(for: call) { tx in
+            for id in distinct { call.touch(contact: id) }
             switch try await SegmentRepository.add(distinct, to: segmentID, in: tx) {
             case nil:
                 throw Self.notFound
@@ -119,7 +118,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
                 try collector.throwIfAny()
                 return 0
             case .added(let count):
-                audit?.wrote(rows: count)
+                call.wrote(rows: count)
                 return count
             }
         }
@@ -133,11 +132,12 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         async throws -> Tradewind_V1_RemoveSegmentMembersResponse
     {
         let (segmentID, contactIDs) = try Self.members(request.segmentID, request.contactIds)
-        let removed = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let removed = try await store.write(for: call) { tx in
             guard try await SegmentRepository.exists(id: segmentID, in: tx) else { throw Self.notFound }
-            for id in Set(contactIDs) { audit?.touch(contact: id) }
+            for id in Set(contactIDs) { call.touch(contact: id) }
             let removed = try await SegmentRepository.remove(contactIDs, from: segmentID, in: tx)
-            audit?.wrote(rows: removed)
+            call.wrote(rows: removed)
             return removed
         }
         var response = Tradewind_V1_RemoveSegmentMembersResponse()
@@ -157,7 +157,7 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         try collector.throwIfAny()
         guard let segmentID else { throw RPCError(code: .invalidArgument, message: "segment_id: must be a UUID") }
 
-        let scope = try Self.tokenScope("ListSegmentMembers")
+        let scope = try CallContext.tenantCall().pageTokenScope
         let fingerprint = segmentID.uuidString
         var after: (Int64, UUID)?
         if !request.pageToken.isEmpty {
@@ -169,13 +169,14 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         }
         let cursor = after
         let limit = pageSize
-        let (segment, members) = try await inTenantTransaction { tx, audit in
+        let call = try CallContext.tenantCall()
+        let (segment, members) = try await store.read(for: call) { tx in
             guard let segment = try await SegmentRepository.get(id: segmentID, in: tx) else { throw Self.notFound }
             let members = try await SegmentRepository.members(
                 of: segmentID, purpose: segment.purpose, after: cursor, limit: limit + 1, in: tx)
             // Who saw which person: every returned member, by pseudonym.
-            for member in members.prefix(limit) { audit?.touch(contact: member.contact.id) }
-            audit?.read(rows: min(members.count, limit))
+            for member in members.prefix(limit) { call.touch(contact: member.contact.id) }
+            call.read(rows: min(members.count, limit))
             return (segment, members)
         }
         var response = Tradewind_V1_ListSegmentMembersResponse()
@@ -224,11 +225,6 @@ struct SegmentsService: Tradewind_V1_Segments.SimpleServiceProtocol {
         try collector.throwIfAny()
         guard let segmentID else { throw RPCError(code: .invalidArgument, message: "segment_id: must be a UUID") }
         return (segmentID, ids)
-    }
-
-    /// Page tokens are bound to the caller's tenant and the method.
-    private static func tokenScope(_ method: String) throws -> String {
-        "\(try RequestContext.require().tenant?.id.uuidString ?? "")/\(method)"
     }
 
     /// The same answer, word for word, for another tenant's segment as for an id that never existed.

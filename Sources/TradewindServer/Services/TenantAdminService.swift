@@ -15,18 +15,11 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
     let seal: IdempotencySeal
     let limits: ServerConfiguration.Limits
 
-    private func timeout() throws -> Duration {
-        try RequestContext.require().databaseTimeout(limit: limits.databaseTimeout)
-    }
+    /// What is left of the call's time for a control-plane read. Writes take the call itself
+    /// (`for: call`), which also puts its record in their transaction.
+    private func timeout() throws -> Duration { try CallContext.require().databaseTimeout }
 
-    /// The call's audit record, appended to a control-plane write's transaction (platform log).
-    private var auditInTransaction: ControlStore.BeforeCommit? {
-        guard let audit = RequestContext.current?.audit else { return nil }
-        return { connection in try await audit.append(on: connection) }
-    }
-
-    private func touch(_ resource: String) { RequestContext.current?.audit?.touch(resource) }
-    private func markRecorded() { RequestContext.current?.audit?.markRecorded() }
+    private func touch(_ resource: String) throws { try CallContext.require().touch(resource) }
 
     // MARK: Tenants
 
@@ -38,9 +31,8 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
             plan: request.plan.isEmpty ? "starter" : request.plan, status: .active,
             settings: ProtoMapping.settings(request.settings))
         try spec.validate(regions: regions)
-        touch("tenant_slug:\(spec.slug)")
-        let tenant = try await control.createTenant(spec, timeout: try timeout(), beforeCommit: auditInTransaction)
-        markRecorded()
+        try touch("tenant_slug:\(spec.slug)")
+        let tenant = try await control.createTenant(spec, for: try CallContext.require())
         return ProtoMapping.proto(tenant)
     }
 
@@ -49,10 +41,10 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         switch request.tenant {
         case .id(let text):
             let id = try Self.tenantID(text)
-            touch("tenant:\(id.uuidString.lowercased())")
+            try touch("tenant:\(id.uuidString.lowercased())")
             tenant = try await control.tenant(id: id, timeout: try timeout())
         case .slug(let slug):
-            touch("tenant_slug:\(slug)")
+            try touch("tenant_slug:\(slug)")
             tenant = try await control.tenant(slug: slug, timeout: try timeout())
         case nil:
             throw ErrorMapping.invalidArgument(ValidationFailure(field: "tenant", "set id or slug"))
@@ -65,9 +57,10 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         -> Tradewind_V1_ListTenantsResponse
     {
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
+        let scope = try CallContext.require().pageTokenScope(.platform)
         var after: String?
         if !request.pageToken.isEmpty {
-            let position = try pageTokens.decode(request.pageToken, scope: "ListTenants", filterFingerprint: "")
+            let position = try pageTokens.decode(request.pageToken, scope: scope, filterFingerprint: "")
             guard position.count == 1 else {
                 throw ErrorMapping.invalidArgument(ValidationFailure(field: "page_token", "is malformed"))
             }
@@ -78,7 +71,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         response.tenants = tenants.prefix(pageSize).map(ProtoMapping.proto)
         if tenants.count > pageSize, let last = tenants.prefix(pageSize).last {
             response.nextPageToken = pageTokens.encode(
-                position: [last.slug], scope: "ListTenants", filterFingerprint: "")
+                position: [last.slug], scope: scope, filterFingerprint: "")
         }
         return response
     }
@@ -106,10 +99,9 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         }
         try collector.throwIfAny()
         guard let tenantID, let role else { throw RPCError(code: .invalidArgument, message: "invalid request") }
-        touch("tenant:\(tenantID.uuidString.lowercased())")
+        try touch("tenant:\(tenantID.uuidString.lowercased())")
 
-        let requestContext = try RequestContext.require()
-        let principalID = requestContext.principal?.id ?? ""
+        let principalID = try CallContext.require().principal?.id ?? ""
         let method = context.descriptor.fullyQualifiedMethod
         let requestHash = IdempotencySeal.requestHash(try request.serializedBytes())
         let idempotencyKey = request.idempotencyKey
@@ -126,7 +118,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
             throw RPCError(code: .notFound, message: "tenant \(tenantID.uuidString.lowercased()) not found")
         }
         let token = APIKeyToken.generate()
-        touch("api_key:\(token.keyID)")
+        try touch("api_key:\(token.keyID)")
         let record = APIKeyRecord(
             keyID: token.keyID, tenantID: tenant.id, role: role, label: request.label,
             secretHash: Data(token.secretHash), createdAt: Date(), expiresAt: expiry, revokedAt: nil, lastUsedAt: nil)
@@ -144,12 +136,11 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
                 sealedResult: try seal.seal(try sealedResponse.serializedBytes(), idempotencyKey: idempotencyKey))
         }
         let (stored, concurrent) = try await control.createAPIKey(
-            record, idempotency: idempotency, timeout: try timeout(), beforeCommit: auditInTransaction)
+            record, idempotency: idempotency, for: try CallContext.require())
         if let concurrent {
             // A concurrent retry won: this transaction rolled back, its record with it.
             return try replay(concurrent, requestHash: requestHash, idempotencyKey: idempotencyKey)
         }
-        markRecorded()
         response.apiKey = ProtoMapping.proto(stored)
         return response
     }
@@ -169,9 +160,9 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         -> Tradewind_V1_ListApiKeysResponse
     {
         let tenantID = try Self.tenantID(request.tenantID)
-        touch("tenant:\(tenantID.uuidString.lowercased())")
+        try touch("tenant:\(tenantID.uuidString.lowercased())")
         let pageSize = try limits.pageSizes.resolve(request.pageSize)
-        let scope = "ListApiKeys/\(tenantID.uuidString)"
+        let scope = try CallContext.require().pageTokenScope(.tenant(tenantID))
         let fingerprint = "include_revoked=\(request.includeRevoked)"
         var after: (Int64, String)?
         if !request.pageToken.isEmpty {
@@ -202,11 +193,10 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         collector.require(APIKeyToken.isKeyID(request.keyID), "key_id", "must be a key id (16 characters)")
         try collector.throwIfAny()
         guard let tenantID else { throw RPCError(code: .invalidArgument, message: "tenant_id: must be a UUID") }
-        touch("tenant:\(tenantID.uuidString.lowercased())")
-        touch("api_key:\(request.keyID)")
+        try touch("tenant:\(tenantID.uuidString.lowercased())")
+        try touch("api_key:\(request.keyID)")
         let key = try await control.revokeAPIKey(
-            tenantID: tenantID, keyID: request.keyID, timeout: try timeout(), beforeCommit: auditInTransaction)
-        markRecorded()
+            tenantID: tenantID, keyID: request.keyID, for: try CallContext.require())
         credentials.invalidateKey(id: key.keyID)
         return ProtoMapping.proto(key)
     }
@@ -234,7 +224,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         guard let tenantID, let role, let certificate else {
             throw RPCError(code: .invalidArgument, message: "invalid request")
         }
-        touch("tenant:\(tenantID.uuidString.lowercased())")
+        try touch("tenant:\(tenantID.uuidString.lowercased())")
         guard try await control.tenant(id: tenantID, timeout: try timeout()) != nil else {
             throw RPCError(code: .notFound, message: "tenant \(tenantID.uuidString.lowercased()) not found")
         }
@@ -243,10 +233,9 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
             label: request.label, subject: String(describing: certificate.subject),
             expiresAt: certificate.notValidAfter,
             createdAt: Date())
-        touch("client_certificate:\(record.spkiSHA256)")
+        try touch("client_certificate:\(record.spkiSHA256)")
         let stored = try await control.registerClientCertificate(
-            record, timeout: try timeout(), beforeCommit: auditInTransaction)
-        markRecorded()
+            record, for: try CallContext.require())
         credentials.invalidateCertificate(spkiSHA256: stored.spkiSHA256)
         return ProtoMapping.proto(stored)
     }
@@ -255,7 +244,7 @@ struct TenantAdminService: Tradewind_V1_TenantAdmin.SimpleServiceProtocol {
         request: Tradewind_V1_ListClientCertificatesRequest, context: ServerContext
     ) async throws -> Tradewind_V1_ListClientCertificatesResponse {
         let tenantID = try Self.tenantID(request.tenantID)
-        touch("tenant:\(tenantID.uuidString.lowercased())")
+        try touch("tenant:\(tenantID.uuidString.lowercased())")
         var response = Tradewind_V1_ListClientCertificatesResponse()
         response.certificates = try await control.listClientCertificates(tenantID: tenantID, timeout: try timeout())
             .map(ProtoMapping.proto)

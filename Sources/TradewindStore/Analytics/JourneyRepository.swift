@@ -83,9 +83,7 @@ public enum JourneyRepository {
             var built = 0
             for tenantID in tenantIDs {
                 let now = try await client.withTransaction(logger: logger) { connection in
-                    try await connection.query(
-                        "SELECT set_config('tradewind.tenant_id', \(tenantID.uuidString.lowercased()), true)",
-                        logger: logger)
+                    try await connection.query(DatabasePool.settings(tenantID: tenantID, timeout: nil), logger: logger)
                     let tx = TenantTransaction(tenantID: tenantID, connection: connection, logger: logger)
                     try await lock(in: tx)
                     return try await ensureBuilt(in: tx)

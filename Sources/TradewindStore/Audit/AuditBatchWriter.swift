@@ -123,7 +123,7 @@ final class AuditBatchWriter: Service, Sendable {
         var statements: [PostgresQuery] = []
         for (chain, items) in chains {
             if case .tenant(let id) = chain {
-                statements.append("SELECT set_config('tradewind.tenant_id', \(id.uuidString.lowercased()), true)")
+                statements.append(DatabasePool.settings(tenantID: id, timeout: nil))
             }
             statements.append(AuditRepository.appendStatement(items.map(\.entry), chain: chain))
         }

@@ -11,8 +11,9 @@ import TradewindCore
 ///
 /// A tenant's chain lives in its home region's cluster; the platform chain (calls with no tenant)
 /// in the control cluster. Records of data-changing calls are appended inside the call's own
-/// transaction (`append(_:tenant:on:)`); all others go through a group-commit writer per cluster
-/// (`write(_:tenant:)`). Both return only once the record is committed or will commit with the call.
+/// transaction by `TenantStore.write` and `ControlStore`'s writes; all others go through a
+/// group-commit writer per cluster (`write(_:tenant:wait:)`). Both return only once the record is
+/// committed or will commit with the call.
 public final class AuditLog: Sendable {
     public let keyring: AuditKeyring
     let control: DatabasePool
@@ -20,21 +21,23 @@ public final class AuditLog: Sendable {
     let timeout: Duration
     let checkpointInterval: Duration
     private let writers: [String: AuditBatchWriter]
-    /// Chains with records not yet covered by a checkpoint, with the pool they live in.
-    private let dirty = Mutex<[AuditChainID: DatabasePool]>([:])
+    private let grownChains: GrownChains
     private let logger: Logger
 
     public init(
-        control: DatabasePool, router: RegionRouter, keyring: AuditKeyring, timeout: Duration,
+        control: ControlStore, router: RegionRouter, keyring: AuditKeyring, timeout: Duration,
         checkpointInterval: Duration, logger: Logger
     ) {
-        self.control = control
+        self.control = control.pool
+        self.grownChains = control.grownChains
         self.router = router
         self.keyring = keyring
         self.timeout = timeout
         self.checkpointInterval = checkpointInterval
         self.logger = logger
-        var writers: [String: AuditBatchWriter] = [control.name: AuditBatchWriter(pool: control, timeout: timeout)]
+        var writers: [String: AuditBatchWriter] = [
+            control.pool.name: AuditBatchWriter(pool: control.pool, timeout: timeout)
+        ]
         for pool in router.pools { writers[pool.name] = AuditBatchWriter(pool: pool, timeout: timeout) }
         self.writers = writers
     }
@@ -45,7 +48,7 @@ public final class AuditLog: Sendable {
     }
 
     /// The chain and cluster of a call: the tenant's own, or the platform log.
-    public func location(of tenant: Tenant?) throws -> (chain: AuditChainID, pool: DatabasePool) {
+    func location(of tenant: Tenant?) throws -> (chain: AuditChainID, pool: DatabasePool) {
         guard let tenant else { return (.platform, control) }
         return (.tenant(tenant.id), try router.pool(for: tenant))
     }
@@ -58,32 +61,24 @@ public final class AuditLog: Sendable {
             throw StoreError.unavailable(cluster: pool.name, reason: "no audit writer")
         }
         try await writer.write(entry, chain: chain, wait: wait)
-        markDirty(chain, pool)
+        grownChains.mark(chain, in: pool)
     }
 
-    /// Appends `entry` inside a transaction the caller has open on the chain's cluster (with the
-    /// tenant set, for a tenant chain): it commits or rolls back with the call's own changes.
-    public func append(_ entry: AuditEntry, tenant: Tenant?, on connection: PostgresConnection) async throws {
+    /// Appends `entry` inside a transaction `TenantStore.write` has open on the chain's cluster,
+    /// with the tenant set: it commits or rolls back with the call's own changes.
+    func append(_ entry: AuditEntry, tenant: Tenant, on connection: PostgresConnection) async throws {
         let (chain, pool) = try location(of: tenant)
         try await AuditRepository.append([entry], chain: chain, on: connection, logger: logger)
-        markDirty(chain, pool)
-    }
-
-    private func markDirty(_ chain: AuditChainID, _ pool: DatabasePool) {
-        _ = dirty.withLock { $0.updateValue(pool, forKey: chain) }
+        grownChains.mark(chain, in: pool)
     }
 
     /// Signs and stores a periodic checkpoint for every chain that grew since its last one.
     func checkpointGrownChains() async {
-        let chains = dirty.withLock { dirty in
-            defer { dirty = [:] }
-            return dirty
-        }
-        for (chain, pool) in chains {
+        for (chain, pool) in grownChains.take() {
             do {
                 try await checkpoint(chain, pool: pool)
             } catch {
-                markDirty(chain, pool)
+                grownChains.mark(chain, in: pool)
                 logger.warning(
                     "audit checkpoint failed",
                     metadata: ["chain": "\(chain)", "error": "\(StoreError.logDescription(error))"])
@@ -211,6 +206,23 @@ extension AuditChainID {
     var tenantID: UUID? {
         if case .tenant(let id) = self { return id }
         return nil
+    }
+}
+
+/// Chains with records not yet covered by a checkpoint, with the pool each lives in: marked by
+/// every writer of records, taken by the checkpointer.
+final class GrownChains: Sendable {
+    private let chains = Mutex<[AuditChainID: DatabasePool]>([:])
+
+    func mark(_ chain: AuditChainID, in pool: DatabasePool) {
+        _ = chains.withLock { $0.updateValue(pool, forKey: chain) }
+    }
+
+    func take() -> [AuditChainID: DatabasePool] {
+        chains.withLock { chains in
+            defer { chains = [:] }
+            return chains
+        }
     }
 }
 

@@ -38,10 +38,10 @@ public struct StoredAuditRecord: Sendable, Hashable {
 /// SQL over `audit_records` and `audit_checkpoints`, the same in the regional clusters (tenant
 /// chains, under row-level security) and the control cluster (the platform chain). Each function
 /// runs on a connection inside a transaction the caller opened.
-public enum AuditRepository {
+enum AuditRepository {
     /// Appends `entries` to `chain` in order; returns the last sequence number.
     @discardableResult
-    public static func append(
+    static func append(
         _ entries: [AuditEntry], chain: AuditChainID, on connection: PostgresConnection, logger: Logger
     ) async throws -> Int64 {
         let rows = try await connection.query(appendStatement(entries, chain: chain), logger: logger)
@@ -55,7 +55,7 @@ public enum AuditRepository {
     }
 
     /// The chain's last sequence number and hash, and the sequence number of its last checkpoint.
-    public static func head(chain: AuditChainID, on connection: PostgresConnection, logger: Logger) async throws
+    static func head(chain: AuditChainID, on connection: PostgresConnection, logger: Logger) async throws
         -> (seq: Int64, hash: Data, checkpointedSeq: Int64)
     {
         let rows = try await connection.query(
@@ -71,7 +71,7 @@ public enum AuditRepository {
     }
 
     /// The hash of record `seq`; the genesis hash for 0.
-    public static func hash(at seq: Int64, chain: AuditChainID, on connection: PostgresConnection, logger: Logger)
+    static func hash(at seq: Int64, chain: AuditChainID, on connection: PostgresConnection, logger: Logger)
         async throws -> Data?
     {
         guard seq > 0 else { return AuditChain.genesis }
@@ -81,7 +81,7 @@ public enum AuditRepository {
         return nil
     }
 
-    public static func insertCheckpoint(
+    static func insertCheckpoint(
         _ checkpoint: AuditCheckpoint, chain: AuditChainID, on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query(
@@ -94,7 +94,7 @@ public enum AuditRepository {
 
     /// Stored checkpoints with `seq` in `range` (signed before `signedBefore`, if given), in order,
     /// as exported lines.
-    public static func checkpoints(
+    static func checkpoints(
         chain: AuditChainID, in range: ClosedRange<Int64>, signedBefore: Date? = nil, on connection: PostgresConnection,
         logger: Logger
     ) async throws -> [(seq: Int64, line: String)] {
@@ -112,7 +112,7 @@ public enum AuditRepository {
 
     /// The stretch of the chain whose records were made in [from, to): the first and last sequence
     /// numbers, or `nil` when there is none.
-    public static func range(
+    static func range(
         chain: AuditChainID, from: Date?, to: Date?, on connection: PostgresConnection, logger: Logger
     ) async throws -> ClosedRange<Int64>? {
         let rows = try await connection.query(
@@ -129,7 +129,7 @@ public enum AuditRepository {
     }
 
     /// Records after `afterSeq` up to `throughSeq`, in order, at most `limit`.
-    public static func records(
+    static func records(
         chain: AuditChainID, after afterSeq: Int64, through throughSeq: Int64, limit: Int,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredAuditRecord] {
@@ -148,7 +148,7 @@ public enum AuditRepository {
     }
 
     /// Records matching `query`, newest first, with sequence numbers below `beforeSeq`.
-    public static func search(
+    static func search(
         chain: AuditChainID, _ query: AuditQuery, before beforeSeq: Int64?, limit: Int,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredAuditRecord] {

@@ -79,6 +79,11 @@ public enum ContactRepository {
         """
     }
 
+    /// One contact with its current consent: GetContact's read, in one round trip.
+    public static func contact(id: UUID) -> TenantQuery<Contact?> {
+        TenantQuery(statement: { getQuery(id: id, tenantID: $0) }, decode: contact(from:))
+    }
+
     /// Decodes the rows of `getQuery`.
     static func contact(from rows: [PostgresRow]) throws -> Contact? {
         var contact: Contact?

@@ -42,7 +42,8 @@ public struct DatabaseEndpoint: Sendable, Hashable {
         return copy
     }
 
-    /// The postgres-nio configuration: TLS 1.3 only, certificate and host name verified.
+    /// The postgres-nio configuration: TLS 1.3 only, certificate and host name verified. Public for
+    /// tests, which reach the clusters directly as the server's roles.
     public func clientConfiguration(connectTimeout: Duration = .seconds(3)) throws -> PostgresClient.Configuration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv13

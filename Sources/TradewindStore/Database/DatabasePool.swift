@@ -10,13 +10,13 @@ import Synchronization
 /// postgres-nio queues a lease with no timeout while a cluster is down, so every call here races
 /// the work against its deadline and also sets `statement_timeout` for the transaction: a down or
 /// slow cluster answers `StoreError.unavailable` in time instead of hanging the call.
-public struct DatabasePool: Sendable, Service {
+struct DatabasePool: Sendable, Service {
     /// `control`, or the region's name: used in errors and logs.
-    public let name: String
+    let name: String
     let client: PostgresClient
     let logger: Logger
 
-    public init(name: String, endpoint: DatabaseEndpoint, logger: Logger) throws {
+    init(name: String, endpoint: DatabaseEndpoint, logger: Logger) throws {
         self.name = name
         var logger = logger
         logger[metadataKey: "cluster"] = "\(name)"
@@ -25,7 +25,7 @@ public struct DatabasePool: Sendable, Service {
     }
 
     /// Runs the pool; leases hang until this runs (it is a `Service` in the server's group).
-    public func run() async throws {
+    func run() async throws {
         await client.run()
     }
 
@@ -37,7 +37,7 @@ public struct DatabasePool: Sendable, Service {
     ///
     /// With `readOnlySnapshot`, the transaction is `REPEATABLE READ READ ONLY`: every statement
     /// sees the same snapshot, for reads that must agree with each other.
-    public func withTransaction<Result: Sendable>(
+    func withTransaction<Result: Sendable>(
         tenantID: UUID?,
         timeout: Duration,
         readOnlySnapshot: Bool = false,
@@ -62,19 +62,12 @@ public struct DatabasePool: Sendable, Service {
         }
     }
 
-    /// Runs one read-only statement in its own tenant transaction and returns its rows.
-    public func readTransaction(tenantID: UUID, timeout: Duration, _ query: PostgresQuery) async throws
-        -> [PostgresRow]
-    {
-        try await chainedTransaction(tenantID: tenantID, timeout: timeout, [query])
-    }
-
     /// Runs `statements` in order in one transaction and returns the last one's rows.
     ///
     /// BEGIN, the settings, the statements and COMMIT are chained on the connection's event loop,
     /// so the caller's task waits once for the whole transaction instead of hopping between
     /// threads for every statement: reads and audit batches are the hot paths.
-    public func chainedTransaction(tenantID: UUID?, timeout: Duration, _ statements: [PostgresQuery]) async throws
+    func chainedTransaction(tenantID: UUID?, timeout: Duration, _ statements: [PostgresQuery]) async throws
         -> [PostgresRow]
     {
         let logger = self.logger
@@ -98,15 +91,20 @@ public struct DatabasePool: Sendable, Service {
         }
     }
 
-    /// A transaction's first statement: its tenant, when it has one, and its statement timeout,
-    /// both transaction-local.
-    static func settings(tenantID: UUID?, timeout: Duration) -> PostgresQuery {
-        let milliseconds = String(milliseconds(timeout))
+    /// A transaction's settings: its tenant, when it has one, and its statement timeout (`nil`
+    /// keeps the current one), both transaction-local (`set_config(…, true)`), so a pooled
+    /// connection never carries a tenant into the next transaction. Row-level security reads the
+    /// tenant. This is the only place that sets it.
+    static func settings(tenantID: UUID?, timeout: Duration?) -> PostgresQuery {
+        let statementTimeout = timeout.map { String(Self.milliseconds($0)) }
         guard let tenant = tenantID?.uuidString.lowercased() else {
-            return "SELECT set_config('statement_timeout', \(milliseconds), true)"
+            return
+                "SELECT set_config('statement_timeout', coalesce(\(statementTimeout), current_setting('statement_timeout')), true)"
         }
-        return
-            "SELECT set_config('tradewind.tenant_id', \(tenant), true), set_config('statement_timeout', \(milliseconds), true)"
+        return """
+            SELECT set_config('tradewind.tenant_id', \(tenant), true),
+                   set_config('statement_timeout', coalesce(\(statementTimeout), current_setting('statement_timeout')), true)
+            """
     }
 
     /// `statement_timeout` for a transaction bounded by `timeout`, in whole milliseconds (at least 1).

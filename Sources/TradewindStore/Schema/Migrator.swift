@@ -106,8 +106,8 @@ public struct Migrator: Sendable {
 }
 
 extension DatabaseEndpoint {
-    /// Runs `body` with a client for this endpoint, for one-off work outside the server (CLI, tests).
-    public func withClient<Result: Sendable>(
+    /// Runs `body` with a client for this endpoint, for one-off work outside the server (migrations, loads).
+    func withClient<Result: Sendable>(
         logger: Logger, _ body: @Sendable @escaping (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: try clientConfiguration(), backgroundLogger: logger)

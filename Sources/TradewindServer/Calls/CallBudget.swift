@@ -23,6 +23,13 @@ struct CallBudget: Sendable {
         return max(span / 20, started + span * 19 / 20 - now)
     }
 
+    /// What one step of a stream (a batch) may take: `limit` again for each, since a stream may
+    /// rightly run for minutes, but never past the client's deadline; at least a millisecond.
+    func streamStepTimeout(limit: Duration, now: ContinuousClock.Instant = .now) -> Duration {
+        guard let clientTimeout else { return limit }
+        return max(.milliseconds(1), min(limit, started + clientTimeout - now))
+    }
+
     /// The whole budget: `limit`, or up to the client's deadline when that is sooner.
     private func span(limit: Duration) -> Duration {
         min(limit, clientTimeout ?? limit)
