@@ -6,23 +6,17 @@ public struct AuditPrincipal: Sendable, Hashable, Codable {
     public var id: String
     /// `api_key` or `client_certificate`.
     public var kind: String
-    /// The marketplace app acting for the tenant, when the credential belongs to one. Version 1
-    /// records keep it here (`principal.app_id`); from version 2 on it is `AuditEntry.app`'s id,
-    /// and an entry keeps the two the same.
-    public var appID: String?
     /// SHA-256 of the client certificate's SubjectPublicKeyInfo, when the call presented one.
     public var certificateFingerprint: String?
 
-    public init(id: String, kind: String, appID: String? = nil, certificateFingerprint: String? = nil) {
+    public init(id: String, kind: String, certificateFingerprint: String? = nil) {
         self.id = id
         self.kind = kind
-        self.appID = appID
         self.certificateFingerprint = certificateFingerprint
     }
 
     enum CodingKeys: String, CodingKey {
         case id, kind
-        case appID = "app_id"
         case certificateFingerprint = "cert"
     }
 }
@@ -117,19 +111,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// The tenant whose data the call touched; `nil` for calls that never got that far.
     public var tenantID: UUID?
     public var region: String?
-    public var principal: AuditPrincipal? {
-        didSet {
-            // A principal that names another app replaces the app (its installation is not known);
-            // one that names none keeps the app, as the initializer does.
-            guard let principal, principal.appID != app?.id else { return }
-            if let id = principal.appID {
-                app = AuditApp(id: id)
-            } else {
-                let id = app?.id
-                self.principal?.appID = id
-            }
-        }
-    }
+    public var principal: AuditPrincipal?
     /// The fully qualified gRPC method, e.g. `tradewind.v1.Contacts/GetContact`.
     public var method: String
     public var event: AuditEvent
@@ -147,15 +129,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     /// Messages received and sent; set on a stream's closing record only.
     public var messagesIn: Int64?
     public var messagesOut: Int64?
-    /// The marketplace app acting for the tenant, and its installation. Its id is also
-    /// `principal.appID`, the place version 1 records keep it: the initializer sets each from the
-    /// other (`app` wins when both are given), and setting either later sets the other.
-    public var app: AuditApp? {
-        didSet {
-            let id = app?.id
-            if principal != nil, principal?.appID != id { principal?.appID = id }
-        }
-    }
+    /// The marketplace app acting for the tenant, and its installation. Version 1 records keep
+    /// only its id, inside the principal (`principal.app_id`); version 2 gives it a key of its own.
+    public var app: AuditApp?
     /// Where the call reached outside Tradewind: a channel account or a webhook endpoint.
     public var destination: AuditDestination?
     /// The automated rule that made the call.
@@ -185,8 +161,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         self.rowsWritten = rowsWritten
         self.messagesIn = messagesIn
         self.messagesOut = messagesOut
-        self.app = app ?? principal?.appID.map { AuditApp(id: $0) }
-        if let id = self.app?.id { self.principal?.appID = id }
+        self.app = app
         self.destination = destination
         self.ruleID = ruleID
     }
@@ -205,6 +180,13 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         case messagesOut = "messages_out"
         case app, destination
         case ruleID = "rule"
+    }
+
+    /// What version 1 kept of the app: its id, inside the principal.
+    private struct Version1Principal: Decodable {
+        var appID: String?
+        var app: AuditApp? { appID.map { AuditApp(id: $0) } }
+        enum CodingKeys: String, CodingKey { case appID = "app_id" }
     }
 
     private enum VersionKey: String, CodingKey {
@@ -234,7 +216,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             rowsWritten: container.decode(Int64.self, forKey: .rowsWritten),
             messagesIn: container.decodeIfPresent(Int64.self, forKey: .messagesIn),
             messagesOut: container.decodeIfPresent(Int64.self, forKey: .messagesOut),
-            app: isV2 ? container.decodeIfPresent(AuditApp.self, forKey: .app) : nil,
+            app: isV2
+                ? container.decodeIfPresent(AuditApp.self, forKey: .app)
+                : container.decodeIfPresent(Version1Principal.self, forKey: .principal)?.app,
             destination: isV2 ? container.decodeIfPresent(AuditDestination.self, forKey: .destination) : nil,
             ruleID: isV2 ? container.decodeIfPresent(String.self, forKey: .ruleID) : nil)
     }
@@ -295,8 +279,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         switch version {
         case .v1:
             precondition(
-                app?.installation == nil && destination == nil && ruleID == nil
-                    && app?.id == principal?.appID,
+                app?.installation == nil && destination == nil && ruleID == nil && (app == nil || principal != nil),
                 "a version 1 record has no key for an app installation, a destination or a rule")
             json.key("time", first: true)
         case .v2:
@@ -321,7 +304,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
             if version == .v1 {
                 // From version 2 on the app has an object of its own (`app`).
                 json.key("app_id")
-                json.optionalString(principal.appID)
+                json.optionalString(app?.id)
             }
             json.key("cert")
             json.optionalString(principal.certificateFingerprint)

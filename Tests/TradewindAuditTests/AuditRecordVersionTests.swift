@@ -147,11 +147,11 @@ struct FieldsExport {
         #expect(report.records == 1 && report.head.hexString == Self.pinnedV1Hash)
         #expect(report.recordsByVersion == [.v1: 1])
 
-        // It reads as version 1, and version 1 still writes exactly these bytes; the app it names
-        // is the entry's app as well.
+        // It reads as version 1, and version 1 still writes exactly these bytes; the app its
+        // principal names is the entry's app.
         let record = try AuditRecord(body: body, hash: Data(hexString: Self.pinnedV1Hash)!)
         #expect(record.version == .v1 && record.seq == 3)
-        #expect(record.entry.principal?.appID == "app_northwind_sync")
+        #expect(record.entry.principal == AuditPrincipal(id: "Hq3Zr8Lw1Nv6Bs2D", kind: "api_key"))
         #expect(record.entry.app == AuditApp(id: "app_northwind_sync", installation: nil))
         #expect(record.entry.destination == nil && record.entry.ruleID == nil)
         #expect(AuditChain.body(seq: 3, fields: record.entry.canonicalFields(version: .v1)) == body)
@@ -249,38 +249,32 @@ struct FieldsExport {
     }
 
     @Test func theAppMovesFromThePrincipalToItsOwnObject() throws {
-        // Given on the principal only (as every writer before version 2 did), it is the entry's app.
-        var entry = ExportFixture.entry(1)
-        entry = AuditEntry(
-            time: entry.time, requestID: entry.requestID, tenantID: entry.tenantID, region: entry.region,
-            principal: AuditPrincipal(id: "k1", kind: "api_key", appID: "app_1"), method: entry.method, code: 0,
-            outcome: "ok", latencyMicroseconds: 1, peer: "local", dataClasses: [])
-        #expect(entry.app == AuditApp(id: "app_1"))
+        // One place for the app: version 2 writes it as an object of its own, version 1 inside the
+        // principal, as every writer before version 2 did.
+        let base = ExportFixture.entry(1)
+        let entry = AuditEntry(
+            time: base.time, requestID: base.requestID, tenantID: base.tenantID, region: base.region,
+            principal: AuditPrincipal(id: "k1", kind: "api_key"), method: base.method, code: 0, outcome: "ok",
+            latencyMicroseconds: 1, peer: "local", dataClasses: [], app: AuditApp(id: "app_1"))
         #expect(entry.canonicalFields.contains(#""principal":{"id":"k1","kind":"api_key","cert":null}"#))
         #expect(entry.canonicalFields.contains(#""app":{"id":"app_1","installation":null}"#))
         #expect(
             entry.canonicalFields(version: .v1).contains(#""principal":{"id":"k1","kind":"api_key","app_id":"app_1","#))
         #expect(!entry.canonicalFields(version: .v1).contains(#""app":"#))
 
-        // Given as the app, the principal names it too (what the query API and CSV show).
-        let withApp = AuditEntry(
-            time: entry.time, requestID: "r", tenantID: nil, region: nil,
-            principal: AuditPrincipal(id: "k1", kind: "api_key"), method: "m", code: 0, outcome: "ok",
-            latencyMicroseconds: 1, peer: "local", dataClasses: [], app: AuditApp(id: "app_2", installation: "i_9"))
-        #expect(withApp.principal?.appID == "app_2")
-        let record = try AuditRecord(body: AuditChain.body(seq: 1, fields: withApp.canonicalFields), hash: Data())
-        #expect(record.entry == withApp && record.entry.principal?.appID == "app_2")
+        // Either version reads back to the same entry, the app included.
+        for version in AuditRecordVersion.allCases {
+            let body = AuditChain.body(seq: 1, fields: entry.canonicalFields(version: version))
+            #expect(try AuditRecord(body: body, hash: Data()).entry == entry, "version \(version)")
+        }
 
-        // Set later, either one sets the other; a principal of another app drops the installation.
-        var changed = withApp
-        changed.app = AuditApp(id: "app_3", installation: "i_3")
-        #expect(changed.principal?.appID == "app_3")
-        changed.principal = AuditPrincipal(id: "k2", kind: "api_key", appID: "app_4")
-        #expect(changed.app == AuditApp(id: "app_4"))
-        changed.principal = AuditPrincipal(id: "k3", kind: "api_key")
-        #expect(changed.principal?.appID == "app_4" && changed.app == AuditApp(id: "app_4"))
-        changed.app = nil
-        #expect(changed.principal?.appID == nil && !changed.canonicalFields.contains("app_4"))
+        // An installation is kept in version 2.
+        var installed = entry
+        installed.app = AuditApp(id: "app_2", installation: "i_9")
+        let record = try AuditRecord(body: AuditChain.body(seq: 1, fields: installed.canonicalFields), hash: Data())
+        #expect(record.entry == installed && record.entry.app?.installation == "i_9")
+        installed.app = nil
+        #expect(!installed.canonicalFields.contains("app_2"))
     }
 
     @Test func newStringFieldsAreEscaped() throws {

@@ -19,7 +19,7 @@ enum AuditCSV {
             "type": "record", "seq": String(record.seq), "time": AuditTime.format(entry.time),
             "request_id": entry.requestID, "tenant": entry.tenantID?.uuidString.lowercased() ?? "",
             "region": entry.region ?? "", "principal_id": entry.principal?.id ?? "",
-            "principal_kind": entry.principal?.kind ?? "", "app_id": entry.principal?.appID ?? "",
+            "principal_kind": entry.principal?.kind ?? "", "app_id": entry.app?.id ?? "",
             "client_cert": entry.principal?.certificateFingerprint ?? "", "method": entry.method,
             "event": entry.event.rawValue, "resources": entry.resources.joined(separator: ";"),
             "code": String(entry.code), "outcome": entry.outcome, "latency_us": String(entry.latencyMicroseconds),

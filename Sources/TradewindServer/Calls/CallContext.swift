@@ -142,7 +142,7 @@ final class CallContext: Sendable {
         }
         let principal = snapshot.principal.map {
             AuditPrincipal(
-                id: $0.id, kind: $0.kind.rawValue, appID: nil, certificateFingerprint: $0.clientCertificateFingerprint)
+                id: $0.id, kind: $0.kind.rawValue, certificateFingerprint: $0.clientCertificateFingerprint)
         }
         return AuditEntry(
             time: Date(), requestID: requestID, tenantID: snapshot.tenant?.id,

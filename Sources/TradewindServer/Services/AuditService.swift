@@ -170,7 +170,7 @@ struct AuditService: Tradewind_V1_Audit.SimpleServiceProtocol {
         if let principal = entry.principal {
             message.principal.id = principal.id
             message.principal.kind = principal.kind
-            message.principal.appID = principal.appID ?? ""
+            message.principal.appID = entry.app?.id ?? ""
             message.principal.clientCertificateFingerprint = principal.certificateFingerprint ?? ""
         }
         message.method = entry.method
