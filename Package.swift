@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.26.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Generated from Protos/ by scripts/generate-protos; committed, never edited by hand.
@@ -58,6 +62,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Outbound HTTPS to the ad channels: one connector per channel, each speaking that channel's
+        // REST wire format; the only module that knows a channel's wire format.
+        .target(
+            name: "TradewindChannels",
+            dependencies: [
+                "TradewindCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["ChannelMapping.md"],
+            swiftSettings: strict
+        ),
         // PostgreSQL: region router, tenant transactions, migrations, repositories.
         .target(
             name: "TradewindStore",
@@ -82,6 +105,7 @@ let package = Package(
                 "TradewindAudit",
                 "TradewindStore",
                 "TradewindProto",
+                "TradewindChannels",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -117,6 +141,32 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The ad-channel sandboxes: emulators of Google Ads, Meta, TikTok and Amazon Ads for tests.
+        // Its wire types are its own; it never imports the connectors (TradewindChannels).
+        .target(
+            name: "TradewindSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `tradewind-sandbox`: serves the emulators over TLS on one port.
+        .executableTarget(
+            name: "tradewind-sandbox",
+            dependencies: [
+                "TradewindSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Shared by the integration tests: the real local stack, reached as the server's roles.
         .target(
             name: "TradewindTestSupport",
@@ -134,6 +184,30 @@ let package = Package(
         .testTarget(
             name: "TradewindCoreTests",
             dependencies: ["TradewindCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TradewindChannelsTests",
+            dependencies: [
+                "TradewindChannels",
+                "TradewindCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TradewindSandboxTests",
+            dependencies: [
+                "TradewindSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -176,6 +250,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -14,4 +14,10 @@ public enum AuditDataClass: String, Sendable, Hashable, Codable, CaseIterable {
     case segments
     /// The operator's exchange rates (`tradewind fx load`).
     case exchangeRates = "exchange_rates"
+    /// Campaigns, ad groups and ads, and what was sent to the channels about them.
+    case campaigns
+    /// Linked ad accounts (their credentials are never in a record).
+    case channelAccounts = "channel_accounts"
+    /// Daily figures pulled from the channels.
+    case channelMetrics = "channel_metrics"
 }

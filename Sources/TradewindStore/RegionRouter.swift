@@ -30,6 +30,9 @@ public struct RegionRouter: Sendable {
         return pool
     }
 
+    /// The pool of a region, for work that is not any one tenant's (the outbox's wake index).
+    func pool(for region: Region) -> DatabasePool? { poolsByRegion[region] }
+
     /// Every regional pool, ordered by region.
     var pools: [DatabasePool] { poolsByRegion.keys.sorted().compactMap { poolsByRegion[$0] } }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TradewindAudit
 import TradewindCore
 
 /// One piece of work on a tenant's data: a transaction in the tenant's home region with the
@@ -68,6 +69,16 @@ public struct TenantStore: Sendable {
     public func write<Result: Sendable>(
         for caller: some TenantCaller, _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
     ) async throws -> Result {
+        try await write(for: caller, alsoRecording: { _ in [] }, body)
+    }
+
+    /// `write`, with more records committed in the same transaction before the caller's own: one
+    /// per call Tradewind made to the outside world for this write (a channel's API, a webhook),
+    /// known only once `body` has run (`extra` gets its result).
+    public func write<Result: Sendable>(
+        for caller: some TenantCaller, alsoRecording extra: @Sendable @escaping (Result) -> [AuditEntry],
+        _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
+    ) async throws -> Result {
         let tenant = caller.tenant
         let logger = caller.logger
         let auditLog = self.auditLog
@@ -75,13 +86,25 @@ public struct TenantStore: Sendable {
             tenantID: tenant.id, timeout: caller.databaseTimeout
         ) { connection in
             let result = try await body(TenantTransaction(tenantID: tenant.id, connection: connection, logger: logger))
-            if let record = caller.recordOfWrite() {
-                try await auditLog.append(record, tenant: tenant, on: connection)
-                return (result, true)
-            }
-            return (result, false)
+            var records = extra(result)
+            let own = caller.recordOfWrite()
+            if let own { records.append(own) }
+            if !records.isEmpty { try await auditLog.append(records, tenant: tenant, on: connection) }
+            return (result, own != nil)
         }
         if recorded { caller.writeRecorded() }
         return result
+    }
+
+    /// Commits records of calls made to the outside world that changed nothing here (a link whose
+    /// credentials the channel refused): every outbound call leaves a record, whatever its outcome.
+    public func record(_ entries: [AuditEntry], for caller: some TenantCaller) async throws {
+        guard !entries.isEmpty else { return }
+        let tenant = caller.tenant
+        let auditLog = self.auditLog
+        try await router.pool(for: tenant).withTransaction(tenantID: tenant.id, timeout: caller.databaseTimeout) {
+            connection in
+            try await auditLog.append(entries, tenant: tenant, on: connection)
+        }
     }
 }

@@ -102,7 +102,9 @@ struct PolicyTableTests {
 
     @Test("reads are audited as reads and writes as writes, by the method's own verb")
     func auditClassFollowsTheVerb() {
-        let readVerbs = ["Get", "List", "Query", "Export", "Attribute", "Forecast", "Detect", "Allocate", "Simulate"]
+        let readVerbs = [
+            "Get", "List", "Query", "Export", "Attribute", "Forecast", "Detect", "Allocate", "Simulate", "Reconcile",
+        ]
         for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
             guard let policy = Self.policy(method) else { continue }  // everyMethodIsDeclared reports it
             let reads = readVerbs.contains { method.name.hasPrefix($0) }
@@ -141,7 +143,12 @@ struct PolicyTableTests {
 
     @Test("an analyst holds no contact scope and an operator no tenant-data scope")
     func roleMatrix() {
-        #expect(Role.analyst.scopes == [.analyticsRead])
+        #expect(Role.analyst.scopes == [.analyticsRead, .campaignsRead])
+        #expect(Role.owner.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite, .channelsManage]))
+        #expect(Role.admin.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite, .channelsManage]))
+        #expect(Role.marketer.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite]))
+        #expect(
+            !Role.marketer.scopes.contains(.channelsManage) && !Role.complianceOfficer.scopes.contains(.campaignsRead))
         #expect(!Role.operator.scopes.contains(.contactsRead))
         #expect(Role.tenantRoles.allSatisfy { role in !role.scopes.contains(where: \.isOperatorScope) })
         #expect(Role.marketer.scopes.isSuperset(of: [.contactsRead, .contactsWrite]))

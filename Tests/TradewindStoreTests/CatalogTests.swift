@@ -10,6 +10,15 @@ import TradewindTestSupport
 /// any part of the RLS contract is broken.
 @Suite("RLS contract in the catalogs")
 struct CatalogTests {
+    /// Tables that carry a tenant id but deliberately have no tenant policy, with the reason and the
+    /// only columns they may have: nothing personal, nothing about the work, ever.
+    static let policyExceptions: [String: (reason: String, columns: [String])] = [
+        "outbox_wake": (
+            "a worker finds which tenants have outbox work due before it knows a tenant",
+            ["tenant_id", "due_at"]
+        )
+    ]
+
     @Test("every table with tenant_id has RLS enabled and forced, one tenant policy and a tenant-first key")
     func tenantTablesAreIsolated() async throws {
         try await DatabaseSession.with { session in
@@ -30,6 +39,7 @@ struct CatalogTests {
                         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
                           AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id')
+                          AND c.relname <> ALL(\(Array(Self.policyExceptions.keys)))
                         ORDER BY c.relname
                         """, logger: TestEnvironment.logger)
                     var problems: [String] = []
@@ -50,6 +60,35 @@ struct CatalogTests {
                     return problems
                 }
                 #expect(problems.isEmpty, "region \(region): \(problems)")
+            }
+        }
+    }
+
+    @Test("the tables excepted from the tenant policy hold a tenant id and a time, nothing else")
+    func policyExceptionsHoldNothingElse() async throws {
+        try await DatabaseSession.with { session in
+            for region in session.regions.keys.sorted() {
+                let columns = try await session.inRegion(region, tenantID: nil) { connection in
+                    let rows = try await connection.query(
+                        """
+                        SELECT c.relname::text, a.attname::text
+                        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+                          AND c.relname = ANY(\(Array(Self.policyExceptions.keys)))
+                        ORDER BY c.relname, a.attnum
+                        """, logger: TestEnvironment.logger)
+                    var columns: [String: [String]] = [:]
+                    for try await (table, column) in rows.decode((String, String).self) {
+                        columns[table, default: []].append(column)
+                    }
+                    return columns
+                }
+                for (table, exception) in Self.policyExceptions {
+                    #expect(
+                        columns[table] == exception.columns,
+                        "region \(region): \(table) (\(exception.reason)) has columns \(columns[table] ?? [])")
+                }
             }
         }
     }

@@ -33,7 +33,11 @@ struct SQLScriptTests {
             #expect(!migrations.isEmpty)
             #expect(migrations.map(\.version) == Array(1...migrations.count))
             for migration in migrations {
-                #expect(SQLScript.statements(in: migration.sql).count > 1, "\(migration.name)")
+                let statements = SQLScript.statements(in: migration.sql)
+                #expect(!statements.isEmpty, "\(migration.name)")
+                // A file split into fewer statements than it has lines ending a statement was misread.
+                let ends = migration.sql.split(separator: "\n").filter { $0.hasSuffix(";") }.count
+                #expect(statements.count >= min(ends, 2) || ends == 1, "\(migration.name)")
             }
         }
     }

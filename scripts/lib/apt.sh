@@ -13,6 +13,7 @@ TRADEWIND_APT_PACKAGES=(
     libprotobuf-dev
     nghttp2-client
     openssl
+    curl
     python3-venv
     python3-pip
 )

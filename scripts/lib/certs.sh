@@ -102,6 +102,8 @@ tradewind_certs() {
     tw_new_ca "$s/ca" "Tradewind Dev CA"
     tw_new_leaf "$s/ca" "$s/certs/server" localhost serverAuth "$TRADEWIND_SERVER_SAN"
     tw_new_leaf "$s/ca" "$s/certs/postgres" localhost serverAuth "$TRADEWIND_SERVER_SAN"
+    # The ad-channel sandboxes (tradewind-sandbox): connectors reach it as they reach the server.
+    tw_new_leaf "$s/ca" "$s/certs/sandbox" localhost serverAuth "$TRADEWIND_SERVER_SAN"
     tw_new_leaf "$s/ca" "$s/certs/client-a" client-a clientAuth
     tw_new_leaf "$s/ca" "$s/certs/client-b" client-b clientAuth
     # Unrelated CA: the server must refuse its client certificate.

@@ -61,6 +61,9 @@ EOF
 audit:
   signingKeys: $s/audit-signing-keys.json
   checkpointIntervalSeconds: ${TRADEWIND_AUDIT_CHECKPOINT_SECONDS:-30}
+channels:
+  sandboxURL: https://127.0.0.1:${TRADEWIND_SANDBOX_PORT:-7450}
+  caCertificate: $s/ca/ca.pem
 secrets:
   cursorKey: "$CURSOR_KEY"
 EOF

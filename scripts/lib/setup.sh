@@ -32,7 +32,8 @@ tradewind_build() {
     if [[ "${TRADEWIND_SKIP_BUILD:-0}" == 1 ]]; then
         tw_require_bin
         tw_log "TRADEWIND_SKIP_BUILD=1: using $TRADEWIND_BIN without building"
-        export TRADEWIND_BIN
+        TRADEWIND_SANDBOX_BIN="${TRADEWIND_SANDBOX_BIN:-$(dirname -- "$TRADEWIND_BIN")/tradewind-sandbox}"
+        export TRADEWIND_BIN TRADEWIND_SANDBOX_BIN
         return 0
     fi
     command -v swift >/dev/null 2>&1 || tw_die "swift is not on PATH"
@@ -42,7 +43,11 @@ tradewind_build() {
     bin_dir="$(cd "$TRADEWIND_REPO" && swift build --scratch-path "$TRADEWIND_BUILD_DIR" --show-bin-path)"
     TRADEWIND_BIN="$bin_dir/tradewind"
     [[ -x "$TRADEWIND_BIN" ]] || tw_die "build finished but $TRADEWIND_BIN is missing"
-    export TRADEWIND_BIN
+    tw_log "swift build --product tradewind-sandbox"
+    (cd "$TRADEWIND_REPO" && swift build --scratch-path "$TRADEWIND_BUILD_DIR" --product tradewind-sandbox)
+    TRADEWIND_SANDBOX_BIN="$bin_dir/tradewind-sandbox"
+    [[ -x "$TRADEWIND_SANDBOX_BIN" ]] || tw_die "build finished but $TRADEWIND_SANDBOX_BIN is missing"
+    export TRADEWIND_BIN TRADEWIND_SANDBOX_BIN
 }
 
 tradewind_migrate() {

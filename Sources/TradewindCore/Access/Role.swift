@@ -12,14 +12,20 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
     public var scopes: Set<Scope> {
         switch self {
         case .owner:
-            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite]
+            [
+                .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite,
+                .campaignsRead, .campaignsWrite, .channelsManage,
+            ]
         case .admin:
-            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead]
+            [
+                .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .campaignsRead,
+                .campaignsWrite, .channelsManage,
+            ]
         case .marketer:
-            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead]
+            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .campaignsRead, .campaignsWrite]
         case .analyst:
             // Aggregates only: an analyst never sees a contact record.
-            [.analyticsRead]
+            [.analyticsRead, .campaignsRead]
         case .complianceOfficer:
             [.auditRead, .privacyRead, .privacyWrite]
         case .operator:

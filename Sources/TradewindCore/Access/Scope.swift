@@ -8,6 +8,12 @@ public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
     case auditRead = "audit:read"
     case privacyRead = "privacy:read"
     case privacyWrite = "privacy:write"
+    /// Campaigns, their sync state and the linked accounts (never their credentials).
+    case campaignsRead = "campaigns:read"
+    /// Create, change, publish, pause, resume and archive campaigns.
+    case campaignsWrite = "campaigns:write"
+    /// Link and unlink ad accounts and replace their credentials.
+    case channelsManage = "channels:manage"
     /// Platform operators only: create and read tenants.
     case tenantsRead = "tenants:read"
     case tenantsWrite = "tenants:write"

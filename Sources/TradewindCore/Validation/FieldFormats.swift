@@ -126,6 +126,16 @@ public enum FieldFormats {
         return !s.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
+    /// Whether `s` is an absolute `https` URL with a host, at most 2,048 bytes and without
+    /// spaces: what channels take as an ad's landing page.
+    public static func isValidHTTPSURL(_ s: String) -> Bool {
+        guard s.utf8.count <= 2_048, s.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+            let components = URLComponents(string: s), components.scheme?.lowercased() == "https",
+            let host = components.host, !host.isEmpty
+        else { return false }
+        return true
+    }
+
     /// Whether `s` is an idempotency key: 1–100 printable ASCII characters, no spaces.
     public static func isValidIdempotencyKey(_ s: String) -> Bool {
         (1...100).contains(s.utf8.count) && s.utf8.allSatisfy(\.isVisibleASCII)

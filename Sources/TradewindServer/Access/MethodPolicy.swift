@@ -51,6 +51,11 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Privacy = Tradewind_V1_Privacy.Method
         typealias Analytics = Tradewind_V1_Analytics.Method
         typealias Segments = Tradewind_V1_Segments.Method
+        typealias Campaigns = Tradewind_V1_Campaigns.Method
+        let campaignRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .campaigns)
+        let campaignWrite = MethodPolicy(scope: .campaignsWrite, auditClass: .write, dataClass: .campaigns)
+        let accountRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .channelAccounts)
+        let accountManage = MethodPolicy(scope: .channelsManage, auditClass: .write, dataClass: .channelAccounts)
         let analytics = MethodPolicy(
             scope: .analyticsRead, auditClass: .read, dataClass: .analytics, timeLimit: .analytics)
         let entries: [(MethodDescriptor, MethodPolicy)] = [
@@ -189,6 +194,28 @@ public struct MethodPolicy: Sendable, Hashable {
             (Analytics.DetectAnomalies.descriptor, analytics),
             (Analytics.AllocateBudget.descriptor, analytics),
             (Analytics.SimulateBudget.descriptor, analytics),
+
+            (Campaigns.LinkChannelAccount.descriptor, accountManage),
+            (Campaigns.GetChannelAccount.descriptor, accountRead),
+            (Campaigns.ListChannelAccounts.descriptor, accountRead),
+            (Campaigns.UpdateChannelCredentials.descriptor, accountManage),
+            (Campaigns.UnlinkChannelAccount.descriptor, accountManage),
+            (
+                Campaigns.SyncChannelMetrics.descriptor,
+                .init(scope: .campaignsWrite, auditClass: .write, dataClass: .channelMetrics)
+            ),
+            (Campaigns.CreateCampaign.descriptor, campaignWrite),
+            (Campaigns.GetCampaign.descriptor, campaignRead),
+            (Campaigns.ListCampaigns.descriptor, campaignRead),
+            (Campaigns.UpdateCampaign.descriptor, campaignWrite),
+            (Campaigns.PublishCampaign.descriptor, campaignWrite),
+            (Campaigns.PauseCampaign.descriptor, campaignWrite),
+            (Campaigns.ResumeCampaign.descriptor, campaignWrite),
+            (Campaigns.ArchiveCampaign.descriptor, campaignWrite),
+            (
+                Campaigns.ReconcileConversions.descriptor,
+                .init(scope: .campaignsRead, auditClass: .read, dataClass: .channelMetrics, timeLimit: .analytics)
+            ),
         ]
         var table: [MethodDescriptor: MethodPolicy] = [:]
         for (method, policy) in entries {

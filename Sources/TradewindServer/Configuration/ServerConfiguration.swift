@@ -51,6 +51,14 @@ public struct ServerConfiguration: Sendable {
     public var auditCheckpointInterval: Duration = .seconds(30)
     /// How often events older than each tenant's retention are deleted.
     public var retentionInterval: Duration = .seconds(3600)
+    /// Where the ad channels are reached: nil for their real APIs, or the origin of a
+    /// `tradewind-sandbox` that emulates all four (dev and tests).
+    public var channelSandboxURL: URL?
+    /// Roots trusted for the channels' TLS certificates beyond the system's (the dev CA for the
+    /// sandbox); nil for the system's only.
+    public var channelCACertificatePath: String?
+    /// How often every linked account's daily metrics are pulled.
+    public var metricsSyncInterval: Duration = .seconds(900)
 
     /// Reads `path`, then lets `TRADEWIND_*` variables of `environment` override it.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -126,6 +134,21 @@ public struct ServerConfiguration: Sendable {
         let retention = reader.int(forKey: "retention.intervalSeconds", default: 3600)
         guard retention >= 1 else { throw ConfigurationError("retention.intervalSeconds must be at least 1") }
         retentionInterval = .seconds(retention)
+
+        let sandbox = reader.string(forKey: "channels.sandboxURL", default: "")
+        if !sandbox.isEmpty {
+            guard let url = URL(string: sandbox), url.scheme == "https" else {
+                throw ConfigurationError("channels.sandboxURL must be an https URL such as https://127.0.0.1:7450")
+            }
+            channelSandboxURL = url
+        }
+        let channelCA = reader.string(forKey: "channels.caCertificate", default: "")
+        channelCACertificatePath = channelCA.isEmpty ? nil : channelCA
+        let metricsSeconds = reader.int(forKey: "channels.metricsSyncIntervalSeconds", default: 900)
+        guard metricsSeconds >= 1 else {
+            throw ConfigurationError("channels.metricsSyncIntervalSeconds must be at least 1")
+        }
+        metricsSyncInterval = .seconds(metricsSeconds)
 
         let keyText = try reader.requiredString(forKey: "secrets.cursorKey", isSecret: true)
         guard let keyData = Data(base64Encoded: keyText), keyData.count >= 32 else {

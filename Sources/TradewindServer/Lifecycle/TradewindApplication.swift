@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import Logging
 import ServiceLifecycle
 import TradewindAudit
+import TradewindChannels
 import TradewindCore
 import TradewindProto
 import TradewindStore
@@ -26,6 +27,9 @@ public struct TradewindApplication: Sendable {
     let retention: EventRetentionJob
     let rollups: RollupFolder
     let health: HealthService
+    /// The HTTPS clients of the ad channels, shared by the Campaigns service and the outbox worker.
+    let channels: ChannelConnectors
+    let outbox: OutboxWorker
     private let server: any Service
     private let listeningAddress: @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
     private let logger: Logger
@@ -71,9 +75,21 @@ public struct TradewindApplication: Sendable {
             store: store, interval: .seconds(5), journeyInterval: .seconds(30), timeout: limits.backgroundTimeout,
             logger: logger)
         health = HealthService()
+        channels = try ChannelConnectors(
+            configuration: ChannelClientConfiguration(
+                endpoints: configuration.channelSandboxURL.map(ChannelEndpoints.sandbox) ?? .production,
+                trustRootsPEMPath: configuration.channelCACertificatePath),
+            logger: logger)
+        let sealer = TradewindRPC.credentialSealer(configuration.cursorKey)
+        outbox = OutboxWorker(
+            control: control, store: store, wake: OutboxWakeIndex(router: router), regions: router.regions,
+            runner: ChannelJobRunner(
+                store: store, channels: channels, sealer: sealer, policy: .init(),
+                metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout, logger: logger),
+            limits: .init(), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(
             configuration: configuration, control: control, store: store, auditLog: auditLog,
-            regions: router.regions, rollups: rollups, health: health, logger: logger)
+            regions: router.regions, rollups: rollups, channels: channels, health: health, logger: logger)
         let server = GRPCServer(transport: transport, router: rpc.router(for: Transport.self))
         self.server = GRPCServerService(server: server, health: health)
         self.listeningAddress = listeningAddress(server)
@@ -82,7 +98,8 @@ public struct TradewindApplication: Sendable {
     /// Pools first, then the audit writers, server last: the group stops them in reverse order,
     /// so in-flight calls finish, their records are written, and only then the pools close.
     public var services: [any Service] {
-        [control.service] + router.services + auditLog.services + [retention, rollups, server]
+        [control.service] + router.services + auditLog.services + [ChannelClientService(channels: channels)]
+            + [retention, rollups, outbox, server]
     }
 
     /// Serves until SIGTERM/SIGINT, then shuts down gracefully.
@@ -126,7 +143,8 @@ struct TradewindRPC: Sendable {
 
     init(
         configuration: ServerConfiguration, control: ControlStore, store: TenantStore, auditLog: AuditLog,
-        regions: Set<Region>, rollups: RollupFolder, health: HealthService, logger: Logger
+        regions: Set<Region>, rollups: RollupFolder, channels: ChannelConnectors, health: HealthService,
+        logger: Logger
     ) {
         let limits = configuration.limits
         let credentials = CredentialCache(control: control)
@@ -145,6 +163,9 @@ struct TradewindRPC: Sendable {
             PrivacyService(store: store, hasher: subjectHasher, pageTokens: pageTokens, limits: limits),
             AuditService(log: auditLog, pseudonymizer: pseudonymizer, pageTokens: pageTokens, limits: limits),
             AnalyticsService(store: store, limits: limits),
+            CampaignsService(
+                store: store, channels: channels, sealer: Self.credentialSealer(configuration.cursorKey),
+                pageTokens: pageTokens, limits: limits),
             health,
         ]
         audit = AuditInterceptor(
@@ -172,6 +193,11 @@ struct TradewindRPC: Sendable {
             .apply(messageSize, to: .all),
         ])
         return router
+    }
+
+    /// Seals channel credentials under per-tenant keys derived from the server secret.
+    static func credentialSealer(_ secret: SymmetricKey) -> CredentialSealer {
+        CredentialSealer(secret: derive(secret, purpose: "channel credentials").withUnsafeBytes { Array($0) })
     }
 
     /// One server secret, a separate key per purpose.

@@ -20,23 +20,50 @@ public enum AnalyticsRepository {
         try await tx.connection.query("SELECT set_config('jit', 'off', true)", logger: tx.logger)
     }
 
+    /// The channel a stored channel code names, in SQL (`AdChannel.storedCode`, pinned).
+    static let channelName =
+        "CASE m.channel WHEN 1 THEN 'google_ads' WHEN 2 THEN 'meta' WHEN 3 THEN 'tiktok' WHEN 4 THEN 'amazon_ads' END"
+
     /// Daily rollups in `range`, summed over the dimensions not asked for (those come back empty).
+    ///
+    /// For a campaign Tradewind published (its channel id is on `campaigns`), spend, impressions
+    /// and clicks are the channel's own daily figures (`channel_daily_metrics`, spend converted
+    /// at the day's rate), and the touchpoints' own cost and counts are not counted a second
+    /// time; conversions, revenue and page views always come from the tenant's events. The
+    /// channel's figures have no country: grouped by country they come under "".
     public static func rollups(
         range: DayRange, byChannel: Bool, byCampaign: Bool, byCountry: Bool, channels: [String],
         countries: [String], campaignIDs: [String], in tx: TenantTransaction
     ) async throws -> [DailyRollup] {
         let rows = try await tx.connection.query(
             """
+            WITH linked AS (
+                SELECT DISTINCT \(unescaped: channelName) AS channel, m.channel_campaign_id AS campaign_id
+                FROM campaigns m WHERE m.tenant_id = \(tx.tenantID) AND m.channel_campaign_id IS NOT NULL),
+            source AS (
+                SELECT t.local_day, t.channel, t.campaign_id, t.country,
+                       CASE WHEN l.campaign_id IS NULL THEN t.spend_micros ELSE 0 END AS spend_micros,
+                       CASE WHEN l.campaign_id IS NULL THEN t.impressions ELSE 0 END AS impressions,
+                       CASE WHEN l.campaign_id IS NULL THEN t.clicks ELSE 0 END AS clicks,
+                       t.page_views, t.conversions, t.revenue_micros
+                FROM event_daily_totals t
+                LEFT JOIN linked l ON l.channel = t.channel AND l.campaign_id = t.campaign_id
+                WHERE t.tenant_id = \(tx.tenantID)
+                  AND t.local_day BETWEEN \(range.from.description)::date AND \(range.to.description)::date
+                UNION ALL
+                SELECT m.day, \(unescaped: channelName), m.channel_campaign_id, '',
+                       coalesce(m.spend_reporting_micros, 0), m.impressions, m.clicks, 0, 0, 0
+                FROM channel_daily_metrics m
+                WHERE m.tenant_id = \(tx.tenantID)
+                  AND m.day BETWEEN \(range.from.description)::date AND \(range.to.description)::date)
             SELECT local_day::text,
                    CASE WHEN \(byChannel) THEN channel ELSE '' END,
                    CASE WHEN \(byCampaign) THEN campaign_id ELSE '' END,
                    CASE WHEN \(byCountry) THEN country ELSE '' END,
                    sum(spend_micros)::bigint, sum(impressions)::bigint, sum(clicks)::bigint,
                    sum(page_views)::bigint, sum(conversions)::bigint, sum(revenue_micros)::bigint
-            FROM event_daily_totals
-            WHERE tenant_id = \(tx.tenantID)
-              AND local_day BETWEEN \(range.from.description)::date AND \(range.to.description)::date
-              AND (cardinality(\(channels)::text[]) = 0 OR channel = ANY(\(channels)))
+            FROM source
+            WHERE (cardinality(\(channels)::text[]) = 0 OR channel = ANY(\(channels)))
               AND (cardinality(\(countries)::text[]) = 0 OR country = ANY(\(countries)))
               AND (cardinality(\(campaignIDs)::text[]) = 0 OR campaign_id = ANY(\(campaignIDs)))
             GROUP BY 1, 2, 3, 4

@@ -64,11 +64,11 @@ public final class AuditLog: Sendable {
         grownChains.mark(chain, in: pool)
     }
 
-    /// Appends `entry` inside a transaction `TenantStore.write` has open on the chain's cluster,
+    /// Appends `entries` inside a transaction `TenantStore.write` has open on the chain's cluster,
     /// with the tenant set: it commits or rolls back with the call's own changes.
-    func append(_ entry: AuditEntry, tenant: Tenant, on connection: PostgresConnection) async throws {
+    func append(_ entries: [AuditEntry], tenant: Tenant, on connection: PostgresConnection) async throws {
         let (chain, pool) = try location(of: tenant)
-        try await AuditRepository.append([entry], chain: chain, on: connection, logger: logger)
+        try await AuditRepository.append(entries, chain: chain, on: connection, logger: logger)
         grownChains.mark(chain, in: pool)
     }
 

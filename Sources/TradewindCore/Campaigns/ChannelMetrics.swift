@@ -1,0 +1,34 @@
+/// One campaign's figures for one day as a channel reports them, in Tradewind's units.
+public struct ChannelDailyMetric: Sendable, Hashable, Codable {
+    /// The channel's own id of the campaign.
+    public var campaignExternalID: String
+    /// The day in the ad account's time zone.
+    public var day: CalendarDay
+    public var impressions: Int64
+    public var clicks: Int64
+    /// Spend in micros of the account's currency.
+    public var spendMicros: Int64
+    /// Conversions in thousandths: Google reports fractional conversions (data-driven attribution).
+    public var conversionsMilli: Int64
+    /// Conversion value in micros of the account's currency.
+    public var conversionValueMicros: Int64
+
+    public init(
+        campaignExternalID: String, day: CalendarDay, impressions: Int64, clicks: Int64, spendMicros: Int64,
+        conversionsMilli: Int64, conversionValueMicros: Int64
+    ) {
+        self.campaignExternalID = campaignExternalID
+        self.day = day
+        self.impressions = impressions
+        self.clicks = clicks
+        self.spendMicros = spendMicros
+        self.conversionsMilli = conversionsMilli
+        self.conversionValueMicros = conversionValueMicros
+    }
+}
+
+/// How many trailing days every metric sync pulls again: channels restate recent days as late
+/// conversions arrive, and what a later pull says replaces what was stored.
+public enum MetricRestatement {
+    public static let defaultTrailingDays = 3
+}

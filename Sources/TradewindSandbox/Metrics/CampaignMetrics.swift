@@ -1,0 +1,55 @@
+/// A campaign's figures for one day, as the channel reports them on the sandbox's today.
+public struct CampaignDay: Sendable, Equatable {
+    public var campaignID: String
+    public var day: SandboxDay
+    public var figures: DailyFigures
+}
+
+extension World {
+    /// The budget a campaign can spend on a day, in micros: its own budget, its CampaignBudget's
+    /// (Google), or the sum of its active ad groups' budgets (Meta ad-set budgets, TikTok ad groups
+    /// under a BUDGET_MODE_INFINITE campaign).
+    func dailyBudgetMicros(of campaign: AdObject, on day: SandboxDay) -> Int64 {
+        if let budgetID = campaign.budgetObjectID, let budget = object(campaign.channel, budgetID) {
+            return budget.state(on: day)?.dailyBudgetMicros ?? 0
+        }
+        if let own = campaign.state(on: day)?.dailyBudgetMicros { return own }
+        return objects.lazy
+            .filter { $0.channel == campaign.channel && $0.level == .adGroup && $0.parentID == campaign.id }
+            .compactMap { group -> Int64? in
+                guard let state = group.state(on: day), state.active, day >= group.startDay else { return nil }
+                if let end = group.endDay, day > end { return nil }
+                return state.dailyBudgetMicros
+            }
+            .reduce(0, +)
+    }
+
+    /// Every non-zero campaign-day of an account within `from...to` (clamped to today), as reported
+    /// today. Days with no delivery are left out, as Google and Meta leave them out of reports.
+    public func campaignDays(
+        _ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, campaignIDs: Set<String>? = nil,
+        reportedOn: SandboxDay? = nil
+    ) -> [CampaignDay] {
+        guard let owner = self.account(channel, account) else { return [] }
+        let today = reportedOn ?? self.today
+        let last = min(to, today)
+        var rows: [CampaignDay] = []
+        for campaign in objects(channel, account: account, level: .campaign) {
+            if let campaignIDs, !campaignIDs.contains(campaign.id) { continue }
+            let first = max(from, campaign.startDay)
+            guard first <= last else { continue }
+            for ordinal in first.ordinal...last.ordinal {
+                let day = SandboxDay(ordinal: ordinal)
+                if let end = campaign.endDay, day > end { break }
+                let active = campaign.state(on: day)?.active ?? false
+                let final = DailyMetricsModel.finalFigures(
+                    seed: seed, channel: channel, account: account, campaignID: campaign.id, day: day,
+                    dailyBudgetMicros: dailyBudgetMicros(of: campaign, on: day), active: active,
+                    currency: owner.currencyInfo)
+                let figures = DailyMetricsModel.reported(final, day: day, today: today, currency: owner.currencyInfo)
+                if !figures.isZero { rows.append(CampaignDay(campaignID: campaign.id, day: day, figures: figures)) }
+            }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import TradewindChannels
+import TradewindCore
+import TradewindStore
+
+/// The outbox jobs of campaigns and their accounts: what they are called, which queue they wait
+/// in, and what they carry. Publishing, pausing, resuming, archiving and budget changes of one
+/// account share its publish queue, so the channel hears about them in the order they were made;
+/// metric pulls have a queue of their own per account and never wait behind a publish.
+enum CampaignJobs {
+    enum Operation: String, CaseIterable, Sendable {
+        case publishActive = "campaign.publish_active"
+        case publishPaused = "campaign.publish_paused"
+        case pause = "campaign.pause"
+        case resume = "campaign.resume"
+        case archive = "campaign.archive"
+        case budget = "campaign.budget"
+
+        /// What `SyncState.operation` says while it is under way.
+        var syncName: String {
+            switch self {
+            case .publishActive, .publishPaused: "publish"
+            case .pause: "pause"
+            case .resume: "resume"
+            case .archive: "archive"
+            case .budget: "budget"
+            }
+        }
+
+        var pastTense: String {
+            switch self {
+            case .publishActive, .publishPaused: "published"
+            case .pause: "paused"
+            case .resume: "resumed"
+            case .archive: "archived"
+            case .budget: "changed"
+            }
+        }
+    }
+
+    static let metricsSyncKind = "metrics.sync"
+    /// How many days one pull may cover (Amazon keeps 95 days of reports).
+    static let maximumSyncDays = 90
+
+    /// Queues are named `<kind>:<channel>:<account id>`: the channel in the name lets a worker
+    /// leave a busy channel's jobs to others (`Outbox.claim(skippingQueuesWithPrefixes:)`).
+    static func publishQueue(channel: AdChannel, account: UUID) -> String {
+        "publish:\(channel.rawValue):\(account.uuidString.lowercased())"
+    }
+
+    static func metricsQueue(channel: AdChannel, account: UUID) -> String {
+        "metrics:\(channel.rawValue):\(account.uuidString.lowercased())"
+    }
+
+    /// The channel of a queue named by this type.
+    static func channel(ofQueue queue: String) -> AdChannel? {
+        let parts = queue.split(separator: ":")
+        return parts.count == 3 ? AdChannel(rawValue: String(parts[1])) : nil
+    }
+
+    /// The queue-name prefixes of a channel's jobs.
+    static func queuePrefixes(of channel: AdChannel) -> [String] {
+        ["publish:\(channel.rawValue):", "metrics:\(channel.rawValue):"]
+    }
+
+    struct CampaignPayload: Codable {
+        var campaignID: UUID
+        /// The campaign's version when the job was made; what is sent is always the current tree.
+        var version: Int64
+    }
+
+    struct MetricsPayload: Codable {
+        /// Days to pull, ending yesterday in the account's time zone.
+        var days: Int
+    }
+
+    static func enqueue(_ operation: Operation, for record: CampaignRecord, in tx: TenantTransaction) async throws {
+        let payload = try String(
+            decoding: JSONEncoder().encode(CampaignPayload(campaignID: record.id, version: record.version)),
+            as: UTF8.self)
+        try await Outbox.enqueue(
+            queue: publishQueue(channel: record.channel, account: record.accountID), kind: operation.rawValue,
+            subjectID: record.id,
+            payload: payload, in: tx)
+    }
+
+    /// Queues a pull of the account's metrics at `time`, or brings a queued one forward (a pull
+    /// already queued takes the larger number of days). Returns when it is due.
+    @discardableResult
+    static func scheduleMetricsSync(
+        channel: AdChannel, account: UUID, days: Int?, at time: Date, in tx: TenantTransaction
+    ) async throws -> Date {
+        let queue = metricsQueue(channel: channel, account: account)
+        let days = days ?? MetricRestatement.defaultTrailingDays
+        let pending = try await Outbox.pending(queue: queue, in: tx)
+        if let queued = pending.first {
+            let payload = (try? JSONDecoder().decode(MetricsPayload.self, from: Data(queued.payload.utf8)))?.days ?? 0
+            let merged = String(
+                decoding: try JSONEncoder().encode(MetricsPayload(days: max(payload, days))), as: UTF8.self)
+            return try await Outbox.expedite(queued, to: time, payload: merged, in: tx)
+        }
+        let payload = String(decoding: try JSONEncoder().encode(MetricsPayload(days: days)), as: UTF8.self)
+        return try await Outbox.enqueue(
+            queue: queue, kind: metricsSyncKind, subjectID: account, payload: payload, dueAt: time, in: tx
+        ).dueAt
+    }
+
+    static func cancelMetricsSync(account: UUID, in tx: TenantTransaction) async throws -> Int {
+        try await Outbox.cancelPending(subjectID: account, kinds: [metricsSyncKind], in: tx)
+    }
+
+    /// The account as a connector needs it.
+    static func connectorAccount(_ record: ChannelAccountRecord) -> ChannelAccount {
+        var settings: [String: String] = [:]
+        switch record.identity.channel {
+        case .meta where !record.pageID.isEmpty: settings[ChannelAccount.Setting.metaPageID] = record.pageID
+        case .tiktok where !record.pageID.isEmpty: settings[ChannelAccount.Setting.tiktokIdentityID] = record.pageID
+        default: break
+        }
+        return ChannelAccount(
+            identity: record.identity, currency: record.profile.currency, timeZone: record.profile.timeZone,
+            settings: settings)
+    }
+}

@@ -1,0 +1,383 @@
+import Foundation
+import Logging
+import TradewindAudit
+import TradewindChannels
+import TradewindCore
+import TradewindStore
+
+/// Runs one claimed outbox job of a campaign or an account against its channel, then records
+/// the outcome in one transaction: the job's new state, the campaign's sync state and channel
+/// ids, credentials the connector refreshed, and one audit record per exchange with the channel.
+struct ChannelJobRunner: Sendable {
+    let store: TenantStore
+    let channels: ChannelConnectors
+    let sealer: CredentialSealer
+    let policy: RetryPolicy
+    /// How often each account's metrics are pulled.
+    let metricsInterval: Duration
+    /// Bound of the database work of one step.
+    let timeout: Duration
+    let logger: Logger
+
+    static let principal = "channel-worker"
+
+    /// Backoff between attempts: exponential with full jitter, never shorter than what the
+    /// channel asked for, capped; a job gives up after `maximumAttempts`.
+    struct RetryPolicy: Sendable {
+        var base: Duration = .seconds(2)
+        var cap: Duration = .seconds(900)
+        var maximumAttempts = 12
+        /// How long a job of an account whose credentials were refused waits before it tries again
+        /// (replacing the credentials brings it forward).
+        var reauthorizationWait: Duration = .seconds(3600)
+
+        func delay(afterAttempt attempt: Int, channelHint: Duration?) -> Duration {
+            let exponent = min(max(attempt - 1, 0), 20)
+            let ceiling = min(cap, base * (1 << exponent))
+            let jittered = ceiling * Double.random(in: 0.5...1.0)
+            guard let hint = channelHint else { return jittered }
+            return max(jittered, hint)
+        }
+    }
+
+    /// What a job's attempt came to.
+    private enum Outcome {
+        case done(published: PublishedCampaign?)
+        case metrics(rows: [ChannelMetricsRepository.Row], from: CalendarDay, through: CalendarDay)
+        case failed(ChannelError)
+        case impossible(code: String, message: String)
+    }
+
+    func run(_ job: OutboxJob, tenant: Tenant, owner: UUID) async {
+        let call = SystemCall(
+            principal: Self.principal, tenant: tenant, recording: .upkeep, timeout: timeout, logger: logger)
+        do {
+            if job.kind == CampaignJobs.metricsSyncKind {
+                try await runMetricsSync(job, tenant: tenant, owner: owner, call: call)
+            } else if let operation = CampaignJobs.Operation(rawValue: job.kind) {
+                try await runCampaignJob(job, operation: operation, tenant: tenant, owner: owner, call: call)
+            } else {
+                _ = try await store.write(for: call) { tx in
+                    try await Outbox.fail(job, owner: owner, code: "unknown_kind", message: job.kind, in: tx)
+                }
+            }
+        } catch {
+            // The lease runs out and another attempt comes; nothing was recorded as done.
+            logger.warning(
+                "outbox job could not be finished",
+                metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(StoreError.logDescription(error))"])
+        }
+    }
+
+    // MARK: - Campaign jobs
+
+    private func runCampaignJob(
+        _ job: OutboxJob, operation: CampaignJobs.Operation, tenant: Tenant, owner: UUID, call: SystemCall
+    ) async throws {
+        guard let payload = try? JSONDecoder().decode(CampaignJobs.CampaignPayload.self, from: Data(job.payload.utf8))
+        else {
+            _ = try await store.write(for: call) { tx in
+                try await Outbox.fail(job, owner: owner, code: "bad_payload", message: "unreadable payload", in: tx)
+            }
+            return
+        }
+        let sealer = self.sealer
+        let loaded = try await store.read(for: call) {
+            tx -> (CampaignRecord, ChannelAccountRecord, ChannelCredentials)? in
+            guard let campaign = try await CampaignRepository.get(id: payload.campaignID, in: tx),
+                let (account, sealed) = try await ChannelAccountRepository.sealedCredentials(
+                    id: campaign.accountID, in: tx)
+            else { return nil }
+            let credentials = try sealer.open(sealed, tenantID: tenant.id, accountID: account.id)
+            return (campaign, account, credentials)
+        }
+        guard let (campaign, account, credentials) = loaded else {
+            try await finish(
+                job, owner: owner, campaignID: payload.campaignID, operation: operation, account: nil,
+                outcome: .impossible(code: "account_unlinked", message: "the campaign's channel account is unlinked"),
+                session: nil, recorder: nil, call: call)
+            return
+        }
+        let recorder = OutboundRecorder(
+            origin: .init(
+                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
+                requestID: job.id.uuidString.lowercased(), accountID: account.id,
+                externalAccountID: account.identity.externalID,
+                resources: ["campaign:\(campaign.id.uuidString.lowercased())"]))
+        let session = ChannelSession(credentials: credentials, observer: recorder.observer)
+        if account.status == .needsReauthorization {
+            try await finish(
+                job, owner: owner, campaignID: campaign.id, operation: operation, account: account,
+                outcome: .failed(
+                    .unauthorized(
+                        .init(
+                            channel: account.identity.channel, code: "needs_reauthorization",
+                            message: account.statusReason))), session: nil, recorder: recorder, call: call)
+            return
+        }
+        let connector = channels.connector(for: campaign.channel)
+        let target = CampaignJobs.connectorAccount(account)
+        var outcome: Outcome
+        do {
+            switch operation {
+            case .publishActive, .publishPaused:
+                // Any earlier attempt may have reached the channel: look before creating.
+                let published = try await connector.publish(
+                    campaign.tree, reference: ChannelReference(campaign.reference), lookUpFirst: job.attempts > 1,
+                    in: target, session: session)
+                try await connector.setStatus(
+                    operation == .publishActive ? .active : .paused, of: published, in: target, session: session)
+                outcome = .done(published: published)
+            case .pause, .resume, .archive, .budget:
+                guard let published = campaign.published else {
+                    outcome = .impossible(code: "not_published", message: "the campaign never reached the channel")
+                    break
+                }
+                switch operation {
+                case .pause: try await connector.setStatus(.paused, of: published, in: target, session: session)
+                case .resume: try await connector.setStatus(.active, of: published, in: target, session: session)
+                case .archive: try await connector.setStatus(.archived, of: published, in: target, session: session)
+                default:
+                    try await connector.setBudget(
+                        campaign.tree.campaign.budget, of: published, in: target, session: session)
+                }
+                outcome = .done(published: nil)
+            }
+        } catch {
+            outcome = .failed(error)
+        }
+        try await finish(
+            job, owner: owner, campaignID: campaign.id, operation: operation, account: account, outcome: outcome,
+            session: session, recorder: recorder, call: call)
+    }
+
+    private func finish(
+        _ job: OutboxJob, owner: UUID, campaignID: UUID, operation: CampaignJobs.Operation,
+        account: ChannelAccountRecord?, outcome: Outcome, session: ChannelSession?, recorder: OutboundRecorder?,
+        call: SystemCall
+    ) async throws {
+        let refreshed = try sealedRefresh(session, account: account, tenant: call.tenant)
+        let policy = self.policy
+        try await store.write(for: call, alsoRecording: { _ in recorder?.takeRecords() ?? [] }) { tx in
+            if let account, let refreshed {
+                try await ChannelAccountRepository.storeRefreshedCredentials(
+                    id: account.id, sealedCredentials: refreshed, in: tx)
+            }
+            switch outcome {
+            case .done(let published):
+                guard try await Outbox.complete(job, owner: owner, in: tx) else { break }
+                if let published {
+                    try await CampaignRepository.setPublished(id: campaignID, published: published, in: tx)
+                }
+                try await CampaignRepository.setSync(
+                    id: campaignID, sync: try await Self.syncAfter(campaignID, job: job, tx: tx), in: tx)
+            case .impossible(let code, let message):
+                guard try await Outbox.fail(job, owner: owner, code: code, message: message, in: tx) else { break }
+                try await CampaignRepository.setSync(
+                    id: campaignID,
+                    sync: SyncState(
+                        kind: .failed, operation: operation.syncName, attempts: job.attempts, errorCode: code,
+                        errorMessage: message), in: tx)
+            case .failed(let error):
+                let code = error.channelCode ?? Self.kindCode(error)
+                if case .unauthorized = error, let account {
+                    try await ChannelAccountRepository.markNeedsReauthorization(
+                        id: account.id,
+                        reason: "\(account.identity.channel.rawValue) refused the credentials: \(error.channelMessage)",
+                        in: tx)
+                }
+                let retryable = error.isRetryable || { if case .unauthorized = error { true } else { false } }()
+                if retryable && job.attempts < policy.maximumAttempts {
+                    var wait = policy.delay(afterAttempt: job.attempts, channelHint: error.retryAfter)
+                    if case .unauthorized = error { wait = policy.reauthorizationWait }
+                    let next = Date().addingTimeInterval(wait.seconds)
+                    guard
+                        try await Outbox.retry(
+                            job, owner: owner, at: next, code: code, message: error.channelMessage, in: tx)
+                    else { break }
+                    try await CampaignRepository.setSync(
+                        id: campaignID,
+                        sync: SyncState(
+                            kind: .retrying, operation: operation.syncName, attempts: job.attempts, nextAttemptAt: next,
+                            errorCode: code, errorMessage: error.channelMessage), in: tx)
+                } else {
+                    guard
+                        try await Outbox.fail(job, owner: owner, code: code, message: error.channelMessage, in: tx)
+                    else { break }
+                    if operation == .publishActive || operation == .publishPaused {
+                        // Never reached the channel for good: a draft again, to fix and publish anew.
+                        try await CampaignRepository.setStatus(
+                            id: campaignID, status: .draft,
+                            sync: SyncState(
+                                kind: .failed, operation: operation.syncName, attempts: job.attempts,
+                                errorCode: code, errorMessage: error.channelMessage), in: tx)
+                    } else {
+                        try await CampaignRepository.setSync(
+                            id: campaignID,
+                            sync: SyncState(
+                                kind: .failed, operation: operation.syncName, attempts: job.attempts,
+                                errorCode: code, errorMessage: error.channelMessage), in: tx)
+                    }
+                }
+            case .metrics:
+                break
+            }
+            try await Outbox.refreshWake(in: tx)
+        }
+    }
+
+    /// Synced, unless another change of the campaign waits behind this one.
+    private static func syncAfter(_ campaignID: UUID, job: OutboxJob, tx: TenantTransaction) async throws -> SyncState {
+        let waiting = try await Outbox.pending(queue: job.queue, in: tx).first { $0.subjectID == campaignID }
+        if let waiting, let next = CampaignJobs.Operation(rawValue: waiting.kind) {
+            return SyncState(kind: .pending, operation: next.syncName, syncedAt: Date())
+        }
+        return SyncState(kind: .synced, syncedAt: Date())
+    }
+
+    static func kindCode(_ error: ChannelError) -> String {
+        switch error {
+        case .rateLimited: "rate_limited"
+        case .transient: "unavailable"
+        case .ambiguous: "no_response"
+        case .rejected: "rejected"
+        case .unauthorized: "unauthorized"
+        case .notFound: "not_found"
+        }
+    }
+
+    /// The credentials to store again when the connector refreshed the access token.
+    private func sealedRefresh(_ session: ChannelSession?, account: ChannelAccountRecord?, tenant: Tenant) throws
+        -> [UInt8]?
+    {
+        guard let session, let account, session.credentialsChanged else { return nil }
+        return try sealer.seal(session.credentials, tenantID: tenant.id, accountID: account.id)
+    }
+
+    // MARK: - Metric pulls
+
+    private func runMetricsSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call: SystemCall) async throws {
+        let days =
+            (try? JSONDecoder().decode(CampaignJobs.MetricsPayload.self, from: Data(job.payload.utf8)))?.days
+            ?? MetricRestatement.defaultTrailingDays
+        guard let accountID = job.subjectID else { return }
+        let sealer = self.sealer
+        let loaded = try await store.read(for: call) {
+            tx -> (ChannelAccountRecord, ChannelCredentials, [String: UUID])? in
+            guard let (account, sealed) = try await ChannelAccountRepository.sealedCredentials(id: accountID, in: tx)
+            else { return nil }
+            let credentials = try sealer.open(sealed, tenantID: tenant.id, accountID: account.id)
+            return (
+                account, credentials,
+                try await ChannelMetricsRepository.campaignsByChannelID(account: accountID, in: tx)
+            )
+        }
+        guard let (account, credentials, campaigns) = loaded else {
+            _ = try await store.write(for: call) { tx in
+                try await Outbox.fail(job, owner: owner, code: "account_unlinked", message: "account unlinked", in: tx)
+            }
+            return
+        }
+        let recorder = OutboundRecorder(
+            origin: .init(
+                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
+                requestID: job.id.uuidString.lowercased(), accountID: account.id,
+                externalAccountID: account.identity.externalID, resources: []))
+        let session = ChannelSession(credentials: credentials, observer: recorder.observer)
+        let zone = TimeZone(identifier: account.profile.timeZone) ?? .gmt
+        let through = CalendarDay(Date(), in: zone)
+        let from = through.adding(days: Int64(1 - max(1, min(days, CampaignJobs.maximumSyncDays))))
+        var fetched: [ChannelDailyMetric] = []
+        var failure: ChannelError?
+        if account.status == .active && !campaigns.isEmpty {
+            do {
+                fetched = try await channels.connector(for: account.identity.channel).dailyMetrics(
+                    from: from, through: through, in: CampaignJobs.connectorAccount(account), session: session)
+            } catch {
+                failure = error
+            }
+        }
+        let refreshed = try sealedRefresh(session, account: account, tenant: tenant)
+        let metricsCall = SystemCall(
+            principal: Self.principal, tenant: tenant,
+            recording: .recordsChanges(method: "tradewind/channels.metrics_sync", dataClass: .channelMetrics),
+            timeout: timeout, logger: logger)
+        metricsCall.touch("channel_account:\(account.id.uuidString.lowercased())")
+        let (policy, interval) = (self.policy, metricsInterval)
+        let reporting = tenant.settings.reportingCurrency
+        let (fetchedRows, pullFailure) = (fetched, failure)
+        try await store.write(for: metricsCall, alsoRecording: { _ in recorder.takeRecords() }) { tx in
+            if let refreshed {
+                try await ChannelAccountRepository.storeRefreshedCredentials(
+                    id: account.id, sealedCredentials: refreshed, in: tx)
+            }
+            if let failure = pullFailure {
+                if case .unauthorized = failure {
+                    try await ChannelAccountRepository.markNeedsReauthorization(
+                        id: account.id,
+                        reason:
+                            "\(account.identity.channel.rawValue) refused the credentials: \(failure.channelMessage)",
+                        in: tx)
+                }
+                let wait = policy.delay(afterAttempt: job.attempts, channelHint: failure.retryAfter)
+                _ = try await Outbox.retry(
+                    job, owner: owner, at: Date().addingTimeInterval(min(wait, interval).seconds),
+                    code: failure.channelCode ?? Self.kindCode(failure), message: failure.channelMessage, in: tx)
+            } else {
+                let rows = try await Self.convert(
+                    fetchedRows, campaigns: campaigns, currency: account.profile.currency, reporting: reporting, tx: tx)
+                let written = try await ChannelMetricsRepository.replace(
+                    account: account.id, channel: account.identity.channel, currency: account.profile.currency,
+                    reportingCurrency: reporting, from: from, through: through, rows: rows, in: tx)
+                metricsCall.wrote(rows: max(written, 1))
+                try await ChannelAccountRepository.recordMetricsSync(id: account.id, at: Date(), in: tx)
+                if try await Outbox.complete(job, owner: owner, in: tx) {
+                    try await CampaignJobs.scheduleMetricsSync(
+                        channel: account.identity.channel, account: account.id, days: nil,
+                        at: Date().addingTimeInterval(interval.seconds), in: tx)
+                }
+            }
+            try await Outbox.refreshWake(in: tx)
+        }
+    }
+
+    /// The channel's rows of Tradewind's campaigns, with money also in the reporting currency at
+    /// each day's rate (as events are converted); rows of campaigns Tradewind did not publish are
+    /// left out.
+    static func convert(
+        _ metrics: [ChannelDailyMetric], campaigns: [String: UUID], currency: String, reporting: String,
+        tx: TenantTransaction
+    ) async throws -> [ChannelMetricsRepository.Row] {
+        let ours = metrics.filter { campaigns[$0.campaignExternalID] != nil }
+        var pairs = Set<CurrencyDay>()
+        if currency != reporting {
+            for metric in ours {
+                pairs.insert(CurrencyDay(currency: currency, day: metric.day.description))
+                pairs.insert(CurrencyDay(currency: reporting, day: metric.day.description))
+            }
+        }
+        let usd = try await EventRepository.usdRates(pairs, in: tx)
+        var rates: [String: FixedRate?] = [:]
+        return ours.compactMap { metric in
+            guard let campaignID = campaigns[metric.campaignExternalID] else { return nil }
+            let day = metric.day.description
+            if rates[day] == nil {
+                let table = ExchangeRates(
+                    usdPerUnit: usd.filter { $0.key.day == day }.reduce(into: [:]) { $0[$1.key.currency] = $1.value })
+                rates[day] = .some(table.rate(from: currency, to: reporting))
+            }
+            let rate = rates[day] ?? nil
+            return ChannelMetricsRepository.Row(
+                campaignID: campaignID, metric: metric, spendReportingMicros: rate?.convert(metric.spendMicros),
+                conversionValueReportingMicros: rate?.convert(metric.conversionValueMicros))
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for `Date` arithmetic.
+    var seconds: TimeInterval {
+        let (whole, attoseconds) = components
+        return TimeInterval(whole) + TimeInterval(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import TradewindCore
+
+@testable import TradewindChannels
+
+@Suite("Built requests have the golden requests' shape")
+struct GoldenRequestTests {
+    @Test("Google Ads: one atomic googleAds:mutate with temporary resource names")
+    func googleMutate() throws {
+        let (body, created) = GoogleAdsWire.publishRequest(
+            Sample.tree(), reference: Sample.reference, customerID: "1234567890", currency: "EUR")
+        let golden = try Fixture.json("google-ads", "mutate.request.json")
+        #expect(shapeDifferences(body, golden) == [])
+        #expect(created.count == 7)
+        let operations = body["mutateOperations"]?.arrayValue ?? []
+        #expect(
+            operations[1]["campaignOperation"]?["create"]?["name"]?.stringValue
+                == "Spring sale [tw-0123456789abcdef0123]")
+        #expect(
+            operations[1]["campaignOperation"]?["create"]?["campaignBudget"]?.stringValue
+                == "customers/1234567890/campaignBudgets/-1")
+        #expect(
+            operations[2]["campaignCriterionOperation"]?["create"]?["location"]?["geoTargetConstant"]?.stringValue
+                == "geoTargetConstants/2276")
+        #expect(
+            operations[3]["campaignCriterionOperation"]?["create"]?["language"]?["languageConstant"]?.stringValue
+                == "languageConstants/1001")
+        #expect(
+            operations[5]["adGroupCriterionOperation"]?["create"]?["ageRange"]?["type"]?.stringValue
+                == "AGE_RANGE_18_24")
+        #expect(body == golden)
+    }
+
+    @Test("Google Ads: the search request and the reference query")
+    func googleSearch() throws {
+        #expect(
+            GoogleAdsWire.searchBody(GoogleAdsWire.customerQuery())
+                == (try Fixture.json("google-ads", "search.request.json")))
+        #expect(
+            GoogleAdsWire.campaignByReferenceQuery(Sample.reference)
+                == "SELECT campaign.id, campaign.name, campaign_budget.id FROM campaign WHERE campaign.name LIKE '%[[]tw-0123456789abcdef0123[]]%' AND campaign.status != 'REMOVED'"
+        )
+    }
+
+    @Test("Meta: campaign, ad set, creative and ad forms")
+    func meta() throws {
+        let account = Sample.account(.meta, settings: [ChannelAccount.Setting.metaPageID: "104000000000001"])
+        let tree = Sample.tree(
+            objective: .traffic, countries: ["DE", "AT"], age: AgeRange(minimum: 25, maximum: 54),
+            creative: Sample.social)
+        let campaign = formObject(MetaWire.campaignForm(tree.campaign, reference: Sample.reference, currency: "EUR"))
+        #expect(campaign == (try Fixture.json("meta", "campaigns-create.request.json")))
+        let adSet = formObject(
+            MetaWire.adSetForm(
+                tree.adGroups[0].spec, index: 0, campaign: tree.campaign, campaignID: "120210000000000001",
+                reference: Sample.reference,
+                account: account))
+        #expect(adSet == (try Fixture.json("meta", "adsets-create.request.json")))
+        let creative = formObject(
+            MetaWire.creativeForm(
+                tree.adGroups[0].ads[0], name: "Shoe ad [tw-0123456789abcdef0123/g0a0]", pageID: "104000000000001"))
+        #expect(creative == (try Fixture.json("meta", "adcreatives-create.request.json")))
+        let ad = formObject(
+            MetaWire.adForm(
+                name: "Shoe ad [tw-0123456789abcdef0123/g0a0]", adSetID: "120210000000000002",
+                creativeID: "120210000000000003"))
+        #expect(ad == (try Fixture.json("meta", "ads-create.request.json")))
+    }
+
+    @Test("TikTok: campaign, ad group and ad bodies")
+    func tiktok() throws {
+        let account = Sample.account(
+            .tiktok, settings: [ChannelAccount.Setting.tiktokIdentityID: "7000000000000000001"])
+        let tree = Sample.tree(objective: .traffic, age: AgeRange(minimum: 25, maximum: 44), creative: Sample.social)
+        let campaign = TikTokWire.campaignBody(
+            tree.campaign, reference: Sample.reference, advertiserID: "7012345678901234567", currency: "EUR")
+        #expect(campaign == (try Fixture.json("tiktok", "campaign-create.request.json")))
+        let adGroup = TikTokWire.adGroupBody(
+            tree.adGroups[0].spec, index: 0, campaign: tree.campaign, campaignID: "1790000000000001",
+            reference: Sample.reference, account: account,
+            today: CalendarDay("2026-01-15")!)
+        #expect(shapeDifferences(adGroup, try Fixture.json("tiktok", "adgroup-create.request.json")) == [])
+        #expect(adGroup["schedule_start_time"]?.stringValue == "2026-02-28 23:00:00")
+        #expect(adGroup["schedule_end_time"]?.stringValue == "2026-03-31 22:00:00")
+        var social = Sample.social
+        social.imageReference = "ad-site-i18n-sg/202603015d0d0d0d"
+        let ad = TikTokWire.adBody(
+            AdSpec(name: "Shoe ad", creative: social), name: "Shoe ad [tw-0123456789abcdef0123/g0a0]",
+            adGroupID: "1790000000000002", account: account)
+        #expect(ad == (try Fixture.json("tiktok", "ad-create.request.json")))
+    }
+
+    @Test("Amazon: campaigns, ad groups, product ads, list filter and report request")
+    func amazon() throws {
+        var tree = Sample.tree(
+            objective: .sales, budget: Budget(period: .daily, amountMicros: 25_000_000), languages: [], age: nil,
+            creative: Sample.product,
+            defaultBid: 750_000)
+        tree.campaign.endDay = nil
+        #expect(
+            AmazonAdsWire.campaignBody(tree.campaign, reference: Sample.reference, currency: "EUR")
+                == (try Fixture.json("amazon-ads", "campaigns-create.request.json")))
+        #expect(
+            AmazonAdsWire.adGroupsBody(
+                [(0, tree.adGroups[0].spec)], campaignID: "413799090000001", reference: Sample.reference,
+                currency: "EUR")
+                == .object([
+                    ("adGroups", (try Fixture.json("amazon-ads", "adgroups-create.request.json"))["adGroups"] ?? .null)
+                ]))
+        #expect(
+            shapeDifferences(
+                AmazonAdsWire.productAdsBody([("513799090000001", .asin("B08N5WRWNW"))], campaignID: "413799090000001"),
+                try Fixture.json("amazon-ads", "productads-create.request.json")) == [])
+        #expect(
+            AmazonAdsWire.findCampaignBody(Sample.reference)
+                == (try Fixture.json("amazon-ads", "campaigns-list.request.json")))
+        #expect(
+            AmazonAdsWire.reportBody(
+                from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
+                name: "tradewind spCampaigns 2026-03-01 2026-03-31")
+                == (try Fixture.json("amazon-ads", "report-create.request.json")))
+    }
+}
