@@ -214,6 +214,81 @@ struct CampaignMetricsTests {
         try await SandboxControl.call(.POST, "clock", ["today": NSNull()])
     }
 
+    /// One channel's pull at a time, each in its account's own currency.
+    struct Pull: Sendable, CustomStringConvertible {
+        var channel: Channel
+        var currency: String
+        var description: String { "\(channel) in \(currency)" }
+    }
+
+    @Test(
+        "Meta insights, TikTok's report and Amazon's asynchronous report are pulled; spend is converted at each day's rate",
+        arguments: [
+            Pull(channel: Channel.all[1], currency: "USD"), Pull(channel: Channel.all[2], currency: "USD"),
+            Pull(channel: Channel.all[3], currency: "EUR"),
+        ])
+    func metricsOfEveryChannel(pull: Pull) async throws {
+        var settings = TenantSettings.default
+        settings.reportingCurrency = "EUR"
+        let (_, key) = try await TestStack.tenant(settings: settings)
+        // The tenant's own rate: 1.25 US dollars per euro every day of November, so a dollar of
+        // spend is 0.8 euro, rounded half away from zero to the micro.
+        var rates = Tradewind_V1_LoadExchangeRatesRequest()
+        rates.rates = (1...30).map { day in
+            var rate = Tradewind_V1_ExchangeRate()
+            rate.day = String(format: "2026-11-%02d", day)
+            rate.currency = "EUR"
+            rate.usdPerUnit = "1.25"
+            return rate
+        }
+        let loaded = rates
+        _ = try await TestStack.withClient { grpc in
+            try await Tradewind_V1_Events.Client(wrapping: grpc).loadExchangeRates(loaded, metadata: .bearer(key))
+        }
+        let sandboxID = try await SandboxControl.provision(pull.channel.sandbox, currency: pull.currency)
+        let account = try await TestStack.withClient { grpc in
+            try await Campaigns(wrapping: grpc).linkChannelAccount(
+                pull.channel.linkRequest(account: sandboxID), metadata: .bearer(key))
+        }
+        #expect(account.currency == pull.currency)
+        try await SandboxControl.call(.POST, "clock", ["today": "2026-11-18"])
+        do {
+            let draft = try await CampaignsTests.create(
+                key, pull.channel.campaign(accountID: account.id, name: "Pull \(pull)"))
+            _ = try await CampaignsTests.publish(key, draft.id)
+            let campaign = try await CampaignsTests.wait(key, draft.id, until: CampaignsTests.synced)
+            #expect(campaign.sync.state == .synced, "\(campaign.sync)")
+            try await SandboxControl.call(.POST, "clock", ["today": "2026-11-24"])
+            try await Self.sync(key, account: account.id, days: 30)
+
+            let truth = try await Self.truth(pull.channel.sandbox, sandboxID)[campaign.channelCampaignID] ?? [:]
+            #expect(truth.count >= 5, "\(truth)")
+            let stored = try await Self.reconcile(key, campaign.id)
+            #expect(stored.mapValues(\.channelConversions) == truth.mapValues { Double($0.1) })
+
+            let kpis = try await TestStack.withClient { grpc in
+                var request = Tradewind_V1_GetKPIsRequest()
+                request.range.fromDay = "2026-11-01"
+                request.range.toDay = "2026-11-30"
+                request.groupBy = [.campaign]
+                request.channels = [pull.channel.proto]
+                return try await Tradewind_V1_Analytics.Client(wrapping: grpc).getKPIs(request, metadata: .bearer(key))
+            }
+            let expected = truth.values.reduce(Int64(0)) { total, figures in
+                let spend = figures.0
+                return total + (pull.currency == "EUR" ? spend : (8 * spend + 5) / 10)
+            }
+            #expect(expected > 0)
+            #expect(kpis.reportingCurrency == "EUR")
+            #expect(kpis.rows.first { $0.campaignID == campaign.channelCampaignID }?.spendMicros == expected)
+            #expect(kpis.total.spendMicros == expected)
+        } catch {
+            _ = try? await SandboxControl.call(.POST, "clock", ["today": NSNull()])
+            throw error
+        }
+        try await SandboxControl.call(.POST, "clock", ["today": NSNull()])
+    }
+
     static func reconcile(_ key: String, _ campaignID: String) async throws
         -> [String: Tradewind_V1_ConversionReconciliationRow]
     {

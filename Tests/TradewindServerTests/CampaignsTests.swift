@@ -473,4 +473,75 @@ struct CampaignsTests {
         _ = try await Self.wait(key, first.id, until: Self.synced)
         #expect(try await Self.channelCampaigns(amazon, sandboxID).count == 1)
     }
+
+    @Test("a request the channel holds past the timeout retries as unanswered and creates the campaign once")
+    func timeout() async throws {
+        let (_, key) = try await TestStack.tenant()
+        let google = Channel.all[0]
+        let (account, sandboxID) = try await Self.link(key, google)
+        let draft = try await Self.create(key, google.campaign(accountID: account.id, name: "Held"))
+        try await SandboxControl.fault(
+            google.sandbox, "timeout", account: sandboxID, operation: "googleAds:mutate", times: 1)
+        _ = try await Self.publish(key, draft.id)
+        // The dev configuration gives a channel 10 s (channels.requestTimeoutSeconds).
+        let retrying = try await Self.wait(key, draft.id, timeout: .seconds(30)) { $0.sync.state == .retrying }
+        #expect(retrying.sync.errorCode == "no_response" && retrying.sync.hasNextAttemptTime, "\(retrying.sync)")
+        let synced = try await Self.wait(key, draft.id, timeout: .seconds(60), until: Self.synced)
+        #expect(synced.sync.state == .synced, "\(synced.sync)")
+        #expect(try await Self.channelCampaigns(google, sandboxID).count == 1)
+    }
+
+    @Test("a slow channel only delays its own publish")
+    func latency() async throws {
+        let (_, key) = try await TestStack.tenant()
+        let (meta, tiktok) = (Channel.all[1], Channel.all[2])
+        let (slowAccount, slowID) = try await Self.link(key, meta)
+        let (fastAccount, fastID) = try await Self.link(key, tiktok)
+        let slow = try await Self.create(key, meta.campaign(accountID: slowAccount.id, name: "Slow"))
+        let fast = try await Self.create(key, tiktok.campaign(accountID: fastAccount.id, name: "Fast"))
+        try await SandboxControl.fault(
+            meta.sandbox, "latency", account: slowID, times: 100, extra: ["latency_ms": 3_000])
+        _ = try await Self.publish(key, slow.id)
+        let started = ContinuousClock.now
+        _ = try await Self.publish(key, fast.id)
+        let fastSynced = try await Self.wait(key, fast.id, until: Self.synced)
+        let fastTook = ContinuousClock.now - started
+        #expect(fastSynced.sync.state == .synced && fastTook < .seconds(3), "TikTok took \(fastTook) behind Meta")
+        #expect(try await Self.get(key, slow.id).sync.state == .pending, "Meta answered within its latency")
+        let slowSynced = try await Self.wait(key, slow.id, timeout: .seconds(90), until: Self.synced)
+        #expect(slowSynced.sync.state == .synced, "\(slowSynced.sync)")
+        #expect(try await Self.channelCampaigns(meta, slowID).count == 1)
+        #expect(try await Self.channelCampaigns(tiktok, fastID).count == 1)
+    }
+
+    @Test(
+        "an ad group Amazon refuses in a 207 fails the publish naming it; publishing again completes the same campaign")
+    func partialFailure() async throws {
+        let (_, key) = try await TestStack.tenant()
+        let amazon = Channel.all[3]
+        let (account, sandboxID) = try await Self.link(key, amazon)
+        var spec = amazon.campaign(accountID: account.id, name: "Partial")
+        var second = spec.adGroups[0]
+        second.name = "Partial second group"
+        second.ads[0].creative.asin = "B07FZ8S74R"
+        spec.adGroups.append(second)
+        let draft = try await Self.create(key, spec)
+        try await SandboxControl.fault(
+            amazon.sandbox, "partial_failure", account: sandboxID, operation: "sp/adGroups/create", times: 1)
+        _ = try await Self.publish(key, draft.id)
+        let failed = try await Self.wait(key, draft.id) { $0.sync.state == .failed }
+        // What the user sees: a draft again, with Amazon's own code and the refused ad group named.
+        #expect(failed.status == .draft && failed.sync.state == .failed, "\(failed.sync)")
+        #expect(!failed.sync.errorCode.isEmpty && failed.sync.errorMessage.contains("ad_groups[1]"), "\(failed.sync)")
+        #expect(try await Self.channelCampaigns(amazon, sandboxID).count == 1, "the campaign itself was created")
+
+        // The second publish finds the campaign and its first ad group, and creates only the rest.
+        _ = try await Self.publish(key, draft.id)
+        let synced = try await Self.wait(key, draft.id, until: Self.synced)
+        #expect(synced.sync.state == .synced, "\(synced.sync)")
+        let objects = try await SandboxControl.objects(amazon.sandbox, account: sandboxID)
+        #expect(objects.filter { $0["level"] as? String == "campaign" }.count == 1)
+        #expect(objects.filter { $0["level"] as? String == "ad_group" }.count == 2)
+        #expect(synced.adGroups.allSatisfy { !$0.channelAdGroupID.isEmpty })
+    }
 }

@@ -59,6 +59,66 @@ struct ResidencyAPITests {
         }
     }
 
+    static let campaignTables = [
+        "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "outbox_queues", "outbox_jobs",
+        "outbox_wake", "tenant_idempotency_keys",
+    ]
+
+    @Test("channel accounts, campaigns, their metrics, outbox jobs and idempotency keys stay in the home region")
+    func campaignsStayHome() async throws {
+        let google = CampaignsTests.Channel.all[0]
+        var tenants: [Tenant] = []
+        try await SandboxControl.call(.POST, "clock", ["today": "2026-11-20"])
+        do {
+            for region in ["eu", "us", "cn", "sg"] {
+                let (tenant, owner) = try await TestStack.tenant(region)
+                tenants.append(tenant)
+                let (account, _) = try await CampaignsTests.link(owner, google)
+                let draft = try await TestStack.withClient { grpc in
+                    var request = Tradewind_V1_CreateCampaignRequest()
+                    request.campaign = google.campaign(accountID: account.id, name: "Home \(region)")
+                    request.idempotencyKey = "home-\(region)"
+                    return try await Tradewind_V1_Campaigns.Client(wrapping: grpc).createCampaign(
+                        request, metadata: .bearer(owner))
+                }
+                _ = try await CampaignsTests.publish(owner, draft.id)
+                let synced = try await CampaignsTests.wait(owner, draft.id, until: CampaignsTests.synced)
+                #expect(synced.sync.state == .synced, "\(synced.sync)")
+                try await SandboxControl.call(.POST, "clock", ["today": "2026-11-23"])
+                // Days are counted back from the server's today, which the sandbox's clock does not move.
+                try await CampaignMetricsTests.sync(owner, account: account.id, days: 30)
+                try await SandboxControl.call(.POST, "clock", ["today": "2026-11-20"])
+            }
+        } catch {
+            _ = try? await SandboxControl.call(.POST, "clock", ["today": NSNull()])
+            throw error
+        }
+        try await SandboxControl.call(.POST, "clock", ["today": NSNull()])
+        let homed = tenants
+        try await DatabaseSession.with { session in
+            for tenant in homed {
+                for region in session.regions.keys.sorted() {
+                    for table in Self.campaignTables {
+                        let count = try await session.inRegion(region, tenantID: tenant.id) { connection in
+                            let rows = try await connection.query(
+                                PostgresQuery(
+                                    unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE tenant_id = $1",
+                                    binds: try Self.binds(tenant.id)), logger: TestEnvironment.logger)
+                            for try await count in rows.decode(Int.self) { return count }
+                            return -1
+                        }
+                        // The next metric pull is always queued, so the wake index has the tenant too.
+                        if region == tenant.homeRegion {
+                            #expect(count > 0, "\(table) of a tenant homed in \(region) is empty at home")
+                        } else {
+                            #expect(count == 0, "\(table): \(count) rows of a \(tenant.homeRegion) tenant in \(region)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static func binds(_ id: UUID) throws -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(id)

@@ -16,13 +16,14 @@ struct ServerProcess: Sendable {
     let port: Int
     let caPath: String
 
-    /// Starts the server and returns once its health check answers `SERVING` (within 60 s).
-    static func start() async throws -> ServerProcess {
+    /// Starts the server, with `environment` overriding its configuration (`TRADEWIND_*`), and
+    /// returns once its health check answers `SERVING` (within 60 s).
+    static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
         let configuration = try await TestEnvironment.configuration()
         let port = try freePort()
         let pid = try TestEnvironment.spawn(
             TestEnvironment.binary, ["serve", "--config", TestEnvironment.configPath],
-            environment: ["TRADEWIND_SERVER_PORT": "\(port)"], silent: true)
+            environment: environment.merging(["TRADEWIND_SERVER_PORT": "\(port)"]) { $1 }, silent: true)
         let server = ServerProcess(pid: pid, port: port, caPath: configuration.caCertificatePath)
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {

@@ -67,20 +67,23 @@ struct OutboxTests {
         }
     }
 
-    @Test("a busy destination's queues are skipped; a retry keeps the head's place")
+    @Test("a claim takes only the destinations it has room for; a retry keeps the head's place")
     func skippingAndRetry() async throws {
         try await DatabaseSession.with { session in
             let tenant = try await session.makeTenant(Self.region, prefix: "outbox")
             let owner = UUID()
-            let (meta, tiktok) = try await Self.inTenant(session, tenant) { tx in
+            let (meta, tiktok, lookalike) = try await Self.inTenant(session, tenant) { tx in
                 (
                     try await Outbox.enqueue(queue: "publish:meta:a", kind: "k", subjectID: nil, in: tx),
-                    try await Outbox.enqueue(queue: "publish:tiktok:b", kind: "k", subjectID: nil, in: tx)
+                    try await Outbox.enqueue(queue: "publish:tiktok:b", kind: "k", subjectID: nil, in: tx),
+                    try await Outbox.enqueue(queue: "publish:googleXads:c", kind: "k", subjectID: nil, in: tx)
                 )
             }
             let claimed = try await Self.inTenant(session, tenant) { tx in
+                // `_` in a prefix is literal, not LIKE's any-character.
                 try await Outbox.claim(
-                    owner: owner, lease: .seconds(60), limit: 10, skippingQueuesWithPrefixes: ["publish:meta:"], in: tx)
+                    owner: owner, lease: .seconds(60), limit: 10,
+                    queuesStartingWith: ["publish:tiktok:", "publish:google_ads:"], in: tx)
             }
             #expect(claimed.map(\.id) == [tiktok.id])
             let later = Date().addingTimeInterval(3600)
@@ -95,7 +98,7 @@ struct OutboxTests {
             let now = try await Self.inTenant(session, tenant) { tx in
                 try await Outbox.claim(owner: owner, lease: .seconds(60), limit: 10, in: tx)
             }
-            #expect(now.map(\.id) == [meta.id])
+            #expect(now.map(\.id) == [meta.id, lookalike.id])
         }
     }
 

@@ -64,6 +64,8 @@ audit:
 channels:
   sandboxURL: https://127.0.0.1:${TRADEWIND_SANDBOX_PORT:-7450}
   caCertificate: $s/ca/ca.pem
+  # The sandbox answers in milliseconds; a request it holds (its timeout fault) counts as unanswered sooner.
+  requestTimeoutSeconds: 10
 secrets:
   cursorKey: "$CURSOR_KEY"
 EOF

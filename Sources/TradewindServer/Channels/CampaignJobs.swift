@@ -43,7 +43,7 @@ enum CampaignJobs {
     static let maximumSyncDays = 90
 
     /// Queues are named `<kind>:<channel>:<account id>`: the channel in the name lets a worker
-    /// leave a busy channel's jobs to others (`Outbox.claim(skippingQueuesWithPrefixes:)`).
+    /// claim only the channels it has room for (`Outbox.claim(queuesStartingWith:)`).
     static func publishQueue(channel: AdChannel, account: UUID) -> String {
         "publish:\(channel.rawValue):\(account.uuidString.lowercased())"
     }
@@ -67,6 +67,9 @@ enum CampaignJobs {
         var campaignID: UUID
         /// The campaign's version when the job was made; what is sent is always the current tree.
         var version: Int64
+        /// An earlier publish of the campaign may have left part of it on the channel (it failed
+        /// after the campaign was created), so even the first attempt looks before creating.
+        var mayExistOnChannel: Bool?
     }
 
     struct MetricsPayload: Codable {
@@ -76,7 +79,10 @@ enum CampaignJobs {
 
     static func enqueue(_ operation: Operation, for record: CampaignRecord, in tx: TenantTransaction) async throws {
         let payload = try String(
-            decoding: JSONEncoder().encode(CampaignPayload(campaignID: record.id, version: record.version)),
+            decoding: JSONEncoder().encode(
+                CampaignPayload(
+                    campaignID: record.id, version: record.version,
+                    mayExistOnChannel: record.sync.kind != .notPublished)),
             as: UTF8.self)
         try await Outbox.enqueue(
             queue: publishQueue(channel: record.channel, account: record.accountID), kind: operation.rawValue,

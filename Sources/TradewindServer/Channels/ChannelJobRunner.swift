@@ -17,6 +17,8 @@ struct ChannelJobRunner: Sendable {
     let metricsInterval: Duration
     /// Bound of the database work of one step.
     let timeout: Duration
+    /// Bound of writing one pull's metrics (up to 90 days of every campaign of an account).
+    let metricsTimeout: Duration
     let logger: Logger
 
     static let principal = "channel-worker"
@@ -62,10 +64,18 @@ struct ChannelJobRunner: Sendable {
                 }
             }
         } catch {
-            // The lease runs out and another attempt comes; nothing was recorded as done.
+            // Nothing was recorded as done. Hand the job back with a backoff rather than hold it
+            // until its lease runs out; when even that fails, the lease's expiry brings it back.
+            // Either way the next attempt of a publish looks on the channel before creating.
             logger.warning(
                 "outbox job could not be finished",
                 metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(StoreError.logDescription(error))"])
+            let next = Date().addingTimeInterval(policy.delay(afterAttempt: job.attempts, channelHint: nil).seconds)
+            _ = try? await store.write(for: call) { tx in
+                _ = try await Outbox.retry(
+                    job, owner: owner, at: next, code: "internal", message: "the attempt could not be recorded", in: tx)
+                try await Outbox.refreshWake(in: tx)
+            }
         }
     }
 
@@ -123,7 +133,8 @@ struct ChannelJobRunner: Sendable {
             case .publishActive, .publishPaused:
                 // Any earlier attempt may have reached the channel: look before creating.
                 let published = try await connector.publish(
-                    campaign.tree, reference: ChannelReference(campaign.reference), lookUpFirst: job.attempts > 1,
+                    campaign.tree, reference: ChannelReference(campaign.reference),
+                    lookUpFirst: job.attempts > 1 || payload.mayExistOnChannel == true,
                     in: target, session: session)
                 try await connector.setStatus(
                     operation == .publishActive ? .active : .paused, of: published, in: target, session: session)
@@ -180,6 +191,7 @@ struct ChannelJobRunner: Sendable {
                         errorMessage: message), in: tx)
             case .failed(let error):
                 let code = error.channelCode ?? Self.kindCode(error)
+                let message = Self.message(of: error)
                 if case .unauthorized = error, let account {
                     try await ChannelAccountRepository.markNeedsReauthorization(
                         id: account.id,
@@ -193,16 +205,16 @@ struct ChannelJobRunner: Sendable {
                     let next = Date().addingTimeInterval(wait.seconds)
                     guard
                         try await Outbox.retry(
-                            job, owner: owner, at: next, code: code, message: error.channelMessage, in: tx)
+                            job, owner: owner, at: next, code: code, message: message, in: tx)
                     else { break }
                     try await CampaignRepository.setSync(
                         id: campaignID,
                         sync: SyncState(
                             kind: .retrying, operation: operation.syncName, attempts: job.attempts, nextAttemptAt: next,
-                            errorCode: code, errorMessage: error.channelMessage), in: tx)
+                            errorCode: code, errorMessage: message), in: tx)
                 } else {
                     guard
-                        try await Outbox.fail(job, owner: owner, code: code, message: error.channelMessage, in: tx)
+                        try await Outbox.fail(job, owner: owner, code: code, message: message, in: tx)
                     else { break }
                     if operation == .publishActive || operation == .publishPaused {
                         // Never reached the channel for good: a draft again, to fix and publish anew.
@@ -210,13 +222,13 @@ struct ChannelJobRunner: Sendable {
                             id: campaignID, status: .draft,
                             sync: SyncState(
                                 kind: .failed, operation: operation.syncName, attempts: job.attempts,
-                                errorCode: code, errorMessage: error.channelMessage), in: tx)
+                                errorCode: code, errorMessage: message), in: tx)
                     } else {
                         try await CampaignRepository.setSync(
                             id: campaignID,
                             sync: SyncState(
                                 kind: .failed, operation: operation.syncName, attempts: job.attempts,
-                                errorCode: code, errorMessage: error.channelMessage), in: tx)
+                                errorCode: code, errorMessage: message), in: tx)
                     }
                 }
             case .metrics:
@@ -233,6 +245,11 @@ struct ChannelJobRunner: Sendable {
             return SyncState(kind: .pending, operation: next.syncName, syncedAt: Date())
         }
         return SyncState(kind: .synced, syncedAt: Date())
+    }
+
+    /// The channel's message, after the part of the campaign it refused where it named one.
+    static func message(of error: ChannelError) -> String {
+        error.field.map { "\($0): \(error.channelMessage)" } ?? error.channelMessage
     }
 
     static func kindCode(_ error: ChannelError) -> String {
@@ -301,7 +318,7 @@ struct ChannelJobRunner: Sendable {
         let metricsCall = SystemCall(
             principal: Self.principal, tenant: tenant,
             recording: .recordsChanges(method: "tradewind/channels.metrics_sync", dataClass: .channelMetrics),
-            timeout: timeout, logger: logger)
+            timeout: metricsTimeout, logger: logger)
         metricsCall.touch("channel_account:\(account.id.uuidString.lowercased())")
         let (policy, interval) = (self.policy, metricsInterval)
         let reporting = tenant.settings.reportingCurrency

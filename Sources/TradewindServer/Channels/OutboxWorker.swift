@@ -21,6 +21,8 @@ struct OutboxWorker: Service {
         var lease: Duration = .seconds(120)
         /// How long the worker sleeps when nothing is due.
         var idlePoll: Duration = .milliseconds(250)
+        /// Jobs of one queue run back to back in a slot before it is handed back.
+        var chained = 32
     }
 
     let control: ControlStore
@@ -61,15 +63,24 @@ struct OutboxWorker: Service {
                 guard let tenant = try await control.tenant(id: tenantID, timeout: timeout),
                     tenant.homeRegion == region
                 else { continue }
-                let busy = slots.busyChannels()
                 let call = SystemCall(
                     principal: ChannelJobRunner.principal, tenant: tenant, recording: .upkeep, timeout: timeout,
                     logger: logger)
+                // Only as many jobs of a channel as it has free slots, so nothing claimed waits on a
+                // slot while its lease runs; and at most half of them per tenant in one pass, so the
+                // next due tenant gets the rest.
+                let room = slots.freeSlots().mapValues { min($0, max(1, limits.perChannel / 2)) }
+                guard room.values.contains(where: { $0 > 0 }) else { continue }
                 let (owner, lease, perTenant) = (self.owner, limits.lease, limits.perTenant)
-                let skipping = busy.flatMap(CampaignJobs.queuePrefixes)
                 let jobs = try await store.write(for: call) { tx in
-                    let jobs = try await Outbox.claim(
-                        owner: owner, lease: lease, limit: perTenant, skippingQueuesWithPrefixes: skipping, in: tx)
+                    var jobs: [OutboxJob] = []
+                    for channel in AdChannel.allCases {
+                        let limit = min(room[channel, default: 0], perTenant - jobs.count)
+                        guard limit > 0 else { continue }
+                        jobs += try await Outbox.claim(
+                            owner: owner, lease: lease, limit: limit,
+                            queuesStartingWith: CampaignJobs.queuePrefixes(of: channel), in: tx)
+                    }
                     try await Outbox.refreshWake(in: tx)
                     return jobs
                 }
@@ -77,14 +88,37 @@ struct OutboxWorker: Service {
                     let channel = CampaignJobs.channel(ofQueue: job.queue)
                     slots.take(channel)
                     claimed += 1
-                    group.addTask { [runner] in
-                        await runner.run(job, tenant: tenant, owner: owner)
+                    group.addTask {
+                        await runQueue(from: job, tenant: tenant, call: call)
                         slots.give(channel)
                     }
                 }
             }
         }
         return claimed
+    }
+}
+
+extension OutboxWorker {
+    /// Runs `job`, then the jobs queued behind it, in the same slot: the next head is claimed as
+    /// soon as its predecessor is done rather than at the next pass, so a busy account's queue
+    /// does not wait a poll between jobs. After `limits.chained` jobs the slot goes back to the
+    /// pass, so one long queue cannot keep it from the other queues of its channel.
+    private func runQueue(from job: OutboxJob, tenant: Tenant, call: SystemCall) async {
+        var next: OutboxJob? = job
+        var ran = 0
+        while let current = next {
+            await runner.run(current, tenant: tenant, owner: owner)
+            ran += 1
+            guard ran < limits.chained, !Task.isShuttingDownGracefully else { return }
+            let (owner, lease) = (self.owner, limits.lease)
+            next = try? await store.write(for: call) { tx in
+                let claimed = try await Outbox.claim(
+                    owner: owner, lease: lease, limit: 1, queuesStartingWith: [current.queue], in: tx)
+                try await Outbox.refreshWake(in: tx)
+                return claimed.first
+            }
+        }
     }
 }
 
@@ -97,9 +131,12 @@ final class ChannelSlots: Sendable {
         self.perChannel = perChannel
     }
 
-    /// Channels with no free slot: their queues are left to later passes (or other processes).
-    func busyChannels() -> [AdChannel] {
-        running.withLock { counts in AdChannel.allCases.filter { counts[$0, default: 0] >= perChannel } }
+    /// Free slots per channel; a channel with none is left to later passes (or other processes).
+    func freeSlots() -> [AdChannel: Int] {
+        running.withLock { counts in
+            Dictionary(
+                uniqueKeysWithValues: AdChannel.allCases.map { ($0, max(0, perChannel - counts[$0, default: 0])) })
+        }
     }
 
     func take(_ channel: AdChannel?) {

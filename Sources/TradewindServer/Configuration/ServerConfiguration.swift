@@ -59,6 +59,12 @@ public struct ServerConfiguration: Sendable {
     public var channelCACertificatePath: String?
     /// How often every linked account's daily metrics are pulled.
     public var metricsSyncInterval: Duration = .seconds(900)
+    /// How long one request to a channel may take before it counts as unanswered (and a create
+    /// is looked up on the channel before it is sent again).
+    public var channelRequestTimeout: Duration = .seconds(30)
+    /// How long a worker's claim on an outbox job holds; a job of a worker that died is taken
+    /// over after it.
+    public var outboxLease: Duration = .seconds(120)
 
     /// Reads `path`, then lets `TRADEWIND_*` variables of `environment` override it.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
@@ -149,6 +155,19 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("channels.metricsSyncIntervalSeconds must be at least 1")
         }
         metricsSyncInterval = .seconds(metricsSeconds)
+        let requestSeconds = reader.int(forKey: "channels.requestTimeoutSeconds", default: 30)
+        guard (1...60).contains(requestSeconds) else {
+            throw ConfigurationError("channels.requestTimeoutSeconds must be 1-60")
+        }
+        channelRequestTimeout = .seconds(requestSeconds)
+        let leaseSeconds = reader.int(forKey: "channels.outboxLeaseSeconds", default: 120)
+        // An attempt must end well within its lease, or another worker could take the job over
+        // while the first still talks to the channel.
+        guard leaseSeconds >= 2 * requestSeconds, leaseSeconds <= 3600 else {
+            throw ConfigurationError(
+                "channels.outboxLeaseSeconds must be at least twice channels.requestTimeoutSeconds and at most 3600")
+        }
+        outboxLease = .seconds(leaseSeconds)
 
         let keyText = try reader.requiredString(forKey: "secrets.cursorKey", isSecret: true)
         guard let keyData = Data(base64Encoded: keyText), keyData.count >= 32 else {

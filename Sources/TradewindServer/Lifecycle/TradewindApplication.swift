@@ -78,15 +78,21 @@ public struct TradewindApplication: Sendable {
         channels = try ChannelConnectors(
             configuration: ChannelClientConfiguration(
                 endpoints: configuration.channelSandboxURL.map(ChannelEndpoints.sandbox) ?? .production,
-                trustRootsPEMPath: configuration.channelCACertificatePath),
+                trustRootsPEMPath: configuration.channelCACertificatePath,
+                requestTimeout: configuration.channelRequestTimeout,
+                // Every channel's slots at once (in dev all four channels are one sandbox host).
+                maximumConnectionsPerHost: OutboxWorker.Limits().perChannel * AdChannel.allCases.count,
+                // Within the outbox lease, so a slow report never outlives its claim.
+                reportMaximumWait: configuration.outboxLease / 2),
             logger: logger)
         let sealer = TradewindRPC.credentialSealer(configuration.cursorKey)
         outbox = OutboxWorker(
             control: control, store: store, wake: OutboxWakeIndex(router: router), regions: router.regions,
             runner: ChannelJobRunner(
                 store: store, channels: channels, sealer: sealer, policy: .init(),
-                metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout, logger: logger),
-            limits: .init(), timeout: limits.databaseTimeout, logger: logger)
+                metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout,
+                metricsTimeout: limits.backgroundTimeout, logger: logger),
+            limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(
             configuration: configuration, control: control, store: store, auditLog: auditLog,
             regions: router.regions, rollups: rollups, channels: channels, health: health, logger: logger)

@@ -66,13 +66,14 @@ public enum Outbox {
         return job
     }
 
-    /// Leases up to `limit` due jobs, each the head of its queue, to `owner` for `lease`, leaving
-    /// queues whose names start with one of `skipping` (a destination the worker has no room for).
+    /// Leases up to `limit` due jobs, each the head of its queue, to `owner` for `lease`; with
+    /// `prefixes`, only from queues whose names start with one of them (a destination the worker
+    /// has room for).
     public static func claim(
-        owner: UUID, lease: Duration, limit: Int, skippingQueuesWithPrefixes skipping: [String] = [],
+        owner: UUID, lease: Duration, limit: Int, queuesStartingWith prefixes: [String]? = nil,
         in tx: TenantTransaction
     ) async throws -> [OutboxJob] {
-        let skipPatterns = skipping.map { $0.replacingOccurrences(of: "%", with: "") + "%" }
+        let patterns = (prefixes ?? [""]).map { likeEscaped($0) + "%" }
         let leaseMilliseconds = Int64(lease / .milliseconds(1))
         let rows = try await tx.connection.query(
             """
@@ -80,7 +81,7 @@ public enum Outbox {
                 SELECT j.id FROM outbox_jobs j
                 WHERE j.tenant_id = \(tx.tenantID) AND j.state = 1 AND j.due_at <= now()
                   AND (j.lease_expires_at IS NULL OR j.lease_expires_at <= now())
-                  AND NOT (j.queue LIKE ANY(\(skipPatterns)::text[]))
+                  AND j.queue LIKE ANY(\(patterns)::text[])
                   AND NOT EXISTS (SELECT 1 FROM outbox_jobs e
                                   WHERE e.tenant_id = j.tenant_id AND e.queue = j.queue AND e.state = 1
                                     AND e.sequence < j.sequence)
@@ -97,7 +98,8 @@ public enum Outbox {
         return try await decode(rows).sorted { ($0.dueAt, $0.sequence) < ($1.dueAt, $1.sequence) }
     }
 
-    /// Marks a leased job done; false when `owner` no longer holds its lease.
+    /// Marks a leased job done; false when `owner` no longer holds its lease. A finished job keeps
+    /// `lease_owner`: which worker finished it.
     public static func complete(_ job: OutboxJob, owner: UUID, in tx: TenantTransaction) async throws -> Bool {
         try await finish(job, owner: owner, state: 2, code: "", message: "", in: tx)
     }
@@ -220,12 +222,18 @@ public enum Outbox {
     ) async throws -> Bool {
         let rows = try await tx.connection.query(
             """
-            UPDATE outbox_jobs SET state = \(state), finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+            UPDATE outbox_jobs SET state = \(state), finished_at = now(), lease_expires_at = NULL,
                 last_error_code = \(code), last_error_message = \(String(message.prefix(2000)))
             WHERE tenant_id = \(tx.tenantID) AND id = \(job.id) AND state = 1 AND lease_owner = \(owner)
             RETURNING 1
             """, logger: tx.logger)
         return try await rows.collect().count == 1
+    }
+
+    /// `text` matched literally by `LIKE` (whose wildcards `_` and `%` appear in queue names).
+    static func likeEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
     }
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [OutboxJob] {

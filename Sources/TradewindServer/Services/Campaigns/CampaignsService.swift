@@ -389,7 +389,6 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
 
         let call = try CallContext.tenantCall()
         let etag = request.campaign.etag
-        let connector = channels
         let record = try await store.write(for: call) { tx in
             guard var record = try await CampaignRepository.lock(id: id, in: tx) else { throw Self.notFound }
             guard record.etag == etag else {
@@ -422,11 +421,11 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                 default: break
                 }
             }
-            let violations =
-                CampaignValidation.violations(of: record.tree, channel: record.channel, currency: record.currency)
-                + connector.connector(for: record.channel).violations(
-                    of: record.tree, currency: record.currency, prefix: "campaign")
-            if !violations.isEmpty { throw ErrorMapping.invalidArgument(ValidationFailure(violations)) }
+            // Checked against the account as it is now (a Meta page, a TikTok identity), as Create does.
+            guard let account = try await ChannelAccountRepository.get(id: record.accountID, in: tx) else {
+                throw Self.notFound
+            }
+            try self.checkAgainstChannel(record.tree, account: account)
             let updated = try await CampaignRepository.update(
                 record, replacingAdGroups: paths.contains("ad_groups"), in: tx)
             if record.status != .draft, before.campaign.budget != record.tree.campaign.budget {
