@@ -35,28 +35,7 @@ struct ResidencyAPITests {
             }
             #expect(answer.status == .completed)
         }
-        let homed = tenants
-        try await DatabaseSession.with { session in
-            for tenant in homed {
-                for region in session.regions.keys.sorted() {
-                    for table in Self.tables {
-                        let count = try await session.inRegion(region, tenantID: tenant.id) { connection in
-                            let rows = try await connection.query(
-                                PostgresQuery(
-                                    unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE tenant_id = $1",
-                                    binds: try Self.binds(tenant.id)), logger: TestEnvironment.logger)
-                            for try await count in rows.decode(Int.self) { return count }
-                            return -1
-                        }
-                        if region == tenant.homeRegion {
-                            #expect(count > 0, "\(table) of a tenant homed in \(region) is empty at home")
-                        } else {
-                            #expect(count == 0, "\(table): \(count) rows of a \(tenant.homeRegion) tenant in \(region)")
-                        }
-                    }
-                }
-            }
-        }
+        try await Self.expectOnlyAtHome(tenants, tables: Self.tables)
     }
 
     static let campaignTables = [
@@ -94,11 +73,16 @@ struct ResidencyAPITests {
             throw error
         }
         try await SandboxControl.call(.POST, "clock", ["today": NSNull()])
-        let homed = tenants
+        // The next metric pull is always queued, so the wake index has each tenant too.
+        try await Self.expectOnlyAtHome(tenants, tables: Self.campaignTables)
+    }
+
+    /// Every table has rows of each tenant in its home region's cluster and none in any other.
+    static func expectOnlyAtHome(_ tenants: [Tenant], tables: [String]) async throws {
         try await DatabaseSession.with { session in
-            for tenant in homed {
+            for tenant in tenants {
                 for region in session.regions.keys.sorted() {
-                    for table in Self.campaignTables {
+                    for table in tables {
                         let count = try await session.inRegion(region, tenantID: tenant.id) { connection in
                             let rows = try await connection.query(
                                 PostgresQuery(
@@ -107,7 +91,6 @@ struct ResidencyAPITests {
                             for try await count in rows.decode(Int.self) { return count }
                             return -1
                         }
-                        // The next metric pull is always queued, so the wake index has the tenant too.
                         if region == tenant.homeRegion {
                             #expect(count > 0, "\(table) of a tenant homed in \(region) is empty at home")
                         } else {

@@ -106,7 +106,8 @@ struct AmazonReports {
     private func json(_ report: AmazonReport, pollsPerStep: Int) -> JSONValue {
         let status = report.status(pollsPerStep: pollsPerStep)
         let created = ISO8601DateFormatter().string(from: report.createdAt)
-        let host = call.header("Host") ?? "127.0.0.1:7450"
+        // The download is on the host the client reached, whatever port the sandbox serves on.
+        let host = call.authority ?? "127.0.0.1:7450"
         let completed = status == "COMPLETED"
         return [
             "reportId": .string(report.id), "name": report.name.map(JSONValue.string) ?? .null,

@@ -42,6 +42,8 @@ struct IncomingCall: Sendable {
     let query: [String: String]
     let headers: HTTPFields
     let body: Data
+    /// Host and port the client addressed: HTTP/2's `:authority`, else HTTP/1.1's `Host`.
+    let authority: String?
 
     func header(_ name: String) -> String? {
         guard let fieldName = HTTPField.Name(name) else { return nil }

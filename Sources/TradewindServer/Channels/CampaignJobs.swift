@@ -73,7 +73,7 @@ enum CampaignJobs {
     }
 
     struct MetricsPayload: Codable {
-        /// Days to pull, ending yesterday in the account's time zone.
+        /// Days to pull, ending today in the account's time zone.
         var days: Int
     }
 
