@@ -51,7 +51,9 @@ DAYS = 90
 TIMEOUT = 30.0  # seconds, per call
 PUBLISH_WAIT = 120.0  # seconds for the outbox to publish every campaign
 METRICS_WAIT = 180.0  # seconds for the metric pulls (Amazon's reports are asynchronous)
-BATCH = 1000  # events per IngestEvents batch, the most the API takes
+BATCH = 500  # events per IngestEvents batch (the API takes 1,000), well within the 5 s budget
+CONSENT_BATCH = 100  # consent changes per batch (see batches)
+STREAM_ATTEMPTS = 4
 
 # Sandbox account ids: one per channel and tenant (the tenant's place in PROFILES is added).
 SANDBOX_ACCOUNT_BASE = {
@@ -60,11 +62,12 @@ SANDBOX_ACCOUNT_BASE = {
 }
 SANDBOX_CHANNEL = {"google_ads": "google-ads", "meta": "meta", "tiktok": "tiktok", "amazon_ads": "amazon-ads"}
 
+STARTED = time.monotonic()
 sys.stdout.reconfigure(line_buffering=True)
 
 
 def say(slug, message):
-    print(f"seed: {slug}: {message}")
+    print(f"seed: {time.monotonic() - STARTED:5.1f}s {slug}: {message}")
 
 
 class Sandbox:
@@ -168,8 +171,10 @@ def campaign_message(tenant, plan, first_day):
         creative = campaigns_pb.Creative(asin=plan.asin)
         group.default_bid_micros = round(plan.default_bid * 1_000_000)
     group.ads.append(campaigns_pb.Ad(name=f"{plan.name} - ad", creative=creative))
+    # Meta optimises sales for a pixel, and a linked account has no pixel id yet: traffic it is.
+    objective = campaigns_pb.CAMPAIGN_OBJECTIVE_TRAFFIC if plan.channel == "meta" else campaigns_pb.CAMPAIGN_OBJECTIVE_SALES
     return campaigns_pb.Campaign(
-        account_id=tenant.accounts[plan.channel].id, name=plan.name, objective=campaigns_pb.CAMPAIGN_OBJECTIVE_SALES,
+        account_id=tenant.accounts[plan.channel].id, name=plan.name, objective=objective,
         budget=campaigns_pb.Budget(period=campaigns_pb.BUDGET_PERIOD_DAILY, amount_micros=micros),
         start_date=first_day.isoformat(), markets=plan.markets, languages=plan.languages, ad_groups=[group])
 
@@ -228,17 +233,41 @@ def upsert_contacts(tenant, history):
         return list(pool.map(upsert, history.contacts))
 
 
+def batches(events):
+    """Consecutive slices of at most BATCH events and CONSENT_BATCH consent changes: each consent
+    change appends to the ledger and rewrites the contact's current consent, so a batch of them
+    costs far more than one of touchpoints, and each batch must be stored within the server's
+    database budget (5 s)."""
+    out, start, consents = [], 0, 0
+    for i, event in enumerate(events):
+        consents += event.HasField("consent")
+        if i - start == BATCH or consents > CONSENT_BATCH:
+            out.append(events[start:i])
+            start, consents = i, int(event.HasField("consent"))
+    return out + [events[start:]] if events else out
+
+
 def ingest(tenant, events):
-    batches = (events_pb.IngestEventsRequest(events=events[i:i + BATCH]) for i in range(0, len(events), BATCH))
-    accepted = duplicates = 0
-    for answer in tenant.events.IngestEvents(batches, timeout=600):
-        if answer.errors:
-            first = answer.errors[0]
-            raise RuntimeError(f"{len(answer.errors)} events refused, first {first.event_id}: "
-                               f"{first.field}: {first.description}")
-        accepted += answer.accepted
-        duplicates += answer.duplicates
-    return accepted, duplicates
+    """Sends the events in order on one stream; after UNAVAILABLE (a batch over the server's
+    database budget on a busy machine) a new stream resumes at the first unanswered batch."""
+    accepted = duplicates = done = 0
+    slices = batches(events)
+    for attempt in range(STREAM_ATTEMPTS):
+        requests = (events_pb.IngestEventsRequest(events=batch) for batch in slices[done:])
+        try:
+            for answer in tenant.events.IngestEvents(requests, timeout=600):
+                if answer.errors:
+                    first = answer.errors[0]
+                    raise RuntimeError(f"{len(answer.errors)} events refused, first {first.event_id}: "
+                                       f"{first.field}: {first.description}")
+                accepted += answer.accepted
+                duplicates += answer.duplicates
+                done += 1
+            return accepted, duplicates
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.UNAVAILABLE or attempt + 1 == STREAM_ATTEMPTS:
+                raise
+            time.sleep(2 ** attempt)
 
 
 def fill_segments(tenant, history, contact_ids):
@@ -259,10 +288,13 @@ def fill_segments(tenant, history, contact_ids):
 def seed_first_party(tenant, first_day, today):
     history = History(tenant.profile, first_day, DAYS)
     contact_ids = upsert_contacts(tenant, history)
+    say(tenant.slug, f"{len(contact_ids)} contacts")
     rates = history.exchange_rates(through=today)
     if rates:
         tenant.events.LoadExchangeRates(events_pb.LoadExchangeRatesRequest(rates=rates), timeout=TIMEOUT)
-    accepted, duplicates = ingest(tenant, history.events(contact_ids, tenant.placements))
+    events = history.events(contact_ids, tenant.placements)
+    say(tenant.slug, f"{len(events)} events generated")
+    accepted, duplicates = ingest(tenant, events)
     segments = fill_segments(tenant, history, contact_ids)
     say(tenant.slug, f"{len(contact_ids)} contacts, {segments} segments, {accepted} events stored"
                      + (f" ({duplicates} were already)" if duplicates else ""))
@@ -302,7 +334,6 @@ def for_each(tenants, step, *args):
 
 
 def main(keys_path, sandbox_url):
-    started = time.monotonic()
     with open(keys_path) as f:
         keys = json.load(f)
     with open(keys["ca"], "rb") as f:
@@ -326,7 +357,7 @@ def main(keys_path, sandbox_url):
     for_each(tenants, seed_first_party, first_day, today)
     for_each(tenants, wait_for_metrics, first_day)
     print(f"seed: {len(tenants)} tenants seeded with {DAYS} days from {first_day} "
-          f"in {time.monotonic() - started:.0f} s")
+          f"in {time.monotonic() - STARTED:.0f} s")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 from tradewind.v1 import contacts_pb2 as contacts_pb
 from tradewind.v1 import events_pb2 as events_pb
 
-from seed_profiles import ASCII_NAMES, NAMES, CampaignPlan, TenantProfile
+from seed_profiles import NAMES, ROMANISED, CampaignPlan, TenantProfile
 
 # Part of every event id: a changed generator must not collide with events a tenant already has.
 SEED_VERSION = 1
@@ -145,13 +146,14 @@ class History:
             market = pick(rng, [(m, m.share) for m in self.profile.markets])
             givens, families = NAMES[market.language]
             g, f = rng.randrange(len(givens)), rng.randrange(len(families))
-            if market.language.startswith("zh"):
+            if market.language in ROMANISED:
                 name = families[f] + givens[g]
-                local_part = f"{ASCII_NAMES[g]}.{ASCII_NAMES[f]}{i}"
+                given, family = ROMANISED[market.language]
+                local_part = f"{given[g]}.{family[f]}{i}"
             else:
                 name = f"{givens[g]} {families[f]}"
                 local_part = f"{givens[g]}.{families[f]}{i}".lower().replace(" ", "")
-            local_part = local_part.encode("ascii", "ignore").decode()
+            local_part = unicodedata.normalize("NFKD", local_part).encode("ascii", "ignore").decode()
             # Signed up in the half year before the window or during it.
             signup = self.start + timedelta(seconds=rng.uniform(-180 * 86400, window - 86400))
             email_granted, ads_granted = rng.random() < 0.7, rng.random() < 0.5
@@ -313,8 +315,6 @@ class History:
         basket = rng.sample(self.profile.products, pick(rng, BASKET_SIZES))
         self._emit(clicked + timedelta(minutes=1), anonymous_id=anonymous_id, country=country,
                    page_view=events_pb.PageView(path=f"/p/{basket[0].sku.lower()}"))
-        self._emit(when - timedelta(minutes=1), anonymous_id=anonymous_id, country=country,
-                   page_view=events_pb.PageView(path="/checkout"))
         market = self.markets[country]
         factor = self._to_local(market.currency)
         items = [events_pb.ConversionItem(sku=p.sku, quantity=1, price_micros=self._micros(p.price * factor, market))

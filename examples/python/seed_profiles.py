@@ -76,8 +76,13 @@ NAMES = {
     "zh-Hant": (("家豪", "詠琪", "志明", "淑芬", "嘉欣", "俊傑", "美玲", "偉倫"),
                 ("陳", "林", "黃", "張", "李", "王", "吳", "劉")),
 }
-# Chinese names have no ASCII spelling here: their e-mail addresses use these instead.
-ASCII_NAMES = ("wei", "fang", "na", "min", "jing", "lei", "yang", "ting")
+# The romanised spelling of the Chinese names above, in the same order, for e-mail addresses.
+ROMANISED = {
+    "zh-Hans": (("wei", "fang", "na", "min", "jing", "lei", "yang", "ting"),
+                ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao")),
+    "zh-Hant": (("jiahao", "wingki", "chiming", "shufen", "kayan", "chunkit", "meiling", "wailun"),
+                ("chan", "lam", "wong", "cheung", "lee", "wang", "ng", "lau")),
+}
 
 PROFILES = {
     profile.slug: profile
@@ -111,7 +116,7 @@ PROFILES = {
                     "sp-boots-de", "amazon_ads", "Sponsored Products DE - Stiefel", 70, 5.1, ("DE",), (),
                     asin="B0ACME0001", default_bid=0.65),
             ),
-            contacts=450, email_orders_per_day=3, organic_orders_per_day=5, browsers_per_day=45,
+            contacts=300, email_orders_per_day=3, organic_orders_per_day=5, browsers_per_day=35,
             order_prefix="ACME", email_domain="example.de", amazon_marketplace="A1PA6795UKMFR9",
             peaks=(("black-friday", 2.2), ("cyber-monday", 1.8)),
         ),
@@ -145,7 +150,7 @@ PROFILES = {
                     "sp-throws", "amazon_ads", "SP - Throw blankets", 90, 4.6, ("US",), (),
                     asin="B0BLUEB001", default_bid=0.85),
             ),
-            contacts=500, email_orders_per_day=5, organic_orders_per_day=8, browsers_per_day=95,
+            contacts=350, email_orders_per_day=5, organic_orders_per_day=8, browsers_per_day=70,
             order_prefix="BB", email_domain="example.com", amazon_marketplace="ATVPDKIKX0DER",
             peaks=(("black-friday", 2.4), ("cyber-monday", 2.0)),
         ),
@@ -170,7 +175,7 @@ PROFILES = {
                     descriptions=("蓮花精華禮盒，限時優惠，送完即止。",),
                     final_url="https://www.lotus-beauty.example/hk/double11"),
             ),
-            contacts=420, email_orders_per_day=6, organic_orders_per_day=14, browsers_per_day=60,
+            contacts=280, email_orders_per_day=6, organic_orders_per_day=14, browsers_per_day=45,
             order_prefix="LOTUS", email_domain="example.cn",
             peaks=(("11-11", 3.0), ("11-10", 1.8)),
             usd_per_unit=(("CNY", 0.1385), ("HKD", 0.1282), ("TWD", 0.0312)),
@@ -202,7 +207,7 @@ PROFILES = {
                     "sp-powerbanks", "amazon_ads", "SP SG - Power banks", 35, 4.3, ("SG",), (),
                     asin="B0MERL0001", default_bid=0.45),
             ),
-            contacts=260, email_orders_per_day=2, organic_orders_per_day=4, browsers_per_day=30,
+            contacts=180, email_orders_per_day=2, organic_orders_per_day=4, browsers_per_day=24,
             order_prefix="MER", email_domain="example.sg", amazon_marketplace="A19VAU5U5O7RUS",
             peaks=(("11-11", 2.5), ("black-friday", 1.6)),
             usd_per_unit=(("SGD", 0.7450), ("MYR", 0.2250)),
