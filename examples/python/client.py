@@ -137,6 +137,8 @@ def report(keys, ca, slug):
     print(f"  {'channel':<12}{'spend':>12}{'revenue':>12}{'ROAS':>7}{'orders':>8}  |  Markov: orders, revenue")
     for row in sorted(rows.values(), key=lambda r: (-r.spend_micros, -r.revenue_micros, r.channel)):
         credit = credits.get(row.channel, analytics.ChannelCredit())
+        if not (row.spend_micros or row.conversions or credit.conversions):
+            continue  # page views and consent changes, which carry no channel
         spend = amount(row.spend_micros) if row.spend_micros else "-"
         roas = f"{row.roas:.2f}" if row.HasField("roas") else "-"
         print(

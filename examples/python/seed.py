@@ -6,14 +6,14 @@
 (examples/python/seed sets up the venv, generates the stubs and runs this; scripts/run runs it
 once per state directory.)
 
-For every tenant of the dev keys file that seed_profiles.py describes, in this order:
+For every tenant of the dev keys file that seed_profiles.py describes, all tenants at once:
 
 1. links an ad account on each channel the tenant uses (provisioned on tradewind-sandbox), and
    creates and publishes its campaigns with the sandbox's clock set 90 days back, so that the
    channels deliver them from that day on; then resets the clock and asks for 90 days of metrics
-   (Campaigns.SyncChannelMetrics);
-2. upserts its contacts, loads its exchange rates for cross-border orders, and ingests 90 days of
-   consent changes, identifies, touchpoints, page views and orders (seed_history.py);
+   (Campaigns.SyncChannelMetrics); meanwhile it upserts the tenant's contacts;
+2. loads the tenant's exchange rates for cross-border orders, and ingests 90 days of consent
+   changes, identifies, touchpoints, page views and orders (seed_history.py);
 3. fills its segments, and waits until the channels' spend is in GetKPIs.
 
 Every step finds what a previous, interrupted run made instead of making it twice: contacts by
@@ -89,11 +89,13 @@ class Sandbox:
 
 
 class Tenant:
-    """One tenant's stubs over one TLS channel, with its owner key on every call."""
+    """One tenant's history to seed, and its stubs over one TLS channel with its owner key."""
 
-    def __init__(self, keys, slug, ca):
+    def __init__(self, keys, slug, ca, first_day):
         self.slug = slug
         self.profile = PROFILES[slug]
+        self.history = History(self.profile, first_day, DAYS)
+        self.contact_ids = []  # in the order of history.contacts
         self.number = list(PROFILES).index(slug) + 1
         credentials = grpc.composite_channel_credentials(
             grpc.ssl_channel_credentials(root_certificates=ca),
@@ -224,13 +226,14 @@ def request_metrics(tenant):
 # 2. First-party data
 
 
-def upsert_contacts(tenant, history):
+def upsert_contacts(tenant):
     def upsert(plan):
         return tenant.contacts.UpsertContact(
             contacts_pb.UpsertContactRequest(contact=plan.message()), timeout=TIMEOUT).contact.id
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(upsert, history.contacts))
+        tenant.contact_ids = list(pool.map(upsert, tenant.history.contacts))
+    say(tenant.slug, f"{len(tenant.contact_ids)} contacts")
 
 
 def batches(events):
@@ -270,14 +273,14 @@ def ingest(tenant, events):
             time.sleep(2 ** attempt)
 
 
-def fill_segments(tenant, history, contact_ids):
+def fill_segments(tenant):
     existing = {s.name: s for s in tenant.segments.ListSegments(
         segments_pb.ListSegmentsRequest(page_size=1000), timeout=TIMEOUT).segments}
-    plans = history.segments()
+    plans = tenant.history.segments()
     for name, description, purpose, members in plans:
         segment = existing.get(name) or tenant.segments.CreateSegment(
             segments_pb.CreateSegmentRequest(name=name, description=description, purpose=purpose), timeout=TIMEOUT)
-        ids = [contact_ids[i] for i in members]
+        ids = [tenant.contact_ids[i] for i in members]
         for i in range(0, len(ids), 1000):
             tenant.segments.AddSegmentMembers(
                 segments_pb.AddSegmentMembersRequest(segment_id=segment.id, contact_ids=ids[i:i + 1000]),
@@ -285,19 +288,15 @@ def fill_segments(tenant, history, contact_ids):
     return len(plans)
 
 
-def seed_first_party(tenant, first_day, today):
-    history = History(tenant.profile, first_day, DAYS)
-    contact_ids = upsert_contacts(tenant, history)
-    say(tenant.slug, f"{len(contact_ids)} contacts")
-    rates = history.exchange_rates(through=today)
+def seed_events(tenant, today):
+    rates = tenant.history.exchange_rates(through=today)
     if rates:
         tenant.events.LoadExchangeRates(events_pb.LoadExchangeRatesRequest(rates=rates), timeout=TIMEOUT)
-    events = history.events(contact_ids, tenant.placements)
-    say(tenant.slug, f"{len(events)} events generated")
+    events = tenant.history.events(tenant.contact_ids, tenant.placements)
     accepted, duplicates = ingest(tenant, events)
-    segments = fill_segments(tenant, history, contact_ids)
-    say(tenant.slug, f"{len(contact_ids)} contacts, {segments} segments, {accepted} events stored"
-                     + (f" ({duplicates} were already)" if duplicates else ""))
+    segments = fill_segments(tenant)
+    say(tenant.slug, f"{accepted} of {len(events)} events stored"
+                     + (f" ({duplicates} were already)" if duplicates else "") + f", {segments} segments filled")
 
 
 def wait_for_metrics(tenant, first_day):
@@ -321,6 +320,11 @@ def for_each(tenants, step, *args):
     """Runs step(tenant, *args) for every tenant at once; stops the seed if any of them failed."""
     with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
         futures = {tenant.slug: pool.submit(step, tenant, *args) for tenant in tenants}
+    settle(futures)
+
+
+def settle(futures):
+    """Waits for every tenant's future; stops the seed if any of them failed."""
     failures = []
     for slug, future in futures.items():
         try:
@@ -338,23 +342,27 @@ def main(keys_path, sandbox_url):
         keys = json.load(f)
     with open(keys["ca"], "rb") as f:
         ca = f.read()
-    tenants = [Tenant(keys, slug, ca) for slug in PROFILES if slug in keys["tenants"]]
-    for slug in sorted(set(keys["tenants"]) - set(PROFILES)):
-        say(slug, "no profile in seed_profiles.py: not seeded")
     # Days are dates: the tenants' local days with these dates are the history.
     today = datetime.now(timezone.utc).date()
     first_day = today - timedelta(days=DAYS)
+    tenants = [Tenant(keys, slug, ca, first_day) for slug in PROFILES if slug in keys["tenants"]]
+    for slug in sorted(set(keys["tenants"]) - set(PROFILES)):
+        say(slug, "no profile in seed_profiles.py: not seeded")
     sandbox = Sandbox(sandbox_url, keys["ca"])
 
-    # The sandbox delivers a campaign from the day it was published on its clock: publish them
-    # all "90 days ago", then give the channels their real today back before pulling metrics.
-    sandbox.set_clock(first_day)
-    try:
-        for_each(tenants, launch_campaigns, sandbox, first_day)
-    finally:
-        sandbox.set_clock(None)
-    for_each(tenants, request_metrics)
-    for_each(tenants, seed_first_party, first_day, today)
+    with ThreadPoolExecutor(max_workers=len(tenants)) as background:
+        # Contacts go in while the outbox publishes the campaigns.
+        upserts = {tenant.slug: background.submit(upsert_contacts, tenant) for tenant in tenants}
+        # The sandbox delivers a campaign from the day it was published on its clock: publish
+        # them all "90 days ago", then give the channels their real today back before pulling.
+        sandbox.set_clock(first_day)
+        try:
+            for_each(tenants, launch_campaigns, sandbox, first_day)
+        finally:
+            sandbox.set_clock(None)
+        for_each(tenants, request_metrics)
+        settle(upserts)
+    for_each(tenants, seed_events, today)
     for_each(tenants, wait_for_metrics, first_day)
     print(f"seed: {len(tenants)} tenants seeded with {DAYS} days from {first_day} "
           f"in {time.monotonic() - STARTED:.0f} s")

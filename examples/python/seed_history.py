@@ -29,7 +29,7 @@ from seed_profiles import NAMES, ROMANISED, CampaignPlan, TenantProfile
 SEED_VERSION = 1
 MEAN_SPEND_SHARE = 0.76
 BASKET_SIZES = ((1, 0.6), (2, 0.3), (3, 0.1))
-ASSIST_COUNTS = ((0, 0.3), (1, 0.3), (2, 0.25), (3, 0.15))
+ASSIST_COUNTS = ((0, 0.35), (1, 0.35), (2, 0.2), (3, 0.1))
 # How often each channel appears among earlier touches, where the person can be reached there.
 ASSIST_WEIGHTS = {"meta": 0.35, "google_ads": 0.2, "tiktok": 0.2, "amazon_ads": 0.05, "email": 0.15, "organic": 0.2}
 IMPRESSION_SHARE = {"meta": 0.65, "tiktok": 0.7, "google_ads": 0.15, "amazon_ads": 0.15}
