@@ -22,6 +22,7 @@ external id, accounts by channel, campaigns by name, segments by name, events by
 
 import hashlib
 import json
+import os
 import ssl
 import sys
 import time
@@ -316,9 +317,10 @@ def wait_for_metrics(tenant, first_day):
         time.sleep(1)
 
 
-def for_each(tenants, step, *args):
-    """Runs step(tenant, *args) for every tenant at once; stops the seed if any of them failed."""
-    with ThreadPoolExecutor(max_workers=len(tenants)) as pool:
+def for_each(tenants, step, *args, at_once=True):
+    """Runs step(tenant, *args) for every tenant, at once or in turn; stops the seed if any of them
+    failed."""
+    with ThreadPoolExecutor(max_workers=len(tenants) if at_once else 1) as pool:
         futures = {tenant.slug: pool.submit(step, tenant, *args) for tenant in tenants}
     settle(futures)
 
@@ -355,9 +357,11 @@ def main(keys_path, sandbox_url):
         upserts = {tenant.slug: background.submit(upsert_contacts, tenant) for tenant in tenants}
         # The sandbox delivers a campaign from the day it was published on its clock: publish
         # them all "90 days ago", then give the channels their real today back before pulling.
+        # Tenant by tenant, because the sandbox numbers objects in the order they arrive, and its
+        # figures follow the numbers.
         sandbox.set_clock(first_day)
         try:
-            for_each(tenants, launch_campaigns, sandbox, first_day)
+            for_each(tenants, launch_campaigns, sandbox, first_day, at_once=False)
         finally:
             sandbox.set_clock(None)
         for_each(tenants, request_metrics)
@@ -371,4 +375,9 @@ def main(keys_path, sandbox_url):
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit("usage: seed.py DEV_KEYS_JSON SANDBOX_URL")
-    main(sys.argv[1], sys.argv[2])
+    try:
+        main(sys.argv[1], sys.argv[2])
+    except KeyboardInterrupt:
+        # Without waiting for the tenants' threads: a later run completes what they left.
+        print("seed: interrupted", file=sys.stderr)
+        os._exit(130)
