@@ -1,6 +1,6 @@
-"""The history seed.py sends for one tenant: its contacts and their consent, and 90 days of
-journeys (touchpoints, page views, identifies, orders). Deterministic: the same profile, first day
-and campaign ids give the same events, with the same event ids, on every run.
+"""The history seed.py sends for one tenant: its contacts' sign-ups and consent changes, and 90 days
+of journeys (touchpoints, page views, orders). Deterministic: the same profile, first day, contact
+ids and campaign ids give the same events, with the same event ids, on every run.
 
 Paid orders follow each campaign's expected spend: tradewind-sandbox spends 55-97 % of a daily
 budget, so a campaign's orders on a day are drawn around budget x 0.76 x its ROAS x the day's
@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional
@@ -23,7 +22,8 @@ from zoneinfo import ZoneInfo
 from tradewind.v1 import contacts_pb2 as contacts_pb
 from tradewind.v1 import events_pb2 as events_pb
 
-from seed_profiles import NAMES, ROMANISED, CampaignPlan, TenantProfile
+from seed_contacts import ContactPlan, pick, plan_contacts
+from seed_profiles import CampaignPlan, TenantProfile
 
 # Part of every event id: a changed generator must not collide with events a tenant already has.
 SEED_VERSION = 1
@@ -34,8 +34,12 @@ ASSIST_COUNTS = ((0, 0.35), (1, 0.35), (2, 0.2), (3, 0.1))
 ASSIST_WEIGHTS = {"meta": 0.35, "google_ads": 0.2, "tiktok": 0.2, "amazon_ads": 0.05, "email": 0.15, "organic": 0.2}
 IMPRESSION_SHARE = {"meta": 0.65, "tiktok": 0.7, "google_ads": 0.15, "amazon_ads": 0.15}
 CHANNELS = {
-    "google_ads": events_pb.CHANNEL_GOOGLE_ADS, "meta": events_pb.CHANNEL_META, "tiktok": events_pb.CHANNEL_TIKTOK,
-    "amazon_ads": events_pb.CHANNEL_AMAZON_ADS, "email": events_pb.CHANNEL_EMAIL, "organic": events_pb.CHANNEL_ORGANIC,
+    "google_ads": events_pb.CHANNEL_GOOGLE_ADS,
+    "meta": events_pb.CHANNEL_META,
+    "tiktok": events_pb.CHANNEL_TIKTOK,
+    "amazon_ads": events_pb.CHANNEL_AMAZON_ADS,
+    "email": events_pb.CHANNEL_EMAIL,
+    "organic": events_pb.CHANNEL_ORGANIC,
 }
 WEEKDAY_FACTOR = (1.0, 0.98, 1.0, 1.02, 1.05, 0.92, 1.08)  # Monday first: Sunday evenings sell
 
@@ -48,39 +52,6 @@ class Placement:
     campaign_id: str
     ad_set_id: str
     creative_id: str
-
-
-@dataclass
-class ContactPlan:
-    external_id: str
-    name: str
-    email: str
-    country: str
-    language: str
-    source: str
-    signup: datetime
-    weight: float  # how likely this customer is to buy again
-    email_granted: bool
-    email_withdrawn: Optional[datetime]
-    ads_granted: bool
-    ads_withdrawn: Optional[datetime]
-    analytics_granted: bool
-    orders: int = 0
-    revenue: float = 0.0
-    last_order: Optional[datetime] = None
-
-    @property
-    def anonymous_id(self) -> str:
-        return f"web-{self.external_id}"
-
-    def emailable(self, at: datetime) -> bool:
-        return self.email_granted and self.signup <= at and (self.email_withdrawn is None or at < self.email_withdrawn)
-
-    def message(self) -> contacts_pb.Contact:
-        return contacts_pb.Contact(
-            external_id=self.external_id, email=self.email, name=self.name, country=self.country,
-            language=self.language, tags=["customer", self.source], attributes={"signup_source": self.source},
-        )
 
 
 def black_friday(year: int) -> date:
@@ -98,11 +69,6 @@ def poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def pick(rng: random.Random, weighted) -> object:
-    values, weights = zip(*weighted)
-    return rng.choices(values, weights)[0]
-
-
 class History:
     """One tenant's seeded history over `days` days from `first_day` (the tenant's local days)."""
 
@@ -116,7 +82,7 @@ class History:
         self.markets = {m.country: m for m in profile.markets}
         prices = [p.price for p in profile.products]
         self.mean_basket = sum(size * w for size, w in BASKET_SIZES) * sum(prices) / len(prices)
-        self.contacts = self._plan_contacts(random.Random(f"{profile.slug}/v{SEED_VERSION}/contacts"))
+        self.contacts = plan_contacts(profile, self.start, self.end)
 
     def at(self, day: date, hours: float) -> datetime:
         """`hours` after local midnight of `day`, in UTC."""
@@ -136,47 +102,6 @@ class History:
         # Growing into the holidays, with a weekly rhythm and the tenant's sales days.
         trend = 0.9 + 0.2 * (day - self.first_day).days / self.days
         return trend * WEEKDAY_FACTOR[day.weekday()] * peaks.get(day, 1.0)
-
-    # Contacts
-
-    def _plan_contacts(self, rng: random.Random) -> list:
-        plans = []
-        window = (self.end - self.start).total_seconds()
-        for i in range(self.profile.contacts):
-            market = pick(rng, [(m, m.share) for m in self.profile.markets])
-            givens, families = NAMES[market.language]
-            g, f = rng.randrange(len(givens)), rng.randrange(len(families))
-            if market.language in ROMANISED:
-                name = families[f] + givens[g]
-                given, family = ROMANISED[market.language]
-                local_part = f"{given[g]}.{family[f]}{i}"
-            else:
-                name = f"{givens[g]} {families[f]}"
-                local_part = f"{givens[g]}.{families[f]}{i}".lower().replace(" ", "")
-            local_part = unicodedata.normalize("NFKD", local_part).encode("ascii", "ignore").decode()
-            # Signed up in the half year before the window or during it.
-            signup = self.start + timedelta(seconds=rng.uniform(-180 * 86400, window - 86400))
-            email_granted, ads_granted = rng.random() < 0.7, rng.random() < 0.5
-            plans.append(
-                ContactPlan(
-                    external_id=f"{self.profile.slug}-{i + 1:05d}", name=name,
-                    email=f"{local_part}@{self.profile.email_domain}", country=market.country,
-                    language=market.language, source=pick(rng, [("checkout", 0.6), ("newsletter", 0.3), ("store", 0.1)]),
-                    signup=signup, weight=min(rng.paretovariate(1.5), 20.0), email_granted=email_granted,
-                    email_withdrawn=self._withdrawal(rng, email_granted, 0.10, signup),
-                    ads_granted=ads_granted, ads_withdrawn=self._withdrawal(rng, ads_granted, 0.06, signup),
-                    analytics_granted=rng.random() < 0.85,
-                )
-            )
-        return plans
-
-    def _withdrawal(self, rng: random.Random, granted: bool, share: float, signup: datetime) -> Optional[datetime]:
-        if not granted or rng.random() >= share:
-            return None
-        earliest = max(signup + timedelta(days=1), self.start)
-        return earliest + (self.end - earliest) * rng.random()
-
-    # Events
 
     def events(self, contact_ids: list, placements: list) -> list:
         """Every event of the history, oldest first; `contact_ids` are the contacts' ids in plan order."""
@@ -231,8 +156,13 @@ class History:
 
     def _consent_and_identify(self, index: int, plan: ContactPlan) -> None:
         contact_id = self._ids[index]
-        self._emit(plan.signup, contact_id=contact_id, anonymous_id=plan.anonymous_id, country=plan.country,
-                   identify=events_pb.Identify())
+        self._emit(
+            plan.signup,
+            contact_id=contact_id,
+            anonymous_id=plan.anonymous_id,
+            country=plan.country,
+            identify=events_pb.Identify(),
+        )
         regime = getattr(contacts_pb, f"PRIVACY_REGIME_{self.profile.regime}")
         changes = [
             (plan.email_granted, plan.email_withdrawn, contacts_pb.CONSENT_PURPOSE_EMAIL_MARKETING),
@@ -243,17 +173,28 @@ class History:
             if not granted:
                 continue
             self._emit(
-                plan.signup + timedelta(seconds=30), contact_id=contact_id, country=plan.country,
+                plan.signup + timedelta(seconds=30),
+                contact_id=contact_id,
+                country=plan.country,
                 consent=events_pb.ConsentChangeEvent(
-                    purpose=purpose, action=contacts_pb.CONSENT_ACTION_GRANT,
-                    lawful_basis=contacts_pb.LAWFUL_BASIS_CONSENT, regime=regime, source=f"{plan.source} form"),
+                    purpose=purpose,
+                    action=contacts_pb.CONSENT_ACTION_GRANT,
+                    lawful_basis=contacts_pb.LAWFUL_BASIS_CONSENT,
+                    regime=regime,
+                    source=f"{plan.source} form",
+                ),
             )
             if withdrawn is not None:
                 self._emit(
-                    withdrawn, contact_id=contact_id, country=plan.country,
+                    withdrawn,
+                    contact_id=contact_id,
+                    country=plan.country,
                     consent=events_pb.ConsentChangeEvent(
-                        purpose=purpose, action=contacts_pb.CONSENT_ACTION_WITHDRAW, regime=regime,
-                        source="preference centre"),
+                        purpose=purpose,
+                        action=contacts_pb.CONSENT_ACTION_WITHDRAW,
+                        regime=regime,
+                        source="preference centre",
+                    ),
                 )
 
     def _person(self, rng: random.Random, country: Optional[str], when: datetime, guest: int):
@@ -274,10 +215,14 @@ class History:
     def _touch(self, when: datetime, anonymous_id: str, country: str, channel: str, placement=None, click=True):
         touch = events_pb.Touchpoint(
             type=events_pb.TOUCHPOINT_TYPE_CLICK if click else events_pb.TOUCHPOINT_TYPE_IMPRESSION,
-            channel=CHANNELS[channel])
+            channel=CHANNELS[channel],
+        )
         if placement is not None:
             touch.campaign_id, touch.ad_set_id, touch.creative_id = (
-                placement.campaign_id, placement.ad_set_id, placement.creative_id)
+                placement.campaign_id,
+                placement.ad_set_id,
+                placement.creative_id,
+            )
         elif channel == "email":
             year, week, _ = when.isocalendar()
             touch.campaign_id = f"newsletter-{year}-w{week:02d}"
@@ -313,17 +258,27 @@ class History:
         clicked = when - timedelta(minutes=rng.uniform(2, 40))
         campaign_id = self._touch(clicked, anonymous_id, country, channel, placement)
         basket = rng.sample(self.profile.products, pick(rng, BASKET_SIZES))
-        self._emit(clicked + timedelta(minutes=1), anonymous_id=anonymous_id, country=country,
-                   page_view=events_pb.PageView(path=f"/p/{basket[0].sku.lower()}"))
+        self._emit(
+            clicked + timedelta(minutes=1),
+            anonymous_id=anonymous_id,
+            country=country,
+            page_view=events_pb.PageView(path=f"/p/{basket[0].sku.lower()}"),
+        )
         market = self.markets[country]
         factor = self._to_local(market.currency)
-        items = [events_pb.ConversionItem(sku=p.sku, quantity=1, price_micros=self._micros(p.price * factor, market))
-                 for p in basket]
+        items = [
+            events_pb.ConversionItem(sku=p.sku, quantity=1, price_micros=self._micros(p.price * factor, market))
+            for p in basket
+        ]
         self._last_order_number += 1
         conversion = events_pb.Conversion(
             order_id=f"{self.profile.order_prefix}-{self._last_order_number}",
-            value_micros=sum(item.price_micros for item in items), currency=market.currency, items=items,
-            channel=CHANNELS[channel], campaign_id=campaign_id)
+            value_micros=sum(item.price_micros for item in items),
+            currency=market.currency,
+            items=items,
+            channel=CHANNELS[channel],
+            campaign_id=campaign_id,
+        )
         fields = {"anonymous_id": anonymous_id, "country": country, "conversion": conversion}
         if contact is not None:
             fields["contact_id"] = self._ids[contact]
@@ -362,21 +317,8 @@ class History:
             day = self.first_day - timedelta(days=7)
             while day <= through:
                 drift = 1 + 0.004 * math.sin((day - self.first_day).days / 23 * 2 * math.pi + n)
-                rates.append(events_pb.ExchangeRate(day=day.isoformat(), currency=currency,
-                                                    usd_per_unit=f"{usd * drift:.6f}"))
+                rates.append(
+                    events_pb.ExchangeRate(day=day.isoformat(), currency=currency, usd_per_unit=f"{usd * drift:.6f}")
+                )
                 day += timedelta(days=1)
         return rates
-
-    def segments(self) -> list:
-        """(name, description, purpose, member indexes) of the segments a marketer would keep."""
-        buyers = sorted((i for i, c in enumerate(self.contacts) if c.orders), key=lambda i: -self.contacts[i].revenue)
-        lapsed_before = self.end - timedelta(days=45)
-        return [
-            ("Newsletter subscribers", "Everyone who signed up for the newsletter",
-             contacts_pb.CONSENT_PURPOSE_EMAIL_MARKETING, [i for i, c in enumerate(self.contacts) if c.email_granted]),
-            ("VIP customers", "Top 15 % of buyers by revenue in the last 90 days, for lookalike audiences",
-             contacts_pb.CONSENT_PURPOSE_AD_PERSONALISATION, buyers[: max(1, len(buyers) * 15 // 100)]),
-            ("Win-back: no order for 45 days", "Buyers whose last order is more than 45 days old",
-             contacts_pb.CONSENT_PURPOSE_EMAIL_MARKETING,
-             [i for i in buyers if self.contacts[i].last_order < lapsed_before]),
-        ]
