@@ -49,8 +49,8 @@ from seed_profiles import PROFILES  # noqa: E402
 
 DAYS = 90
 BATCH = 500  # events per IngestEvents batch (the API takes 1,000), well within the 5 s budget
-CONSENT_BATCH = 100  # consent changes per batch (see batches)
-STREAM_ATTEMPTS = 4
+CONSENT_BATCH = 50  # consent changes per batch (see batches)
+STREAM_ATTEMPTS = 6
 
 STARTED = time.monotonic()
 sys.stdout.reconfigure(line_buffering=True)
@@ -96,29 +96,31 @@ def upsert_contacts(tenant):
     return f"{len(tenant.contact_ids)} contacts"
 
 
-def batches(events):
-    """Consecutive slices of at most BATCH events and CONSENT_BATCH consent changes: each consent
+def batches(events, size, consents):
+    """Consecutive slices of at most `size` events and `consents` consent changes: each consent
     change appends to the ledger and rewrites the contact's current consent, so a batch of them
     costs far more than one of touchpoints, and each batch must be stored within the server's
     database budget (5 s)."""
-    out, start, consents = [], 0, 0
+    out, start, count = [], 0, 0
     for i, event in enumerate(events):
-        consents += event.HasField("consent")
-        if i - start == BATCH or consents > CONSENT_BATCH:
+        count += event.HasField("consent")
+        if i - start == size or count > consents:
             out.append(events[start:i])
-            start, consents = i, int(event.HasField("consent"))
+            start, count = i, int(event.HasField("consent"))
     return out + [events[start:]] if events else out
 
 
 def ingest(tenant, events):
-    """Sends the events in order on one stream; after UNAVAILABLE (a batch over the server's
-    database budget on a busy machine) a new stream resumes at the first unanswered batch."""
-    accepted = duplicates = done = 0
-    slices = batches(events)
+    """Sends the events in order on one stream. After UNAVAILABLE (a batch over the server's
+    database budget on a busy machine) a new stream resumes at the first unanswered event, with
+    batches half the size."""
+    accepted = duplicates = answered = 0
+    size, consents = BATCH, CONSENT_BATCH
     for attempt in range(STREAM_ATTEMPTS):
-        requests = (events_pb.IngestEventsRequest(events=batch) for batch in slices[done:])
+        slices = batches(events[answered:], size, consents)
         try:
-            for answer in tenant.events.IngestEvents(requests, timeout=600):
+            requests = (events_pb.IngestEventsRequest(events=batch) for batch in slices)
+            for batch, answer in zip(slices, tenant.events.IngestEvents(requests, timeout=600)):
                 if answer.errors:
                     first = answer.errors[0]
                     raise RuntimeError(
@@ -127,12 +129,13 @@ def ingest(tenant, events):
                     )
                 accepted += answer.accepted
                 duplicates += answer.duplicates
-                done += 1
+                answered += len(batch)
             return accepted, duplicates
         except grpc.RpcError as err:
             if err.code() != grpc.StatusCode.UNAVAILABLE or attempt + 1 == STREAM_ATTEMPTS:
                 raise
-            time.sleep(2**attempt)
+            size, consents = max(size // 2, 10), max(consents // 2, 5)
+            time.sleep(attempt + 1)
 
 
 def fill_segments(tenant):
