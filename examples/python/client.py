@@ -15,7 +15,7 @@ the first failed check exits with status 1.
 It ends with the report a marketer wants first, for every tenant in the keys file:
 the last 90 days' spend, revenue and ROAS by channel (Analytics.GetKPIs) and the
 Markov chain's multi-touch credits (Analytics.Attribute). scripts/run seeds the
-example tenants with such a history on its first run; an empty tenant reports zeros.
+example tenants with such a history on its first run; an empty tenant says it has none.
 """
 
 import json
