@@ -11,6 +11,11 @@ puts it in a newsletter segment and sees it left out once the consent is
 withdrawn, shows the NOT_FOUND and INVALID_ARGUMENT answers (with the field violation from
 the rich error details), and deletes the contact again. Every step is checked;
 the first failed check exits with status 1.
+
+It ends with the report a marketer wants first, for every tenant in the keys file:
+the last 90 days' spend, revenue and ROAS by channel (Analytics.GetKPIs) and the
+Markov chain's multi-touch credits (Analytics.Attribute). scripts/run seeds the
+example tenants with such a history on its first run; an empty tenant says it has none.
 """
 
 import json
@@ -18,11 +23,14 @@ import os
 import sys
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import grpc
 
 # Stubs generated from Protos/ by examples/python/run.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "generated"))
+from tradewind.v1 import analytics_pb2 as analytics  # noqa: E402
+from tradewind.v1 import analytics_pb2_grpc as analytics_grpc  # noqa: E402
 from tradewind.v1 import contacts_pb2 as pb  # noqa: E402
 from tradewind.v1 import contacts_pb2_grpc as pb_grpc  # noqa: E402
 from tradewind.v1 import segments_pb2 as seg  # noqa: E402
@@ -35,6 +43,7 @@ except ImportError:  # pragma: no cover - the pinned requirements include it
 
 TENANT = "acme-eu"
 TIMEOUT = 10.0  # seconds; always set a deadline on a call
+REPORT_DAYS = 90
 
 passed = 0
 sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr in order
@@ -87,6 +96,63 @@ def expect_error(code, fn, request):
     check(False, f"{code.name} expected, but the call succeeded")
 
 
+def tenant_channel(keys, ca, slug):
+    """TLS with our CA as the only root, and the tenant's API key sent as
+    `authorization: Bearer <key>` on every call (only ever over TLS)."""
+    credentials = grpc.composite_channel_credentials(
+        grpc.ssl_channel_credentials(root_certificates=ca),
+        grpc.access_token_call_credentials(keys["tenants"][slug]["api_key"]),
+    )
+    return grpc.secure_channel(keys["server"], credentials)
+
+
+def amount(micros):
+    return f"{micros / 1_000_000:,.0f}"
+
+
+def report(keys, ca, slug):
+    """Spend, revenue and ROAS by channel over the last 90 days, and the Markov credits."""
+    to_day = datetime.now(timezone.utc).date() - timedelta(days=1)
+    days = analytics.DayRange(
+        from_day=(to_day - timedelta(days=REPORT_DAYS - 1)).isoformat(), to_day=to_day.isoformat()
+    )
+    with tenant_channel(keys, ca, slug) as channel:
+        stub = analytics_grpc.AnalyticsStub(channel)
+        kpis = stub.GetKPIs(
+            analytics.GetKPIsRequest(range=days, group_by=[analytics.KPI_DIMENSION_CHANNEL]), timeout=TIMEOUT
+        )
+        markov = stub.Attribute(
+            analytics.AttributeRequest(range=days, models=[analytics.ATTRIBUTION_MODEL_MARKOV]), timeout=TIMEOUT
+        ).models[0]
+    currency = kpis.reporting_currency
+    print(f"\n{slug}: the last {REPORT_DAYS} days ({days.from_day} .. {days.to_day}), {currency}")
+    total = kpis.total
+    if not (total.spend_micros or total.conversions):
+        print("  no spend or orders yet (scripts/run seeds the example tenants on its first run)")
+        return
+    rows = {row.channel: row for row in kpis.rows}
+    credits = {c.channel: c for c in markov.credits}
+    for name in credits.keys() - rows.keys():
+        rows[name] = analytics.KPIRow(channel=name)
+    print(f"  {'channel':<12}{'spend':>12}{'revenue':>12}{'ROAS':>7}{'orders':>8}  |  Markov: orders, revenue")
+    for row in sorted(rows.values(), key=lambda r: (-r.spend_micros, -r.revenue_micros, r.channel)):
+        credit = credits.get(row.channel, analytics.ChannelCredit())
+        if not (row.spend_micros or row.conversions or credit.conversions):
+            continue  # page views and consent changes, which carry no channel
+        spend = amount(row.spend_micros) if row.spend_micros else "-"
+        roas = f"{row.roas:.2f}" if row.HasField("roas") else "-"
+        print(
+            f"  {row.channel:<12}{spend:>12}{amount(row.revenue_micros):>12}{roas:>7}{row.conversions:>8,}"
+            f"  |  {credit.conversions:>13,.1f}  {amount(credit.revenue_micros):>9}"
+        )
+    roas = f"{total.roas:.2f}" if total.HasField("roas") else "-"
+    print(
+        f"  {'total':<12}{amount(total.spend_micros):>12}{amount(total.revenue_micros):>12}{roas:>7}"
+        f"{total.conversions:>8,}"
+    )
+    print("  (revenue and orders by the channel of the converting session; Markov credits every touch)")
+
+
 def main(keys_path):
     with open(keys_path) as f:
         keys = json.load(f)
@@ -94,14 +160,8 @@ def main(keys_path):
     with open(keys["ca"], "rb") as f:
         ca = f.read()
 
-    # TLS with our CA as the only root, and the API key sent as
-    # `authorization: Bearer <key>` on every call (only ever over TLS).
-    credentials = grpc.composite_channel_credentials(
-        grpc.ssl_channel_credentials(root_certificates=ca),
-        grpc.access_token_call_credentials(tenant["api_key"]),
-    )
     print(f"python example: tenant {TENANT} (region {tenant['region']}) at {keys['server']}")
-    with grpc.secure_channel(keys["server"], credentials) as channel:
+    with tenant_channel(keys, ca, TENANT) as channel:
         contacts = pb_grpc.ContactsStub(channel)
         stamp = time.strftime("%Y%m%d%H%M%S") + f"-{uuid.uuid4().hex[:6]}"
         external_id = f"py-example-{stamp}"
@@ -265,6 +325,9 @@ def main(keys_path):
                     pass
 
     print(f"python example: {passed} passed, 0 failed")
+
+    for slug in sorted(keys["tenants"]):
+        report(keys, ca, slug)
 
 
 if __name__ == "__main__":
