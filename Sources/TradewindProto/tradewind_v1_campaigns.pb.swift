@@ -669,8 +669,9 @@ public nonisolated struct Tradewind_V1_SyncChannelMetricsRequest: Sendable {
   /// Required. The link's id.
   public var accountID: String = String()
 
-  /// Days to pull, ending yesterday in the account's time zone: 1 to 90; 0
-  /// means the default (the trailing days channels restate, 3).
+  /// Days to pull, ending today in the account's time zone (today's figures so far,
+  /// which a later pull replaces): 1 to 90; 0 means the default (the trailing
+  /// days channels restate, 3).
   public var days: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
