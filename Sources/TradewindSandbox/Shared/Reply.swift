@@ -42,7 +42,7 @@ struct IncomingCall: Sendable {
     let query: [String: String]
     let headers: HTTPFields
     let body: Data
-    /// Host and port the client addressed: HTTP/2's `:authority`, else HTTP/1.1's `Host`.
+    /// Host and port the client addressed (HTTP/2 `:authority`; HTTPTypes maps HTTP/1.1 `Host` to it).
     let authority: String?
 
     func header(_ name: String) -> String? {

@@ -45,7 +45,7 @@ public struct SandboxResponder: HTTPResponder {
         let below = Array(components.dropFirst())
         let call = IncomingCall(
             method: request.method, path: below, pathText: "/" + below.joined(separator: "/"), query: query,
-            headers: request.headers, body: body, authority: request.head.authority ?? request.headers[.host]
+            headers: request.headers, body: body, authority: request.head.authority
         )
         switch first {
         case "_sandbox":
