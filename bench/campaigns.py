@@ -93,7 +93,7 @@ def sql(statements):
 
 def sql_value(expression):
     """One value: psql's aligned output is parsed by a marker, not by its layout."""
-    match = re.search(r"BENCH:(\S*)", sql(f"SELECT 'BENCH:' || ({expression})::text"))
+    match = re.search(r"BENCH:(.*\S)", sql(f"SELECT 'BENCH:' || ({expression})::text"))
     if not match:
         raise RuntimeError(f"no value from {expression}")
     return match.group(1)
@@ -439,7 +439,7 @@ def metric_sync():
     # worker's pick-up, reading the campaigns, and the pull from the channel, whose calls are
     # audited with their latencies), then that transaction (conversion, DELETE, INSERT, commit:
     # the latency of its `tradewind/channels.metrics_sync` record).
-    phases = json.loads(sql_value(f"""(SELECT coalesce(json_agg(p), '[]') FROM (
+    phases = json.loads(sql_value(f"""(SELECT coalesce(jsonb_agg(p), '[]') FROM (
 SELECT j.subject_id AS account, extract(epoch FROM j.finished_at) AS store_started,
        (SELECT count(*) FROM audit_records r WHERE r.tenant_id = j.tenant_id AND r.request_id = j.id::text) AS calls,
        (SELECT coalesce(sum((r.body::jsonb->>'latency_us')::bigint), 0) FROM audit_records r
@@ -450,7 +450,7 @@ SELECT j.subject_id AS account, extract(epoch FROM j.finished_at) AS store_start
            AND r.resources @> ARRAY['channel_account:' || j.subject_id::text]) AS store_us
 FROM outbox_jobs j
 WHERE j.tenant_id = '{TENANT}' AND j.kind = 'metrics.sync' AND j.state = 2
-  AND j.finished_at >= to_timestamp({started})) p)""").replace("BENCH:", ""))
+  AND j.finished_at >= to_timestamp({started})) p)"""))
     by_account = {a: n for n, _, a in accounts}
     figures["phases"] = [
         {"channel": by_account.get(p["account"], "?"), "account": p["account"],
