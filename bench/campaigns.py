@@ -40,6 +40,7 @@ METRIC_CAMPAIGNS = int(env["BENCH_METRIC_CAMPAIGNS"])
 METRIC_DAYS = int(env["BENCH_METRIC_DAYS"])
 METRIC_CHANNELS = env["BENCH_METRIC_CHANNELS"].split(",")
 METRIC_ACCOUNTS = int(env["BENCH_METRIC_ACCOUNTS"])
+METRIC_SEQUENTIAL = env["BENCH_METRIC_SEQUENTIAL"] == "1"
 PARTS = env["BENCH_PARTS"].split(",")
 TENANT = env["BENCH_TENANT_ID"]
 SERVER_PID = env["BENCH_SERVER_PID"]
@@ -409,25 +410,38 @@ def metric_sync():
     sql(f"DELETE FROM channel_daily_metrics WHERE tenant_id = '{TENANT}'")
     sql("VACUUM ANALYZE channel_daily_metrics")
 
-    log(f"metrics: SyncChannelMetrics ({METRIC_DAYS} days) on {len(accounts)} accounts")
-    with RSSSampler() as rss:
-        started = time.time()
-        requested = {}
-        for _, _, account_id in accounts:
-            stub.SyncChannelMetrics(pb.SyncChannelMetricsRequest(account_id=account_id, days=METRIC_DAYS),
-                                    metadata=metadata, timeout=30)
-            requested[account_id] = time.time()
-        finished = {}
-        while len(finished) < len(accounts) and time.time() < started + TIMEOUT:
-            for _, _, account_id in accounts:
-                if account_id in finished:
-                    continue
+    # The sandbox computes every report under its one lock, and the server gives a channel request
+    # 30 s, waiting for that lock included: pulls of several accounts at once queue there and time
+    # out (bench/README.md). So by default each account is asked once the one before has finished.
+    log(f"metrics: SyncChannelMetrics ({METRIC_DAYS} days) on {len(accounts)} accounts, "
+        + ("one after the other" if METRIC_SEQUENTIAL else "all at once"))
+    requested, finished = {}, {}
+
+    def wait_for(account_ids, deadline):
+        while time.time() < deadline:
+            for account_id in account_ids:
                 got = stub.GetChannelAccount(pb.GetChannelAccountRequest(id=account_id), metadata=metadata,
                                              timeout=30)
-                if got.HasField("metrics_sync_time") and stamp(got.metrics_sync_time) > started:
+                if got.HasField("metrics_sync_time") and stamp(got.metrics_sync_time) > requested[account_id]:
                     finished[account_id] = stamp(got.metrics_sync_time)
+            if all(a in finished for a in account_ids):
+                return
             time.sleep(0.5)
+
+    def request(account_id):
+        requested[account_id] = time.time()
+        stub.SyncChannelMetrics(pb.SyncChannelMetricsRequest(account_id=account_id, days=METRIC_DAYS),
+                                metadata=metadata, timeout=30)
+    with RSSSampler() as rss:
+        started = time.time()
+        ids = [account_id for _, _, account_id in accounts]
+        for account_id in ids:
+            request(account_id)
+            if METRIC_SEQUENTIAL:
+                wait_for([account_id], started + TIMEOUT)
+        wait_for(ids, started + TIMEOUT)
     figures["rss"] = rss.figures()
+    figures["sequential"] = METRIC_SEQUENTIAL
     if len(finished) < len(accounts):
         figures["error"] = f"only {len(finished)} of {len(accounts)} accounts finished their sync in {TIMEOUT} s"
         return figures
@@ -454,7 +468,7 @@ WHERE j.tenant_id = '{TENANT}' AND j.kind = 'metrics.sync' AND j.state = 2
     by_account = {a: n for n, _, a in accounts}
     figures["phases"] = [
         {"channel": by_account.get(p["account"], "?"), "account": p["account"],
-         "fetch_s": p["store_started"] - requested.get(p["account"], started), "calls": p["calls"],
+         "fetch_s": p["store_started"] - requested[p["account"]], "calls": p["calls"],
          "calls_s": p["calls_us"] / 1e6, "store_s": (p["store_us"] or 0) / 1e6} for p in phases]
 
     # The floor: the same rows, moved back with one INSERT ... SELECT into the same table, as the
@@ -539,16 +553,23 @@ def report(storms, metrics):
             met &= ratio >= 0.5
             ok &= m["rows"] == m["expected_rows"]
             lines.append(f"  SyncChannelMetrics: {m['rows']:,} rows (expected {m['expected_rows']:,}) in "
-                         f"{m['sync_seconds']:.1f} s = {sync_rate:,.0f} rows/s")
-            for p in sorted(m["phases"], key=lambda p: p["channel"]):
-                lines.append(f"      {p['channel']:<10} request -> store {p['fetch_s']:6.1f} s ({p['calls']} channel "
-                             f"calls, {p['calls_s']:.1f} s of them), store transaction {p['store_s']:5.1f} s")
+                         f"{m['sync_seconds']:.1f} s = {sync_rate:,.0f} rows/s ("
+                         + ("accounts one after the other)" if m["sequential"] else "all accounts at once)"))
+            for name in m["channels"]:
+                mine = [p for p in m["phases"] if p["channel"] == name]
+                lines.append(
+                    f"      {name:<10} {len(mine)} accounts: request to store {sum(p['fetch_s'] for p in mine):.1f} s "
+                    f"in all (max {max(p['fetch_s'] for p in mine):.1f} s; {sum(p['calls'] for p in mine)} channel "
+                    f"calls taking {sum(p['calls_s'] for p in mine):.1f} s), store transactions "
+                    f"{sum(p['store_s'] for p in mine):.1f} s in all (max {max(p['store_s'] for p in mine):.1f} s)")
+            store_s = sum(p["store_s"] for p in m["phases"])
             lines.append(f"  floor INSERT ... SELECT: {m['rows']:,} rows in {m['floor_seconds']:.1f} s = "
                          f"{floor_rate:,.0f} rows/s")
             r = m["rss"]
             lines.append(f"  server RSS during the sync: {r['before_mib']:.0f} MiB before, {r['peak_mib']:.0f} MiB "
                          f"peak; VmHWM {r['hwm_mib']:.0f} MiB")
-            lines.append(f"  ratio floor/sync: {ratio:.2f} (target >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'})")
+            lines.append(f"  ratio floor/sync: {ratio:.2f} (target >= 0.5: {'met' if ratio >= 0.5 else 'MISSED'}); the "
+                         f"server's own part, floor/store transactions: {m['floor_seconds'] / store_s:.2f}")
     if not ok:
         lines.append("ERROR: a check failed (see above): the figures are not valid")
     return lines, ok, met
