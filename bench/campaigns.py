@@ -327,7 +327,7 @@ def storm(label, limited):
             head = [c for c in seen.values() if NAME[c.channel] == limited and c.sync.state in (RETRYING, FAILED)]
             cleared_at = time.time()
             figures["limited_at_clearing"] = [
-                {"state": pb.SyncStateKind.Name(c.sync.state), "attempts": c.sync.attempts,
+                {"state": pb.SyncStateKind.Name(c.sync.state).removeprefix("SYNC_STATE_KIND_").lower(), "attempts": c.sync.attempts,
                  "next_attempt_in_s": stamp(c.sync.next_attempt_time) - cleared_at if c.sync.HasField(
                      "next_attempt_time") else None, "error_code": c.sync.error_code} for c in head]
             sandbox("DELETE", "faults")
