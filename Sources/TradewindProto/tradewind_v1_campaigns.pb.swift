@@ -487,6 +487,10 @@ public nonisolated struct Tradewind_V1_ChannelAccount: Sendable {
   /// Output only. Why the account needs attention, in the channel's words.
   public var statusReason: String = String()
 
+  /// Meta: the pixel that sales and leads ad sets optimise for
+  /// (`promoted_object.pixel_id`). Empty elsewhere, or when none was linked.
+  public var pixelID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -558,6 +562,10 @@ public nonisolated struct Tradewind_V1_LinkChannelAccountRequest: Sendable {
 
   /// Optional, 1 to 100 printable ASCII characters.
   public var idempotencyKey: String = String()
+
+  /// Meta: optional, the pixel (digits) that SALES and LEADS campaigns optimise
+  /// for; without it such campaigns are refused. Others: must be empty.
+  public var pixelID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1426,7 +1434,7 @@ nonisolated extension Tradewind_V1_SyncStateKind: SwiftProtobuf._ProtoNameProvid
 
 nonisolated extension Tradewind_V1_ChannelAccount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChannelAccount"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}channel\0\u{3}external_id\0\u{3}marketplace_id\0\u{1}name\0\u{1}currency\0\u{3}time_zone\0\u{1}status\0\u{3}credential_fields\0\u{3}page_id\0\u{3}link_time\0\u{3}metrics_sync_time\0\u{3}status_reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}channel\0\u{3}external_id\0\u{3}marketplace_id\0\u{1}name\0\u{1}currency\0\u{3}time_zone\0\u{1}status\0\u{3}credential_fields\0\u{3}page_id\0\u{3}link_time\0\u{3}metrics_sync_time\0\u{3}status_reason\0\u{3}pixel_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1447,6 +1455,7 @@ nonisolated extension Tradewind_V1_ChannelAccount: SwiftProtobuf.Message, SwiftP
       case 11: try { try decoder.decodeSingularMessageField(value: &self._linkTime) }()
       case 12: try { try decoder.decodeSingularMessageField(value: &self._metricsSyncTime) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.statusReason) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.pixelID) }()
       default: break
       }
     }
@@ -1496,6 +1505,9 @@ nonisolated extension Tradewind_V1_ChannelAccount: SwiftProtobuf.Message, SwiftP
     if !self.statusReason.isEmpty {
       try visitor.visitSingularStringField(value: self.statusReason, fieldNumber: 13)
     }
+    if !self.pixelID.isEmpty {
+      try visitor.visitSingularStringField(value: self.pixelID, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1513,6 +1525,7 @@ nonisolated extension Tradewind_V1_ChannelAccount: SwiftProtobuf.Message, SwiftP
     if lhs._linkTime != rhs._linkTime {return false}
     if lhs._metricsSyncTime != rhs._metricsSyncTime {return false}
     if lhs.statusReason != rhs.statusReason {return false}
+    if lhs.pixelID != rhs.pixelID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1575,7 +1588,7 @@ nonisolated extension Tradewind_V1_ChannelCredentials: SwiftProtobuf.Message, Sw
 
 nonisolated extension Tradewind_V1_LinkChannelAccountRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LinkChannelAccountRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{3}external_id\0\u{3}marketplace_id\0\u{1}credentials\0\u{3}page_id\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{3}external_id\0\u{3}marketplace_id\0\u{1}credentials\0\u{3}page_id\0\u{3}idempotency_key\0\u{3}pixel_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1589,6 +1602,7 @@ nonisolated extension Tradewind_V1_LinkChannelAccountRequest: SwiftProtobuf.Mess
       case 4: try { try decoder.decodeSingularMessageField(value: &self._credentials) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.pageID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.pixelID) }()
       default: break
       }
     }
@@ -1617,6 +1631,9 @@ nonisolated extension Tradewind_V1_LinkChannelAccountRequest: SwiftProtobuf.Mess
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 6)
     }
+    if !self.pixelID.isEmpty {
+      try visitor.visitSingularStringField(value: self.pixelID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1627,6 +1644,7 @@ nonisolated extension Tradewind_V1_LinkChannelAccountRequest: SwiftProtobuf.Mess
     if lhs._credentials != rhs._credentials {return false}
     if lhs.pageID != rhs.pageID {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.pixelID != rhs.pixelID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

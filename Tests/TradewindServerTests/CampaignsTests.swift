@@ -544,4 +544,46 @@ struct CampaignsTests {
         #expect(objects.filter { $0["level"] as? String == "ad_group" }.count == 2)
         #expect(synced.adGroups.allSatisfy { !$0.channelAdGroupID.isEmpty })
     }
+
+    @Test(
+        "a Meta sales campaign needs the account's pixel: refused naming the objective without one, published with it")
+    func metaPixel() async throws {
+        let (_, key) = try await TestStack.tenant()
+        let meta = Channel.all[1]
+        let (bare, _) = try await Self.link(key, meta)
+        var sales = meta.campaign(accountID: bare.id, name: "Sales without pixel")
+        sales.objective = .sales
+        let refused = await Status.of { _ = try await Self.create(key, sales) }
+        #expect(refused?.code == .invalidArgument, "\(String(describing: refused))")
+        #expect(Status.fieldViolations(refused).contains("campaign.objective"), "\(String(describing: refused))")
+
+        let sandboxID = try await SandboxControl.provision(meta.sandbox)
+        var request = meta.linkRequest(account: sandboxID)
+        request.pixelID = "123456789012345"
+        let withPixel = request
+        let linked = try await TestStack.withClient { grpc in
+            try await Campaigns(wrapping: grpc).linkChannelAccount(withPixel, metadata: .bearer(key))
+        }
+        #expect(linked.pixelID == "123456789012345")
+        sales.accountID = linked.id
+        sales.name = "Sales with pixel"
+        let draft = try await Self.create(key, sales)
+        _ = try await Self.publish(key, draft.id)
+        let synced = try await Self.wait(key, draft.id, until: Self.synced)
+        #expect(synced.sync.state == .synced, "\(synced.sync)")
+        let adSet = try await SandboxControl.objects(meta.sandbox, account: sandboxID)
+            .first { $0["level"] as? String == "ad_group" }
+        let promoted = (adSet?["fields"] as? [String: Any])?["promoted_object"] as? [String: Any]
+        #expect(promoted?["pixel_id"] as? String == "123456789012345", "\(String(describing: adSet))")
+
+        var wrong = meta.linkRequest(account: try await SandboxControl.provision(meta.sandbox))
+        wrong.pixelID = "px-1"
+        let badRequest = wrong
+        let badPixel = await Status.of {
+            _ = try await TestStack.withClient { grpc in
+                try await Campaigns(wrapping: grpc).linkChannelAccount(badRequest, metadata: .bearer(key))
+            }
+        }
+        #expect(Status.fieldViolations(badPixel) == ["pixel_id"], "\(String(describing: badPixel))")
+    }
 }

@@ -99,19 +99,20 @@ struct OutboxProcessesTests {
     @Test("two server processes share the outbox: no job sent twice, none reordered within an account")
     func twoProcesses() async throws {
         let (tenant, key) = try await TestStack.tenant()
-        let channels = [Channel.all[0], Channel.all[0], Channel.all[1], Channel.all[1]]
+        // More Google accounts than one process has Google slots (8), each job slow to answer: the
+        // accounts' jobs are in flight at once, so no single worker can take them all.
+        let channels = Array(repeating: Channel.all[0], count: 10) + [Channel.all[1], Channel.all[1]]
         var accounts: [(channel: Channel, account: String, sandboxID: String)] = []
         for channel in channels {
             let (account, sandboxID) = try await CampaignsTests.link(key, channel)
-            // Slow answers keep jobs in flight, so both processes get a share.
             try await SandboxControl.fault(
-                channel.sandbox, "latency", account: sandboxID, times: 10_000, extra: ["latency_ms": 120])
+                channel.sandbox, "latency", account: sandboxID, times: 10_000, extra: ["latency_ms": 400])
             accounts.append((channel, account.id, sandboxID))
         }
         var drafts: [[Tradewind_V1_Campaign]] = []
         for (index, account) in accounts.enumerated() {
             var made: [Tradewind_V1_Campaign] = []
-            for n in 0..<5 {
+            for n in 0..<3 {
                 made.append(
                     try await CampaignsTests.create(
                         key, account.channel.campaign(accountID: account.account, name: "Order \(index)-\(n)")))
@@ -121,24 +122,35 @@ struct OutboxProcessesTests {
 
         let (first, second) = (try await ServerProcess.start(), try await ServerProcess.start())
         defer {
-            Task {
-                await first.kill(); await second.kill()
-            }
+            first.killWithoutWaiting()
+            second.killWithoutWaiting()
         }
-        // One account's publishes go out in the order they were made, alternating between the two
-        // processes; then the first campaign of each account has its budget changed three times.
-        for round in 0..<5 {
-            for (index, made) in drafts.enumerated() {
-                try await Self.publish((round + index) % 2 == 0 ? first : second, key, made[round].id)
+        // Round by round, every account's next publish at once, through one process or the other:
+        // within an account they are made in order. Then the first campaign of each account has its
+        // budget changed three times, the same way.
+        let made = drafts
+        for round in 0..<3 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, campaigns) in made.enumerated() {
+                    group.addTask {
+                        try await Self.publish((round + index) % 2 == 0 ? first : second, key, campaigns[round].id)
+                    }
+                }
+                try await group.waitForAll()
             }
         }
         let budgets: [Int64] = [41_000_000, 42_000_000, 43_000_000]
         for (step, micros) in budgets.enumerated() {
-            for made in drafts {
-                let campaign = made[0]
-                let base = campaign.budget.amountMicros
-                try await Self.setBudget(
-                    step % 2 == 0 ? second : first, key, campaign.id, micros: base + micros - budgets[0])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, campaigns) in made.enumerated() {
+                    let campaign = campaigns[0]
+                    let target = campaign.budget.amountMicros + micros - budgets[0]
+                    group.addTask {
+                        try await Self.setBudget(
+                            (step + index) % 2 == 0 ? second : first, key, campaign.id, micros: target)
+                    }
+                }
+                try await group.waitForAll()
             }
         }
         let all = drafts.flatMap { $0.map(\.id) }
@@ -183,6 +195,7 @@ struct OutboxProcessesTests {
         }
 
         let server = try await ServerProcess.start(environment: Self.shortLease)
+        defer { server.killWithoutWaiting() }
         let acknowledged = Acknowledged()
         let ids = drafts.map(\.campaign.id)
         await withTaskGroup(of: Void.self) { group in

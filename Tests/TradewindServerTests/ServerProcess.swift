@@ -63,6 +63,12 @@ struct ServerProcess: Sendable {
         return nil
     }
 
+    /// Sends SIGKILL without waiting, for a `defer` (which cannot await): a test that fails must
+    /// not leave a server behind to take the next tests' outbox jobs.
+    func killWithoutWaiting() {
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
     /// Ends the process at once, if it still runs, and reaps it.
     func kill() async {
         if Glibc.kill(pid, SIGKILL) == 0 { _ = await TestEnvironment.wait(pid) }

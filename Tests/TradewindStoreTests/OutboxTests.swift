@@ -185,6 +185,37 @@ struct OutboxTests {
         }
     }
 
+    @Test("a job a worker holds is not changed under it: expedite answers nil; one nobody holds moves forward")
+    func expediteLeavesHeldJobs() async throws {
+        try await DatabaseSession.with { session in
+            let tenant = try await session.makeTenant(Self.region, prefix: "outbox")
+            let later = Date().addingTimeInterval(3600)
+            let (running, queued) = try await Self.inTenant(session, tenant) { tx in
+                (
+                    try await Outbox.enqueue(
+                        queue: "metrics:meta:a", kind: "k", subjectID: nil, payload: "{\"days\":3}", in: tx),
+                    try await Outbox.enqueue(
+                        queue: "metrics:meta:b", kind: "k", subjectID: nil, payload: "{\"days\":3}", dueAt: later,
+                        in: tx)
+                )
+            }
+            let claimed = try await Self.inTenant(session, tenant) { tx in
+                try await Outbox.claim(owner: UUID(), lease: .seconds(60), limit: 10, in: tx)
+            }
+            #expect(claimed.map(\.id) == [running.id])
+            let (held, moved, payload) = try await Self.inTenant(session, tenant) { tx in
+                (
+                    try await Outbox.expedite(running, to: Date(), payload: "{\"days\":90}", in: tx),
+                    try await Outbox.expedite(queued, to: Date(), payload: "{\"days\":90}", in: tx),
+                    try await Outbox.pending(queue: "metrics:meta:a", in: tx).first?.payload
+                )
+            }
+            #expect(held == nil)
+            #expect(payload?.contains("90") == false, "the running job's payload changed under it")
+            #expect(moved.map { $0 < later } == true)
+        }
+    }
+
     @Test("another tenant neither sees nor claims a tenant's jobs")
     func isolation() async throws {
         try await DatabaseSession.with { session in

@@ -93,6 +93,8 @@ def link_request(tenant, channel, account_id):
         credentials.developer_token = "sandbox-developer-token"
     elif channel == "meta":
         request.external_id, request.page_id = f"act_{account_id}", f"10293847561{tenant.number}"
+        # The pixel Meta optimises the sales campaigns' ad sets for.
+        request.pixel_id = f"88000000000{tenant.number}"
         credentials.access_token = f"sandbox-access-{stem}"
     elif channel == "tiktok":
         request.external_id, request.page_id = account_id, f"700000000{tenant.number}"
@@ -121,14 +123,10 @@ def campaign_message(tenant, plan, first_day):
         creative = campaigns_pb.Creative(asin=plan.asin)
         group.default_bid_micros = round(plan.default_bid * 1_000_000)
     group.ads.append(campaigns_pb.Ad(name=f"{plan.name} - ad", creative=creative))
-    # Meta optimises sales for a pixel, and a linked account has no pixel id yet: traffic it is.
-    objective = (
-        campaigns_pb.CAMPAIGN_OBJECTIVE_TRAFFIC if plan.channel == "meta" else campaigns_pb.CAMPAIGN_OBJECTIVE_SALES
-    )
     return campaigns_pb.Campaign(
         account_id=tenant.accounts[plan.channel].id,
         name=plan.name,
-        objective=objective,
+        objective=campaigns_pb.CAMPAIGN_OBJECTIVE_SALES,
         budget=campaigns_pb.Budget(period=campaigns_pb.BUDGET_PERIOD_DAILY, amount_micros=micros),
         start_date=first_day.isoformat(),
         markets=plan.markets,

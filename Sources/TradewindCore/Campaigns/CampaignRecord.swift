@@ -16,6 +16,8 @@ public struct ChannelAccountRecord: Sendable, Hashable {
     public var profile: ChannelAccountProfile
     /// Meta: the page ads run as; TikTok: the identity id; empty elsewhere.
     public var pageID: String
+    /// Meta: the pixel sales and leads ad sets optimise for; empty elsewhere or when none was given.
+    public var pixelID: String
     public var status: ChannelAccountStatus
     public var statusReason: String
     /// Names of the credential fields stored, never their values.
@@ -25,13 +27,15 @@ public struct ChannelAccountRecord: Sendable, Hashable {
 
     public init(
         id: UUID, identity: ChannelAccountIdentity, profile: ChannelAccountProfile, pageID: String,
-        status: ChannelAccountStatus, statusReason: String, credentialFields: [String], linkedAt: Date,
+        pixelID: String = "", status: ChannelAccountStatus, statusReason: String, credentialFields: [String],
+        linkedAt: Date,
         metricsSyncedAt: Date?
     ) {
         self.id = id
         self.identity = identity
         self.profile = profile
         self.pageID = pageID
+        self.pixelID = pixelID
         self.status = status
         self.statusReason = statusReason
         self.credentialFields = credentialFields

@@ -152,6 +152,18 @@ struct MetaObjects {
                 }
                 fields["billing_event"] = .string(billing)
                 fields["optimization_goal"] = .string(goal)
+                // Conversions are optimised for a pixel's event: Meta refuses such an ad set without one.
+                if goal == "OFFSITE_CONVERSIONS" {
+                    guard let promoted = parameters.json("promoted_object"),
+                        promoted["pixel_id"]?.stringValue?.isEmpty == false,
+                        promoted["custom_event_type"]?.stringValue?.isEmpty == false
+                    else {
+                        return MetaEmulator.invalidParameter(
+                            "Param promoted_object must name a pixel_id and a custom_event_type when optimization_goal is OFFSITE_CONVERSIONS",
+                            traceID: trace)
+                    }
+                    fields["promoted_object"] = promoted
+                }
                 guard let targeting = parameters.json("targeting"), targeting.objectValue != nil else {
                     return MetaEmulator.invalidParameter("The parameter targeting is required", traceID: trace)
                 }

@@ -6,16 +6,31 @@ public struct CampaignDay: Sendable, Equatable {
 }
 
 extension World {
+    /// An account's budgets and ad groups by id and parent, looked up once per report rather than
+    /// by scanning every object for every campaign-day.
+    struct BudgetIndex {
+        var byID: [String: AdObject] = [:]
+        var adGroupsByCampaign: [String: [AdObject]] = [:]
+
+        init(_ objects: [AdObject], channel: AdChannel, account: String) {
+            for object in objects where object.channel == channel && object.account == account {
+                byID[object.id] = object
+                if object.level == .adGroup, let parent = object.parentID {
+                    adGroupsByCampaign[parent, default: []].append(object)
+                }
+            }
+        }
+    }
+
     /// The budget a campaign can spend on a day, in micros: its own budget, its CampaignBudget's
     /// (Google), or the sum of its active ad groups' budgets (Meta ad-set budgets, TikTok ad groups
     /// under a BUDGET_MODE_INFINITE campaign).
-    func dailyBudgetMicros(of campaign: AdObject, on day: SandboxDay) -> Int64 {
-        if let budgetID = campaign.budgetObjectID, let budget = object(campaign.channel, budgetID) {
+    func dailyBudgetMicros(of campaign: AdObject, on day: SandboxDay, index: BudgetIndex) -> Int64 {
+        if let budgetID = campaign.budgetObjectID, let budget = index.byID[budgetID] {
             return budget.state(on: day)?.dailyBudgetMicros ?? 0
         }
         if let own = campaign.state(on: day)?.dailyBudgetMicros { return own }
-        return objects.lazy
-            .filter { $0.channel == campaign.channel && $0.level == .adGroup && $0.parentID == campaign.id }
+        return (index.adGroupsByCampaign[campaign.id] ?? [])
             .compactMap { group -> Int64? in
                 guard let state = group.state(on: day), state.active, day >= group.startDay else { return nil }
                 if let end = group.endDay, day > end { return nil }
@@ -33,6 +48,7 @@ extension World {
         guard let owner = self.account(channel, account) else { return [] }
         let today = reportedOn ?? self.today
         let last = min(to, today)
+        let index = BudgetIndex(objects, channel: channel, account: account)
         var rows: [CampaignDay] = []
         for campaign in objects(channel, account: account, level: .campaign) {
             if let campaignIDs, !campaignIDs.contains(campaign.id) { continue }
@@ -44,7 +60,7 @@ extension World {
                 let active = campaign.state(on: day)?.active ?? false
                 let final = DailyMetricsModel.finalFigures(
                     seed: seed, channel: channel, account: account, campaignID: campaign.id, day: day,
-                    dailyBudgetMicros: dailyBudgetMicros(of: campaign, on: day), active: active,
+                    dailyBudgetMicros: dailyBudgetMicros(of: campaign, on: day, index: index), active: active,
                     currency: owner.currencyInfo)
                 let figures = DailyMetricsModel.reported(final, day: day, today: today, currency: owner.currencyInfo)
                 if !figures.isZero { rows.append(CampaignDay(campaignID: campaign.id, day: day, figures: figures)) }

@@ -98,12 +98,13 @@ enum CampaignJobs {
     ) async throws -> Date {
         let queue = metricsQueue(channel: channel, account: account)
         let days = days ?? MetricRestatement.defaultTrailingDays
-        let pending = try await Outbox.pending(queue: queue, in: tx)
-        if let queued = pending.first {
+        // The last queued pull takes the request; a pull under way has read its days already, so
+        // a request made while it runs queues another behind it.
+        if let queued = try await Outbox.pending(queue: queue, in: tx).last {
             let payload = (try? JSONDecoder().decode(MetricsPayload.self, from: Data(queued.payload.utf8)))?.days ?? 0
             let merged = String(
                 decoding: try JSONEncoder().encode(MetricsPayload(days: max(payload, days))), as: UTF8.self)
-            return try await Outbox.expedite(queued, to: time, payload: merged, in: tx)
+            if let due = try await Outbox.expedite(queued, to: time, payload: merged, in: tx) { return due }
         }
         let payload = String(decoding: try JSONEncoder().encode(MetricsPayload(days: days)), as: UTF8.self)
         return try await Outbox.enqueue(
@@ -119,7 +120,9 @@ enum CampaignJobs {
     static func connectorAccount(_ record: ChannelAccountRecord) -> ChannelAccount {
         var settings: [String: String] = [:]
         switch record.identity.channel {
-        case .meta where !record.pageID.isEmpty: settings[ChannelAccount.Setting.metaPageID] = record.pageID
+        case .meta:
+            if !record.pageID.isEmpty { settings[ChannelAccount.Setting.metaPageID] = record.pageID }
+            if !record.pixelID.isEmpty { settings[ChannelAccount.Setting.metaPixelID] = record.pixelID }
         case .tiktok where !record.pageID.isEmpty: settings[ChannelAccount.Setting.tiktokIdentityID] = record.pageID
         default: break
         }

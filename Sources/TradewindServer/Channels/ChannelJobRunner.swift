@@ -28,6 +28,7 @@ struct ChannelJobRunner: Sendable {
     struct RetryPolicy: Sendable {
         var base: Duration = .seconds(2)
         var cap: Duration = .seconds(900)
+        /// Attempts before a job gives up; rate-limited attempts retry for as long as it takes.
         var maximumAttempts = 12
         /// How long a job of an account whose credentials were refused waits before it tries again
         /// (replacing the credentials brings it forward).
@@ -199,7 +200,9 @@ struct ChannelJobRunner: Sendable {
                         in: tx)
                 }
                 let retryable = error.isRetryable || { if case .unauthorized = error { true } else { false } }()
-                if retryable && job.attempts < policy.maximumAttempts {
+                // A rate limit says "later", not "no": it never uses up the attempts.
+                let rateLimited = { if case .rateLimited = error { true } else { false } }()
+                if retryable && (job.attempts < policy.maximumAttempts || rateLimited) {
                     var wait = policy.delay(afterAttempt: job.attempts, channelHint: error.retryAfter)
                     if case .unauthorized = error { wait = policy.reauthorizationWait }
                     let next = Date().addingTimeInterval(wait.seconds)

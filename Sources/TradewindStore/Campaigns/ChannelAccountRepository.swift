@@ -7,21 +7,21 @@ import TradewindCore
 public enum ChannelAccountRepository {
     private static let columns = """
         id, channel, external_id, marketplace_id, name, currency, time_zone, page_id, status, status_reason,
-        credential_fields, linked_at, metrics_synced_at
+        credential_fields, linked_at, metrics_synced_at, pixel_id
         """
 
     /// Links an account; nil when the tenant has a live link to it already.
     public static func insert(
         id: UUID, identity: ChannelAccountIdentity, profile: ChannelAccountProfile, pageID: String,
-        sealedCredentials: [UInt8], credentialFields: [String], in tx: TenantTransaction
+        pixelID: String = "", sealedCredentials: [UInt8], credentialFields: [String], in tx: TenantTransaction
     ) async throws -> ChannelAccountRecord? {
         let rows = try await tx.connection.query(
             """
             INSERT INTO channel_accounts (tenant_id, id, channel, external_id, marketplace_id, name, currency,
-                                          time_zone, page_id, sealed_credentials, credential_fields)
+                                          time_zone, page_id, pixel_id, sealed_credentials, credential_fields)
             VALUES (\(tx.tenantID), \(id), \(Int16(identity.channel.storedCode)), \(identity.externalID),
                     \(identity.marketplaceID ?? ""), \(profile.name), \(profile.currency), \(profile.timeZone),
-                    \(pageID), \(ByteBuffer(bytes: sealedCredentials)), \(credentialFields))
+                    \(pageID), \(pixelID), \(ByteBuffer(bytes: sealedCredentials)), \(credentialFields))
             ON CONFLICT (tenant_id, channel, external_id) WHERE status <> 3 DO NOTHING
             RETURNING \(unescaped: columns)
             """, logger: tx.logger)
@@ -50,9 +50,9 @@ public enum ChannelAccountRepository {
             let sealed = try row.decode(
                 (
                     UUID, Int16, String, String, String, String, String, String, Int16, String, [String], Date, Date?,
-                    ByteBuffer
+                    String, ByteBuffer
                 ).self
-            ).13
+            ).14
             return (record, Array(buffer: sealed))
         }
         return nil
@@ -138,11 +138,13 @@ public enum ChannelAccountRepository {
     private static func record(_ row: PostgresRow) throws -> ChannelAccountRecord {
         let (
             id, channel, externalID, marketplace, name, currency, timeZone, pageID, status, reason, fields, linked,
-            synced
+            synced, pixelID
         ) =
             try row.decode(
-                (UUID, Int16, String, String, String, String, String, String, Int16, String, [String], Date, Date?).self
-            )
+                (
+                    UUID, Int16, String, String, String, String, String, String, Int16, String, [String], Date, Date?,
+                    String
+                ).self)
         guard let channel = AdChannel(storedCode: Int(channel)),
             let status = ChannelAccountStatus(rawValue: Int(status))
         else { throw StoredValueError(table: "channel_accounts", id: id) }
@@ -151,6 +153,7 @@ public enum ChannelAccountRepository {
             identity: ChannelAccountIdentity(
                 channel: channel, externalID: externalID, marketplaceID: marketplace.isEmpty ? nil : marketplace),
             profile: ChannelAccountProfile(name: name, currency: currency, timeZone: timeZone), pageID: pageID,
-            status: status, statusReason: reason, credentialFields: fields, linkedAt: linked, metricsSyncedAt: synced)
+            pixelID: pixelID, status: status, statusReason: reason, credentialFields: fields, linkedAt: linked,
+            metricsSyncedAt: synced)
     }
 }

@@ -138,18 +138,21 @@ public enum Outbox {
     }
 
     /// Brings a pending job no worker holds forward to `time` (never later than it was) with a new
-    /// payload, and the tenant's wake entry with it; returns when it is due.
+    /// payload, and the tenant's wake entry with it; returns when it is due, or nil when a worker
+    /// holds the job (it has read its payload already: queue another job instead).
     public static func expedite(_ job: OutboxJob, to time: Date, payload: String, in tx: TenantTransaction)
-        async throws -> Date
+        async throws -> Date?
     {
         let rows = try await tx.connection.query(
             """
             UPDATE outbox_jobs SET due_at = least(due_at, \(time)), payload = \(payload)::jsonb
             WHERE tenant_id = \(tx.tenantID) AND id = \(job.id) AND state = 1
+              AND (lease_expires_at IS NULL OR lease_expires_at <= now())
             RETURNING due_at
             """, logger: tx.logger)
-        var due = time
-        for try await value in rows.decode(Date.self) { due = value }
+        var updated: Date?
+        for try await value in rows.decode(Date.self) { updated = value }
+        guard let due = updated else { return nil }
         try await tx.connection.query(
             """
             INSERT INTO outbox_wake AS w (tenant_id, due_at) VALUES (\(tx.tenantID), \(due))

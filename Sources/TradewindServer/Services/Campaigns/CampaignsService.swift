@@ -54,6 +54,7 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                 collector.add(violation.field, violation.description)
             }
             Self.checkPageID(request.pageID, channel: channel, into: &collector)
+            Self.checkPixelID(request.pixelID, channel: channel, into: &collector)
         }
         let idempotency = IdempotencyKey.parse(
             request.idempotencyKey, method: "LinkChannelAccount", request: request, into: &collector)
@@ -77,7 +78,7 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
         let recorder = recorder(call: call, accountID: accountID, externalID: identity.externalID)
         let (profile, checked) = try await verify(identity, credentials: credentials, recorder: recorder, call: call)
         let sealed = try sealer.seal(checked, tenantID: call.tenant.id, accountID: accountID)
-        let pageID = request.pageID
+        let (pageID, pixelID) = (request.pageID, request.pixelID)
         let account = try await store.write(for: call, alsoRecording: { _ in recorder.takeRecords() }) { tx in
             if let idempotency, let existing = try await idempotency.claim(for: accountID, call: call, in: tx) {
                 guard let account = try await ChannelAccountRepository.get(id: existing, in: tx) else {
@@ -87,7 +88,8 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
             }
             guard
                 let account = try await ChannelAccountRepository.insert(
-                    id: accountID, identity: identity, profile: profile, pageID: pageID, sealedCredentials: sealed,
+                    id: accountID, identity: identity, profile: profile, pageID: pageID, pixelID: pixelID,
+                    sealedCredentials: sealed,
                     credentialFields: checked.presentFields, in: tx)
             else {
                 throw RPCError(
@@ -633,6 +635,16 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                 throw RPCError(
                     code: .unavailable, message: "\(channel) did not answer the check: \(detail.message); retry")
             }
+        }
+    }
+
+    static func checkPixelID(_ pixelID: String, channel: AdChannel, into collector: inout ViolationCollector) {
+        if channel == .meta {
+            collector.require(
+                pixelID.isEmpty || (pixelID.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } && pixelID.utf8.count <= 30),
+                "pixel_id", "must be a Meta pixel id (digits)")
+        } else {
+            collector.require(pixelID.isEmpty, "pixel_id", "\(channel.rawValue) takes no pixel")
         }
     }
 

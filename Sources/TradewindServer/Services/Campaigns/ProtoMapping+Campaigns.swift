@@ -220,6 +220,7 @@ extension ProtoMapping {
         message.statusReason = account.statusReason
         message.credentialFields = account.credentialFields
         message.pageID = account.pageID
+        message.pixelID = account.pixelID
         message.linkTime = Google_Protobuf_Timestamp(date: account.linkedAt)
         if let synced = account.metricsSyncedAt { message.metricsSyncTime = Google_Protobuf_Timestamp(date: synced) }
         return message
