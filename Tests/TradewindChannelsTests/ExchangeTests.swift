@@ -280,15 +280,13 @@ struct ExchangeTests {
         #expect(
             Sample.sandbox.amazonAds(marketplaceID: "ATVPDKIKX0DER").absoluteString
                 == "https://sandbox.test:8443/amazon-ads")
+        // Each marketplace goes to its region's host (US: North America, JP: Far East, UK: Europe).
+        let production = ChannelEndpoints.production
         #expect(
-            ChannelEndpoints.production.amazonAds(marketplaceID: "ATVPDKIKX0DER").absoluteString
-                == "https://advertising-api.amazon.com")
-        #expect(
-            ChannelEndpoints.production.amazonAds(marketplaceID: "A1VC38T7YXB528").absoluteString
-                == "https://advertising-api-fe.amazon.com")
-        #expect(
-            ChannelEndpoints.production.amazonAuth(marketplaceID: "A1PA6795UKMFR9").absoluteString
-                == "https://api.amazon.co.uk")
+            production.amazonAds(marketplaceID: "ATVPDKIKX0DER") == production.amazonAdsRegions[.northAmerica])
+        #expect(production.amazonAds(marketplaceID: "A1VC38T7YXB528") == production.amazonAdsRegions[.farEast])
+        #expect(production.amazonAuth(marketplaceID: "A1PA6795UKMFR9") == production.amazonAuthRegions[.europe])
+        #expect(Set(production.amazonAdsRegions.values).count == AmazonAdsRegion.allCases.count)
         let request = WireRequest(
             .get, base: Sample.sandbox.meta, path: "/v25.0/act_1/insights",
             query: [("time_range", "{\"since\":\"2026-03-01\"}")], isMutation: false)

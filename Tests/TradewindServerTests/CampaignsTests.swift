@@ -502,12 +502,11 @@ struct CampaignsTests {
         try await SandboxControl.fault(
             meta.sandbox, "latency", account: slowID, times: 100, extra: ["latency_ms": 3_000])
         _ = try await Self.publish(key, slow.id)
-        let started = ContinuousClock.now
         _ = try await Self.publish(key, fast.id)
+        // The order of events, not a stopwatch: TikTok is synced while Meta's publish still waits.
         let fastSynced = try await Self.wait(key, fast.id, until: Self.synced)
-        let fastTook = ContinuousClock.now - started
-        #expect(fastSynced.sync.state == .synced && fastTook < .seconds(3), "TikTok took \(fastTook) behind Meta")
-        #expect(try await Self.get(key, slow.id).sync.state == .pending, "Meta answered within its latency")
+        #expect(fastSynced.sync.state == .synced, "\(fastSynced.sync)")
+        #expect(try await Self.get(key, slow.id).sync.state == .pending, "TikTok waited for Meta")
         let slowSynced = try await Self.wait(key, slow.id, timeout: .seconds(90), until: Self.synced)
         #expect(slowSynced.sync.state == .synced, "\(slowSynced.sync)")
         #expect(try await Self.channelCampaigns(meta, slowID).count == 1)
