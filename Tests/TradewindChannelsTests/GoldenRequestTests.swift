@@ -50,22 +50,22 @@ struct GoldenRequestTests {
             objective: .traffic, countries: ["DE", "AT"], age: AgeRange(minimum: 25, maximum: 54),
             creative: Sample.social)
         let campaign = formObject(MetaWire.campaignForm(tree.campaign, reference: Sample.reference, currency: "EUR"))
-        #expect(campaign == (try Fixture.json("meta", "campaigns-create.request.json")))
+        #expect(campaign == (try Fixture.form("meta", "campaigns-create.request.json")))
         let adSet = formObject(
             MetaWire.adSetForm(
                 tree.adGroups[0].spec, index: 0, campaign: tree.campaign, campaignID: "120210000000000001",
                 reference: Sample.reference,
                 account: account))
-        #expect(adSet == (try Fixture.json("meta", "adsets-create.request.json")))
+        #expect(adSet == (try Fixture.form("meta", "adsets-create.request.json")))
         let creative = formObject(
             MetaWire.creativeForm(
                 tree.adGroups[0].ads[0], name: "Shoe ad [tw-0123456789abcdef0123/g0a0]", pageID: "104000000000001"))
-        #expect(creative == (try Fixture.json("meta", "adcreatives-create.request.json")))
+        #expect(creative == (try Fixture.form("meta", "adcreatives-create.request.json")))
         let ad = formObject(
             MetaWire.adForm(
                 name: "Shoe ad [tw-0123456789abcdef0123/g0a0]", adSetID: "120210000000000002",
                 creativeID: "120210000000000003"))
-        #expect(ad == (try Fixture.json("meta", "ads-create.request.json")))
+        #expect(ad == (try Fixture.form("meta", "ads-create.request.json")))
     }
 
     @Test("TikTok: campaign, ad group and ad bodies")

@@ -43,23 +43,23 @@ struct MoneyTests {
         #expect(WireMoney.micros(metaUnits: 533_950, currency: "EUR") == 5_339_500_000)
     }
 
-    @Test("TikTok and Amazon decimals carry the ISO places of the currency")
+    @Test("TikTok and Amazon decimals are exact major units")
     func decimalNumbers() {
-        #expect(WireMoney.decimalNumber(micros: 50_000_000, currency: "EUR") == .number("50.00"))
-        #expect(WireMoney.decimalNumber(micros: 500_000_000, currency: "JPY") == .number("500"))
-        #expect(WireMoney.decimalNumber(micros: 10_000_000_000, currency: "KRW") == .number("10000"))
-        #expect(WireMoney.decimalNumber(micros: 1_250_000, currency: "KWD") == .number("1.250"))
-        #expect(WireMoney.decimalNumber(micros: 12_340_000, currency: "COP") == .number("12.34"))
+        #expect(WireMoney.decimalNumber(micros: 50_000_000, currency: "EUR").serialized == "50")
+        #expect(WireMoney.decimalNumber(micros: 500_000_000, currency: "JPY").serialized == "500")
+        #expect(WireMoney.decimalNumber(micros: 10_000_000_000, currency: "KRW").serialized == "10000")
+        #expect(WireMoney.decimalNumber(micros: 1_250_000, currency: "KWD").serialized == "1.25")
+        #expect(WireMoney.decimalNumber(micros: 12_340_000, currency: "COP").serialized == "12.34")
     }
 
-    @Test("JSON numbers keep their literal text through parse and serialise")
+    @Test("JSON numbers keep every digit through parse and serialise")
     func literals() throws {
         let value = try JSONValue.parse(
             #"{"cost": 30.739999999999995, "id": 413799090000001, "s": "a\"\u00e9\ud83d\ude00"}"#)
-        #expect(value["cost"] == .number("30.739999999999995"))
+        #expect(value["cost"]?.numericText == "30.739999999999995")
         #expect(value["id"]?.int64Value == 413_799_090_000_001)
         #expect(value["s"]?.stringValue == "a\"é😀")
         #expect(try JSONValue.parse(value.serialized) == value)
-        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse("{\"a\": 1,}") }
+        #expect(throws: JSONSyntaxError.self) { try JSONValue.parse("{\"a\": }") }
     }
 }

@@ -22,8 +22,7 @@ struct ParserTests {
         #expect(
             GoogleAdsWire.profile(try Fixture.json("google-ads", "search.response.json"))
                 == ChannelAccountProfile(name: "Tradewind GmbH", currency: "EUR", timeZone: "Europe/Berlin"))
-        let rows = GoogleAdsWire.rows(try Fixture.json("google-ads", "search-stream.response.json")).compactMap(
-            GoogleAdsWire.dailyMetric)
+        let rows = GoogleAdsWire.dailyMetrics(try Fixture.bytes("google-ads", "search-stream.response.json"))
         #expect(
             rows == [
                 ChannelDailyMetric(
@@ -171,8 +170,7 @@ struct ParserTests {
         #expect(
             dialect.failure(of: try Fixture.response("amazon-ads", "unauthorized.error.json", status: 401), to: post)?
                 .tokenExpired == true)
-        let rows = (try Fixture.json("amazon-ads", "report-download.response.json")).arrayValue?.compactMap(
-            AmazonAdsWire.dailyMetric)
+        let rows = AmazonAdsWire.dailyMetrics(try Fixture.bytes("amazon-ads", "report-download.response.json"))
         #expect(
             rows?.first
                 == ChannelDailyMetric(

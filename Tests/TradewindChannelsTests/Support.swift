@@ -55,7 +55,26 @@ func shapeDifferences(_ built: JSONValue, _ golden: JSONValue, path: String = "$
 }
 
 /// A form body as the JSON object the fixtures write it as.
-func formObject(_ pairs: [(String, String)]) -> JSONValue { .object(pairs.map { ($0.0, .string($0.1)) }) }
+/// A form as a JSON object; a field whose value is itself JSON (Meta's `targeting`) is compared as
+/// JSON, not as text, because JSON's member order carries no meaning.
+func formObject(_ pairs: [(String, String)]) -> JSONValue {
+    .object(pairs.map { ($0.0, embeddedJSON($0.1)) })
+}
+
+private func embeddedJSON(_ text: String) -> JSONValue {
+    guard text.hasPrefix("{") || text.hasPrefix("["), let parsed = try? JSONValue.parse(text) else {
+        return .string(text)
+    }
+    return parsed
+}
+
+extension Fixture {
+    /// A golden form request, its JSON-valued fields parsed as `formObject` does.
+    static func form(_ channel: String, _ name: String) throws -> JSONValue {
+        guard case .object(let members) = try json(channel, name) else { return try json(channel, name) }
+        return .object(members.map { key, value in (key, value.stringValue.map(embeddedJSON) ?? value) })
+    }
+}
 
 /// Answers requests from a script, in order, and records them.
 final class ScriptedTransport: ChannelTransport, Sendable {

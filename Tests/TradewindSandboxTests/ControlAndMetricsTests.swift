@@ -161,11 +161,15 @@ import Testing
             _ = try await client.tiktokPost(
                 "campaign/create", try Fixtures.load("tiktok", "campaign_create.request.json"))
         }
+        // What `StatePersistence` does every second and at shutdown.
+        harness.store.persist()
         let restarted = SandboxStore(seed: 1, stateFile: file)
         #expect(restarted.read { $0.objects.count } == 1 && restarted.read { $0.seed } == 9)
-        try await SandboxHarness(seed: 9, stateFile: file).run { client in
+        let second = SandboxHarness(seed: 9, stateFile: file)
+        try await second.run { client in
             _ = try await client.control(.post, "reset")
         }
+        second.store.persist()
         let reset = SandboxStore(seed: 1, stateFile: file)
         #expect(reset.read { $0.objects.isEmpty && $0.accounts.isEmpty } && reset.read { $0.seed } == 9)
     }

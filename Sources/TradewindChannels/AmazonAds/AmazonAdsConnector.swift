@@ -350,12 +350,7 @@ struct AmazonAdsConnector: ChannelConnector {
         get.isAuthenticated = false
         let response = try await caller.call("reporting/reports:download", get, session: session)
         let bytes = Gunzip.isGzip(response.body) ? Gunzip.inflate(response.body) : response.body
-        guard let bytes, let rows = (try? JSONValue.parse(bytes))?.arrayValue else { throw malformed("report rows") }
-        var metrics: [ChannelDailyMetric] = []
-        for row in rows {
-            guard let metric = AmazonAdsWire.dailyMetric(row) else { throw malformed("report row") }
-            metrics.append(metric)
-        }
+        guard let bytes, let metrics = AmazonAdsWire.dailyMetrics(bytes) else { throw malformed("report rows") }
         return metrics
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import TradewindCore
 
 /// Amazon Ads Sponsored Products v3 and reporting v3, pure. Shapes from Amazon's SP OpenAPI
@@ -192,24 +193,41 @@ enum AmazonAdsWire {
         return id.isEmpty ? nil : id
     }
 
-    /// A row of the downloaded spCampaigns report; `cost` and `sales7d` are JSON numbers in major units.
-    static func dailyMetric(_ row: JSONValue) -> ChannelDailyMetric? {
-        guard let campaignID = row["campaignId"]?.numericText,
-            let day = row["date"]?.stringValue.flatMap(CalendarDay.init)
-        else {
-            return nil
+    /// A row of the downloaded spCampaigns report: ids and figures are JSON numbers, `cost` and
+    /// `sales7d` in major units; a figure with nothing to report may be null.
+    struct ReportRow: Decodable {
+        var campaignId: Decimal
+        var date: String
+        var impressions: Decimal?
+        var clicks: Decimal?
+        var cost: Decimal?
+        var purchases7d: Decimal?
+        var sales7d: Decimal?
+    }
+
+    /// The rows of a downloaded (and inflated) report; nil when it is not one.
+    static func dailyMetrics(_ report: [UInt8]) -> [ChannelDailyMetric]? {
+        guard let rows = try? JSONDecoder().decode([ReportRow].self, from: Data(report)) else { return nil }
+        var metrics: [ChannelDailyMetric] = []
+        for row in rows {
+            guard let metric = dailyMetric(row) else { return nil }
+            metrics.append(metric)
         }
-        func value(_ key: String, places: Int) -> Int64? {
-            guard let field = row[key], !field.isNull else { return 0 }
-            return field.numericText.flatMap { WireMoney.scaled($0, places: places) }
+        return metrics
+    }
+
+    static func dailyMetric(_ row: ReportRow) -> ChannelDailyMetric? {
+        func scaled(_ value: Decimal?, places: Int) -> Int64? {
+            WireMoney.scaled((value ?? 0).description, places: places)
         }
-        guard let impressions = value("impressions", places: 0), let clicks = value("clicks", places: 0),
-            let cost = value("cost", places: 6), let purchases = value("purchases7d", places: 3),
-            let sales = value("sales7d", places: 6)
+        guard let day = CalendarDay(row.date), let campaignID = scaled(row.campaignId, places: 0),
+            let impressions = scaled(row.impressions, places: 0), let clicks = scaled(row.clicks, places: 0),
+            let cost = scaled(row.cost, places: 6), let purchases = scaled(row.purchases7d, places: 3),
+            let sales = scaled(row.sales7d, places: 6)
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, day: day, impressions: impressions, clicks: clicks, spendMicros: cost,
-            conversionsMilli: purchases, conversionValueMicros: sales)
+            campaignExternalID: String(campaignID), day: day, impressions: impressions, clicks: clicks,
+            spendMicros: cost, conversionsMilli: purchases, conversionValueMicros: sales)
     }
 
     static func profile(_ body: JSONValue) -> ChannelAccountProfile? {

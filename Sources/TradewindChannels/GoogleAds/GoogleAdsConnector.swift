@@ -152,13 +152,16 @@ struct GoogleAdsConnector: ChannelConnector {
     func dailyMetrics(
         from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
-        let rows = try await search(
-            GoogleAdsWire.metricsQuery(from: from, through: through), account.identity.externalID, session)
-        var metrics: [ChannelDailyMetric] = []
-        for row in rows {
-            guard let metric = GoogleAdsWire.dailyMetric(row) else { throw malformed("metrics row") }
-            metrics.append(metric)
-        }
+        let customerID = account.identity.externalID
+        let response = try await caller.call(
+            "googleAds:searchStream",
+            WireRequest(
+                .post, base: endpoints.googleAds,
+                path: GoogleAdsWire.customerPath(customerID) + "/googleAds:searchStream",
+                body: .json(GoogleAdsWire.searchBody(GoogleAdsWire.metricsQuery(from: from, through: through))),
+                isMutation: false),
+            session: session)
+        guard let metrics = GoogleAdsWire.dailyMetrics(response.body) else { throw malformed("metrics rows") }
         return metrics
     }
 

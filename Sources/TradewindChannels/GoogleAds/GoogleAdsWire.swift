@@ -192,13 +192,8 @@ enum GoogleAdsWire {
             ("maximizeConversions", .object([("targetCpaMicros", .string(String(micros)))]))
         case .targetReturnOnAdSpend(let permille):
             // `target_roas` is a double ratio (4.0 = 400 %); thousandths print exactly as a decimal.
-            ("maximizeConversionValue", .object([("targetRoas", .number(permilleRatio(permille)))]))
+            ("maximizeConversionValue", .object([("targetRoas", .number(Decimal(permille) / 1000))]))
         }
-    }
-
-    static func permilleRatio(_ permille: Int64) -> String {
-        let fraction = String(permille % 1000)
-        return "\(permille / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
     }
 
     /// Google's age brackets (`AgeRangeTypeEnum`) with the years they cover; a group targets an age
@@ -308,25 +303,53 @@ enum GoogleAdsWire {
             name: customer["descriptiveName"]?.stringValue ?? "", currency: currency, timeZone: zone)
     }
 
-    /// A metrics row. proto3 JSON leaves out zero values, so a missing metric is 0.
-    static func dailyMetric(_ row: JSONValue) -> ChannelDailyMetric? {
-        guard let campaignID = row["campaign"]?["id"]?.numericText,
-            let day = row["segments"]?["date"]?.stringValue.flatMap(CalendarDay.init)
-        else { return nil }
-        let metrics = row["metrics"]
-        func integer(_ key: String) -> Int64? {
-            guard let value = metrics?[key] else { return 0 }
-            return value.int64Value
+    /// One row of the metrics query, decoded straight from the stream's JSON: a 90-day pull of a
+    /// large account is tens of thousands of rows. proto3 JSON writes int64 as strings, doubles as
+    /// numbers, and leaves out zero values, so a missing metric is 0.
+    struct MetricsRow: Decodable {
+        struct Campaign: Decodable { var id: String }
+        struct Segments: Decodable { var date: String }
+        struct Metrics: Decodable {
+            var impressions: String?
+            var clicks: String?
+            var costMicros: String?
+            var conversions: Decimal?
+            var conversionsValue: Decimal?
         }
-        guard let impressions = integer("impressions"), let clicks = integer("clicks"),
-            let cost = integer("costMicros")
-        else { return nil }
-        guard let conversions = metrics?["conversions"]?.numericText.map(WireMoney.milli) ?? 0,
-            let value = metrics?["conversionsValue"]?.numericText.map(WireMoney.micros) ?? 0
+        var campaign: Campaign
+        var segments: Segments
+        var metrics: Metrics?
+    }
+
+    /// A `googleAds:searchStream` answer: an array of batches of up to 10,000 rows each.
+    struct MetricsBatch: Decodable {
+        var results: [MetricsRow]?
+    }
+
+    /// The daily metrics of a `searchStream` answer to `metricsQuery`; nil when it is not one.
+    static func dailyMetrics(_ body: [UInt8]) -> [ChannelDailyMetric]? {
+        guard let batches = try? JSONDecoder().decode([MetricsBatch].self, from: Data(body)) else { return nil }
+        var metrics: [ChannelDailyMetric] = []
+        for batch in batches {
+            for row in batch.results ?? [] {
+                guard let metric = dailyMetric(row) else { return nil }
+                metrics.append(metric)
+            }
+        }
+        return metrics
+    }
+
+    static func dailyMetric(_ row: MetricsRow) -> ChannelDailyMetric? {
+        guard let day = CalendarDay(row.segments.date) else { return nil }
+        let metrics = row.metrics
+        guard let impressions = Int64(metrics?.impressions ?? "0"), let clicks = Int64(metrics?.clicks ?? "0"),
+            let cost = Int64(metrics?.costMicros ?? "0"),
+            let conversions = WireMoney.milli((metrics?.conversions ?? 0).description),
+            let value = WireMoney.micros((metrics?.conversionsValue ?? 0).description)
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, day: day, impressions: impressions, clicks: clicks, spendMicros: cost,
-            conversionsMilli: conversions, conversionValueMicros: value)
+            campaignExternalID: row.campaign.id, day: day, impressions: impressions, clicks: clicks,
+            spendMicros: cost, conversionsMilli: conversions, conversionValueMicros: value)
     }
 }
 

@@ -1,14 +1,17 @@
-/// A JSON document as the channels send it, with numbers kept as their literal text.
+import Foundation
+
+/// A JSON document as the channels send it, read with Foundation's `JSONDecoder` and written with
+/// its `JSONEncoder`.
 ///
 /// Money arrives as JSON numbers on some channels (Amazon's report `cost`, TikTok's `budget`) and
-/// as strings on others (Meta's `spend`, Google's int64 fields); keeping the literal lets
-/// `CurrencyUnits.micros(decimal:)` convert it exactly, where `Double` would round. Objects keep
-/// their keys in order so that built requests serialise deterministically.
+/// as strings on others (Meta's `spend`, Google's int64 fields). Numbers are decoded as `Decimal`,
+/// which Foundation reads from the literal's digits, so `WireMoney.micros` converts
+/// them exactly where `Double` would round. Written objects have sorted keys, so a request
+/// serialises the same way every time.
 enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
-    /// The number's literal text, as written (`12`, `5339.5`, `1e3`).
-    case number(String)
+    case number(Decimal)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -20,8 +23,12 @@ enum JSONValue: Sendable, Hashable {
         case (.number(let a), .number(let b)): a == b
         case (.string(let a), .string(let b)): a == b
         case (.array(let a), .array(let b)): a == b
+        // Member order carries no meaning in JSON (RFC 8259 §4): objects are equal as key-value sets.
         case (.object(let a), .object(let b)):
-            a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            a.count == b.count
+                && Dictionary(a, uniquingKeysWith: { first, _ in first })
+                    == Dictionary(
+                        b, uniquingKeysWith: { first, _ in first })
         default: false
         }
     }
@@ -34,14 +41,11 @@ enum JSONValue: Sendable, Hashable {
         case .string(let value): hasher.combine(value)
         case .array(let values): hasher.combine(values)
         case .object(let members):
-            for (key, value) in members {
-                hasher.combine(key)
-                hasher.combine(value)
-            }
+            hasher.combine(Dictionary(members, uniquingKeysWith: { first, _ in first }))
         }
     }
 
-    static func integer<I: BinaryInteger>(_ value: I) -> JSONValue { .number(String(value)) }
+    static func integer<I: BinaryInteger>(_ value: I) -> JSONValue { .number(Decimal(Int64(value))) }
 
     subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
@@ -73,10 +77,11 @@ enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    /// The number or numeric string's literal: channels send int64 and money either way.
+    /// The number's decimal text, or a numeric string as sent: channels send int64 and money either way.
     var numericText: String? {
         switch self {
-        case .number(let text), .string(let text): text
+        case .number(let value): value.description
+        case .string(let text): text
         default: nil
         }
     }
@@ -99,266 +104,90 @@ enum JSONValue: Sendable, Hashable {
     }
 }
 
-// MARK: - Serialising
-
-extension JSONValue {
-    /// Compact JSON text.
-    var serialized: String {
-        var output = ""
-        write(to: &output)
-        return output
-    }
-
-    var bytes: [UInt8] { Array(serialized.utf8) }
-
-    private func write(to output: inout String) {
-        switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .number(let text): output += text
-        case .string(let text): Self.writeString(text, to: &output)
-        case .array(let values):
-            output += "["
-            for (i, value) in values.enumerated() {
-                if i > 0 { output += "," }
-                value.write(to: &output)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{"
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { output += "," }
-                Self.writeString(key, to: &output)
-                output += ":"
-                value.write(to: &output)
-            }
-            output += "}"
-        }
-    }
-
-    private static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
-    }
-}
-
-// MARK: - Parsing
+// MARK: - Reading and writing
 
 /// The bytes were not one JSON document.
 struct JSONSyntaxError: Error, Sendable, Hashable {
-    var offset: Int
+    var description: String
 }
 
-extension JSONValue {
-    /// Parses one JSON document (RFC 8259), keeping number literals as text.
+extension JSONValue: Codable {
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        // Decoder cannot say what comes next, so each kind is tried in turn, the common ones first.
+        if let object = try? decoder.container(keyedBy: Key.self) {
+            self = .object(
+                try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
+                    ($0.stringValue, try object.decode(JSONValue.self, forKey: $0))
+                })
+            return
+        }
+        if var array = try? decoder.unkeyedContainer() {
+            var values: [JSONValue] = []
+            while !array.isAtEnd { values.append(try array.decode(JSONValue.self)) }
+            self = .array(values)
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() {
+            self = .null
+        } else if let text = try? single.decode(String.self) {
+            self = .string(text)
+        } else if let flag = try? single.decode(Bool.self) {
+            self = .bool(flag)
+        } else {
+            self = .number(try single.decode(Decimal.self))
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null:
+            var single = encoder.singleValueContainer()
+            try single.encodeNil()
+        case .bool(let flag):
+            var single = encoder.singleValueContainer()
+            try single.encode(flag)
+        case .number(let value):
+            var single = encoder.singleValueContainer()
+            try single.encode(value)
+        case .string(let text):
+            var single = encoder.singleValueContainer()
+            try single.encode(text)
+        case .array(let values):
+            var array = encoder.unkeyedContainer()
+            for value in values { try array.encode(value) }
+        case .object(let members):
+            var object = encoder.container(keyedBy: Key.self)
+            for (key, value) in members { try object.encode(value, forKey: Key(stringValue: key)) }
+        }
+    }
+
+    /// Parses one JSON document (RFC 8259).
     static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: Array(bytes))
-        parser.skipWhitespace()
-        let value = try parser.parseValue(depth: 0)
-        parser.skipWhitespace()
-        guard parser.position == parser.bytes.count else { throw JSONSyntaxError(offset: parser.position) }
-        return value
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw JSONSyntaxError(description: "\(error)")
+        }
     }
 
     static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue { try parse(Array(text.utf8)) }
-}
 
-private struct JSONParser {
-    let bytes: [UInt8]
-    var position = 0
-    /// Deeper documents are refused rather than risking the stack.
-    static let maximumDepth = 128
+    /// Compact JSON text, keys sorted.
+    var serialized: String { String(decoding: bytes, as: UTF8.self) }
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
-    }
-
-    mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        guard depth < Self.maximumDepth, position < bytes.count else { throw JSONSyntaxError(offset: position) }
-        switch bytes[position] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth)
-        case UInt8(ascii: "["): return try parseArray(depth: depth)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): return try literal("true", .bool(true))
-        case UInt8(ascii: "f"): return try literal("false", .bool(false))
-        case UInt8(ascii: "n"): return try literal("null", .null)
-        default: return try parseNumber()
-        }
-    }
-
-    mutating func literal(_ word: String, _ value: JSONValue) throws(JSONSyntaxError) -> JSONValue {
-        let expected = Array(word.utf8)
-        guard position + expected.count <= bytes.count, Array(bytes[position..<position + expected.count]) == expected
-        else { throw JSONSyntaxError(offset: position) }
-        position += expected.count
-        return value
-    }
-
-    mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        position += 1
-        var members: [(String, JSONValue)] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                throw JSONSyntaxError(offset: position)
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                throw JSONSyntaxError(offset: position)
-            }
-            position += 1
-            skipWhitespace()
-            members.append((key, try parseValue(depth: depth + 1)))
-            skipWhitespace()
-            guard position < bytes.count else { throw JSONSyntaxError(offset: position) }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            } else {
-                throw JSONSyntaxError(offset: position)
-            }
-        }
-    }
-
-    mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        position += 1
-        var values: [JSONValue] = []
-        skipWhitespace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
-            position += 1
-            return .array(values)
-        }
-        while true {
-            skipWhitespace()
-            values.append(try parseValue(depth: depth + 1))
-            skipWhitespace()
-            guard position < bytes.count else { throw JSONSyntaxError(offset: position) }
-            if bytes[position] == UInt8(ascii: ",") {
-                position += 1
-            } else if bytes[position] == UInt8(ascii: "]") {
-                position += 1
-                return .array(values)
-            } else {
-                throw JSONSyntaxError(offset: position)
-            }
-        }
-    }
-
-    mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
-        let start = position
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
-        let integerStart = position
-        while position < bytes.count, isDigit(bytes[position]) { position += 1 }
-        guard position > integerStart else { throw JSONSyntaxError(offset: start) }
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            position += 1
-            let fractionStart = position
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
-            guard position > fractionStart else { throw JSONSyntaxError(offset: start) }
-        }
-        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
-            position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-                position += 1
-            }
-            let exponentStart = position
-            while position < bytes.count, isDigit(bytes[position]) { position += 1 }
-            guard position > exponentStart else { throw JSONSyntaxError(offset: start) }
-        }
-        return .number(String(decoding: bytes[start..<position], as: UTF8.self))
-    }
-
-    mutating func parseString() throws(JSONSyntaxError) -> String {
-        position += 1
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush() {
-            if !run.isEmpty {
-                scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars)
-                run.removeAll(keepingCapacity: true)
-            }
-        }
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                position += 1
-                flush()
-                return String(scalars)
-            }
-            if byte == UInt8(ascii: "\\") {
-                flush()
-                position += 1
-                guard position < bytes.count else { break }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800...0xDBFF).contains(code), position + 1 < bytes.count,
-                        bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
-                    {
-                        position += 2
-                        let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-                default: throw JSONSyntaxError(offset: position - 1)
-                }
-                continue
-            }
-            guard byte >= 0x20 else { throw JSONSyntaxError(offset: position) }
-            run.append(byte)
-            position += 1
-        }
-        throw JSONSyntaxError(offset: position)
-    }
-
-    mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw JSONSyntaxError(offset: position) }
-        var value: UInt32 = 0
-        for byte in bytes[position..<position + 4] {
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw JSONSyntaxError(offset: position)
-            }
-            value = value * 16 + digit
-        }
-        position += 4
-        return value
+    var bytes: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every case encodes: numbers are `Decimal`s and strings are Swift strings, so the
+        // encoder has nothing to refuse.
+        return (try? Array(encoder.encode(self))) ?? Array("null".utf8)
     }
 }

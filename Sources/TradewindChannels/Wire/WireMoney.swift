@@ -1,3 +1,4 @@
+import Foundation
 import TradewindCore
 
 /// Exact conversions between Tradewind's micros and each channel's unit. No `Double` touches
@@ -72,11 +73,11 @@ enum WireMoney {
         return overflow ? nil : value
     }
 
-    /// A major-unit decimal with the currency's ISO places, as a JSON number literal (TikTok's
-    /// `budget`, Amazon's `budget` and `defaultBid`). Core's validation guarantees budgets and
-    /// bids are whole minor units, so nothing is cut off.
+    /// A major-unit decimal, as a JSON number (TikTok's `budget`, Amazon's `budget` and
+    /// `defaultBid`). Core's validation guarantees budgets and bids are whole minor units, so
+    /// nothing is cut off.
     static func decimalNumber(micros: Int64, currency: String) -> JSONValue {
-        .number(CurrencyUnits.decimalString(micros: micros, currency: currency))
+        .number(Decimal(micros) / 1_000_000)
     }
 }
 

@@ -176,7 +176,7 @@ struct ControlAPI: Sendable {
             let today = world.today
             let from = call.query["from"].flatMap(SandboxDay.init) ?? today.adding(days: -30)
             let to = call.query["to"].flatMap(SandboxDay.init) ?? today
-            let rows = world.campaignDays(channel, account: account, from: from, to: to)
+            let rows = store.campaignDays(channel, account: account, from: from, to: to, in: world)
             return .json(
                 .ok,
                 [

@@ -35,6 +35,7 @@ struct GoogleAdsSearch {
         "ad_group_ad": ["ad_group_ad", "ad_group", "campaign", "customer"],
     ]
     static let metrics: Set<String> = ["impressions", "clicks", "cost_micros", "conversions", "conversions_value"]
+    static let streamBatchRows = 10_000
     static let int64Fields: Set<String> = [
         "customer.id", "campaign.id", "campaign_budget.id", "campaign_budget.amount_micros", "ad_group.id",
         "ad_group.cpc_bid_micros", "ad_group_ad.ad.id", "metrics.impressions", "metrics.clicks", "metrics.cost_micros",
@@ -59,7 +60,7 @@ struct GoogleAdsSearch {
         }
         let rows: [JSONValue]
         do {
-            rows = try store.read { world throws(GAQLQuery.Failure) in try execute(query, world) }
+            rows = try store.read { world throws(GAQLQuery.Failure) in try execute(query, world, store: store) }
         } catch {
             return failure(error)
         }
@@ -68,8 +69,14 @@ struct GoogleAdsSearch {
         }
         .joined(separator: ",")
         if stream {
-            return .json(
-                .ok, [["results": .array(rows), "fieldMask": .string(fieldMask), "requestId": .string(requestID)]])
+            // searchStream answers in batches of up to 10,000 rows, each naming the field mask and request.
+            let batches = stride(from: 0, to: max(rows.count, 1), by: Self.streamBatchRows).map { start in
+                JSONValue.object([
+                    "results": .array(Array(rows[start..<min(start + Self.streamBatchRows, rows.count)])),
+                    "fieldMask": .string(fieldMask), "requestId": .string(requestID),
+                ])
+            }
+            return .json(.ok, .array(batches))
         }
         return .json(.ok, ["results": .array(rows), "fieldMask": .string(fieldMask)])
     }
@@ -203,7 +210,9 @@ struct GoogleAdsSearch {
         return (low, high)
     }
 
-    private func execute(_ query: GAQLQuery, _ world: World) throws(GAQLQuery.Failure) -> [JSONValue] {
+    private func execute(_ query: GAQLQuery, _ world: World, store: SandboxStore) throws(GAQLQuery.Failure)
+        -> [JSONValue]
+    {
         guard let account = world.account(.googleAds, customerID) else { return [] }
         let today = world.today
         let selectsDate = query.fields.contains("segments.date")
@@ -256,10 +265,11 @@ struct GoogleAdsSearch {
             rows = [customerRow]
         }
         if usesMetrics || selectsDate {
-            let days = world.campaignDays(.googleAds, account: customerID, from: from, to: to)
+            let days = store.campaignDays(.googleAds, account: customerID, from: from, to: to, in: world)
+            let byCampaign = main == "campaign" ? Dictionary(grouping: days, by: \.campaignID) : [:]
             var expanded: [Row] = []
             for row in rows {
-                let mine = main == "campaign" ? days.filter { $0.campaignID == row.objects["campaign"]?.id } : days
+                let mine = main == "campaign" ? byCampaign[row.objects["campaign"]?.id ?? ""] ?? [] : days
                 if selectsDate {
                     let byDay = Dictionary(grouping: mine, by: \.day)
                     for day in byDay.keys.sorted() {

@@ -55,7 +55,7 @@ struct MetaInsights {
                 }
             }
             let daily = parameters.string("time_increment") == "1"
-            let days = world.campaignDays(.meta, account: account, from: since, to: until)
+            let days = context.store.campaignDays(.meta, account: account, from: since, to: until, in: world)
             let currency = owner.currencyInfo
             // Group rows by (campaign or account) and (day or whole range).
             var groups: [String: (campaign: String?, start: SandboxDay, stop: SandboxDay, figures: DailyFigures)] = [:]
@@ -68,7 +68,9 @@ struct MetaInsights {
                 groups[key] = (campaign, start, stop, previous + row.figures)
             }
             let ordered = groups.values.sorted { ($0.start, $0.campaign ?? "") < ($1.start, $1.campaign ?? "") }
-            let rows: [JSONValue] = ordered.map { group in
+            let limit = Int(parameters.int("limit") ?? 25)
+            let offset = parameters.string("after").flatMap(Int.init) ?? 0
+            let page: [JSONValue] = ordered.dropFirst(offset).prefix(max(1, limit)).map { group in
                 let names = world.object(.meta, group.campaign ?? "")?.name
                 let conversions = String(group.figures.conversions)
                 let value = Self.trimmed(currency.majorUnitText(micros: group.figures.conversionValueMicros))
@@ -95,13 +97,10 @@ struct MetaInsights {
                 for field in fields + ["date_start", "date_stop"] { if let value = all[field] { out[field] = value } }
                 return .object(out)
             }
-            let limit = Int(parameters.int("limit") ?? 25)
-            let offset = parameters.string("after").flatMap(Int.init) ?? 0
-            let page = Array(rows.dropFirst(offset).prefix(max(1, limit)))
             var paging: [String: JSONValue] = [
                 "cursors": ["before": .string(String(offset)), "after": .string(String(offset + page.count))]
             ]
-            if offset + page.count < rows.count {
+            if offset + page.count < ordered.count {
                 paging["next"] = .string(
                     "https://graph.facebook.com/\(MetaEmulator.version)/act_\(account)/insights?after=\(offset + page.count)"
                 )

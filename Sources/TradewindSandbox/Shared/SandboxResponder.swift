@@ -71,7 +71,16 @@ public struct SandboxResponder: HTTPResponder {
             let reply = emulator.refusal(.notFound, call: call, requestID: requestID)
             return finish(reply, call, emulator, requestID, operation: "unknown", account: nil, fault: nil)
         }
-        let faults = store.write { world in world.takeFaults(emulator.channel, route: route, path: call.pathText) }
+        // Only a fault with a count left changes the state; most calls match none and write nothing.
+        let matching = store.read { world in
+            world.faults.filter {
+                $0.matches(
+                    channel: emulator.channel, account: route.account, operation: route.operation, path: call.pathText)
+            }
+        }
+        let faults =
+            matching.contains { $0.remaining != nil }
+            ? store.write { world in world.takeFaults(emulator.channel, route: route, path: call.pathText) } : matching
         var injectPartialFailure = false
         var dropConnection = false
         for fault in faults {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTLS
 import Logging
 import NIOSSL
+import ServiceLifecycle
 
 /// Builds the sandbox's Hummingbird application: one responder for every emulated host, served over
 /// TLS (1.2 or later; 1.3 preferred by negotiation) when a certificate is given, plain HTTP otherwise
@@ -15,8 +16,9 @@ public enum SandboxServer {
         let responder = SandboxResponder(store: store, timeoutHold: timeoutHold)
         let configuration = ApplicationConfiguration(
             address: .hostname(host, port: port), serverName: "tradewind-sandbox")
+        let services: [any Service] = store.stateFile == nil ? [] : [StatePersistence(store: store)]
         guard let certificatePath, let privateKeyPath else {
-            return Application(responder: responder, configuration: configuration, logger: logger)
+            return Application(responder: responder, configuration: configuration, services: services, logger: logger)
         }
         var tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
@@ -24,7 +26,7 @@ public enum SandboxServer {
         tls.minimumTLSVersion = .tlsv12
         return Application(
             responder: responder, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-            logger: logger)
+            services: services, logger: logger)
     }
 }
 

@@ -4,21 +4,27 @@ import Logging
 import Synchronization
 
 /// The one door to the sandbox's state: the persisted `World` behind a lock, plus what is deliberately
-/// not persisted (the request log, rate-limit windows, the request-id counter).
+/// not persisted (the request log, rate-limit windows, the request-id counter, cached reports).
 ///
-/// Every mutation runs under the lock and, with `--state-file`, is written to disk before the answer
-/// leaves, so a sandbox restarted after a `lost_response` still has the change. Handlers run on Swift
-/// concurrency's pool, not on NIO event loops, so the short synchronous write blocks no event loop.
+/// A read runs on a copy of the world taken under the lock (the world's collections are
+/// copy-on-write, so the copy is a few retains), so a long report never holds up other calls. A
+/// change runs under the lock and marks the state dirty; with `--state-file`, `StatePersistence`
+/// writes it within a second, and again at shutdown, from a copy and outside the lock: writing the
+/// whole state on every call made a long-lived sandbox (tens of thousands of objects) slower with
+/// every campaign.
 public final class SandboxStore: Sendable {
     private let world: Mutex<World>
     private let transient = Mutex(Transient())
-    private let stateFile: URL?
+    let stateFile: URL?
     private let logger: Logger
 
     struct Transient {
         var requestLog: [LoggedRequest] = []
         var rateWindows: [String: RateWindow] = [:]
         var requestCounter: UInt64 = 0
+        /// The generation last written to the state file.
+        var persistedGeneration: UInt64 = 0
+        var reports: [ReportKey: [CampaignDay]] = [:]
     }
 
     struct RateWindow {
@@ -26,9 +32,21 @@ public final class SandboxStore: Sendable {
         var count: Int
     }
 
+    /// One computed report: the world's generation pins every input of `World.campaignDays`.
+    struct ReportKey: Hashable {
+        var generation: UInt64
+        var channel: AdChannel
+        var account: String
+        var from: SandboxDay
+        var to: SandboxDay
+        var reportedOn: SandboxDay
+    }
+
     /// Default requests per minute per account: generous, so only tests that lower it hit it.
     public static let defaultRequestsPerMinute = 6_000
     static let requestLogLimit = 10_000
+    /// Reports kept for paging (Meta's insights and TikTok's report are read a page at a time).
+    static let cachedReports = 16
 
     public init(seed: UInt64, stateFile: URL? = nil, logger: Logger = Logger(label: "tradewind-sandbox")) {
         self.stateFile = stateFile
@@ -37,6 +55,7 @@ public final class SandboxStore: Sendable {
         if let stateFile, let data = try? Data(contentsOf: stateFile) {
             do {
                 initial = try JSONDecoder().decode(World.self, from: data)
+                initial.reindex()
             } catch {
                 logger.warning("state file unreadable, starting empty", metadata: ["error": "\(error)"])
             }
@@ -44,30 +63,59 @@ public final class SandboxStore: Sendable {
         self.world = Mutex(initial)
     }
 
-    /// Reads the state.
+    /// Reads the state, from a copy: the lock is held only to take it.
     public func read<T: Sendable, E: Error>(_ body: (World) throws(E) -> T) throws(E) -> T {
-        try world.withLock { (state: inout World) throws(E) -> T in try body(state) }
+        try body(snapshot())
     }
 
-    /// Changes the state and persists it.
+    func snapshot() -> World {
+        world.withLock { $0 }
+    }
+
+    /// Changes the state; `StatePersistence` writes it.
     public func write<T: Sendable, E: Error>(_ body: (inout World) throws(E) -> T) throws(E) -> T {
         try world.withLock { (state: inout World) throws(E) -> T in
-            let result = try body(&state)
-            persist(state)
-            return result
+            // Set after the body: a reset replaces the whole world, generation included.
+            let next = state.generation + 1
+            defer { state.generation = next }
+            return try body(&state)
         }
     }
 
-    private func persist(_ state: World) {
+    /// Writes the state file when the state changed since the last write. The encoding runs on a
+    /// copy, outside the lock.
+    public func persist() {
         guard let stateFile else { return }
+        let state = snapshot()
+        guard transient.withLock({ $0.persistedGeneration != state.generation }) else { return }
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             encoder.dateEncodingStrategy = .secondsSince1970
             try encoder.encode(state).write(to: stateFile, options: .atomic)
+            transient.withLock { $0.persistedGeneration = max($0.persistedGeneration, state.generation) }
         } catch {
             logger.error("could not write state file", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The campaign-days of `World.campaignDays`, computed once per state and kept for the pages
+    /// that follow (the channels page their reports; recomputing per page grew with the square).
+    func campaignDays(
+        _ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, reportedOn: SandboxDay? = nil,
+        in world: World
+    ) -> [CampaignDay] {
+        let key = ReportKey(
+            generation: world.generation, channel: channel, account: account, from: from, to: to,
+            reportedOn: reportedOn ?? world.today)
+        if let cached = transient.withLock({ $0.reports[key] }) { return cached }
+        let days = world.campaignDays(channel, account: account, from: from, to: to, reportedOn: key.reportedOn)
+        transient.withLock { state in
+            state.reports = state.reports.filter { $0.key.generation == key.generation }
+            if state.reports.count >= Self.cachedReports { state.reports.removeAll() }
+            state.reports[key] = days
+        }
+        return days
     }
 
     // MARK: Request ids, rate limits, request log

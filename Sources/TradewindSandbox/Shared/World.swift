@@ -23,8 +23,33 @@ public struct World: Codable, Sendable {
     var nextSequence = 1
     var nextFaultID = 1
     var idCounters: [AdChannel: Int64] = [:]
+    /// Where each object sits in `objects` (objects are only ever appended): a lookup by id is then
+    /// one hash, not a scan of every object of every channel. Derived, so not persisted; `reindex()`
+    /// rebuilds it after decoding.
+    private var positions: [ObjectKey: Int] = [:]
+    /// Bumped by every change the store makes; what the store caches (reports) is keyed by it.
+    /// Not persisted.
+    var generation: UInt64 = 0
+
+    private struct ObjectKey: Hashable {
+        var channel: AdChannel
+        var id: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seed, clockDay, accounts, objects, tokens, tokenLifetimeSeconds, faults, requestsPerMinute
+        case amazonReports, metaBudgetChanges, amazonPollsPerStep, nextSequence, nextFaultID, idCounters
+    }
 
     public init(seed: UInt64) { self.seed = seed }
+
+    /// Rebuilds the object index (after decoding).
+    mutating func reindex() {
+        positions = [:]
+        for (position, object) in objects.enumerated() {
+            positions[ObjectKey(channel: object.channel, id: object.id)] = position
+        }
+    }
 
     /// The sandbox's today: the clock the control API set, else the real UTC date.
     public var today: SandboxDay { clockDay ?? SandboxDay(utc: Date()) }
@@ -34,11 +59,13 @@ public struct World: Codable, Sendable {
     }
 
     public func object(_ channel: AdChannel, _ id: String) -> AdObject? {
-        objects.first { $0.channel == channel && $0.id == id }
+        objectIndex(channel, id).map { objects[$0] }
     }
 
     func objectIndex(_ channel: AdChannel, _ id: String) -> Int? {
-        objects.firstIndex { $0.channel == channel && $0.id == id }
+        if let position = positions[ObjectKey(channel: channel, id: id)] { return position }
+        // Not indexed (a world decoded without `reindex()`): still right, only slower.
+        return positions.count == objects.count ? nil : objects.firstIndex { $0.channel == channel && $0.id == id }
     }
 
     public func objects(_ channel: AdChannel, account: String, level: ObjectLevel) -> [AdObject] {
@@ -78,6 +105,7 @@ public struct World: Codable, Sendable {
             startDay: max(startDay ?? today, today), endDay: endDay, fields: fields,
             timeline: [TimelineEntry(day: today, dailyBudgetMicros: dailyBudgetMicros, active: active)]
         )
+        positions[ObjectKey(channel: channel, id: id)] = objects.count
         objects.append(object)
         return object
     }

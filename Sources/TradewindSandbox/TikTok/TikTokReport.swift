@@ -61,14 +61,14 @@ struct TikTokReport {
             let currency = owner.currencyInfo
             let byDay = dimensions.contains("stat_time_day")
             var groups: [String: (id: String, day: SandboxDay?, figures: DailyFigures)] = [:]
-            for row in world.campaignDays(.tiktok, account: advertiser, from: start, to: end) {
+            for row in context.store.campaignDays(.tiktok, account: advertiser, from: start, to: end, in: world) {
                 let id = level == "AUCTION_CAMPAIGN" ? row.campaignID : advertiser
                 let day = byDay ? row.day : nil
                 let key = "\(id)|\(day?.description ?? "")"
                 groups[key] = (id, day, (groups[key]?.figures ?? .zero) + row.figures)
             }
             let ordered = groups.values.sorted { ($0.day?.ordinal ?? 0, $0.id) < ($1.day?.ordinal ?? 0, $1.id) }
-            let rows: [JSONValue] = ordered.map { group in
+            let slice: [JSONValue] = ordered.dropFirst((page - 1) * pageSize).prefix(pageSize).map { group in
                 var dimensionValues: [String: JSONValue] = [idDimension: .string(group.id)]
                 if let day = group.day { dimensionValues["stat_time_day"] = .string("\(day) 00:00:00") }
                 let value = currency.majorUnitText(micros: group.figures.conversionValueMicros)
@@ -86,14 +86,13 @@ struct TikTokReport {
                     "dimensions": .object(dimensionValues), "metrics": .object(all.filter { metrics.contains($0.key) }),
                 ]
             }
-            let slice = Array(rows.dropFirst((page - 1) * pageSize).prefix(pageSize))
             return TikTokEmulator.ok(
                 [
                     "list": .array(slice),
                     "page_info": [
                         "page": .int(Int64(page)), "page_size": .int(Int64(pageSize)),
-                        "total_number": .int(Int64(rows.count)),
-                        "total_page": .int(Int64((rows.count + pageSize - 1) / pageSize)),
+                        "total_number": .int(Int64(ordered.count)),
+                        "total_page": .int(Int64((ordered.count + pageSize - 1) / pageSize)),
                     ],
                 ], requestID: requestID)
         }

@@ -69,6 +69,10 @@ public enum Outbox {
     /// Leases up to `limit` due jobs, each the head of its queue, to `owner` for `lease`; with
     /// `prefixes`, only from queues whose names start with one of them (a destination the worker
     /// has room for).
+    ///
+    /// A queue's head is found from `outbox_queues`, one index probe per queue: comparing every
+    /// pending job with every other grew with the square of a queue's length, and ran inside the
+    /// tenant's wake-row lock, so a storm of 2,000 publishes queued up behind it for seconds.
     public static func claim(
         owner: UUID, lease: Duration, limit: Int, queuesStartingWith prefixes: [String]? = nil,
         in tx: TenantTransaction
@@ -78,20 +82,25 @@ public enum Outbox {
         let rows = try await tx.connection.query(
             """
             WITH heads AS (
+                SELECT h.id FROM outbox_queues q
+                CROSS JOIN LATERAL (
+                    SELECT j.id, j.due_at, j.sequence, j.lease_expires_at FROM outbox_jobs j
+                    WHERE j.tenant_id = q.tenant_id AND j.queue = q.queue AND j.state = 1
+                    ORDER BY j.sequence LIMIT 1) h
+                WHERE q.tenant_id = \(tx.tenantID) AND q.queue LIKE ANY(\(patterns)::text[])
+                  AND h.due_at <= now() AND (h.lease_expires_at IS NULL OR h.lease_expires_at <= now())),
+            claimed AS (
                 SELECT j.id FROM outbox_jobs j
-                WHERE j.tenant_id = \(tx.tenantID) AND j.state = 1 AND j.due_at <= now()
+                WHERE j.tenant_id = \(tx.tenantID) AND j.id IN (SELECT id FROM heads)
+                  AND j.state = 1 AND j.due_at <= now()
                   AND (j.lease_expires_at IS NULL OR j.lease_expires_at <= now())
-                  AND j.queue LIKE ANY(\(patterns)::text[])
-                  AND NOT EXISTS (SELECT 1 FROM outbox_jobs e
-                                  WHERE e.tenant_id = j.tenant_id AND e.queue = j.queue AND e.state = 1
-                                    AND e.sequence < j.sequence)
                 ORDER BY j.due_at, j.sequence
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED)
             UPDATE outbox_jobs j
             SET lease_owner = \(owner), lease_expires_at = now() + \(leaseMilliseconds) * interval '1 millisecond',
                 attempts = j.attempts + 1
-            FROM heads WHERE j.tenant_id = \(tx.tenantID) AND j.id = heads.id
+            FROM claimed WHERE j.tenant_id = \(tx.tenantID) AND j.id = claimed.id
             RETURNING j.id, j.queue, j.sequence, j.kind, j.subject_id, j.payload::text, j.attempts, j.due_at,
                       j.created_at
             """, logger: tx.logger)
@@ -203,11 +212,12 @@ public enum Outbox {
             """, logger: tx.logger)
         let rows = try await tx.connection.query(
             """
-            SELECT min(greatest(j.due_at, coalesce(j.lease_expires_at, j.due_at))) FROM outbox_jobs j
-            WHERE j.tenant_id = \(tx.tenantID) AND j.state = 1
-              AND NOT EXISTS (SELECT 1 FROM outbox_jobs e
-                              WHERE e.tenant_id = j.tenant_id AND e.queue = j.queue AND e.state = 1
-                                AND e.sequence < j.sequence)
+            SELECT min(greatest(h.due_at, coalesce(h.lease_expires_at, h.due_at))) FROM outbox_queues q
+            CROSS JOIN LATERAL (
+                SELECT j.due_at, j.lease_expires_at FROM outbox_jobs j
+                WHERE j.tenant_id = q.tenant_id AND j.queue = q.queue AND j.state = 1
+                ORDER BY j.sequence LIMIT 1) h
+            WHERE q.tenant_id = \(tx.tenantID)
             """, logger: tx.logger)
         var next: Date?
         for try await value in rows.decode(Date?.self) { next = value }
