@@ -224,22 +224,36 @@ def create_all(specs):
         return list(pool.map(create, specs))
 
 
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
 def publish_all(ids, active):
-    """Publishes, CONCURRENCY at a time; returns {id: acknowledged at} and the failures."""
-    acked, failures, lock = {}, [], threading.Lock()
+    """Publishes, CONCURRENCY at a time, as a careful client does: an UNAVAILABLE or a deadline is
+    retried (up to 3 times, after 1 s) with the same idempotency key. Returns {id: acknowledged at},
+    the failures and the retries."""
+    acked, failures, retries, lock = {}, [], [], threading.Lock()
 
     def publish(campaign_id):
-        try:
-            stub.PublishCampaign(pb.PublishCampaignRequest(id=campaign_id, start_active=active),
-                                 metadata=metadata, timeout=60)
-            with lock:
-                acked[campaign_id] = time.time()
-        except grpc.RpcError as error:
-            with lock:
-                failures.append(f"{error.code()}: {error.details()}")
+        request = pb.PublishCampaignRequest(id=campaign_id, start_active=active,
+                                            idempotency_key=f"bench-publish-{campaign_id}")
+        for attempt in range(4):
+            try:
+                stub.PublishCampaign(request, metadata=metadata, timeout=60)
+                with lock:
+                    acked[campaign_id] = time.time()
+                return
+            except grpc.RpcError as error:
+                if error.code() in RETRYABLE and attempt < 3:
+                    with lock:
+                        retries.append(f"{error.code()}: {error.details()}")
+                    time.sleep(1)
+                    continue
+                with lock:
+                    failures.append(f"{error.code()}: {error.details()}")
+                return
     with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
         list(pool.map(publish, ids))
-    return acked, failures
+    return acked, failures, retries
 
 
 def sweep(channels):
@@ -317,7 +331,7 @@ def storm(label, limited):
     seen = {}
     with RSSSampler() as rss:
         published_at = time.time()
-        acked, failures = publish_all(ids, active=False)
+        acked, failures, retries = publish_all(ids, active=False)
         figures["publish_seconds"] = max(acked.values(), default=published_at) - published_at
         figures["healthy_settled"] = wait_settled(healthy, published_at + TIMEOUT, seen)
         healthy_done = max((stamp(c.sync.synced_time) for c in seen.values()
@@ -348,6 +362,7 @@ def storm(label, limited):
             figures["limited_settled"] = wait_settled([LIMITED], published_at + TIMEOUT, seen)
     figures["rss"] = rss.figures()
     figures["publish_failures"] = failures
+    figures["publish_retries"] = retries
     figures["acknowledged"] = len(acked)
     per_channel = {}
     for name in CHANNELS:
@@ -385,7 +400,7 @@ def metric_sync():
             f"({', '.join(METRIC_CHANNELS)}) starting {first_day}, no injected latency")
         ids = create_all(specs)
         started = time.time()
-        _, failures = publish_all(ids, active=True)
+        _, failures, _ = publish_all(ids, active=True)
         seen = {}
         settled = wait_settled(METRIC_CHANNELS, started + TIMEOUT, seen)
         published_s = time.time() - started
@@ -514,7 +529,7 @@ def report(storms, metrics):
             lines.append(f"    publishes: {run['acknowledged']} acknowledged in {run['publish_seconds']:.1f} s = "
                          f"{run['acknowledged'] / max(run['publish_seconds'], 1e-9):,.1f}/s "
                          f"(drafts created at {N / run['create_seconds']:,.1f}/s); failures: "
-                         f"{run['publish_failures'][:3] or 'none'}")
+                         f"{run['publish_failures'][:3] or 'none'}; retried: {len(run['publish_retries'])}")
             h = run["healthy"]
             lines.append(f"    healthy channels ({', '.join(h['channels'])}): {h['synced']} synced at "
                          f"{h['synced_per_second']:,.1f}/s; time to synced p50 {h['p50_s']:.1f} s, "

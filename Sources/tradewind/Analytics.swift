@@ -6,8 +6,9 @@ import TradewindCore
 /// them against other tools (bench/attribution, bench/rules_parity.py) without a server.
 struct Analytics: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run attribution or association rules on files, offline (for benchmarks and parity checks).",
-        subcommands: [Attribute.self, Rules.self])
+        abstract:
+            "Run attribution or association rules on files, or evaluate automated rules on seeded metrics, offline (for benchmarks and parity checks).",
+        subcommands: [Attribute.self, Rules.self, EvaluateRules.self])
 
     struct Attribute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -275,28 +275,6 @@ public struct ResponseCurveFit: Sendable, Hashable {
 }
 
 extension ResponseCurveFit {
-    /// SplitMix64 (Steele, Lea and Flood 2014): tiny, fast, and the same sequence everywhere.
-    struct SplitMix64: RandomNumberGenerator {
-        private var state: UInt64
-
-        init(seed: UInt64) {
-            state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-
-        /// Uniform in 0..<bound by multiply-shift (Lemire), without `Int.random`'s unspecified algorithm.
-        mutating func index(below bound: Int) -> Int {
-            Int(next().multipliedFullWidth(by: UInt64(bound)).high)
-        }
-    }
-
     /// The days, scaled so the highest spend and revenue are 1: keeps the search ranges and the
     /// arithmetic independent of the currency.
     fileprivate struct Data {

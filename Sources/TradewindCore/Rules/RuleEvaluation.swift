@@ -1,0 +1,405 @@
+import Foundation
+
+/// An entity a rule may act on, with the attributes conditions test.
+public struct RuleEntity: Sendable, Hashable {
+    public var id: UUID
+    public var level: RuleEntityLevel
+    public var channel: AdChannel
+    public var markets: [String]
+    public var name: String
+    public var status: CampaignStatus
+    /// Index into `RuleMetricsTable.accounts`.
+    public var account: Int
+
+    public init(
+        id: UUID, level: RuleEntityLevel, channel: AdChannel, markets: [String], name: String,
+        status: CampaignStatus, account: Int
+    ) {
+        self.id = id
+        self.level = level
+        self.channel = channel
+        self.markets = markets
+        self.name = name
+        self.status = status
+        self.account = account
+    }
+}
+
+/// An ad account as rules see it: its currency and its current day (in the time zone the channel
+/// reports in), which anchors every window of its entities.
+public struct RuleAccount: Sendable, Hashable {
+    public var currency: String
+    public var today: CalendarDay
+
+    public init(currency: String, today: CalendarDay) {
+        self.currency = currency
+        self.today = today
+    }
+}
+
+/// Every entity's daily figures over one span of days, column by column (entity-major: entity
+/// `e`'s day `d` is at `e * dayCount + d`), so that evaluating many rules over many entities reads
+/// memory in order. Money is in micros of the entity's account currency.
+public struct RuleMetricsTable: Sendable {
+    public let entities: [RuleEntity]
+    public let accounts: [RuleAccount]
+    public let firstDay: CalendarDay
+    public let dayCount: Int
+    public internal(set) var spendMicros: [Int64]
+    public internal(set) var impressions: [Int64]
+    public internal(set) var clicks: [Int64]
+    public internal(set) var conversionsMilli: [Int64]
+    public internal(set) var conversionValueMicros: [Int64]
+    /// Reach per entity and window where the channel reported it (reach is not a sum of days).
+    public var reach: [UUID: [RuleTimeWindow: Int64]] = [:]
+
+    public init(entities: [RuleEntity], accounts: [RuleAccount], firstDay: CalendarDay, dayCount: Int) {
+        self.entities = entities
+        self.accounts = accounts
+        self.firstDay = firstDay
+        self.dayCount = dayCount
+        let size = entities.count * dayCount
+        spendMicros = Array(repeating: 0, count: size)
+        impressions = Array(repeating: 0, count: size)
+        clicks = Array(repeating: 0, count: size)
+        conversionsMilli = Array(repeating: 0, count: size)
+        conversionValueMicros = Array(repeating: 0, count: size)
+    }
+
+    /// Records one entity's day; a day outside the span is ignored.
+    public mutating func record(
+        entity: Int, day: CalendarDay, spendMicros: Int64, impressions: Int64, clicks: Int64, conversionsMilli: Int64,
+        conversionValueMicros: Int64
+    ) {
+        let offset = day.daysSinceEpoch - firstDay.daysSinceEpoch
+        guard entities.indices.contains(entity), offset >= 0, offset < Int64(dayCount) else { return }
+        let index = entity * dayCount + Int(offset)
+        self.spendMicros[index] = spendMicros
+        self.impressions[index] = impressions
+        self.clicks[index] = clicks
+        self.conversionsMilli[index] = conversionsMilli
+        self.conversionValueMicros[index] = conversionValueMicros
+    }
+}
+
+/// Exchange rates by day, for thresholds written in another currency than the account's.
+public struct RuleExchange: Sendable {
+    private var rates: [Key: FixedRate] = [:]
+
+    private struct Key: Hashable {
+        var from: String
+        var to: String
+        var day: CalendarDay
+    }
+
+    public init() {}
+
+    /// `table` holds the day's US dollars per unit, as `ExchangeRates` does for events.
+    public mutating func add(day: CalendarDay, table: ExchangeRates, currencies: Set<String>) {
+        for from in currencies {
+            for to in currencies where to != from {
+                if let rate = table.rate(from: from, to: to) { rates[Key(from: from, to: to, day: day)] = rate }
+            }
+        }
+    }
+
+    public func rate(from: String, to: String, on day: CalendarDay) -> FixedRate? {
+        rates[Key(from: from, to: to, day: day)]
+    }
+}
+
+/// What a condition saw: a value (a fraction, exactly) or why there was none.
+public enum RuleObservation: Sendable, Hashable, CustomStringConvertible {
+    /// `numerator / denominator` in the condition's scale (micros; money in the threshold's currency).
+    case value(numerator: Int128, denominator: Int128, currency: String?)
+    case text(String)
+    case texts([String])
+    case undefined(String)
+
+    public var description: String {
+        switch self {
+        case .value(let numerator, let denominator, let currency):
+            let micros = Int64(clamping: (numerator * 2 + denominator) / (denominator * 2))
+            return RuleNumber(micros: micros, currency: currency).description
+        case .text(let text): return text
+        case .texts(let texts): return texts.joined(separator: ",")
+        case .undefined(let reason): return "undefined (\(reason))"
+        }
+    }
+}
+
+/// One entity for which every condition of a rule held, with what each condition saw.
+public struct RuleMatch: Sendable, Hashable {
+    public var entity: Int
+    public var observations: [RuleObservation]
+}
+
+/// Evaluates rules over a metrics table. Pure: everything it needs is passed in.
+///
+/// A condition on a value that cannot be worked out (CPC with no clicks, a threshold in a
+/// currency without a rate for one of the days, reach the channel did not report) never holds,
+/// whatever the operator: a rule acts only on what it could measure, and the dry run says why.
+public struct RuleEvaluator: Sendable {
+    public let table: RuleMetricsTable
+    public let exchange: RuleExchange
+    private var sums: [RuleTimeWindow: WindowSums] = [:]
+    private var converted: [ConvertedKey: ConvertedSums] = [:]
+
+    private struct ConvertedKey: Hashable {
+        var window: RuleTimeWindow
+        var currency: String
+    }
+
+    /// Per entity, the window's sums in the account's currency.
+    private struct WindowSums {
+        var spend: [Int64]
+        var impressions: [Int64]
+        var clicks: [Int64]
+        var conversionsMilli: [Int64]
+        var value: [Int64]
+    }
+
+    /// Per entity, spend and value converted day by day into a threshold's currency; nil where a
+    /// day's rate is missing.
+    private struct ConvertedSums {
+        var spend: [Int64?]
+        var value: [Int64?]
+    }
+
+    public init(table: RuleMetricsTable, exchange: RuleExchange = RuleExchange()) {
+        self.table = table
+        self.exchange = exchange
+    }
+
+    /// The entities `rule` matches, in table order.
+    public mutating func matches(of rule: AutomatedRule) -> [RuleMatch] {
+        let spec = rule.evaluation
+        let conditions = prepare(spec)
+        let sums = self.sums[spec.window]!
+        var result: [RuleMatch] = []
+        entities: for (index, entity) in table.entities.enumerated() {
+            guard entity.level == spec.level, spec.entityIDs.isEmpty || spec.entityIDs.contains(entity.id) else {
+                continue
+            }
+            for condition in conditions {
+                guard holds(condition.condition, observe(condition, entity: index, window: spec.window, sums: sums))
+                else { continue entities }
+            }
+            result.append(
+                RuleMatch(
+                    entity: index,
+                    observations: conditions.map { observe($0, entity: index, window: spec.window, sums: sums) }))
+        }
+        return result
+    }
+
+    /// What every condition saw for one entity, whether or not they held: the dry run's "why".
+    public mutating func explain(_ rule: AutomatedRule, entity: Int) -> [(RuleCondition, RuleObservation, Bool)] {
+        let conditions = prepare(rule.evaluation)
+        let sums = self.sums[rule.evaluation.window]!
+        return conditions.map { prepared in
+            let seen = observe(prepared, entity: entity, window: rule.evaluation.window, sums: sums)
+            return (prepared.condition, seen, holds(prepared.condition, seen))
+        }
+    }
+
+    /// A condition with what it reads resolved once, not once per entity.
+    private struct PreparedCondition {
+        var condition: RuleCondition
+        var currency: String?
+        var converted: ConvertedSums?
+    }
+
+    // MARK: Sums
+
+    private mutating func prepare(_ spec: RuleEvaluationSpec) -> [PreparedCondition] {
+        if sums[spec.window] == nil { sums[spec.window] = windowSums(spec.window) }
+        return spec.conditions.map { condition in
+            guard condition.field.isMoney, let currency = condition.operand.currency else {
+                return PreparedCondition(condition: condition, currency: nil, converted: nil)
+            }
+            let key = ConvertedKey(window: spec.window, currency: currency)
+            if converted[key] == nil { converted[key] = convertedSums(spec.window, into: currency) }
+            return PreparedCondition(condition: condition, currency: currency, converted: converted[key])
+        }
+    }
+
+    private func span(_ window: RuleTimeWindow, entity: RuleEntity) -> Range<Int> {
+        let (first, last) = window.days(endingOn: table.accounts[entity.account].today)
+        let start = max(0, Int(first.daysSinceEpoch - table.firstDay.daysSinceEpoch))
+        let end = min(table.dayCount, Int(last.daysSinceEpoch - table.firstDay.daysSinceEpoch) + 1)
+        return start < end ? start..<end : 0..<0
+    }
+
+    private func windowSums(_ window: RuleTimeWindow) -> WindowSums {
+        let count = table.entities.count
+        var sums = WindowSums(
+            spend: .init(repeating: 0, count: count), impressions: .init(repeating: 0, count: count),
+            clicks: .init(repeating: 0, count: count), conversionsMilli: .init(repeating: 0, count: count),
+            value: .init(repeating: 0, count: count))
+        for (index, entity) in table.entities.enumerated() {
+            let base = index * table.dayCount
+            var (spend, impressions, clicks, conversions, value) = (Int64(0), Int64(0), Int64(0), Int64(0), Int64(0))
+            for day in span(window, entity: entity) {
+                spend &+= table.spendMicros[base + day]
+                impressions &+= table.impressions[base + day]
+                clicks &+= table.clicks[base + day]
+                conversions &+= table.conversionsMilli[base + day]
+                value &+= table.conversionValueMicros[base + day]
+            }
+            sums.spend[index] = spend
+            sums.impressions[index] = impressions
+            sums.clicks[index] = clicks
+            sums.conversionsMilli[index] = conversions
+            sums.value[index] = value
+        }
+        return sums
+    }
+
+    private func convertedSums(_ window: RuleTimeWindow, into currency: String) -> ConvertedSums {
+        let count = table.entities.count
+        var result = ConvertedSums(
+            spend: .init(repeating: nil, count: count), value: .init(repeating: nil, count: count))
+        for (index, entity) in table.entities.enumerated() {
+            let from = table.accounts[entity.account].currency
+            guard from != currency else { continue }
+            let base = index * table.dayCount
+            var spend: Int64? = 0
+            var value: Int64? = 0
+            for day in span(window, entity: entity) {
+                let spent = table.spendMicros[base + day]
+                let earned = table.conversionValueMicros[base + day]
+                if spent == 0 && earned == 0 { continue }
+                guard
+                    let rate = exchange.rate(
+                        from: from, to: currency, on: table.firstDay.adding(days: Int64(day)))
+                else {
+                    spend = nil
+                    value = nil
+                    break
+                }
+                spend = spend.map { $0 &+ rate.convert(spent) }
+                value = value.map { $0 &+ rate.convert(earned) }
+            }
+            result.spend[index] = spend
+            result.value[index] = value
+        }
+        return result
+    }
+
+    // MARK: Conditions
+
+    private func observe(_ prepared: PreparedCondition, entity index: Int, window: RuleTimeWindow, sums: WindowSums)
+        -> RuleObservation
+    {
+        let entity = table.entities[index]
+        let micros = Int128(1_000_000)
+        func fraction(_ numerator: Int128, _ denominator: Int64, _ what: StaticString) -> RuleObservation {
+            denominator == 0
+                ? .undefined("no \(what)")
+                : .value(numerator: numerator, denominator: Int128(denominator), currency: nil)
+        }
+        func count(_ sum: Int64, scale: Int128) -> RuleObservation {
+            .value(numerator: Int128(sum) * scale, denominator: 1, currency: nil)
+        }
+        switch prepared.condition.field {
+        case .channel: return .text(entity.channel.rawValue)
+        case .market: return .texts(entity.markets)
+        case .name: return .text(entity.name)
+        case .status: return .text(entity.status.rawValue)
+        case .impressions: return count(sums.impressions[index], scale: micros)
+        case .clicks: return count(sums.clicks[index], scale: micros)
+        case .conversions: return count(sums.conversionsMilli[index], scale: 1000)
+        case .ctr: return fraction(Int128(sums.clicks[index]) * micros, sums.impressions[index], "impressions")
+        // A ratio of two sums in one currency: no conversion needed.
+        case .roas: return fraction(Int128(sums.value[index]) * micros, sums.spend[index], "spend")
+        case .reach, .frequency:
+            guard let reach = table.reach[entity.id]?[window] else { return .undefined("reach not reported") }
+            return prepared.condition.field == .reach
+                ? count(reach, scale: micros) : fraction(Int128(sums.impressions[index]) * micros, reach, "reach")
+        case .spend, .conversionValue, .cpc, .cpm, .cpa:
+            break
+        }
+        // Money, in the threshold's currency: the account's own sums, or converted day by day.
+        let spend: Int64
+        let value: Int64
+        if let converted = prepared.converted, table.accounts[entity.account].currency != prepared.currency {
+            guard let convertedSpend = converted.spend[index], let convertedValue = converted.value[index] else {
+                return .undefined(
+                    "no \(table.accounts[entity.account].currency)→\(prepared.currency ?? "") rate for a day of the window"
+                )
+            }
+            (spend, value) = (convertedSpend, convertedValue)
+        } else {
+            (spend, value) = (sums.spend[index], sums.value[index])
+        }
+        let seen: RuleObservation =
+            switch prepared.condition.field {
+            case .spend: .value(numerator: Int128(spend), denominator: 1, currency: nil)
+            case .conversionValue: .value(numerator: Int128(value), denominator: 1, currency: nil)
+            case .cpc: fraction(Int128(spend), sums.clicks[index], "clicks")
+            case .cpm: fraction(Int128(spend) * 1000, sums.impressions[index], "impressions")
+            default: fraction(Int128(spend) * 1000, sums.conversionsMilli[index], "conversions")
+            }
+        guard case .value(let numerator, let denominator, _) = seen else { return seen }
+        return .value(
+            numerator: numerator, denominator: denominator,
+            currency: prepared.currency ?? table.accounts[entity.account].currency)
+    }
+
+    private func holds(_ condition: RuleCondition, _ seen: RuleObservation) -> Bool {
+        switch seen {
+        case .undefined:
+            return false
+        case .value(let numerator, let denominator, _):
+            // numerator / denominator OP threshold  ⇔  numerator OP threshold × denominator (denominator > 0).
+            func compare(_ threshold: RuleNumber) -> Int {
+                let right = Int128(threshold.micros) * denominator
+                return numerator < right ? -1 : numerator > right ? 1 : 0
+            }
+            switch (condition.op, condition.operand) {
+            case (.greaterThan, .number(let n)): return compare(n) > 0
+            case (.lessThan, .number(let n)): return compare(n) < 0
+            case (.equal, .number(let n)): return compare(n) == 0
+            case (.notEqual, .number(let n)): return compare(n) != 0
+            case (.inRange, .range(let low, let high)): return compare(low) >= 0 && compare(high) <= 0
+            case (.notInRange, .range(let low, let high)): return compare(low) < 0 || compare(high) > 0
+            case (.in, .numbers(let list)): return list.contains { compare($0) == 0 }
+            case (.notIn, .numbers(let list)): return !list.contains { compare($0) == 0 }
+            default: return false
+            }
+        case .text(let text):
+            switch (condition.op, condition.operand) {
+            case (.equal, .text(let wanted)): return text == wanted
+            case (.notEqual, .text(let wanted)): return text != wanted
+            case (.in, .texts(let list)), (.any, .texts(let list)): return list.contains(text)
+            case (.notIn, .texts(let list)), (.none, .texts(let list)): return !list.contains(text)
+            case (.all, .texts(let list)): return list.allSatisfy { $0 == text }
+            case (.contain, .text(let part)): return text.localizedLowercase.contains(part.localizedLowercase)
+            case (.notContain, .text(let part)): return !text.localizedLowercase.contains(part.localizedLowercase)
+            default: return false
+            }
+        case .texts(let values):
+            switch (condition.op, condition.operand) {
+            case (.any, .texts(let list)), (.in, .texts(let list)): return values.contains { list.contains($0) }
+            case (.all, .texts(let list)): return list.allSatisfy { values.contains($0) }
+            case (.none, .texts(let list)), (.notIn, .texts(let list)): return !values.contains { list.contains($0) }
+            case (.contain, .text(let one)): return values.contains(one)
+            case (.notContain, .text(let one)): return !values.contains(one)
+            default: return false
+            }
+        }
+    }
+}
+
+extension RuleOperand {
+    /// The currency of a money operand (every number of one operand names the same one).
+    public var currency: String? {
+        switch self {
+        case .number(let n): n.currency
+        case .range(let low, _): low.currency
+        case .numbers(let list): list.first?.currency
+        case .text, .texts: nil
+        }
+    }
+}

@@ -1,0 +1,274 @@
+import Foundation
+import Testing
+
+@testable import TradewindCore
+
+/// Automated rules in the pure core, against hand-worked figures.
+@Suite("Automated rules: conditions, windows, currencies, changes and schedules")
+struct RuleEvaluationTests {
+    static let day = CalendarDay("2026-03-10")!
+
+    /// One account per currency, today 2026-03-10; entity 0 in EUR, entity 1 in JPY.
+    static func table() -> RuleMetricsTable {
+        let entities = [
+            RuleEntity(
+                id: UUID(uuidString: "00000000-0000-0000-0000-000000000001")!, level: .campaign, channel: .googleAds,
+                markets: ["DE", "AT"], name: "Spring sale DE", status: .active, account: 0),
+            RuleEntity(
+                id: UUID(uuidString: "00000000-0000-0000-0000-000000000002")!, level: .campaign, channel: .meta,
+                markets: ["JP"], name: "Hanami JP", status: .active, account: 1),
+        ]
+        let accounts = [
+            RuleAccount(currency: "EUR", today: day), RuleAccount(currency: "JPY", today: day),
+        ]
+        return RuleMetricsTable(entities: entities, accounts: accounts, firstDay: day.adding(days: -30), dayCount: 31)
+    }
+
+    static func rule(_ conditions: [RuleCondition], window: RuleTimeWindow = .last3Days) -> AutomatedRule {
+        AutomatedRule(
+            id: UUID(), name: "test",
+            evaluation: RuleEvaluationSpec(level: .campaign, conditions: conditions, window: window),
+            execution: RuleExecutionSpec(action: .pause), schedule: .hourly)
+    }
+
+    static func eur(_ micros: Int64) -> RuleNumber { RuleNumber(micros: micros, currency: "EUR") }
+
+    @Test("CPC over the last 3 days: 30 EUR over 12 clicks is 2.50 EUR, so > 2 EUR holds and = 2.5 EUR is exact")
+    func costPerClick() {
+        var table = Self.table()
+        // Days 7, 8, 9 March (the last 3 days end yesterday); today's 100 EUR is outside the window.
+        for (offset, spend, clicks) in [
+            (-3, 10_000_000, 4), (-2, 15_000_000, 5), (-1, 5_000_000, 3), (0, 100_000_000, 1),
+        ] {
+            table.record(
+                entity: 0, day: Self.day.adding(days: Int64(offset)), spendMicros: Int64(spend), impressions: 1000,
+                clicks: Int64(clicks), conversionsMilli: 0, conversionValueMicros: 0)
+        }
+        var evaluator = RuleEvaluator(table: table)
+        let over = evaluator.matches(of: Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]))
+        #expect(over.map(\.entity) == [0])
+        #expect(over.first?.observations.first?.description == "2.5 EUR")
+        let exact = Self.rule([RuleCondition(.cpc, .equal, .number(Self.eur(2_500_000)))])
+        #expect(evaluator.matches(of: exact).map(\.entity) == [0])
+        let under = Self.rule([RuleCondition(.cpc, .lessThan, .number(Self.eur(2_500_000)))])
+        #expect(evaluator.matches(of: under).isEmpty)
+    }
+
+    @Test("No clicks: CPC is undefined, and no operator holds on it, not even NOT_EQUAL")
+    func divisionByZero() {
+        var table = Self.table()
+        table.record(
+            entity: 0, day: Self.day.adding(days: -1), spendMicros: 9_000_000, impressions: 500, clicks: 0,
+            conversionsMilli: 0, conversionValueMicros: 0)
+        var evaluator = RuleEvaluator(table: table)
+        for op in [RuleOperator.greaterThan, .lessThan, .notEqual] {
+            #expect(evaluator.matches(of: Self.rule([RuleCondition(.cpc, op, .number(Self.eur(1)))])).isEmpty)
+        }
+        let notInRange = Self.rule([RuleCondition(.cpc, .notInRange, .range(Self.eur(0), Self.eur(1)))])
+        #expect(evaluator.matches(of: notInRange).isEmpty)
+        let why = evaluator.explain(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(1)))]), entity: 0)
+        #expect(why.first?.1 == .undefined("no clicks") && why.first?.2 == false)
+        // Spend itself is defined: 9 EUR.
+        #expect(
+            evaluator.matches(of: Self.rule([RuleCondition(.spend, .equal, .number(Self.eur(9_000_000)))]))
+                .map(\.entity) == [0])
+    }
+
+    @Test("A threshold in EUR on a JPY account converts each day's spend at that day's rate")
+    func currencyPerDay() {
+        var table = Self.table()
+        // ¥10,000 on 8 March at 150 JPY/EUR, ¥16,000 on 9 March at 160 JPY/EUR: 66.666667 + 100 EUR.
+        table.record(
+            entity: 1, day: Self.day.adding(days: -2), spendMicros: 10_000_000_000, impressions: 100, clicks: 10,
+            conversionsMilli: 0, conversionValueMicros: 0)
+        table.record(
+            entity: 1, day: Self.day.adding(days: -1), spendMicros: 16_000_000_000, impressions: 100, clicks: 10,
+            conversionsMilli: 0, conversionValueMicros: 0)
+        var exchange = RuleExchange()
+        // US dollars per unit: EUR 1.1 both days; JPY 1.1/150, then 1.1/160.
+        for (offset, yenPerEuro) in [(-2, Decimal(150)), (-1, Decimal(160))] {
+            exchange.add(
+                day: Self.day.adding(days: Int64(offset)),
+                table: ExchangeRates(usdPerUnit: [
+                    "EUR": Decimal(string: "1.1")!, "JPY": Decimal(string: "1.1")! / yenPerEuro,
+                ]),
+                currencies: ["EUR", "JPY"])
+        }
+        var evaluator = RuleEvaluator(table: table, exchange: exchange)
+        let spend = Self.rule([RuleCondition(.spend, .greaterThan, .number(Self.eur(166_000_000)))])
+        let matched = evaluator.matches(of: spend)
+        #expect(matched.map(\.entity) == [1])
+        #expect(matched.first?.observations.first?.description == "166.666667 EUR")
+        #expect(
+            evaluator.matches(of: Self.rule([RuleCondition(.spend, .greaterThan, .number(Self.eur(166_700_000)))]))
+                .isEmpty)
+        // CPC in EUR: 166.666667 EUR / 20 clicks = 8.333333 EUR.
+        let cpc = Self.rule([RuleCondition(.cpc, .inRange, .range(Self.eur(8_333_000), Self.eur(8_334_000)))])
+        #expect(evaluator.matches(of: cpc).map(\.entity) == [1])
+        // Without the 9 March rate the sum cannot be made, so nothing fires.
+        var partial = RuleExchange()
+        partial.add(
+            day: Self.day.adding(days: -2),
+            table: ExchangeRates(usdPerUnit: ["EUR": 1, "JPY": Decimal(string: "0.007")!]), currencies: ["EUR", "JPY"])
+        var missing = RuleEvaluator(table: table, exchange: partial)
+        #expect(missing.matches(of: spend).isEmpty)
+        if case .undefined(let reason) = missing.explain(spend, entity: 1).first?.1 {
+            #expect(reason.contains("JPY→EUR"))
+        } else {
+            Issue.record("a missing rate must leave spend undefined")
+        }
+    }
+
+    @Test("Windows are the account's days: the same instant is 1 March in New York and 2 March in Tokyo")
+    func accountDays() {
+        let instant = Date(timeIntervalSince1970: 1_772_406_000)  // 2026-03-01T23:00:00Z
+        #expect(CalendarDay(instant, in: TimeZone(identifier: "America/New_York")!) == CalendarDay("2026-03-01"))
+        #expect(CalendarDay(instant, in: TimeZone(identifier: "Asia/Tokyo")!) == CalendarDay("2026-03-02"))
+        let tokyoToday = CalendarDay(instant, in: TimeZone(identifier: "Asia/Tokyo")!)
+        #expect(RuleTimeWindow.yesterday.days(endingOn: tokyoToday).first == CalendarDay("2026-03-01"))
+        #expect(
+            RuleTimeWindow.last7DaysIncludingToday.days(endingOn: tokyoToday)
+                == (CalendarDay("2026-02-24")!, CalendarDay("2026-03-02")!))
+        // Two accounts with different todays read different days of the same table.
+        var table = RuleMetricsTable(
+            entities: [
+                RuleEntity(
+                    id: UUID(), level: .campaign, channel: .tiktok, markets: ["US"], name: "a", status: .active,
+                    account: 0),
+                RuleEntity(
+                    id: UUID(), level: .campaign, channel: .tiktok, markets: ["JP"], name: "b", status: .active,
+                    account: 1),
+            ],
+            accounts: [
+                RuleAccount(currency: "USD", today: CalendarDay("2026-03-01")!),
+                RuleAccount(currency: "USD", today: CalendarDay("2026-03-02")!),
+            ], firstDay: CalendarDay("2026-02-20")!, dayCount: 12)
+        for entity in 0..<2 {
+            table.record(
+                entity: entity, day: CalendarDay("2026-03-01")!, spendMicros: 5_000_000, impressions: 1, clicks: 1,
+                conversionsMilli: 0, conversionValueMicros: 0)
+        }
+        var evaluator = RuleEvaluator(table: table)
+        let yesterday = Self.rule(
+            [RuleCondition(.spend, .greaterThan, .number(RuleNumber(micros: 0, currency: "USD")))], window: .yesterday)
+        #expect(evaluator.matches(of: yesterday).map(\.entity) == [1])
+        let today = Self.rule(
+            [RuleCondition(.spend, .greaterThan, .number(RuleNumber(micros: 0, currency: "USD")))], window: .today)
+        #expect(evaluator.matches(of: today).map(\.entity) == [0])
+    }
+
+    @Test("Attributes: thirteen operators on channel, name and markets; conditions are AND-ed")
+    func attributes() {
+        var evaluator = RuleEvaluator(table: Self.table())
+        func entities(_ conditions: [RuleCondition]) -> [Int] {
+            evaluator.matches(of: Self.rule(conditions)).map(\.entity)
+        }
+        #expect(entities([RuleCondition(.channel, .equal, .text("meta"))]) == [1])
+        #expect(entities([RuleCondition(.channel, .notEqual, .text("meta"))]) == [0])
+        #expect(entities([RuleCondition(.channel, .in, .texts(["meta", "tiktok"]))]) == [1])
+        #expect(entities([RuleCondition(.channel, .notIn, .texts(["meta", "tiktok"]))]) == [0])
+        #expect(entities([RuleCondition(.name, .contain, .text("sale"))]) == [0])
+        #expect(entities([RuleCondition(.name, .notContain, .text("SALE"))]) == [1])
+        #expect(entities([RuleCondition(.market, .any, .texts(["AT", "US"]))]) == [0])
+        #expect(entities([RuleCondition(.market, .all, .texts(["AT", "DE"]))]) == [0])
+        #expect(entities([RuleCondition(.market, .all, .texts(["AT", "JP"]))]).isEmpty)
+        #expect(entities([RuleCondition(.market, .none, .texts(["DE"]))]) == [1])
+        #expect(entities([RuleCondition(.status, .in, .texts(["active"]))]) == [0, 1])
+        #expect(
+            entities([RuleCondition(.status, .in, .texts(["active"])), RuleCondition(.channel, .equal, .text("meta"))])
+                == [1])
+        // Impressions compared as whole numbers; IN on numbers.
+        #expect(entities([RuleCondition(.impressions, .in, .numbers([.whole(0), .whole(7)]))]) == [0, 1])
+        #expect(entities([RuleCondition(.impressions, .notIn, .numbers([.whole(0)]))]).isEmpty)
+    }
+
+    @Test("Ratios: CTR, CPM, CPA and ROAS exactly, frequency only where reach was reported")
+    func ratios() {
+        var table = Self.table()
+        table.record(
+            entity: 0, day: Self.day.adding(days: -1), spendMicros: 40_000_000, impressions: 8_000, clicks: 120,
+            conversionsMilli: 2_500, conversionValueMicros: 100_000_000)
+        table.reach[table.entities[0].id] = [.last3Days: 3_200]
+        var evaluator = RuleEvaluator(table: table)
+        func seen(_ field: RuleField, _ operand: RuleOperand) -> String? {
+            evaluator.explain(Self.rule([RuleCondition(field, .greaterThan, operand)]), entity: 0).first?.1.description
+        }
+        #expect(seen(.ctr, .number(.whole(0))) == "0.015")  // 120 / 8,000
+        #expect(seen(.cpm, .number(Self.eur(0))) == "5 EUR")  // 40 EUR per 8,000 impressions × 1,000
+        #expect(seen(.cpa, .number(Self.eur(0))) == "16 EUR")  // 40 EUR / 2.5 conversions
+        #expect(seen(.roas, .number(.whole(0))) == "2.5")  // 100 EUR / 40 EUR
+        #expect(seen(.frequency, .number(.whole(0))) == "2.5")  // 8,000 / 3,200
+        #expect(seen(.conversions, .number(.whole(0))) == "2.5")
+        var noReach = RuleEvaluator(table: Self.table())
+        #expect(
+            noReach.explain(Self.rule([RuleCondition(.frequency, .greaterThan, .number(.whole(1)))]), entity: 0).first?
+                .1 == .undefined("reach not reported"))
+    }
+
+    @Test("Budget changes stop at the cap or the floor, and do nothing at it")
+    func boundedChanges() {
+        let raise = RuleChange(amount: .percentMilli(20_000), limitMicros: 110_000_000)
+        #expect(raise.apply(to: 50_000_000) == 60_000_000)
+        #expect(raise.apply(to: 100_000_000) == 110_000_000)  // +20 % would be 120
+        #expect(raise.apply(to: 110_000_000) == nil)
+        #expect(raise.apply(to: 130_000_000) == nil)  // already past the cap: never lowered by a raise
+        let lower = RuleChange(amount: .micros(-15_000_000), limitMicros: 20_000_000)
+        #expect(lower.apply(to: 50_000_000) == 35_000_000)
+        #expect(lower.apply(to: 30_000_000) == 20_000_000)
+        #expect(lower.apply(to: 20_000_000) == nil)
+        // Percentages round half away from zero to the micro: -33.333 % of 3 micros is -0.99999, so -1.
+        #expect(RuleChange(amount: .percentMilli(-33_333), limitMicros: 0).apply(to: 3) == 2)
+    }
+
+    @Test("Schedules in the tenant's time zone across daylight-saving changes")
+    func schedules() throws {
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
+        func utc(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+        // Spring forward, 29 March 2026: 02:00 → 03:00. A daily 02:30 runs at 03:00 local (01:00Z).
+        #expect(
+            RuleSchedule.daily(minuteOfDay: 150).nextRun(after: utc("2026-03-28T12:00:00Z"), in: berlin)
+                == utc("2026-03-29T01:00:00Z"))
+        // Fall back, 25 October 2026: 03:00 → 02:00; 02:30 happens twice and the rule runs once, at the first.
+        let first = RuleSchedule.daily(minuteOfDay: 150).nextRun(after: utc("2026-10-24T12:00:00Z"), in: berlin)
+        #expect(first == utc("2026-10-25T00:30:00Z"))
+        #expect(
+            RuleSchedule.daily(minuteOfDay: 150).nextRun(after: try #require(first), in: berlin)
+                == utc("2026-10-26T01:30:00Z"))
+        // Midnight in Tokyo is 15:00Z the day before.
+        #expect(
+            RuleSchedule.daily(minuteOfDay: 0).nextRun(
+                after: utc("2026-03-01T14:59:00Z"), in: TimeZone(identifier: "Asia/Tokyo")!)
+                == utc("2026-03-01T15:00:00Z"))
+        #expect(
+            RuleSchedule.hourly.nextRun(after: utc("2026-03-01T10:00:00Z"), in: berlin) == utc("2026-03-01T11:00:00Z"))
+        // Every 45 minutes from the tenant's midnight: 00:00, 00:45, ... 23:15, then the next midnight.
+        #expect(
+            RuleSchedule.everyMinutes(45).nextRun(after: utc("2026-03-01T22:20:00Z"), in: berlin)
+                == utc("2026-03-01T23:00:00Z"))
+        #expect(RuleSchedule.onMetricSync.nextRun(after: Date(), in: berlin) == nil)
+    }
+
+    @Test("Validation names the field: operator, operand shape, currency, change and schedule")
+    func validation() {
+        var rule = Self.rule([
+            RuleCondition(.cpc, .greaterThan, .number(.whole(2))),
+            RuleCondition(.name, .greaterThan, .text("x")),
+            RuleCondition(.ctr, .inRange, .range(.whole(3), .whole(1))),
+            RuleCondition(.spend, .lessThan, .number(RuleNumber(micros: 1, currency: "XYZ"))),
+            RuleCondition(.market, .any, .texts([])),
+        ])
+        rule.execution = RuleExecutionSpec(
+            action: .changeBid(RuleChange(amount: .percentMilli(0), limitMicros: 0)), maximumChangesPerDay: 30)
+        rule.schedule = .everyMinutes(5)
+        let fields = rule.violations().map(\.field)
+        #expect(
+            fields == [
+                "rule.evaluation.conditions[0].operand.currency", "rule.evaluation.conditions[1].operator",
+                "rule.evaluation.conditions[2].operand", "rule.evaluation.conditions[3].operand.currency",
+                "rule.evaluation.conditions[4].operand", "rule.execution.change.amount",
+                "rule.execution.change.limit_micros", "rule.execution.action", "rule.execution.maximum_changes_per_day",
+                "rule.schedule.every_minutes",
+            ])
+        #expect(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]).violations().isEmpty)
+    }
+}
