@@ -128,12 +128,6 @@ public enum RuleObservation: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// One entity for which every condition of a rule held, with what each condition saw.
-public struct RuleMatch: Sendable, Hashable {
-    public var entity: Int
-    public var observations: [RuleObservation]
-}
-
 /// Evaluates rules over a metrics table. Pure: everything it needs is passed in.
 ///
 /// A condition on a value that cannot be worked out (CPC with no clicks, a threshold in a
@@ -171,12 +165,13 @@ public struct RuleEvaluator: Sendable {
         self.exchange = exchange
     }
 
-    /// The entities `rule` matches, in table order.
-    public mutating func matches(of rule: AutomatedRule) -> [RuleMatch] {
+    /// The entities `rule` matches, as indices into the table, in table order; `explain` says
+    /// what each condition saw for the ones a rule then acts on.
+    public mutating func matches(of rule: AutomatedRule) -> [Int] {
         let spec = rule.evaluation
         let conditions = prepare(spec)
         let sums = self.sums[spec.window]!
-        var result: [RuleMatch] = []
+        var result: [Int] = []
         entities: for (index, entity) in table.entities.enumerated() {
             guard entity.level == spec.level, spec.entityIDs.isEmpty || spec.entityIDs.contains(entity.id) else {
                 continue
@@ -185,10 +180,7 @@ public struct RuleEvaluator: Sendable {
                 guard holds(condition.condition, observe(condition, entity: index, window: spec.window, sums: sums))
                 else { continue entities }
             }
-            result.append(
-                RuleMatch(
-                    entity: index,
-                    observations: conditions.map { observe($0, entity: index, window: spec.window, sums: sums) }))
+            result.append(index)
         }
         return result
     }
@@ -258,11 +250,19 @@ public struct RuleEvaluator: Sendable {
 
     private func convertedSums(_ window: RuleTimeWindow, into currency: String) -> ConvertedSums {
         let count = table.entities.count
-        var result = ConvertedSums(
-            spend: .init(repeating: nil, count: count), value: .init(repeating: nil, count: count))
-        for (index, entity) in table.entities.enumerated() {
-            let from = table.accounts[entity.account].currency
-            guard from != currency else { continue }
+        let own = sums[window]!
+        var result = ConvertedSums(spend: own.spend.map { $0 }, value: own.value.map { $0 })
+        // Rates depend on the account's currency and the day only: looked up once per account and day.
+        let rates: [[FixedRate?]] = table.accounts.map { account in
+            guard account.currency != currency else { return [] }
+            return (0..<table.dayCount).map {
+                exchange.rate(from: account.currency, to: currency, on: table.firstDay.adding(days: Int64($0)))
+            }
+        }
+        for index in 0..<count {
+            let entity = table.entities[index]
+            let accountRates = rates[entity.account]
+            guard !accountRates.isEmpty else { continue }
             let base = index * table.dayCount
             var spend: Int64? = 0
             var value: Int64? = 0
@@ -270,10 +270,7 @@ public struct RuleEvaluator: Sendable {
                 let spent = table.spendMicros[base + day]
                 let earned = table.conversionValueMicros[base + day]
                 if spent == 0 && earned == 0 { continue }
-                guard
-                    let rate = exchange.rate(
-                        from: from, to: currency, on: table.firstDay.adding(days: Int64(day)))
-                else {
+                guard let rate = accountRates[day] else {
                     spend = nil
                     value = nil
                     break
@@ -320,10 +317,10 @@ public struct RuleEvaluator: Sendable {
         case .spend, .conversionValue, .cpc, .cpm, .cpa:
             break
         }
-        // Money, in the threshold's currency: the account's own sums, or converted day by day.
+        // Money, in the threshold's currency: converted day by day (own-currency sums as they are).
         let spend: Int64
         let value: Int64
-        if let converted = prepared.converted, table.accounts[entity.account].currency != prepared.currency {
+        if let converted = prepared.converted {
             guard let convertedSpend = converted.spend[index], let convertedValue = converted.value[index] else {
                 return .undefined(
                     "no \(table.accounts[entity.account].currency)→\(prepared.currency ?? "") rate for a day of the window"
