@@ -160,9 +160,14 @@ public struct RuleEvaluator: Sendable {
         var value: [Int64?]
     }
 
+    /// Each entity's level, read once per entity per rule (copying a `RuleEntity` out of the table
+    /// costs reference counting on its strings).
+    private let levels: [RuleEntityLevel]
+
     public init(table: RuleMetricsTable, exchange: RuleExchange = RuleExchange()) {
         self.table = table
         self.exchange = exchange
+        self.levels = table.entities.map(\.level)
     }
 
     /// The entities `rule` matches, as indices into the table, in table order; `explain` says
@@ -171,18 +176,115 @@ public struct RuleEvaluator: Sendable {
         let spec = rule.evaluation
         let conditions = prepare(spec)
         let sums = self.sums[spec.window]!
+        // Metric conditions compare sums directly; attributes (and reach) go through `observe`.
+        let numeric = conditions.filter { Self.isSum($0.condition.field) }.map(NumericCheck.init)
+        let other = conditions.filter { !Self.isSum($0.condition.field) }
         var result: [Int] = []
-        entities: for (index, entity) in table.entities.enumerated() {
-            guard entity.level == spec.level, spec.entityIDs.isEmpty || spec.entityIDs.contains(entity.id) else {
-                continue
+        entities: for index in levels.indices {
+            guard levels[index] == spec.level,
+                spec.entityIDs.isEmpty || spec.entityIDs.contains(table.entities[index].id)
+            else { continue }
+            // By index: iterating the array would copy each check, and its arrays, per entity.
+            for check in numeric.indices where !numeric[check].holds(entity: index, sums) {
+                continue entities
             }
-            for condition in conditions {
+            for condition in other {
                 guard holds(condition.condition, observe(condition, entity: index, window: spec.window, sums: sums))
                 else { continue entities }
             }
             result.append(index)
         }
         return result
+    }
+
+    /// Fields read from the window's sums alone.
+    private static func isSum(_ field: RuleField) -> Bool {
+        !field.isAttribute && field != .reach && field != .frequency
+    }
+
+    /// A metric condition reduced to integers: the field, the comparison and its thresholds.
+    private struct NumericCheck {
+        var field: RuleField
+        var op: RuleOperator
+        var low: Int128
+        var high: Int128
+        var list: [Int128]
+        var spend: [Int64?]?
+        var value: [Int64?]?
+
+        init(_ prepared: PreparedCondition) {
+            field = prepared.condition.field
+            op = prepared.condition.op
+            (spend, value) = (prepared.converted?.spend, prepared.converted?.value)
+            (low, high, list) = (0, 0, [])
+            switch prepared.condition.operand {
+            case .number(let n): low = Int128(n.micros)
+            case .range(let a, let b): (low, high) = (Int128(a.micros), Int128(b.micros))
+            case .numbers(let numbers): list = numbers.map { Int128($0.micros) }
+            case .text, .texts: op = .contain  // a shape validation refuses; never holds below
+            }
+        }
+
+        func holds(entity index: Int, _ sums: WindowSums) -> Bool {
+            holds(RuleEvaluator.fraction(field, index, sums, spend, value))
+        }
+
+        /// The comparison of `numerator / denominator` with the thresholds, as `holds` makes it.
+        func holds(_ fraction: (numerator: Int128, denominator: Int128)?) -> Bool {
+            guard let (numerator, denominator) = fraction else { return false }
+            func compare(_ threshold: Int128) -> Int {
+                let right = threshold * denominator
+                return numerator < right ? -1 : numerator > right ? 1 : 0
+            }
+            switch op {
+            case .greaterThan: return compare(low) > 0
+            case .lessThan: return compare(low) < 0
+            case .equal: return compare(low) == 0
+            case .notEqual: return compare(low) != 0
+            case .inRange: return compare(low) >= 0 && compare(high) <= 0
+            case .notInRange: return compare(low) < 0 || compare(high) > 0
+            case .in: return list.contains { compare($0) == 0 }
+            case .notIn: return !list.contains { compare($0) == 0 }
+            default: return false
+            }
+        }
+    }
+
+    /// A metric of one entity over the window as `numerator / denominator` (denominator > 0) in
+    /// micros, money in the threshold's currency; nil when it cannot be worked out.
+    private static func fraction(
+        _ field: RuleField, _ index: Int, _ sums: WindowSums, _ convertedSpend: [Int64?]?, _ convertedValue: [Int64?]?
+    ) -> (numerator: Int128, denominator: Int128)? {
+        let micros = Int128(1_000_000)
+        func ratio(_ numerator: Int128, _ denominator: Int64) -> (Int128, Int128)? {
+            denominator == 0 ? nil : (numerator, Int128(denominator))
+        }
+        switch field {
+        case .impressions: return (Int128(sums.impressions[index]) * micros, 1)
+        case .clicks: return (Int128(sums.clicks[index]) * micros, 1)
+        case .conversions: return (Int128(sums.conversionsMilli[index]) * 1000, 1)
+        case .ctr: return ratio(Int128(sums.clicks[index]) * micros, sums.impressions[index])
+        // A ratio of two sums in one currency: no conversion needed.
+        case .roas: return ratio(Int128(sums.value[index]) * micros, sums.spend[index])
+        case .spend, .conversionValue, .cpc, .cpm, .cpa:
+            let spend: Int64
+            let value: Int64
+            if let convertedSpend, let convertedValue {
+                guard let s = convertedSpend[index], let v = convertedValue[index] else { return nil }
+                (spend, value) = (s, v)
+            } else {
+                (spend, value) = (sums.spend[index], sums.value[index])
+            }
+            switch field {
+            case .spend: return (Int128(spend), 1)
+            case .conversionValue: return (Int128(value), 1)
+            case .cpc: return ratio(Int128(spend), sums.clicks[index])
+            case .cpm: return ratio(Int128(spend) * 1000, sums.impressions[index])
+            default: return ratio(Int128(spend) * 1000, sums.conversionsMilli[index])
+            }
+        case .channel, .market, .name, .status, .reach, .frequency:
+            return nil
+        }
     }
 
     /// What every condition saw for one entity, whether or not they held: the dry run's "why".
@@ -290,58 +392,42 @@ public struct RuleEvaluator: Sendable {
         -> RuleObservation
     {
         let entity = table.entities[index]
-        let micros = Int128(1_000_000)
-        func fraction(_ numerator: Int128, _ denominator: Int64, _ what: StaticString) -> RuleObservation {
-            denominator == 0
-                ? .undefined("no \(what)")
-                : .value(numerator: numerator, denominator: Int128(denominator), currency: nil)
-        }
-        func count(_ sum: Int64, scale: Int128) -> RuleObservation {
-            .value(numerator: Int128(sum) * scale, denominator: 1, currency: nil)
-        }
         switch prepared.condition.field {
         case .channel: return .text(entity.channel.rawValue)
         case .market: return .texts(entity.markets)
         case .name: return .text(entity.name)
         case .status: return .text(entity.status.rawValue)
-        case .impressions: return count(sums.impressions[index], scale: micros)
-        case .clicks: return count(sums.clicks[index], scale: micros)
-        case .conversions: return count(sums.conversionsMilli[index], scale: 1000)
-        case .ctr: return fraction(Int128(sums.clicks[index]) * micros, sums.impressions[index], "impressions")
-        // A ratio of two sums in one currency: no conversion needed.
-        case .roas: return fraction(Int128(sums.value[index]) * micros, sums.spend[index], "spend")
         case .reach, .frequency:
             guard let reach = table.reach[entity.id]?[window] else { return .undefined("reach not reported") }
-            return prepared.condition.field == .reach
-                ? count(reach, scale: micros) : fraction(Int128(sums.impressions[index]) * micros, reach, "reach")
-        case .spend, .conversionValue, .cpc, .cpm, .cpa:
+            if prepared.condition.field == .reach {
+                return .value(numerator: Int128(reach) * 1_000_000, denominator: 1, currency: nil)
+            }
+            guard reach != 0 else { return .undefined("no reach") }
+            return .value(
+                numerator: Int128(sums.impressions[index]) * 1_000_000, denominator: Int128(reach), currency: nil)
+        default:
             break
         }
-        // Money, in the threshold's currency: converted day by day (own-currency sums as they are).
-        let spend: Int64
-        let value: Int64
-        if let converted = prepared.converted {
-            guard let convertedSpend = converted.spend[index], let convertedValue = converted.value[index] else {
+        let field = prepared.condition.field
+        guard
+            let (numerator, denominator) = Self.fraction(
+                field, index, sums, prepared.converted?.spend, prepared.converted?.value)
+        else {
+            if let converted = prepared.converted, converted.spend[index] == nil {
                 return .undefined(
                     "no \(table.accounts[entity.account].currency)→\(prepared.currency ?? "") rate for a day of the window"
                 )
             }
-            (spend, value) = (convertedSpend, convertedValue)
-        } else {
-            (spend, value) = (sums.spend[index], sums.value[index])
-        }
-        let seen: RuleObservation =
-            switch prepared.condition.field {
-            case .spend: .value(numerator: Int128(spend), denominator: 1, currency: nil)
-            case .conversionValue: .value(numerator: Int128(value), denominator: 1, currency: nil)
-            case .cpc: fraction(Int128(spend), sums.clicks[index], "clicks")
-            case .cpm: fraction(Int128(spend) * 1000, sums.impressions[index], "impressions")
-            default: fraction(Int128(spend) * 1000, sums.conversionsMilli[index], "conversions")
+            switch field {
+            case .cpc: return .undefined("no clicks")
+            case .cpm, .ctr: return .undefined("no impressions")
+            case .roas: return .undefined("no spend")
+            default: return .undefined("no conversions")
             }
-        guard case .value(let numerator, let denominator, _) = seen else { return seen }
+        }
         return .value(
             numerator: numerator, denominator: denominator,
-            currency: prepared.currency ?? table.accounts[entity.account].currency)
+            currency: field.isMoney ? prepared.currency ?? table.accounts[entity.account].currency : nil)
     }
 
     private func holds(_ condition: RuleCondition, _ seen: RuleObservation) -> Bool {
