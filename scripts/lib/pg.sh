@@ -254,7 +254,17 @@ tw_pg_start() {
         tw_die "port $port is held by another Tradewind cluster ($holder): stop it (its checkout's scripts/run --stop) or set TRADEWIND_PG_PORT_BASE"
     fi
     tw_log "starting cluster '$name' on port $port"
-    if ! tw_pg_ctl -D "$dir" -l "$log" -w -t 60 -s start; then
+    # In a subshell with every inherited descriptor above stderr closed: a cluster restarted by a
+    # test process would otherwise keep that process's database connections open after it exits,
+    # and a transaction it left half-done would hold its locks (seen: a migration in
+    # break-promises waiting on the wake index for 7 minutes).
+    if ! (
+        for fd in /proc/"$BASHPID"/fd/*; do
+            fd="${fd##*/}"
+            if [[ "$fd" =~ ^[0-9]+$ ]] && ((fd > 2)); then eval "exec ${fd}>&-" 2>/dev/null || true; fi
+        done
+        tw_pg_ctl -D "$dir" -l "$log" -w -t 60 -s start
+    ); then
         tail -n 20 "$log" >&2 || true
         tw_die "cluster '$name' did not start (log: $log)"
     fi
