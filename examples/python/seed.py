@@ -29,6 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import grpc
 
@@ -204,8 +205,12 @@ def main(keys_path, sandbox_url):
         keys = json.load(f)
     with open(keys["ca"], "rb") as f:
         ca = f.read()
-    # Days are dates: the tenants' local days with these dates are the history.
-    today = datetime.now(timezone.utc).date()
+    # Days are dates: the tenants' local days with these dates are the history, which ends the day
+    # before the westernmost tenant's today, so that no event lies in any tenant's future (the
+    # server refuses those: at 03:00 UTC it is still yesterday in New York).
+    now = datetime.now(timezone.utc)
+    zones = [PROFILES[slug].time_zone for slug in keys["tenants"] if slug in PROFILES]
+    today = min((now.astimezone(ZoneInfo(zone)).date() for zone in zones), default=now.date())
     first_day = today - timedelta(days=DAYS)
     tenants = [Tenant(keys, slug, ca, first_day) for slug in PROFILES if slug in keys["tenants"]]
     for slug in sorted(set(keys["tenants"]) - set(PROFILES)):
