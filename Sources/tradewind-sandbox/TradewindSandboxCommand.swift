@@ -16,7 +16,9 @@ struct TradewindSandboxCommand: AsyncParsableCommand {
     @Option(help: "PEM certificate chain (signed by the dev CA).") var certificate: String
     @Option(name: .customLong("private-key"), help: "PEM private key of the certificate.") var privateKey: String
     @Option(help: "Seed of every simulated figure and id.") var seed: UInt64 = 1
-    @Option(name: .customLong("state-file"), help: "Persist the state here on every change and reload it on start.")
+    @Option(
+        name: .customLong("state-file"),
+        help: "Persist the state here (a second after a change, and at shutdown) and reload it on start.")
     var stateFile: String?
     @Flag(name: .customLong("default-accounts"), help: "Provision one USD account per channel with well-known ids.")
     var defaultAccounts = false
