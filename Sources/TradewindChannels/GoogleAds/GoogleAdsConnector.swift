@@ -152,14 +152,9 @@ struct GoogleAdsConnector: ChannelConnector {
     func dailyMetrics(
         from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
-        let customerID = account.identity.externalID
         let response = try await caller.call(
             "googleAds:searchStream",
-            WireRequest(
-                .post, base: endpoints.googleAds,
-                path: GoogleAdsWire.customerPath(customerID) + "/googleAds:searchStream",
-                body: .json(GoogleAdsWire.searchBody(GoogleAdsWire.metricsQuery(from: from, through: through))),
-                isMutation: false),
+            searchStream(GoogleAdsWire.metricsQuery(from: from, through: through), account.identity.externalID),
             session: session)
         guard let metrics = GoogleAdsWire.dailyMetrics(response.body) else { throw malformed("metrics rows") }
         return metrics
@@ -169,13 +164,14 @@ struct GoogleAdsConnector: ChannelConnector {
         -> [JSONValue]
     {
         let body = try await caller.callJSON(
-            "googleAds:searchStream",
-            WireRequest(
-                .post, base: endpoints.googleAds,
-                path: GoogleAdsWire.customerPath(customerID) + "/googleAds:searchStream",
-                body: .json(GoogleAdsWire.searchBody(query)), isMutation: false),
-            session: session)
+            "googleAds:searchStream", searchStream(query, customerID), session: session)
         return GoogleAdsWire.rows(body)
+    }
+
+    private func searchStream(_ query: String, _ customerID: String) -> WireRequest {
+        WireRequest(
+            .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/googleAds:searchStream",
+            body: .json(GoogleAdsWire.searchBody(query)), isMutation: false)
     }
 
     private func malformed(_ what: String) -> ChannelError {

@@ -213,11 +213,16 @@ public struct RuleEvaluator: Sendable {
         var value: [Int64?]?
 
         init(_ prepared: PreparedCondition) {
-            field = prepared.condition.field
-            op = prepared.condition.op
-            (spend, value) = (prepared.converted?.spend, prepared.converted?.value)
+            self.init(
+                prepared.condition, spend: prepared.converted?.spend, value: prepared.converted?.value)
+        }
+
+        init(_ condition: RuleCondition, spend: [Int64?]? = nil, value: [Int64?]? = nil) {
+            field = condition.field
+            op = condition.op
+            (self.spend, self.value) = (spend, value)
             (low, high, list) = (0, 0, [])
-            switch prepared.condition.operand {
+            switch condition.operand {
             case .number(let n): low = Int128(n.micros)
             case .range(let a, let b): (low, high) = (Int128(a.micros), Int128(b.micros))
             case .numbers(let numbers): list = numbers.map { Int128($0.micros) }
@@ -435,22 +440,7 @@ public struct RuleEvaluator: Sendable {
         case .undefined:
             return false
         case .value(let numerator, let denominator, _):
-            // numerator / denominator OP threshold  ⇔  numerator OP threshold × denominator (denominator > 0).
-            func compare(_ threshold: RuleNumber) -> Int {
-                let right = Int128(threshold.micros) * denominator
-                return numerator < right ? -1 : numerator > right ? 1 : 0
-            }
-            switch (condition.op, condition.operand) {
-            case (.greaterThan, .number(let n)): return compare(n) > 0
-            case (.lessThan, .number(let n)): return compare(n) < 0
-            case (.equal, .number(let n)): return compare(n) == 0
-            case (.notEqual, .number(let n)): return compare(n) != 0
-            case (.inRange, .range(let low, let high)): return compare(low) >= 0 && compare(high) <= 0
-            case (.notInRange, .range(let low, let high)): return compare(low) < 0 || compare(high) > 0
-            case (.in, .numbers(let list)): return list.contains { compare($0) == 0 }
-            case (.notIn, .numbers(let list)): return !list.contains { compare($0) == 0 }
-            default: return false
-            }
+            return NumericCheck(condition).holds((numerator, denominator))
         case .text(let text):
             switch (condition.op, condition.operand) {
             case (.equal, .text(let wanted)): return text == wanted
