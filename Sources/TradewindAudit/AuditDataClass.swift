@@ -20,4 +20,8 @@ public enum AuditDataClass: String, Sendable, Hashable, Codable, CaseIterable {
     case channelAccounts = "channel_accounts"
     /// Daily figures pulled from the channels.
     case channelMetrics = "channel_metrics"
+    /// Automated rules, their runs and the actions they took.
+    case rules = "automated_rules"
+    /// Audience syncs to the channels (counts, never identifiers or hashes).
+    case audiences
 }

@@ -104,6 +104,7 @@ struct PolicyTableTests {
     func auditClassFollowsTheVerb() {
         let readVerbs = [
             "Get", "List", "Query", "Export", "Attribute", "Forecast", "Detect", "Allocate", "Simulate", "Reconcile",
+            "DryRun",
         ]
         for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
             guard let policy = Self.policy(method) else { continue }  // everyMethodIsDeclared reports it
@@ -143,7 +144,7 @@ struct PolicyTableTests {
 
     @Test("an analyst holds no contact scope and an operator no tenant-data scope")
     func roleMatrix() {
-        #expect(Role.analyst.scopes == [.analyticsRead, .campaignsRead])
+        #expect(Role.analyst.scopes == [.analyticsRead, .campaignsRead, .audiencesRead, .rulesRead])
         #expect(Role.owner.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite, .channelsManage]))
         #expect(Role.admin.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite, .channelsManage]))
         #expect(Role.marketer.scopes.isSuperset(of: [.campaignsRead, .campaignsWrite]))
@@ -152,6 +153,12 @@ struct PolicyTableTests {
         #expect(!Role.operator.scopes.contains(.contactsRead))
         #expect(Role.tenantRoles.allSatisfy { role in !role.scopes.contains(where: \.isOperatorScope) })
         #expect(Role.marketer.scopes.isSuperset(of: [.contactsRead, .contactsWrite]))
+        // The README's rows for audiences and rules.
+        for role in [Role.owner, .admin, .marketer] {
+            #expect(role.scopes.isSuperset(of: [.audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite]), "\(role)")
+        }
+        #expect(!Role.analyst.scopes.contains(.rulesWrite) && !Role.analyst.scopes.contains(.audiencesWrite))
+        #expect(Role.complianceOfficer.scopes.isDisjoint(with: [.audiencesRead, .rulesRead]))
         #expect(!Role.complianceOfficer.scopes.contains(.contactsWrite))
     }
 }

@@ -14,18 +14,22 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
         case .owner:
             [
                 .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite,
-                .campaignsRead, .campaignsWrite, .channelsManage,
+                .campaignsRead, .campaignsWrite, .channelsManage, .audiencesRead, .audiencesWrite, .rulesRead,
+                .rulesWrite,
             ]
         case .admin:
             [
                 .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .campaignsRead,
-                .campaignsWrite, .channelsManage,
+                .campaignsWrite, .channelsManage, .audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite,
             ]
         case .marketer:
-            [.contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .campaignsRead, .campaignsWrite]
+            [
+                .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .campaignsRead, .campaignsWrite,
+                .audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite,
+            ]
         case .analyst:
             // Aggregates only: an analyst never sees a contact record.
-            [.analyticsRead, .campaignsRead]
+            [.analyticsRead, .campaignsRead, .audiencesRead, .rulesRead]
         case .complianceOfficer:
             [.auditRead, .privacyRead, .privacyWrite]
         case .operator:

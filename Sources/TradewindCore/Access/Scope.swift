@@ -14,6 +14,14 @@ public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
     case campaignsWrite = "campaigns:write"
     /// Link and unlink ad accounts and replace their credentials.
     case channelsManage = "channels:manage"
+    /// Audience syncs to the channels: their state and counts, never who is in them.
+    case audiencesRead = "audiences:read"
+    /// Start, pause and stop audience syncs.
+    case audiencesWrite = "audiences:write"
+    /// Automated rules, their dry runs and run history.
+    case rulesRead = "rules:read"
+    /// Create, change, enable, disable, run and delete automated rules.
+    case rulesWrite = "rules:write"
     /// Platform operators only: create and read tenants.
     case tenantsRead = "tenants:read"
     case tenantsWrite = "tenants:write"

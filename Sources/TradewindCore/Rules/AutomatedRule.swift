@@ -2,7 +2,7 @@ import Foundation
 
 /// An automated rule, one shape for every channel, after Meta's ad rules: what it looks at
 /// (`RuleEvaluationSpec`), what it does (`RuleExecutionSpec`) and when it runs (`RuleSchedule`).
-public struct AutomatedRule: Sendable, Hashable {
+public struct AutomatedRule: Sendable, Hashable, Codable {
     public var id: UUID
     public var name: String
     public var evaluation: RuleEvaluationSpec
@@ -21,14 +21,14 @@ public struct AutomatedRule: Sendable, Hashable {
 }
 
 /// The level a rule acts on.
-public enum RuleEntityLevel: String, Sendable, Hashable, CaseIterable {
+public enum RuleEntityLevel: String, Sendable, Hashable, Codable, CaseIterable {
     case campaign
     case adGroup = "ad_group"
     case ad
 }
 
 /// Which entities a rule looks at and the conditions, all AND-ed, that make it act.
-public struct RuleEvaluationSpec: Sendable, Hashable {
+public struct RuleEvaluationSpec: Sendable, Hashable, Codable {
     public var level: RuleEntityLevel
     /// The entities by id; empty: every entity of the level the filters let through.
     public var entityIDs: Set<UUID>
@@ -49,7 +49,7 @@ public struct RuleEvaluationSpec: Sendable, Hashable {
 
 /// The days a rule's metrics cover, counted in the ad account's own days (the time zone the channel
 /// reports in), as Meta's `time_preset`. "Last N days" end yesterday; `today` is the day so far.
-public enum RuleTimeWindow: String, Sendable, Hashable, CaseIterable {
+public enum RuleTimeWindow: String, Sendable, Hashable, Codable, CaseIterable {
     case today = "TODAY"
     case yesterday = "YESTERDAY"
     case last3Days = "LAST_3_DAYS"
@@ -76,7 +76,7 @@ public enum RuleTimeWindow: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A field a condition can test.
-public enum RuleField: String, Sendable, Hashable, CaseIterable {
+public enum RuleField: String, Sendable, Hashable, Codable, CaseIterable {
     // Attributes.
     case channel, market, name, status
     // Metrics summed over the window.
@@ -93,7 +93,7 @@ public enum RuleField: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Meta's thirteen filter operators.
-public enum RuleOperator: String, Sendable, Hashable, CaseIterable {
+public enum RuleOperator: String, Sendable, Hashable, Codable, CaseIterable {
     case greaterThan = "GREATER_THAN"
     case lessThan = "LESS_THAN"
     case equal = "EQUAL"
@@ -111,7 +111,7 @@ public enum RuleOperator: String, Sendable, Hashable, CaseIterable {
 
 /// A number a condition compares with: a plain count or ratio as a decimal scaled by 10^6 (2.5
 /// is 2_500_000), or money in micros of a currency.
-public struct RuleNumber: Sendable, Hashable, CustomStringConvertible {
+public struct RuleNumber: Sendable, Hashable, Codable, CustomStringConvertible {
     public var micros: Int64
     /// ISO 4217 for money fields, nil otherwise.
     public var currency: String?
@@ -135,7 +135,7 @@ public struct RuleNumber: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What a condition compares with.
-public enum RuleOperand: Sendable, Hashable {
+public enum RuleOperand: Sendable, Hashable, Codable {
     case number(RuleNumber)
     /// Both ends included.
     case range(RuleNumber, RuleNumber)
@@ -145,7 +145,7 @@ public enum RuleOperand: Sendable, Hashable {
 }
 
 /// One condition: `field operator operand`.
-public struct RuleCondition: Sendable, Hashable {
+public struct RuleCondition: Sendable, Hashable, Codable {
     public var field: RuleField
     public var op: RuleOperator
     public var operand: RuleOperand
@@ -158,7 +158,7 @@ public struct RuleCondition: Sendable, Hashable {
 }
 
 /// What a rule does to an entity whose conditions hold.
-public struct RuleExecutionSpec: Sendable, Hashable {
+public struct RuleExecutionSpec: Sendable, Hashable, Codable {
     public var action: RuleAction
     /// At most this many changes of one entity's budget or bid per day of the account (0: no limit
     /// beyond the channel's own).
@@ -170,7 +170,7 @@ public struct RuleExecutionSpec: Sendable, Hashable {
     }
 }
 
-public enum RuleAction: Sendable, Hashable {
+public enum RuleAction: Sendable, Hashable, Codable {
     case pause
     case resume
     case changeBudget(RuleChange)
@@ -182,8 +182,8 @@ public enum RuleAction: Sendable, Hashable {
 /// A change of a budget or bid: by an amount (micros of the account's currency, negative lowers)
 /// or by a percentage (in thousandths of a percent: 15_000 is +15 %), never past `limit`, which is
 /// a cap when the change raises and a floor when it lowers.
-public struct RuleChange: Sendable, Hashable {
-    public enum Amount: Sendable, Hashable {
+public struct RuleChange: Sendable, Hashable, Codable {
+    public enum Amount: Sendable, Hashable, Codable {
         case micros(Int64)
         case percentMilli(Int64)
     }

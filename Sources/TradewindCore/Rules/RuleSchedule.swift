@@ -2,7 +2,7 @@ import Foundation
 
 /// When a rule runs: on a schedule in the tenant's time zone, or after each metric sync of the
 /// accounts it covers.
-public enum RuleSchedule: Sendable, Hashable {
+public enum RuleSchedule: Sendable, Hashable, Codable {
     /// Every `minutes` (15-1440), aligned to the tenant's midnight.
     case everyMinutes(Int)
     case hourly

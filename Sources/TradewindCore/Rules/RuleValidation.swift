@@ -3,6 +3,7 @@
 extension AutomatedRule {
     public static let maximumConditions = 20
     public static let maximumNameLength = 200
+    public static let maximumEntityIDs = 1000
 
     public func violations(prefix: String = "rule") -> [FieldViolation] {
         var found: [FieldViolation] = []
@@ -19,6 +20,12 @@ extension AutomatedRule {
         }
         if conditions.count > Self.maximumConditions {
             refuse("evaluation.conditions", "at most \(Self.maximumConditions) conditions")
+        }
+        if evaluation.level != .campaign {
+            refuse("evaluation.entity_type", "must be CAMPAIGN: the channels' figures are pulled per campaign")
+        }
+        if evaluation.entityIDs.count > Self.maximumEntityIDs {
+            refuse("evaluation.entity_ids", "at most \(Self.maximumEntityIDs) ids")
         }
         for (index, condition) in conditions.enumerated() {
             for reason in condition.problems() {

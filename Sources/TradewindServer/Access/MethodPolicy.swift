@@ -52,8 +52,11 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Analytics = Tradewind_V1_Analytics.Method
         typealias Segments = Tradewind_V1_Segments.Method
         typealias Campaigns = Tradewind_V1_Campaigns.Method
+        typealias Rules = Tradewind_V1_Rules.Method
         let campaignRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .campaigns)
         let campaignWrite = MethodPolicy(scope: .campaignsWrite, auditClass: .write, dataClass: .campaigns)
+        let ruleRead = MethodPolicy(scope: .rulesRead, auditClass: .read, dataClass: .rules)
+        let ruleWrite = MethodPolicy(scope: .rulesWrite, auditClass: .write, dataClass: .rules)
         let accountRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .channelAccounts)
         let accountManage = MethodPolicy(scope: .channelsManage, auditClass: .write, dataClass: .channelAccounts)
         let analytics = MethodPolicy(
@@ -216,6 +219,21 @@ public struct MethodPolicy: Sendable, Hashable {
                 Campaigns.ReconcileConversions.descriptor,
                 .init(scope: .campaignsRead, auditClass: .read, dataClass: .channelMetrics, timeLimit: .analytics)
             ),
+
+            (Rules.CreateRule.descriptor, ruleWrite),
+            (Rules.GetRule.descriptor, ruleRead),
+            (Rules.ListRules.descriptor, ruleRead),
+            (Rules.UpdateRule.descriptor, ruleWrite),
+            (Rules.DeleteRule.descriptor, ruleWrite),
+            (Rules.EnableRule.descriptor, ruleWrite),
+            (Rules.DisableRule.descriptor, ruleWrite),
+            (Rules.RunRule.descriptor, ruleWrite),
+            // Reads campaigns' figures over up to 31 days: the analytics bound.
+            (
+                Rules.DryRunRule.descriptor,
+                .init(scope: .rulesRead, auditClass: .read, dataClass: .rules, timeLimit: .analytics)
+            ),
+            (Rules.ListRuleRuns.descriptor, ruleRead),
         ]
         var table: [MethodDescriptor: MethodPolicy] = [:]
         for (method, policy) in entries {

@@ -70,6 +70,8 @@ enum CampaignJobs {
         /// An earlier publish of the campaign may have left part of it on the channel (it failed
         /// after the campaign was created), so even the first attempt looks before creating.
         var mayExistOnChannel: Bool?
+        /// The automated rule that made the change, named in the audit records of its exchanges.
+        var ruleID: UUID?
     }
 
     struct MetricsPayload: Codable {
@@ -77,14 +79,17 @@ enum CampaignJobs {
         var days: Int
     }
 
-    static func enqueue(_ operation: Operation, for record: CampaignRecord, in tx: TenantTransaction) async throws {
+    @discardableResult
+    static func enqueue(
+        _ operation: Operation, for record: CampaignRecord, byRule ruleID: UUID? = nil, in tx: TenantTransaction
+    ) async throws -> OutboxJob {
         let payload = try String(
             decoding: JSONEncoder().encode(
                 CampaignPayload(
                     campaignID: record.id, version: record.version,
-                    mayExistOnChannel: record.sync.kind != .notPublished)),
+                    mayExistOnChannel: record.sync.kind != .notPublished, ruleID: ruleID)),
             as: UTF8.self)
-        try await Outbox.enqueue(
+        return try await Outbox.enqueue(
             queue: publishQueue(channel: record.channel, account: record.accountID), kind: operation.rawValue,
             subjectID: record.id,
             payload: payload, in: tx)

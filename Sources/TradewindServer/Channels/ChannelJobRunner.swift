@@ -114,7 +114,7 @@ struct ChannelJobRunner: Sendable {
                 tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
                 requestID: job.id.uuidString.lowercased(), accountID: account.id,
                 externalAccountID: account.identity.externalID,
-                resources: ["campaign:\(campaign.id.uuidString.lowercased())"]))
+                resources: ["campaign:\(campaign.id.uuidString.lowercased())"], ruleID: payload.ruleID))
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         if account.status == .needsReauthorization {
             try await finish(
@@ -355,6 +355,8 @@ struct ChannelJobRunner: Sendable {
                     try await CampaignJobs.scheduleMetricsSync(
                         channel: account.identity.channel, account: account.id, days: nil,
                         at: Date().addingTimeInterval(interval.seconds), in: tx)
+                    // Rules triggered by a sync see the figures this transaction stores.
+                    try await RuleJobs.scheduleAfterMetricSync(in: tx)
                 }
             }
             try await Outbox.refreshWake(in: tx)

@@ -18,6 +18,8 @@ final class OutboundRecorder: Sendable {
         var externalAccountID: String
         /// Typed ids the records name besides the account (`campaign:<uuid>`).
         var resources: [String]
+        /// The automated rule whose action the work carries out.
+        var ruleID: UUID? = nil
     }
 
     let origin: Origin
@@ -58,7 +60,8 @@ final class OutboundRecorder: Sendable {
             destination: AuditDestination(
                 kind: exchange.channel.rawValue, id: origin.externalAccountID, operation: exchange.operation,
                 outcome: exchange.status == nil && exchange.channelCode == nil
-                    ? nil : AuditDestinationOutcome(httpStatus: exchange.status, channelCode: exchange.channelCode)))
+                    ? nil : AuditDestinationOutcome(httpStatus: exchange.status, channelCode: exchange.channelCode)),
+            ruleID: origin.ruleID?.uuidString.lowercased())
     }
 
     /// The exchange's outcome in the record's terms: OK for a 2xx answer without a channel error,

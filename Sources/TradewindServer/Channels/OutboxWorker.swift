@@ -14,6 +14,8 @@ struct OutboxWorker: Service {
     struct Limits: Sendable {
         /// Jobs of one channel running at once in this process.
         var perChannel = 8
+        /// Rule evaluations running at once in this process (database work only).
+        var ruleEvaluations = 2
         /// Jobs of one tenant claimed at once.
         var perTenant = 16
         /// How long a claim holds a job; an attempt must finish within it, or another worker
@@ -30,6 +32,7 @@ struct OutboxWorker: Service {
     let wake: OutboxWakeIndex
     let regions: Set<Region>
     let runner: ChannelJobRunner
+    let rules: RuleJobRunner
     let limits: Limits
     let timeout: Duration
     let logger: Logger
@@ -37,7 +40,7 @@ struct OutboxWorker: Service {
     let owner = UUID()
 
     func run() async throws {
-        let slots = ChannelSlots(perChannel: limits.perChannel)
+        let slots = LaneSlots(perChannel: limits.perChannel, ruleEvaluations: limits.ruleEvaluations)
         await withDiscardingTaskGroup { group in
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 var claimed = 0
@@ -55,7 +58,7 @@ struct OutboxWorker: Service {
     }
 
     /// One look at every region's due tenants; returns how many jobs were claimed.
-    private func pass(slots: ChannelSlots, group: inout DiscardingTaskGroup) async throws -> Int {
+    private func pass(slots: LaneSlots, group: inout DiscardingTaskGroup) async throws -> Int {
         var claimed = 0
         for region in regions.sorted() {
             let tenants = try await wake.dueTenants(in: region, limit: 64, timeout: timeout)
@@ -70,7 +73,8 @@ struct OutboxWorker: Service {
                 // slot while its lease runs; and at most half of them per tenant in one pass, so the
                 // next due tenant gets the rest.
                 let room = slots.freeSlots().mapValues { min($0, max(1, limits.perChannel / 2)) }
-                guard room.values.contains(where: { $0 > 0 }) else { continue }
+                let ruleRoom = slots.freeRuleSlots()
+                guard room.values.contains(where: { $0 > 0 }) || ruleRoom > 0 else { continue }
                 let (owner, lease, perTenant) = (self.owner, limits.lease, limits.perTenant)
                 let jobs = try await store.write(for: call) { tx in
                     var jobs: [OutboxJob] = []
@@ -81,16 +85,21 @@ struct OutboxWorker: Service {
                             owner: owner, lease: lease, limit: limit,
                             queuesStartingWith: CampaignJobs.queuePrefixes(of: channel), in: tx)
                     }
+                    if ruleRoom > 0 && jobs.count < perTenant {
+                        jobs += try await Outbox.claim(
+                            owner: owner, lease: lease, limit: min(ruleRoom, perTenant - jobs.count),
+                            queuesStartingWith: [RuleJobs.queuePrefix], in: tx)
+                    }
                     try await Outbox.refreshWake(in: tx)
                     return jobs
                 }
                 for job in jobs {
-                    let channel = CampaignJobs.channel(ofQueue: job.queue)
-                    slots.take(channel)
+                    let lane = OutboxLane(queue: job.queue)
+                    slots.take(lane)
                     claimed += 1
                     group.addTask {
                         await runQueue(from: job, tenant: tenant, call: call)
-                        slots.give(channel)
+                        slots.give(lane)
                     }
                 }
             }
@@ -108,7 +117,11 @@ extension OutboxWorker {
         var next: OutboxJob? = job
         var ran = 0
         while let current = next {
-            await runner.run(current, tenant: tenant, owner: owner)
+            if current.queue.hasPrefix(RuleJobs.queuePrefix) {
+                await rules.run(current, tenant: tenant, owner: owner)
+            } else {
+                await runner.run(current, tenant: tenant, owner: owner)
+            }
             ran += 1
             guard ran < limits.chained, !Task.isShuttingDownGracefully else { return }
             let (owner, lease) = (self.owner, limits.lease)
@@ -122,30 +135,54 @@ extension OutboxWorker {
     }
 }
 
-/// Counts the jobs running per channel in this process.
-final class ChannelSlots: Sendable {
-    private let running = Mutex<[AdChannel: Int]>([:])
-    let perChannel: Int
+/// What a job needs a slot of: its channel, or the rule engine.
+enum OutboxLane: Hashable, Sendable {
+    case channel(AdChannel)
+    case rules
 
-    init(perChannel: Int) {
+    init?(queue: String) {
+        if queue.hasPrefix(RuleJobs.queuePrefix) {
+            self = .rules
+        } else if let channel = CampaignJobs.channel(ofQueue: queue) {
+            self = .channel(channel)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Counts the jobs running per lane in this process.
+final class LaneSlots: Sendable {
+    private let running = Mutex<[OutboxLane: Int]>([:])
+    let perChannel: Int
+    let ruleEvaluations: Int
+
+    init(perChannel: Int, ruleEvaluations: Int) {
         self.perChannel = perChannel
+        self.ruleEvaluations = ruleEvaluations
     }
 
     /// Free slots per channel; a channel with none is left to later passes (or other processes).
     func freeSlots() -> [AdChannel: Int] {
         running.withLock { counts in
             Dictionary(
-                uniqueKeysWithValues: AdChannel.allCases.map { ($0, max(0, perChannel - counts[$0, default: 0])) })
+                uniqueKeysWithValues: AdChannel.allCases.map {
+                    ($0, max(0, perChannel - counts[.channel($0), default: 0]))
+                })
         }
     }
 
-    func take(_ channel: AdChannel?) {
-        guard let channel else { return }
-        running.withLock { $0[channel, default: 0] += 1 }
+    func freeRuleSlots() -> Int {
+        running.withLock { max(0, ruleEvaluations - $0[.rules, default: 0]) }
     }
 
-    func give(_ channel: AdChannel?) {
-        guard let channel else { return }
-        running.withLock { $0[channel, default: 0] -= 1 }
+    func take(_ lane: OutboxLane?) {
+        guard let lane else { return }
+        running.withLock { $0[lane, default: 0] += 1 }
+    }
+
+    func give(_ lane: OutboxLane?) {
+        guard let lane else { return }
+        running.withLock { $0[lane, default: 0] -= 1 }
     }
 }

@@ -92,6 +92,7 @@ public struct TradewindApplication: Sendable {
                 store: store, channels: channels, sealer: sealer, policy: .init(),
                 metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout,
                 metricsTimeout: limits.backgroundTimeout, logger: logger),
+            rules: RuleJobRunner(store: store, timeout: limits.backgroundTimeout, logger: logger),
             limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(
             configuration: configuration, control: control, store: store, auditLog: auditLog,
@@ -172,6 +173,7 @@ struct TradewindRPC: Sendable {
             CampaignsService(
                 store: store, channels: channels, sealer: Self.credentialSealer(configuration.cursorKey),
                 pageTokens: pageTokens, limits: limits),
+            RulesService(store: store, pageTokens: pageTokens, limits: limits),
             health,
         ]
         audit = AuditInterceptor(

@@ -1,0 +1,88 @@
+/// What a rule does to one campaign whose conditions held, within its bounds: pure, so the
+/// worker and the dry run decide alike and the bounds are unit-tested.
+public enum RulePlanner {
+    /// Meta refuses a fifth budget change of an ad set within an hour (anchors B5).
+    public static let metaBudgetChangesPerHour = 4
+
+    /// The campaign as the rule finds it.
+    public struct Situation: Sendable, Hashable {
+        public var channel: AdChannel
+        public var status: CampaignStatus
+        public var budgetMicros: Int64
+        /// Changes this rule queued for the campaign on the account's current day.
+        public var actionsToday: Int
+        /// Budget changes of the campaign queued for its channel in the last hour, by anyone.
+        public var budgetChangesLastHour: Int
+
+        public init(
+            channel: AdChannel, status: CampaignStatus, budgetMicros: Int64, actionsToday: Int,
+            budgetChangesLastHour: Int
+        ) {
+            self.channel = channel
+            self.status = status
+            self.budgetMicros = budgetMicros
+            self.actionsToday = actionsToday
+            self.budgetChangesLastHour = budgetChangesLastHour
+        }
+    }
+
+    public struct Plan: Sendable, Hashable {
+        public var kind: RuleActionRecord.Kind
+        public var outcome: RuleActionRecord.Outcome
+        public var reason: String
+        public var beforeMicros: Int64?
+        public var afterMicros: Int64?
+    }
+
+    public static func plan(_ execution: RuleExecutionSpec, for situation: Situation) -> Plan {
+        func skip(_ kind: RuleActionRecord.Kind, _ reason: String, before: Int64? = nil) -> Plan {
+            Plan(kind: kind, outcome: .skipped, reason: reason, beforeMicros: before, afterMicros: nil)
+        }
+        // A rule never touches a draft or an archived campaign (they are not candidates either).
+        guard situation.status == .active || situation.status == .paused else {
+            return skip(kind(of: execution.action), "the campaign is \(situation.status.rawValue)")
+        }
+        switch execution.action {
+        case .notify:
+            return Plan(kind: .notify, outcome: .notified, reason: "", beforeMicros: nil, afterMicros: nil)
+        case .pause:
+            if situation.status == .paused { return skip(.pause, "already paused") }
+            return Plan(kind: .pause, outcome: .queued, reason: "", beforeMicros: nil, afterMicros: nil)
+        case .resume:
+            if situation.status == .active { return skip(.resume, "already active") }
+            return Plan(kind: .resume, outcome: .queued, reason: "", beforeMicros: nil, afterMicros: nil)
+        case .changeBid:
+            return skip(.changeBudget, "rules do not change bids")
+        case .changeBudget(let change):
+            let before = situation.budgetMicros
+            let daily = max(1, execution.maximumChangesPerDay)
+            if situation.actionsToday >= daily {
+                return skip(
+                    .changeBudget, "\(situation.actionsToday) change(s) today: the rule's daily maximum", before: before
+                )
+            }
+            if situation.channel == .meta && situation.budgetChangesLastHour >= metaBudgetChangesPerHour {
+                return skip(
+                    .changeBudget,
+                    "\(situation.budgetChangesLastHour) budget changes in the last hour: Meta's limit per ad set",
+                    before: before)
+            }
+            guard let after = change.apply(to: before) else {
+                return skip(
+                    .changeBudget,
+                    change.raises ? "the budget is at the rule's cap" : "the budget is at the rule's floor",
+                    before: before)
+            }
+            return Plan(kind: .changeBudget, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
+        }
+    }
+
+    static func kind(of action: RuleAction) -> RuleActionRecord.Kind {
+        switch action {
+        case .pause: .pause
+        case .resume: .resume
+        case .notify: .notify
+        case .changeBudget, .changeBid: .changeBudget
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import TradewindCore
+import TradewindStore
+
+/// The outbox jobs of automated rules: each rule has its own queue (`rules:<rule id>`) holding
+/// its next evaluation, so evaluations of one rule never overlap and a crash re-runs at most the
+/// evaluation that was under way, which then finds its run recorded and does nothing twice.
+enum RuleJobs {
+    static let evaluateKind = "rule.evaluate"
+    static let queuePrefix = "rules:"
+
+    static func queue(rule id: UUID) -> String { "\(queuePrefix)\(id.uuidString.lowercased())" }
+
+    struct EvaluatePayload: Codable {
+        /// The slot the evaluation is for: a run is recorded once per rule and slot.
+        var scheduledFor: Date
+        var trigger: RuleTrigger
+    }
+
+    /// The next scheduled run of `rule` after `time`, in the tenant's time zone; nil for rules
+    /// that run after metric syncs.
+    static func nextRun(of rule: AutomatedRule, after time: Date, tenant: Tenant) -> Date? {
+        rule.schedule.nextRun(after: time, in: TimeZone(identifier: tenant.settings.timeZone) ?? .gmt)
+    }
+
+    /// Queues an evaluation of the rule at `time`.
+    @discardableResult
+    static func enqueue(rule id: UUID, at time: Date, trigger: RuleTrigger, in tx: TenantTransaction) async throws
+        -> OutboxJob
+    {
+        // Whole microseconds, as the database keeps them, so a slot compares equal when re-read.
+        let slot = time.roundedToMicroseconds
+        let payload = String(
+            decoding: try JSONEncoder().encode(EvaluatePayload(scheduledFor: slot, trigger: trigger)), as: UTF8.self)
+        return try await Outbox.enqueue(
+            queue: queue(rule: id), kind: evaluateKind, subjectID: id, payload: payload, dueAt: slot, in: tx)
+    }
+
+    /// Cancels the rule's queued evaluations that no worker holds (one under way finishes).
+    static func cancel(rule id: UUID, in tx: TenantTransaction) async throws {
+        _ = try await Outbox.cancelPending(subjectID: id, kinds: [evaluateKind], in: tx)
+    }
+
+    /// Starts (or restarts) a rule's schedule from `time`; returns the next run, if scheduled.
+    static func restartSchedule(
+        of record: AutomatedRuleRecord, from time: Date, tenant: Tenant, in tx: TenantTransaction
+    )
+        async throws -> Date?
+    {
+        try await cancel(rule: record.rule.id, in: tx)
+        guard record.status == .enabled, let next = nextRun(of: record.rule, after: time, tenant: tenant) else {
+            return nil
+        }
+        try await enqueue(rule: record.rule.id, at: next, trigger: .schedule, in: tx)
+        return next.roundedToMicroseconds
+    }
+
+    /// After a metric sync: an evaluation now of every enabled rule that runs on syncs, unless one
+    /// is queued already.
+    static func scheduleAfterMetricSync(in tx: TenantTransaction) async throws {
+        let now = Date()
+        for id in try await RuleRepository.triggeredByMetricSync(in: tx) {
+            let queued = try await Outbox.pending(queue: queue(rule: id), in: tx)
+            // A queued evaluation that has not started will see this sync's figures too.
+            guard !queued.contains(where: { $0.attempts == 0 }) else { continue }
+            try await enqueue(rule: id, at: now, trigger: .metricSync, in: tx)
+        }
+    }
+}

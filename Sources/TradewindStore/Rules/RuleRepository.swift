@@ -1,0 +1,358 @@
+import Foundation
+import PostgresNIO
+import TradewindCore
+
+/// SQL for automated rules, their runs and actions, inside a tenant transaction.
+public enum RuleRepository {
+    private static let columns = """
+        r.id, r.name, r.spec::text, r.status, r.version, r.next_run_at, r.last_run_at, r.created_by, r.created_at,
+        r.updated_at
+        """
+
+    public static func insert(
+        _ rule: AutomatedRule, status: AutomatedRuleRecord.Status, nextRunAt: Date?, createdBy: String,
+        in tx: TenantTransaction
+    ) async throws -> AutomatedRuleRecord {
+        let rows = try await tx.connection.query(
+            """
+            INSERT INTO automated_rules AS r (tenant_id, id, name, spec, status, next_run_at, created_by)
+            VALUES (\(tx.tenantID), \(rule.id), \(rule.name), \(try StoredJSON.encode(rule))::jsonb,
+                    \(Int16(status.rawValue)), \(nextRunAt), \(createdBy))
+            RETURNING \(unescaped: columns)
+            """, logger: tx.logger)
+        guard let record = try await decode(rows).first else {
+            throw StoredValueError(table: "automated_rules", id: rule.id)
+        }
+        return record
+    }
+
+    public static func get(id: UUID, in tx: TenantTransaction) async throws -> AutomatedRuleRecord? {
+        let rows = try await tx.connection.query(
+            "SELECT \(unescaped: columns) FROM automated_rules r WHERE r.tenant_id = \(tx.tenantID) AND r.id = \(id)",
+            logger: tx.logger)
+        return try await decode(rows).first
+    }
+
+    /// The rule, locked until the transaction ends, for a read-check-write.
+    public static func lock(id: UUID, in tx: TenantTransaction) async throws -> AutomatedRuleRecord? {
+        let rows = try await tx.connection.query(
+            """
+            SELECT \(unescaped: columns) FROM automated_rules r
+            WHERE r.tenant_id = \(tx.tenantID) AND r.id = \(id) FOR UPDATE
+            """, logger: tx.logger)
+        return try await decode(rows).first
+    }
+
+    /// Rules newest first after the one at `after` (creation time in microseconds, id).
+    public static func list(
+        status: AutomatedRuleRecord.Status?, after: (Int64, UUID)?, limit: Int, in tx: TenantTransaction
+    ) async throws -> [AutomatedRuleRecord] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT \(unescaped: columns) FROM automated_rules r
+            WHERE r.tenant_id = \(tx.tenantID)
+              AND (\(status == nil) OR r.status = \(Int16(status?.rawValue ?? 0)))
+              AND (\(after == nil) OR (r.created_at, r.id)
+                    < ('epoch'::timestamptz + \(after?.0 ?? 0) * interval '1 microsecond', \(after?.1 ?? UUID())))
+            ORDER BY r.created_at DESC, r.id DESC LIMIT \(limit)
+            """, logger: tx.logger)
+        return try await decode(rows)
+    }
+
+    /// The enabled rules that run after each metric sync.
+    public static func triggeredByMetricSync(in tx: TenantTransaction) async throws -> [UUID] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT r.id FROM automated_rules r
+            WHERE r.tenant_id = \(tx.tenantID) AND r.status = 1 AND r.spec->'schedule' ? 'onMetricSync'
+            """, logger: tx.logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+
+    /// Writes back a locked rule's spec, status and next run, and bumps its version.
+    public static func update(
+        _ rule: AutomatedRule, status: AutomatedRuleRecord.Status, nextRunAt: Date?, in tx: TenantTransaction
+    ) async throws -> AutomatedRuleRecord {
+        let rows = try await tx.connection.query(
+            """
+            UPDATE automated_rules AS r SET name = \(rule.name), spec = \(try StoredJSON.encode(rule))::jsonb,
+                status = \(Int16(status.rawValue)), next_run_at = \(nextRunAt), version = version + 1,
+                updated_at = now()
+            WHERE r.tenant_id = \(tx.tenantID) AND r.id = \(rule.id)
+            RETURNING \(unescaped: columns)
+            """, logger: tx.logger)
+        guard let record = try await decode(rows).first else {
+            throw StoredValueError(table: "automated_rules", id: rule.id)
+        }
+        return record
+    }
+
+    /// Records that the rule ran and when it runs next (no new version: the rule did not change).
+    public static func markRun(id: UUID, at time: Date, nextRunAt: Date?, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE automated_rules SET last_run_at = \(time), next_run_at = \(nextRunAt)
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
+    }
+
+    /// Deletes the rule with its runs and actions; false when there was none.
+    public static func delete(id: UUID, in tx: TenantTransaction) async throws -> Bool {
+        let rows = try await tx.connection.query(
+            "DELETE FROM automated_rules WHERE tenant_id = \(tx.tenantID) AND id = \(id) RETURNING id",
+            logger: tx.logger)
+        var deleted = false
+        for try await _ in rows { deleted = true }
+        return deleted
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [AutomatedRuleRecord] {
+        var records: [AutomatedRuleRecord] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            guard let status = AutomatedRuleRecord.Status(rawValue: Int(try cells[3].decode(Int16.self))) else {
+                throw StoredValueError(table: "automated_rules", id: id)
+            }
+            records.append(
+                AutomatedRuleRecord(
+                    rule: try StoredJSON.decode(AutomatedRule.self, try cells[2].decode(String.self)), status: status,
+                    version: try cells[4].decode(Int64.self), nextRunAt: try cells[5].decode(Date?.self),
+                    lastRunAt: try cells[6].decode(Date?.self), createdBy: try cells[7].decode(String.self),
+                    createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self)))
+        }
+        return records
+    }
+
+    // MARK: - Runs and actions
+
+    /// Starts the run of `ruleID` for the slot `scheduledFor`; nil when that slot has a run already
+    /// (the evaluation job ran before and its transaction committed: nothing more to do).
+    public static func startRun(
+        id: UUID, ruleID: UUID, trigger: RuleTrigger, scheduledFor: Date, ruleVersion: Int64, in tx: TenantTransaction
+    ) async throws -> UUID? {
+        let rows = try await tx.connection.query(
+            """
+            INSERT INTO rule_runs (tenant_id, id, rule_id, trigger, scheduled_for, rule_version)
+            VALUES (\(tx.tenantID), \(id), \(ruleID), \(trigger.rawValue), \(scheduledFor), \(ruleVersion))
+            ON CONFLICT (tenant_id, rule_id, scheduled_for) DO NOTHING
+            RETURNING id
+            """, logger: tx.logger)
+        var started: UUID?
+        for try await value in rows.decode(UUID.self) { started = value }
+        return started
+    }
+
+    public static func finishRun(
+        id: UUID, checked: Int, matched: Int, status: RuleRunRecord.Status, error: String, in tx: TenantTransaction
+    ) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE rule_runs SET entities_checked = \(Int32(checked)), entities_matched = \(Int32(matched)),
+                status = \(Int16(status.rawValue)), error = \(String(error.prefix(2000)))
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
+    }
+
+    public static func insertAction(_ action: RuleActionRecord, ruleID: UUID, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            INSERT INTO rule_actions (tenant_id, id, rule_id, run_id, entity_id, account_day, action, outcome, reason,
+                                      before_micros, after_micros, observed, job_id)
+            VALUES (\(tx.tenantID), \(action.id), \(ruleID), \(action.runID), \(action.entityID),
+                    \(action.accountDay.description)::date, \(action.kind.rawValue), \(action.outcome.rawValue),
+                    \(String(action.reason.prefix(500))), \(action.beforeMicros), \(action.afterMicros),
+                    \(try StoredJSON.encode(action.observed))::jsonb, \(action.jobID))
+            """, logger: tx.logger)
+    }
+
+    /// How many actions the rule queued for the entity on the account's day: the daily cap.
+    public static func queuedActions(
+        ruleID: UUID, entityID: UUID, on day: CalendarDay, in tx: TenantTransaction
+    ) async throws -> Int {
+        let rows = try await tx.connection.query(
+            """
+            SELECT count(*) FROM rule_actions
+            WHERE tenant_id = \(tx.tenantID) AND rule_id = \(ruleID) AND entity_id = \(entityID)
+              AND account_day = \(day.description)::date AND outcome = 'queued'
+            """, logger: tx.logger)
+        var count: Int64 = 0
+        for try await value in rows.decode(Int64.self) { count = value }
+        return Int(count)
+    }
+
+    /// Budget changes of a campaign queued for its channel since `time`, by rules or by hand
+    /// (Meta takes four an hour per ad set).
+    public static func budgetChanges(campaignID: UUID, since time: Date, in tx: TenantTransaction) async throws -> Int {
+        let rows = try await tx.connection.query(
+            """
+            SELECT count(*) FROM outbox_jobs
+            WHERE tenant_id = \(tx.tenantID) AND subject_id = \(campaignID) AND kind = 'campaign.budget'
+              AND created_at > \(time)
+            """, logger: tx.logger)
+        var count: Int64 = 0
+        for try await value in rows.decode(Int64.self) { count = value }
+        return Int(count)
+    }
+
+    /// A rule's runs, newest first, after the one at `after` (start time in microseconds, id),
+    /// each with its actions.
+    public static func runs(ruleID: UUID, after: (Int64, UUID)?, limit: Int, in tx: TenantTransaction) async throws
+        -> [RuleRunRecord]
+    {
+        let rows = try await tx.connection.query(
+            """
+            SELECT id, trigger, scheduled_for, started_at, rule_version, entities_checked, entities_matched, status,
+                   error
+            FROM rule_runs
+            WHERE tenant_id = \(tx.tenantID) AND rule_id = \(ruleID)
+              AND (\(after == nil) OR (started_at, id)
+                    < ('epoch'::timestamptz + \(after?.0 ?? 0) * interval '1 microsecond', \(after?.1 ?? UUID())))
+            ORDER BY started_at DESC, id DESC LIMIT \(limit)
+            """, logger: tx.logger)
+        var runs: [RuleRunRecord] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            guard let trigger = RuleTrigger(rawValue: try cells[1].decode(String.self)),
+                let status = RuleRunRecord.Status(rawValue: Int(try cells[7].decode(Int16.self)))
+            else { throw StoredValueError(table: "rule_runs", id: id) }
+            runs.append(
+                RuleRunRecord(
+                    id: id, ruleID: ruleID, trigger: trigger, scheduledFor: try cells[2].decode(Date.self),
+                    startedAt: try cells[3].decode(Date.self), ruleVersion: try cells[4].decode(Int64.self),
+                    entitiesChecked: Int(try cells[5].decode(Int32.self)),
+                    entitiesMatched: Int(try cells[6].decode(Int32.self)), status: status,
+                    error: try cells[8].decode(String.self), actions: []))
+        }
+        guard !runs.isEmpty else { return [] }
+        let actions = try await tx.connection.query(
+            """
+            SELECT id, run_id, entity_id, account_day::text, action, outcome, reason, before_micros, after_micros,
+                   observed::text, job_id, created_at
+            FROM rule_actions
+            WHERE tenant_id = \(tx.tenantID) AND run_id = ANY(\(runs.map(\.id)))
+            ORDER BY created_at, id
+            """, logger: tx.logger)
+        var byRun: [UUID: [RuleActionRecord]] = [:]
+        for try await row in actions {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            guard let day = CalendarDay(try cells[3].decode(String.self)),
+                let kind = RuleActionRecord.Kind(rawValue: try cells[4].decode(String.self)),
+                let outcome = RuleActionRecord.Outcome(rawValue: try cells[5].decode(String.self))
+            else { throw StoredValueError(table: "rule_actions", id: id) }
+            let runID = try cells[1].decode(UUID.self)
+            byRun[runID, default: []].append(
+                RuleActionRecord(
+                    id: id, runID: runID, entityID: try cells[2].decode(UUID.self), accountDay: day, kind: kind,
+                    outcome: outcome, reason: try cells[6].decode(String.self),
+                    beforeMicros: try cells[7].decode(Int64?.self), afterMicros: try cells[8].decode(Int64?.self),
+                    observed: try StoredJSON.decode([RuleConditionSeen].self, try cells[9].decode(String.self)),
+                    jobID: try cells[10].decode(UUID?.self), createdAt: try cells[11].decode(Date.self)))
+        }
+        return runs.map { run in
+            var run = run
+            run.actions = byRun[run.id] ?? []
+            return run
+        }
+    }
+
+    // MARK: - What rules evaluate
+
+    /// A campaign a rule may act on: published, not archived, on a linked account.
+    public struct Candidate: Sendable, Hashable {
+        public var campaignID: UUID
+        public var accountID: UUID
+        public var channel: AdChannel
+        public var name: String
+        public var status: CampaignStatus
+        public var markets: [String]
+        public var budgetMicros: Int64
+        public var currency: String
+        public var timeZone: String
+    }
+
+    /// The campaigns rules may act on (all, or those of `ids`).
+    public static func candidates(ids: [UUID], in tx: TenantTransaction) async throws -> [Candidate] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT c.id, c.account_id, c.channel, c.name, c.status, c.markets, c.budget_micros, a.currency, a.time_zone
+            FROM campaigns c JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+            WHERE c.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL AND a.status <> 3
+              AND (cardinality(\(ids)::uuid[]) = 0 OR c.id = ANY(\(ids)::uuid[]))
+            ORDER BY c.id
+            """, logger: tx.logger)
+        var candidates: [Candidate] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            guard let channel = AdChannel(storedCode: Int(try cells[2].decode(Int16.self))),
+                let status = CampaignStatus(storedCode: Int(try cells[4].decode(Int16.self)))
+            else { throw StoredValueError(table: "campaigns", id: id) }
+            candidates.append(
+                Candidate(
+                    campaignID: id, accountID: try cells[1].decode(UUID.self), channel: channel,
+                    name: try cells[3].decode(String.self), status: status, markets: try cells[5].decode([String].self),
+                    budgetMicros: try cells[6].decode(Int64.self), currency: try cells[7].decode(String.self),
+                    timeZone: try cells[8].decode(String.self)))
+        }
+        return candidates
+    }
+
+    /// The channel, name and currency of campaigns, whatever their status: what a run history shows.
+    public static func campaignLabels(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: (
+        channel: AdChannel, name: String, currency: String
+    )] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await tx.connection.query(
+            """
+            SELECT id, channel, name, currency FROM campaigns
+            WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))
+            """, logger: tx.logger)
+        var labels: [UUID: (channel: AdChannel, name: String, currency: String)] = [:]
+        for try await (id, code, name, currency) in rows.decode((UUID, Int16, String, String).self) {
+            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+            labels[id] = (channel, name, currency)
+        }
+        return labels
+    }
+
+    /// One campaign's day as the channel reported it, in the account's currency.
+    public struct DailyFigures: Sendable, Hashable {
+        public var campaignID: UUID
+        public var day: CalendarDay
+        public var spendMicros: Int64
+        public var impressions: Int64
+        public var clicks: Int64
+        public var conversionsMilli: Int64
+        public var conversionValueMicros: Int64
+    }
+
+    /// The channel's figures of the campaigns for `from` through `through`.
+    public static func figures(
+        campaignIDs: [UUID], from: CalendarDay, through: CalendarDay, in tx: TenantTransaction
+    ) async throws -> [DailyFigures] {
+        guard !campaignIDs.isEmpty else { return [] }
+        let rows = try await tx.connection.query(
+            """
+            SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions_milli, conversion_value_micros
+            FROM channel_daily_metrics
+            WHERE tenant_id = \(tx.tenantID) AND campaign_id = ANY(\(campaignIDs))
+              AND day BETWEEN \(from.description)::date AND \(through.description)::date
+            """, logger: tx.logger)
+        var figures: [DailyFigures] = []
+        for try await (id, day, spend, impressions, clicks, conversions, value) in rows.decode(
+            (UUID, String, Int64, Int64, Int64, Int64, Int64).self)
+        {
+            guard let day = CalendarDay(day) else { continue }
+            figures.append(
+                DailyFigures(
+                    campaignID: id, day: day, spendMicros: spend, impressions: impressions, clicks: clicks,
+                    conversionsMilli: conversions, conversionValueMicros: value))
+        }
+        return figures
+    }
+}
