@@ -274,3 +274,77 @@ struct RuleEvaluationTests {
         #expect(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]).violations().isEmpty)
     }
 }
+
+@Suite("Rule planning: what a rule does to a campaign within its bounds")
+struct RulePlanningTests {
+    static func situation(
+        _ channel: AdChannel = .googleAds, status: CampaignStatus = .active, budget: Int64 = 40_000_000,
+        today: Int = 0, lastHour: Int = 0
+    ) -> RulePlanner.Situation {
+        RulePlanner.Situation(
+            channel: channel, status: status, budgetMicros: budget, actionsToday: today, budgetChangesLastHour: lastHour
+        )
+    }
+
+    static func raise(_ percentMilli: Int64, cap: Int64, perDay: Int = 1) -> RuleExecutionSpec {
+        RuleExecutionSpec(
+            action: .changeBudget(RuleChange(amount: .percentMilli(percentMilli), limitMicros: cap)),
+            maximumChangesPerDay: perDay)
+    }
+
+    @Test("Pause and resume act only when they change something; notify always notifies")
+    func statusActions() {
+        #expect(RulePlanner.plan(RuleExecutionSpec(action: .pause), for: Self.situation()).outcome == .queued)
+        let again = RulePlanner.plan(RuleExecutionSpec(action: .pause), for: Self.situation(status: .paused))
+        #expect(again.outcome == .skipped && again.reason == "already paused")
+        #expect(
+            RulePlanner.plan(RuleExecutionSpec(action: .resume), for: Self.situation(status: .paused)).outcome
+                == .queued)
+        #expect(RulePlanner.plan(RuleExecutionSpec(action: .resume), for: Self.situation()).reason == "already active")
+        #expect(RulePlanner.plan(RuleExecutionSpec(action: .notify), for: Self.situation()).outcome == .notified)
+    }
+
+    @Test("Never on a draft or an archived campaign, whatever the action")
+    func neverArchived() {
+        for status in [CampaignStatus.draft, .archived] {
+            for action in [
+                RuleAction.pause, .resume, .notify, .changeBudget(RuleChange(amount: .micros(1), limitMicros: 9)),
+            ] {
+                let plan = RulePlanner.plan(RuleExecutionSpec(action: action), for: Self.situation(status: status))
+                #expect(plan.outcome == .skipped && plan.reason == "the campaign is \(status.rawValue)")
+            }
+        }
+    }
+
+    @Test("A budget moves by the percentage up to the cap, down to the floor, and not past either")
+    func budgetBounds() {
+        let up = RulePlanner.plan(Self.raise(50_000, cap: 50_000_000), for: Self.situation())
+        #expect(up.outcome == .queued && up.beforeMicros == 40_000_000 && up.afterMicros == 50_000_000)
+        let small = RulePlanner.plan(Self.raise(10_000, cap: 50_000_000), for: Self.situation())
+        #expect(small.afterMicros == 44_000_000)
+        let atCap = RulePlanner.plan(Self.raise(10_000, cap: 40_000_000), for: Self.situation())
+        #expect(atCap.outcome == .skipped && atCap.reason == "the budget is at the rule's cap")
+        let down = RulePlanner.plan(Self.raise(-30_000, cap: 35_000_000), for: Self.situation())
+        #expect(down.afterMicros == 35_000_000)
+        let atFloor = RulePlanner.plan(Self.raise(-30_000, cap: 45_000_000), for: Self.situation())
+        #expect(atFloor.outcome == .skipped && atFloor.reason == "the budget is at the rule's floor")
+    }
+
+    @Test("The daily maximum and Meta's four budget changes an hour stop a change")
+    func budgetCaps() {
+        let daily = RulePlanner.plan(Self.raise(10_000, cap: 90_000_000, perDay: 2), for: Self.situation(today: 2))
+        #expect(daily.outcome == .skipped && daily.reason == "2 change(s) today: the rule's daily maximum")
+        #expect(
+            RulePlanner.plan(Self.raise(10_000, cap: 90_000_000, perDay: 2), for: Self.situation(today: 1)).outcome
+                == .queued)
+        let meta = RulePlanner.plan(Self.raise(10_000, cap: 90_000_000), for: Self.situation(.meta, lastHour: 4))
+        #expect(meta.outcome == .skipped && meta.reason == "4 budget changes in the last hour: Meta's limit per ad set")
+        // The hourly limit is Meta's alone.
+        #expect(
+            RulePlanner.plan(Self.raise(10_000, cap: 90_000_000), for: Self.situation(.tiktok, lastHour: 9)).outcome
+                == .queued)
+        #expect(
+            RulePlanner.plan(Self.raise(10_000, cap: 90_000_000), for: Self.situation(.meta, lastHour: 3)).outcome
+                == .queued)
+    }
+}

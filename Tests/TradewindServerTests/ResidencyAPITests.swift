@@ -40,10 +40,12 @@ struct ResidencyAPITests {
 
     static let campaignTables = [
         "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "outbox_queues", "outbox_jobs",
-        "outbox_wake", "tenant_idempotency_keys",
+        "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions",
     ]
 
-    @Test("channel accounts, campaigns, their metrics, outbox jobs and idempotency keys stay in the home region")
+    @Test(
+        "channel accounts, campaigns, their metrics, outbox jobs, idempotency keys and rules with their runs stay in the home region"
+    )
     func campaignsStayHome() async throws {
         let google = CampaignsTests.Channel.all[0]
         var tenants: [Tenant] = []
@@ -67,6 +69,11 @@ struct ResidencyAPITests {
                 // Days are counted back from the server's today, which the sandbox's clock does not move.
                 try await CampaignMetricsTests.sync(owner, account: account.id, days: 30)
                 try await SandboxControl.call(.POST, "clock", ["today": "2026-11-20"])
+                // A rule and a run that acted (a notification), for the rules' tables.
+                let rule = try await RulesTests.create(
+                    owner, RulesTests.rule("Home \(region)", [RulesTests.nameContains("Home")], action: .notify))
+                let run = try await RulesTests.runAndWait(owner, rule.id)
+                #expect(run?.actions.map(\.outcome) == [.notified])
             }
         } catch {
             _ = try? await SandboxControl.call(.POST, "clock", ["today": NSNull()])

@@ -172,7 +172,7 @@ struct RuleJobRunner: Sendable {
     }
 
     private static func nextQueued(rule: UUID, in tx: TenantTransaction) async throws -> Date? {
-        try await Outbox.pending(queue: RuleJobs.queue(rule: rule), in: tx).map(\.dueAt).min()
+        try await Outbox.pending(queue: RuleJobs.queue(rule: rule, trigger: .schedule), in: tx).map(\.dueAt).min()
     }
 
     private func recordFailure(

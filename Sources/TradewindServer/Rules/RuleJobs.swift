@@ -2,14 +2,19 @@ import Foundation
 import TradewindCore
 import TradewindStore
 
-/// The outbox jobs of automated rules: each rule has its own queue (`rules:<rule id>`) holding
-/// its next evaluation, so evaluations of one rule never overlap and a crash re-runs at most the
-/// evaluation that was under way, which then finds its run recorded and does nothing twice.
+/// The outbox jobs of automated rules. Each rule has a queue per trigger
+/// (`rules:<rule id>:schedule` holds its next scheduled evaluation, due in the future; manual and
+/// metric-sync evaluations wait in queues of their own, so they never queue behind it).
+/// Evaluations of one rule never overlap all the same: each locks the rule's row. A crash re-runs
+/// at most the evaluation that was under way, which then finds its run recorded and does nothing
+/// twice.
 enum RuleJobs {
     static let evaluateKind = "rule.evaluate"
     static let queuePrefix = "rules:"
 
-    static func queue(rule id: UUID) -> String { "\(queuePrefix)\(id.uuidString.lowercased())" }
+    static func queue(rule id: UUID, trigger: RuleTrigger) -> String {
+        "\(queuePrefix)\(id.uuidString.lowercased()):\(trigger.rawValue)"
+    }
 
     struct EvaluatePayload: Codable {
         /// The slot the evaluation is for: a run is recorded once per rule and slot.
@@ -33,7 +38,8 @@ enum RuleJobs {
         let payload = String(
             decoding: try JSONEncoder().encode(EvaluatePayload(scheduledFor: slot, trigger: trigger)), as: UTF8.self)
         return try await Outbox.enqueue(
-            queue: queue(rule: id), kind: evaluateKind, subjectID: id, payload: payload, dueAt: slot, in: tx)
+            queue: queue(rule: id, trigger: trigger), kind: evaluateKind, subjectID: id, payload: payload,
+            dueAt: slot, in: tx)
     }
 
     /// Cancels the rule's queued evaluations that no worker holds (one under way finishes).
@@ -41,18 +47,14 @@ enum RuleJobs {
         _ = try await Outbox.cancelPending(subjectID: id, kinds: [evaluateKind], in: tx)
     }
 
-    /// Starts (or restarts) a rule's schedule from `time`; returns the next run, if scheduled.
+    /// Starts (or restarts) a rule's schedule from `time`: cancels what was queued and queues the
+    /// next scheduled run of an enabled rule; returns when it is due.
     static func restartSchedule(
-        of record: AutomatedRuleRecord, from time: Date, tenant: Tenant, in tx: TenantTransaction
-    )
-        async throws -> Date?
-    {
-        try await cancel(rule: record.rule.id, in: tx)
-        guard record.status == .enabled, let next = nextRun(of: record.rule, after: time, tenant: tenant) else {
-            return nil
-        }
-        try await enqueue(rule: record.rule.id, at: next, trigger: .schedule, in: tx)
-        return next.roundedToMicroseconds
+        of rule: AutomatedRule, enabled: Bool, from time: Date, tenant: Tenant, in tx: TenantTransaction
+    ) async throws -> Date? {
+        try await cancel(rule: rule.id, in: tx)
+        guard enabled, let next = nextRun(of: rule, after: time, tenant: tenant) else { return nil }
+        return try await enqueue(rule: rule.id, at: next, trigger: .schedule, in: tx).dueAt
     }
 
     /// After a metric sync: an evaluation now of every enabled rule that runs on syncs, unless one
@@ -60,7 +62,7 @@ enum RuleJobs {
     static func scheduleAfterMetricSync(in tx: TenantTransaction) async throws {
         let now = Date()
         for id in try await RuleRepository.triggeredByMetricSync(in: tx) {
-            let queued = try await Outbox.pending(queue: queue(rule: id), in: tx)
+            let queued = try await Outbox.pending(queue: queue(rule: id, trigger: .metricSync), in: tx)
             // A queued evaluation that has not started will see this sync's figures too.
             guard !queued.contains(where: { $0.attempts == 0 }) else { continue }
             try await enqueue(rule: id, at: now, trigger: .metricSync, in: tx)

@@ -27,11 +27,10 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
         let call = try CallContext.tenantCall()
         let (disabled, tenant, principal) = (request.disabled, call.tenant, call.principal.id)
         let record = try await store.write(for: call) { tx in
-            var record = try await RuleRepository.insert(
-                rule, status: disabled ? .disabled : .enabled, nextRunAt: nil, createdBy: principal, in: tx)
-            if let next = try await RuleJobs.restartSchedule(of: record, from: Date(), tenant: tenant, in: tx) {
-                record = try await RuleRepository.update(rule, status: record.status, nextRunAt: next, in: tx)
-            }
+            let next = try await RuleJobs.restartSchedule(
+                of: rule, enabled: !disabled, from: Date(), tenant: tenant, in: tx)
+            let record = try await RuleRepository.insert(
+                rule, status: disabled ? .disabled : .enabled, nextRunAt: next, createdBy: principal, in: tx)
             call.touch("rule:\(rule.id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
@@ -122,12 +121,12 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
                 }
             }
             try Self.check(rule, ViolationCollector())
-            var record = try await RuleRepository.update(
-                rule, status: current.status, nextRunAt: current.nextRunAt, in: tx)
+            var next = current.nextRunAt
             if paths.contains("schedule") {
-                let next = try await RuleJobs.restartSchedule(of: record, from: Date(), tenant: tenant, in: tx)
-                record = try await RuleRepository.update(rule, status: record.status, nextRunAt: next, in: tx)
+                next = try await RuleJobs.restartSchedule(
+                    of: rule, enabled: current.status == .enabled, from: Date(), tenant: tenant, in: tx)
             }
+            let record = try await RuleRepository.update(rule, status: current.status, nextRunAt: next, in: tx)
             call.touch("rule:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
@@ -273,9 +272,8 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
         let record = try await store.write(for: call) { tx in
             guard let current = try await RuleRepository.lock(id: id, in: tx) else { throw Self.notFound }
             guard current.status != status else { return current }
-            var record = current
-            record.status = status
-            let next = try await RuleJobs.restartSchedule(of: record, from: Date(), tenant: tenant, in: tx)
+            let next = try await RuleJobs.restartSchedule(
+                of: current.rule, enabled: status == .enabled, from: Date(), tenant: tenant, in: tx)
             call.touch("rule:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return try await RuleRepository.update(current.rule, status: status, nextRunAt: next, in: tx)
