@@ -296,7 +296,7 @@ struct AudienceWireTests {
                 Self.members(.meta), to: list, in: Sample.account(.meta),
                 session: ChannelSession(credentials: Sample.metaCredentials))
             Issue.record("expected rate limited")
-        } catch {
+        } catch let error as ChannelError {
             #expect(error.retryAfter == .seconds(120))
             #expect(error.channelCode == "80003")
         }
@@ -309,7 +309,7 @@ struct AudienceWireTests {
                 Self.members(.meta), from: list, in: Sample.account(.meta),
                 session: ChannelSession(credentials: Sample.metaCredentials))
             Issue.record("expected unauthorized")
-        } catch {
+        } catch let error as ChannelError {
             guard case .unauthorized = error else {
                 Issue.record("expected unauthorized, got \(error)")
                 return
@@ -322,7 +322,7 @@ struct AudienceWireTests {
                 Self.members(.tiktok), to: list, in: Sample.account(.tiktok),
                 session: ChannelSession(credentials: Sample.tiktokCredentials))
             Issue.record("expected rate limited")
-        } catch {
+        } catch let error as ChannelError {
             guard case .rateLimited = error else {
                 Issue.record("expected rate limited, got \(error)")
                 return
@@ -337,7 +337,7 @@ struct AudienceWireTests {
                 Self.members(.amazonAds), to: list, in: Self.amazonAccount,
                 session: ChannelSession(credentials: Sample.amazonCredentials))
             Issue.record("expected rate limited")
-        } catch {
+        } catch let error as ChannelError {
             #expect(error.retryAfter == .seconds(7))
         }
         // Google: operations on a job that already ran are refused, and nothing is run.
@@ -354,7 +354,7 @@ struct AudienceWireTests {
                 Self.members(.googleAds), to: list, in: Sample.account(.googleAds),
                 session: ChannelSession(credentials: Sample.googleCredentials))
             Issue.record("expected rejected")
-        } catch {
+        } catch let error as ChannelError {
             #expect(error.channelCode == "offlineUserDataJobError.JOB_ALREADY_STARTED")
             #expect(!error.isRetryable)
         }
