@@ -240,6 +240,21 @@ import Testing
             #expect(errors?.first?["errorCode"] == ["offlineUserDataJobError": "INVALID_SHA256_FORMAT"])
             #expect(errors?.first?["location"]?["fieldPathElements"]?.arrayValue?.first?["index"] == 1)
             #expect(harness.store.read { $0.audienceBook.googleJobs.values.first?.operations.count } == 1)
+            // Fault rules reach the job's methods: a throttled call changes nothing, the retry lands.
+            _ = try await client.control(
+                .post, "faults",
+                ["channel": "google-ads", "kind": "rate_limit", "operation": "offlineUserDataJobs:addOperations"])
+            let throttled = try await client.call(
+                .post, path, headers: headers, json: Self.operations("create", [Self.bob]))
+            #expect(throttled.status == 429)
+            #expect(
+                throttled.json?["error"]?["details"]?.arrayValue?.first?["errors"]?.arrayValue?.first?["errorCode"]
+                    == ["quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"])
+            #expect(harness.store.read { $0.audienceBook.googleJobs[jobID]?.operations.count } == 1)
+            let retried = try await client.call(
+                .post, path, headers: headers, json: Self.operations("create", [Self.bob]))
+            #expect(retried.status == 200)
+            #expect(harness.store.read { $0.audienceBook.googleJobs[jobID]?.operations.count } == 2)
             // An unknown list cannot get a job.
             let unknown = try await client.google(
                 "offlineUserDataJobs:create",
