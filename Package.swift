@@ -192,6 +192,12 @@ let package = Package(
             dependencies: [
                 "TradewindChannels",
                 "TradewindCore",
+                // The connectors against the emulators, in process over TLS (AudienceRoundTripTests).
+                "TradewindSandbox",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

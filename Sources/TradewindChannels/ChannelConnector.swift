@@ -29,6 +29,9 @@ public struct ChannelAccount: Sendable, Hashable {
         public static let tiktokIdentityType = "tiktok.identity_type"
         /// Meta: the pixel a sales or leads ad set optimises for (`promoted_object.pixel_id`).
         public static let metaPixelID = "meta.pixel_id"
+        /// Amazon Ads: the Amazon DSP advertiser that customer lists belong to
+        /// (`targetResource.advertiserId` of `POST /amc/audiences/metadata`).
+        public static let amazonDSPAdvertiserID = "amazon.dsp_advertiser_id"
     }
 }
 

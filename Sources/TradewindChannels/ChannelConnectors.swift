@@ -58,6 +58,15 @@ public final class ChannelConnectors: Sendable {
         return connector
     }
 
+    /// The customer-list side of the channel's connector (`AudienceConnector`).
+    public func audienceConnector(for channel: AdChannel) -> any AudienceConnector {
+        // Every connector `make` builds uploads customer lists too.
+        guard let connector = connectors[channel] as? any AudienceConnector else {
+            preconditionFailure("no audience connector for \(channel)")
+        }
+        return connector
+    }
+
     /// Closes the connection pool; in-flight requests fail.
     public func shutdown() async throws {
         try await client.shutdown()

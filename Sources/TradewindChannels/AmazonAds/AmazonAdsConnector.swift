@@ -20,13 +20,13 @@ struct AmazonAdsConnector: ChannelConnector {
 
     var channel: AdChannel { .amazonAds }
 
-    private func caller(_ marketplaceID: String?) -> ChannelCaller {
+    func caller(_ marketplaceID: String?) -> ChannelCaller {
         ChannelCaller(
             dialect: AmazonAdsDialect(tokenEndpoint: endpoints.amazonAuth(marketplaceID: marketplaceID)),
             transport: transport)
     }
 
-    private func request(
+    func request(
         _ method: WireRequest.Method, _ path: String, _ identity: ChannelAccountIdentity, body: JSONValue? = nil,
         contentType: String? = nil, isMutation: Bool
     ) -> WireRequest {

@@ -233,7 +233,7 @@ struct MetaConnector: ChannelConnector {
         return id
     }
 
-    private func list(_ operation: String, _ edge: String, fields: String, _ session: ChannelSession)
+    func list(_ operation: String, _ edge: String, fields: String, _ session: ChannelSession)
         async throws(ChannelError) -> [JSONValue]
     {
         var rows: [JSONValue] = []

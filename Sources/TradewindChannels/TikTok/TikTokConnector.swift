@@ -230,7 +230,7 @@ struct TikTokConnector: ChannelConnector {
     }
 
     /// A write: the envelope's `data`.
-    private func create(_ operation: String, _ path: String, _ body: JSONValue, _ session: ChannelSession)
+    func create(_ operation: String, _ path: String, _ body: JSONValue, _ session: ChannelSession)
         async throws(ChannelError) -> JSONValue
     {
         let response = try await caller.callJSON(

@@ -3,7 +3,7 @@ import HTTPTypes
 
 /// Amazon Ads API (`https://advertising-api-eu.amazon.com`), served under `/amazon-ads`: profiles (v2),
 /// Sponsored Products v3 campaigns, ad groups and product ads (vendor media types, HTTP 207 multi-status),
-/// and reporting v3 (asynchronous, 425 on a duplicate request).
+/// reporting v3 (asynchronous, 425 on a duplicate request), and advertiser audiences (`AmazonAudiences`).
 ///
 /// Headers: `Amazon-Advertising-API-ClientId`, `Amazon-Advertising-API-Scope: {profileId}`,
 /// `Authorization: Bearer`. Shapes follow vancodocton/AmazonAdsGenerated (generated from Amazon's
@@ -32,6 +32,10 @@ struct AmazonAdsEmulator: ChannelEmulator {
         case (.post, 2, "reporting") where path[1] == "reports":
             return Route(operation: "reports.create", account: scope)
         case (.get, 3, "reporting") where path[1] == "reports": return Route(operation: "reports.get", account: scope)
+        case (.post, 3, "amc") where path[1] == "audiences" && ["metadata", "records"].contains(path[2]):
+            return Route(operation: "audiences/\(path[2]).create", account: scope)
+        case (.get, 4, "amc") where path[1] == "audiences" && ["metadata", "records"].contains(path[2]):
+            return Route(operation: "audiences/\(path[2]).get", account: scope)
         default: return nil
         }
     }
@@ -103,6 +107,10 @@ struct AmazonAdsEmulator: ChannelEmulator {
         }
         switch route.operation {
         case "profiles.list", "profiles.get": return AmazonProfiles(context: context).run(route.account)
+        case "audiences/metadata.create", "audiences/metadata.get", "audiences/records.create",
+            "audiences/records.get":
+            // Advertiser audiences belong to a DSP advertiser, not a profile: no scope needed.
+            return AmazonAudiences(context: context).run(route.operation, call)
         default: break
         }
         guard let profile = route.account else {

@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 
 /// The control API under `/_sandbox/`: provisioning, faults, the clock, token lifetimes, rate limits,
-/// and read-only views of what the sandbox holds, received and would report. JSON in and out, no auth
+/// and read-only views of what the sandbox holds (objects, customer lists and their member hashes),
+/// received and would report. JSON in and out, no auth
 /// (the responder answers it from localhost only).
 struct ControlAPI: Sendable {
     let store: SandboxStore
@@ -28,6 +29,7 @@ struct ControlAPI: Sendable {
         case (.post, "rate-limits"): return setRateLimit(body)
         case (.post, "settings"): return setSettings(body)
         case (.get, "objects"): return listObjects(call)
+        case (.get, "audiences"): return listAudiences(call)
         case (.get, "requests"): return listRequests(call)
         case (.get, "metrics"): return metrics(call)
         default: return Self.problem(.notFound, "no control operation \(call.method.rawValue) \(call.pathText)")
@@ -160,6 +162,29 @@ struct ControlAPI: Sendable {
         return .json(.ok, ["objects": .array(objects.sorted { $0.sequence < $1.sequence }.map(\.json))])
     }
 
+    /// `GET /_sandbox/audiences?channel=…[&account=…][&id=…]`: every customer list of a channel (of an
+    /// account, or the one list) with its members' hashes, sorted, and Google's offline user data jobs.
+    private func listAudiences(_ call: IncomingCall) -> Reply {
+        guard let channel = call.query["channel"].flatMap(AdChannel.init(rawValue:)) else {
+            return Self.problem(.badRequest, "channel must be one of google-ads, meta, tiktok, amazon-ads")
+        }
+        let account = call.query["account"]
+        let id = call.query["id"]
+        let (lists, jobs) = store.read { world in
+            (
+                world.audiences(channel, account: account).filter { id == nil || $0.id == id },
+                channel == .googleAds
+                    ? world.audienceBook.googleJobs.values.filter { account == nil || $0.customerID == account } : []
+            )
+        }
+        var body: [String: JSONValue] = ["audiences": .array(lists.map(\.json))]
+        if channel == .googleAds {
+            body["jobs"] = .array(
+                jobs.sorted { $0.id.count != $1.id.count ? $0.id.count < $1.id.count : $0.id < $1.id }.map(\.json))
+        }
+        return .json(.ok, .object(body))
+    }
+
     private func listRequests(_ call: IncomingCall) -> Reply {
         let channel = call.query["channel"].flatMap(AdChannel.init(rawValue:))
         return .json(.ok, ["requests": .array(store.requestLog(channel: channel).map(\.json))])
@@ -264,6 +289,28 @@ extension AdObject {
         if let budgetObjectID { object["budget_object_id"] = .string(budgetObjectID) }
         if let budget = timeline.last?.dailyBudgetMicros { object["daily_budget_micros"] = .int(budget) }
         return .object(object)
+    }
+}
+
+extension SandboxAudience {
+    var json: JSONValue {
+        let emails = emails.sorted()
+        let phones = phones.sorted()
+        return [
+            "channel": .string(channel.rawValue), "account": .string(account), "id": .string(id),
+            "name": .string(name), "sequence": .int(Int64(sequence)), "member_hashes": .int(Int64(memberCount)),
+            "email_sha256": .array(emails.map { .string($0) }), "phone_sha256": .array(phones.map { .string($0) }),
+            "hashes": .array((emails + phones).sorted().map { .string($0) }),
+        ]
+    }
+}
+
+extension GoogleUserDataJob {
+    var json: JSONValue {
+        [
+            "id": .string(id), "customer_id": .string(customerID), "user_list_id": .string(userListID),
+            "status": .string(status), "pending_operations": .int(Int64(operations.count)),
+        ]
     }
 }
 

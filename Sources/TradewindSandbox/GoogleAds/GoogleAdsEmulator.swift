@@ -3,7 +3,9 @@ import Foundation
 /// Google Ads API v21 over REST (`https://googleads.googleapis.com`), served under `/google-ads`.
 ///
 /// Paths: `POST /v21/customers/{cid}/googleAds:search|:searchStream|:mutate` and
-/// `POST /v21/customers/{cid}/{campaignBudgets|campaigns|adGroups|adGroupAds}:mutate`. Headers:
+/// `POST /v21/customers/{cid}/{campaignBudgets|campaigns|adGroups|adGroupAds}:mutate`, and Customer Match
+/// (`GoogleUserLists`): `userLists:mutate`, `offlineUserDataJobs:create`,
+/// `offlineUserDataJobs/{id}:addOperations|:run`. Headers:
 /// `Authorization: Bearer`, `developer-token`, optional `login-customer-id`. JSON is proto3-JSON
 /// (lowerCamelCase, int64 as strings, enums by name); errors are google.rpc.Status bodies carrying a
 /// `GoogleAdsFailure` (google/ads/googleads/v21/errors/errors.proto).
@@ -14,13 +16,22 @@ struct GoogleAdsEmulator: ChannelEmulator {
 
     func route(_ call: IncomingCall) -> Route? {
         let path = call.path
-        guard call.method == .post, path.count == 4, path[0] == Self.version, path[1] == "customers" else {
+        guard call.method == .post, path.count >= 4, path[0] == Self.version, path[1] == "customers" else {
             return nil
         }
+        // An offline user data job's methods: `customers/{cid}/offlineUserDataJobs/{id}:addOperations|:run`.
+        if path.count == 5, path[3] == "offlineUserDataJobs" {
+            let parts = path[4].split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, parts[0].allSatisfy(\.isNumber), ["addOperations", "run"].contains(parts[1])
+            else { return nil }
+            return Route(operation: "offlineUserDataJobs:\(parts[1])", account: path[2])
+        }
+        guard path.count == 4 else { return nil }
         let method = path[3]
         let known = [
             "googleAds:search", "googleAds:searchStream", "googleAds:mutate", "campaignBudgets:mutate",
-            "campaigns:mutate", "adGroups:mutate", "adGroupAds:mutate",
+            "campaigns:mutate", "adGroups:mutate", "adGroupAds:mutate", "userLists:mutate",
+            "offlineUserDataJobs:create",
         ]
         guard known.contains(method) else { return nil }
         return Route(operation: method, account: path[2])
@@ -125,7 +136,15 @@ struct GoogleAdsEmulator: ChannelEmulator {
             return GoogleAdsStatus.badJSON("", "Invalid JSON payload received. Unexpected token.")
         }
         switch route.operation {
+        case "userLists:mutate", "offlineUserDataJobs:create", "offlineUserDataJobs:addOperations",
+            "offlineUserDataJobs:run":
+            let job = call.path.count == 5 ? call.path[4].split(separator: ":").first.map(String.init) : nil
+            return GoogleUserLists(customerID: customerID, context: context).run(
+                route.operation, jobID: job, body: body)
         case "googleAds:search", "googleAds:searchStream":
+            if (body["query"]?.stringValue ?? "").contains("offline_user_data_job") {
+                GoogleUserLists.advanceJobs(customerID: customerID, store: context.store)
+            }
             return GoogleAdsSearch(customerID: customerID, requestID: context.requestID)
                 .run(body, stream: route.operation.hasSuffix("Stream"), store: context.store)
         case "googleAds:mutate":

@@ -2,7 +2,8 @@ import Foundation
 
 /// `googleAds:search` and `googleAds:searchStream` over the sandbox's objects and daily metrics.
 ///
-/// Resources: customer, campaign, campaign_budget, ad_group, ad_group_ad. Metrics (impressions, clicks,
+/// Resources: customer, campaign, campaign_budget, ad_group, ad_group_ad, and the Customer Match
+/// user_list and offline_user_data_job (`GoogleUserLists`). Metrics (impressions, clicks,
 /// cost_micros, conversions, conversions_value) are served FROM customer and FROM campaign, optionally
 /// by `segments.date`; the sandbox refuses metrics on the other resources rather than invent them.
 struct GoogleAdsSearch {
@@ -25,6 +26,14 @@ struct GoogleAdsSearch {
             "ad.responsive_search_ad.headlines", "ad.responsive_search_ad.descriptions",
             "ad.responsive_search_ad.path1", "ad.responsive_search_ad.path2",
         ],
+        "user_list": [
+            "id", "name", "resource_name", "description", "membership_status", "membership_life_span", "type",
+            "size_for_search", "size_for_display", "crm_based_user_list.upload_key_type",
+            "crm_based_user_list.data_source_type",
+        ],
+        "offline_user_data_job": [
+            "id", "resource_name", "status", "type", "customer_match_user_list_metadata.user_list",
+        ],
     ]
     /// Resources whose fields may be selected FROM each resource (the main one first).
     static let attributed: [String: [String]] = [
@@ -33,6 +42,8 @@ struct GoogleAdsSearch {
         "campaign_budget": ["campaign_budget", "customer"],
         "ad_group": ["ad_group", "campaign", "customer"],
         "ad_group_ad": ["ad_group_ad", "ad_group", "campaign", "customer"],
+        "user_list": ["user_list", "customer"],
+        "offline_user_data_job": ["offline_user_data_job", "customer"],
     ]
     static let metrics: Set<String> = ["impressions", "clicks", "cost_micros", "conversions", "conversions_value"]
     static let streamBatchRows = 10_000
@@ -228,6 +239,8 @@ struct GoogleAdsSearch {
         // Each row: the objects it is about (by GAQL resource), its metrics and its date.
         struct Row {
             var objects: [String: AdObject] = [:]
+            /// Resources that are not ad objects (user lists, jobs), as their proto3-JSON fields.
+            var records: [String: [String: JSONValue]] = [:]
             var figures: DailyFigures?
             var day: SandboxDay?
         }
@@ -261,6 +274,8 @@ struct GoogleAdsSearch {
                 }
                 rows.append(row)
             }
+        } else if let records = GoogleUserLists.records(main, customerID: customerID, world: world) {
+            rows = records.map { Row(records: [main: $0]) }
         } else {
             rows = [customerRow]
         }
@@ -310,8 +325,8 @@ struct GoogleAdsSearch {
                 default: return .string("customers/\(customerID)")
                 }
             default:
-                guard let object = row.objects[resource] else { return nil }
-                var current: JSONValue? = .object(object.fields)
+                guard let fields = row.records[resource] ?? row.objects[resource]?.fields else { return nil }
+                var current: JSONValue? = .object(fields)
                 for part in member.split(separator: ".") { current = current?[lowerCamelCase(String(part))] }
                 return current
             }

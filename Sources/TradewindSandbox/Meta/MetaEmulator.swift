@@ -5,7 +5,8 @@ import HTTPTypes
 ///
 /// Paths: `GET /v25.0/act_{id}`, `POST|GET /v25.0/act_{id}/{campaigns|adsets|ads}`,
 /// `GET /v25.0/{campaign_id}/{adsets|ads}`, `GET /v25.0/{adset_id}/ads`,
-/// `POST /v25.0/act_{id}/adcreatives`, `GET /v25.0/act_{id}/insights`, `GET|POST|DELETE /v25.0/{object_id}`.
+/// `POST /v25.0/act_{id}/adcreatives`, `GET /v25.0/act_{id}/insights`, `GET|POST|DELETE /v25.0/{object_id}`,
+/// `POST|GET /v25.0/act_{id}/customaudiences` and `POST|DELETE /v25.0/{audience_id}/users` (`MetaAudiences`).
 /// Parameters come as query, form or JSON body; the token as `Authorization: Bearer` or `access_token`.
 /// Errors are HTTP 400 (500 for transient server errors) with
 /// `{"error":{message,type,code,error_subcode,error_user_title,error_user_msg,fbtrace_id}}`.
@@ -29,10 +30,20 @@ struct MetaEmulator: ChannelEmulator {
             case (.get, "campaigns"), (.get, "adsets"), (.get, "ads"), (.get, "adcreatives"):
                 return Route(operation: "\(path[2]).list", account: account)
             case (.get, "insights"): return Route(operation: "insights.get", account: account)
+            case (.post, "customaudiences"): return Route(operation: "customaudiences.create", account: account)
+            case (.get, "customaudiences"): return Route(operation: "customaudiences.list", account: account)
             default: return nil
             }
         }
         guard node.allSatisfy(\.isNumber) else { return nil }
+        // A custom audience's members (`POST` adds, `DELETE` removes).
+        if path.count == 3, path[2] == "users" {
+            switch call.method {
+            case .post: return Route(operation: "customaudience.users.add", account: nil)
+            case .delete: return Route(operation: "customaudience.users.remove", account: nil)
+            default: return nil
+            }
+        }
         // An object's edges: a campaign's ad sets and ads, an ad set's ads.
         if path.count == 3, call.method == .get, ["adsets", "ads"].contains(path[2]) {
             return Route(operation: "edge.\(path[2])", account: nil)
@@ -161,6 +172,10 @@ struct MetaEmulator: ChannelEmulator {
         case "object.update": return objects.update(call.path[1])
         case "object.delete": return objects.delete(call.path[1])
         case "edge.adsets", "edge.ads": return objects.edge(call.path[2], of: call.path[1])
+        case "customaudiences.create", "customaudiences.list", "customaudience.users.add",
+            "customaudience.users.remove":
+            return MetaAudiences(context: context, parameters: parameters).run(
+                route.operation, account: route.account, audience: call.path[1])
         default:
             let parts = route.operation.split(separator: ".")
             let edge = String(parts[0])

@@ -20,6 +20,9 @@ public struct World: Codable, Sendable {
     public var metaBudgetChanges: [String: [Date]] = [:]
     /// Polls of `GET /reporting/reports/{id}` an Amazon report needs per state step.
     public var amazonPollsPerStep = 1
+    /// Customer lists and the jobs that change them (`SandboxAudience.swift`). Optional so that a
+    /// state file written before lists existed still reads.
+    var storedAudiences: AudienceBook?
     var nextSequence = 1
     var nextFaultID = 1
     var idCounters: [AdChannel: Int64] = [:]
@@ -39,6 +42,7 @@ public struct World: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case seed, clockDay, accounts, objects, tokens, tokenLifetimeSeconds, faults, requestsPerMinute
         case amazonReports, metaBudgetChanges, amazonPollsPerStep, nextSequence, nextFaultID, idCounters
+        case storedAudiences = "audiences"
     }
 
     public init(seed: UInt64) { self.seed = seed }

@@ -6,7 +6,7 @@ import HTTPTypes
 /// Every answer is HTTP 200 with the envelope `{code, message, request_id, data}`; failures are told
 /// by `code` (tiktok-business-api-sdk `tiktok_code.py`): 40001 permission, 40002 parameter, 40100 too
 /// frequent, 40102 token expired, 40104 empty token, 40105 invalid token, 50000 system error, 20001
-/// partial success. The token goes in the `Access-Token` header.
+/// partial success. The token goes in the `Access-Token` header. Custom audiences: `TikTokAudiences`.
 struct TikTokEmulator: ChannelEmulator {
     let channel = AdChannel.tiktok
     let prefix = "tiktok"
@@ -16,7 +16,8 @@ struct TikTokEmulator: ChannelEmulator {
         "advertiser/info": .get, "campaign/create": .post, "campaign/get": .get, "campaign/update": .post,
         "campaign/status/update": .post, "adgroup/create": .post, "adgroup/get": .get, "adgroup/update": .post,
         "adgroup/status/update": .post, "ad/create": .post, "ad/get": .get, "report/integrated/get": .get,
-        "oauth2/access_token": .post,
+        "oauth2/access_token": .post, "segment/audience": .post, "segment/mapping": .post,
+        "dmp/custom_audience/list": .get,
     ]
 
     func route(_ call: IncomingCall) -> Route? {
@@ -98,6 +99,13 @@ struct TikTokEmulator: ChannelEmulator {
         case "adgroup/update": return objects.update(.adGroup)
         case "campaign/status/update": return objects.updateStatus(.campaign)
         case "adgroup/status/update": return objects.updateStatus(.adGroup)
+        case "segment/audience", "segment/mapping", "dmp/custom_audience/list":
+            let audiences = TikTokAudiences(context: context, parameters: parameters, advertiser: advertiser)
+            switch route.operation {
+            case "segment/audience": return audiences.create()
+            case "segment/mapping": return audiences.map()
+            default: return audiences.list()
+            }
         default: return TikTokReport(context: context, parameters: parameters, advertiser: advertiser).run()
         }
     }
