@@ -152,9 +152,45 @@ public nonisolated struct Tradewind_V1_TenantSettings: Sendable {
   /// registered to the tenant (mTLS) in addition to its API key.
   public var requireMtls: Bool = false
 
+  /// Output only. The channels the tenant lets hashed identifiers go to, as it
+  /// set them with Audiences.SetAudienceExport (none: every channel off).
+  public var audienceExports: [Tradewind_V1_AudienceExportSetting] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// One channel's audience export permission, as an operator sees it.
+public nonisolated struct Tradewind_V1_AudienceExportSetting: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The channel, e.g. "meta".
+  public var channel: String = String()
+
+  /// Whether uploads to it are allowed.
+  public var allowed: Bool = false
+
+  /// The legal basis recorded with it.
+  public var legalBasis: String = String()
+
+  /// When it was last changed.
+  public var changeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_changeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_changeTime = newValue}
+  }
+  /// Returns true if `changeTime` has been explicitly set.
+  public var hasChangeTime: Bool {self._changeTime != nil}
+  /// Clears the value of `changeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearChangeTime() {self._changeTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _changeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// A customer of Tradewind: a brand or an agency.
@@ -635,7 +671,7 @@ nonisolated extension Tradewind_V1_Role: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Tradewind_V1_TenantSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TenantSettings"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reporting_currency\0\u{3}time_zone\0\u{3}event_retention_days\0\u{3}privacy_request_deadline_days\0\u{3}require_mtls\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}reporting_currency\0\u{3}time_zone\0\u{3}event_retention_days\0\u{3}privacy_request_deadline_days\0\u{3}require_mtls\0\u{3}audience_exports\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -648,6 +684,7 @@ nonisolated extension Tradewind_V1_TenantSettings: SwiftProtobuf.Message, SwiftP
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.eventRetentionDays) }()
       case 4: try { try decoder.decodeSingularInt32Field(value: &self.privacyRequestDeadlineDays) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.requireMtls) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.audienceExports) }()
       default: break
       }
     }
@@ -669,6 +706,9 @@ nonisolated extension Tradewind_V1_TenantSettings: SwiftProtobuf.Message, SwiftP
     if self.requireMtls != false {
       try visitor.visitSingularBoolField(value: self.requireMtls, fieldNumber: 5)
     }
+    if !self.audienceExports.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.audienceExports, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -678,6 +718,56 @@ nonisolated extension Tradewind_V1_TenantSettings: SwiftProtobuf.Message, SwiftP
     if lhs.eventRetentionDays != rhs.eventRetentionDays {return false}
     if lhs.privacyRequestDeadlineDays != rhs.privacyRequestDeadlineDays {return false}
     if lhs.requireMtls != rhs.requireMtls {return false}
+    if lhs.audienceExports != rhs.audienceExports {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_AudienceExportSetting: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AudienceExportSetting"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}allowed\0\u{3}legal_basis\0\u{3}change_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.allowed) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.legalBasis) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._changeTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.channel.isEmpty {
+      try visitor.visitSingularStringField(value: self.channel, fieldNumber: 1)
+    }
+    if self.allowed != false {
+      try visitor.visitSingularBoolField(value: self.allowed, fieldNumber: 2)
+    }
+    if !self.legalBasis.isEmpty {
+      try visitor.visitSingularStringField(value: self.legalBasis, fieldNumber: 3)
+    }
+    try { if let v = self._changeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_AudienceExportSetting, rhs: Tradewind_V1_AudienceExportSetting) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.allowed != rhs.allowed {return false}
+    if lhs.legalBasis != rhs.legalBasis {return false}
+    if lhs._changeTime != rhs._changeTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -22,6 +22,9 @@ public struct TenantSettings: Sendable, Hashable, Codable {
     public var eventRetentionDays: Int
     public var privacyRequestDeadlineDays: Int
     public var requireMTLS: Bool
+    /// Channels the tenant lets hashed identifiers go to (`Audiences.SetAudienceExport`); none by
+    /// default. A manifest that leaves it out leaves it as the tenant set it.
+    public var audienceExports: [AudienceExportPermission]?
 
     public static let `default` = TenantSettings(
         reportingCurrency: "USD", timeZone: "UTC", eventRetentionDays: 395, privacyRequestDeadlineDays: 30,

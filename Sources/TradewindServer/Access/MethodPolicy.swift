@@ -53,10 +53,13 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Segments = Tradewind_V1_Segments.Method
         typealias Campaigns = Tradewind_V1_Campaigns.Method
         typealias Rules = Tradewind_V1_Rules.Method
+        typealias Audiences = Tradewind_V1_Audiences.Method
         let campaignRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .campaigns)
         let campaignWrite = MethodPolicy(scope: .campaignsWrite, auditClass: .write, dataClass: .campaigns)
         let ruleRead = MethodPolicy(scope: .rulesRead, auditClass: .read, dataClass: .rules)
         let ruleWrite = MethodPolicy(scope: .rulesWrite, auditClass: .write, dataClass: .rules)
+        let audienceRead = MethodPolicy(scope: .audiencesRead, auditClass: .read, dataClass: .audiences)
+        let audienceWrite = MethodPolicy(scope: .audiencesWrite, auditClass: .write, dataClass: .audiences)
         let accountRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .channelAccounts)
         let accountManage = MethodPolicy(scope: .channelsManage, auditClass: .write, dataClass: .channelAccounts)
         let analytics = MethodPolicy(
@@ -234,6 +237,19 @@ public struct MethodPolicy: Sendable, Hashable {
                 .init(scope: .rulesRead, auditClass: .read, dataClass: .rules, timeLimit: .analytics)
             ),
             (Rules.ListRuleRuns.descriptor, ruleRead),
+
+            // Who may send personal data out of the region is the account managers' decision.
+            (
+                Audiences.SetAudienceExport.descriptor,
+                .init(scope: .channelsManage, auditClass: .write, dataClass: .tenantConfiguration)
+            ),
+            (Audiences.ListAudienceExports.descriptor, audienceRead),
+            (Audiences.StartAudienceSync.descriptor, audienceWrite),
+            (Audiences.GetAudienceSync.descriptor, audienceRead),
+            (Audiences.ListAudienceSyncs.descriptor, audienceRead),
+            (Audiences.PauseAudienceSync.descriptor, audienceWrite),
+            (Audiences.ResumeAudienceSync.descriptor, audienceWrite),
+            (Audiences.StopAudienceSync.descriptor, audienceWrite),
         ]
         var table: [MethodDescriptor: MethodPolicy] = [:]
         for (method, policy) in entries {

@@ -60,7 +60,7 @@ enum CampaignJobs {
 
     /// The queue-name prefixes of a channel's jobs.
     static func queuePrefixes(of channel: AdChannel) -> [String] {
-        ["publish:\(channel.rawValue):", "metrics:\(channel.rawValue):"]
+        ["publish:\(channel.rawValue):", "metrics:\(channel.rawValue):", "audiences:\(channel.rawValue):"]
     }
 
     struct CampaignPayload: Codable {

@@ -20,6 +20,9 @@ struct ChannelJobRunner: Sendable {
     /// Bound of writing one pull's metrics (up to 90 days of every campaign of an account).
     let metricsTimeout: Duration
     let logger: Logger
+    /// How often a sync brings its list in line with the segment and the ledger (withdrawals and
+    /// erasures bring its next run forward to now).
+    var audienceInterval: Duration = .seconds(300)
 
     static let principal = "channel-worker"
 
@@ -57,6 +60,8 @@ struct ChannelJobRunner: Sendable {
         do {
             if job.kind == CampaignJobs.metricsSyncKind {
                 try await runMetricsSync(job, tenant: tenant, owner: owner, call: call)
+            } else if job.kind == AudienceSyncRepository.jobKind {
+                try await runAudienceSync(job, tenant: tenant, owner: owner, call: call)
             } else if let operation = CampaignJobs.Operation(rawValue: job.kind) {
                 try await runCampaignJob(job, operation: operation, tenant: tenant, owner: owner, call: call)
             } else {
@@ -267,7 +272,7 @@ struct ChannelJobRunner: Sendable {
     }
 
     /// The credentials to store again when the connector refreshed the access token.
-    private func sealedRefresh(_ session: ChannelSession?, account: ChannelAccountRecord?, tenant: Tenant) throws
+    func sealedRefresh(_ session: ChannelSession?, account: ChannelAccountRecord?, tenant: Tenant) throws
         -> [UInt8]?
     {
         guard let session, let account, session.credentialsChanged else { return nil }

@@ -174,6 +174,7 @@ struct TradewindRPC: Sendable {
                 store: store, channels: channels, sealer: Self.credentialSealer(configuration.cursorKey),
                 pageTokens: pageTokens, limits: limits),
             RulesService(store: store, pageTokens: pageTokens, limits: limits),
+            AudiencesService(store: store, control: control, pageTokens: pageTokens, limits: limits),
             health,
         ]
         audit = AuditInterceptor(

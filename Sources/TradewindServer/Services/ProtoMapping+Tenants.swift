@@ -42,6 +42,14 @@ extension ProtoMapping {
         message.settings.eventRetentionDays = Int32(tenant.settings.eventRetentionDays)
         message.settings.privacyRequestDeadlineDays = Int32(tenant.settings.privacyRequestDeadlineDays)
         message.settings.requireMtls = tenant.settings.requireMTLS
+        message.settings.audienceExports = (tenant.settings.audienceExports ?? []).map { permission in
+            var setting = Tradewind_V1_AudienceExportSetting()
+            setting.channel = permission.channel.rawValue
+            setting.allowed = permission.allowed
+            setting.legalBasis = permission.legalBasis
+            setting.changeTime = Google_Protobuf_Timestamp(date: permission.changedAt)
+            return setting
+        }
         message.createTime = Google_Protobuf_Timestamp(date: tenant.createdAt)
         message.updateTime = Google_Protobuf_Timestamp(date: tenant.updatedAt)
         return message

@@ -199,6 +199,11 @@ public enum ContactRepository {
         try await tx.connection.query(
             "UPDATE contacts SET updated_at = now() WHERE tenant_id = \(tx.tenantID) AND id = \(change.contactID)",
             logger: tx.logger)
+        // A withdrawal leaves every channel list at the next run of its sync, which runs now: queued
+        // here, in the withdrawal's own transaction, so it can never be lost.
+        if change.purpose == .adPersonalisation && change.action != .grant {
+            try await AudienceSyncRepository.oweRemovals(contactID: change.contactID, in: tx)
+        }
         guard let contact = try await get(id: change.contactID, in: tx) else {
             throw StoreError.notFound("contact not found")
         }

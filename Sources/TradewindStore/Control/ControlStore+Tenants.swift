@@ -65,7 +65,6 @@ extension ControlStore {
     public func applyTenant(_ spec: TenantSpec, for caller: some StoreCaller) async throws -> (
         Tenant, TenantApplyOutcome
     ) {
-        let settings = try Self.settingsJSON(spec.settings)
         return try await write(for: caller) { connection, logger in
             let existingRows = try await connection.query(
                 "SELECT \(unescaped: Self.tenantColumns) FROM tenants WHERE slug = \(spec.slug) FOR UPDATE",
@@ -73,6 +72,12 @@ extension ControlStore {
             guard let existing = try await Self.decodeTenants(existingRows).first else {
                 return (try await Self.insertTenant(spec, on: connection, logger: logger), .created)
             }
+            // The tenant's own choices about audience exports stand unless the manifest names them.
+            var spec = spec
+            if spec.settings.audienceExports == nil {
+                spec.settings.audienceExports = existing.settings.audienceExports
+            }
+            let settings = try Self.settingsJSON(spec.settings)
             guard existing.homeRegion == spec.homeRegion else {
                 throw StoreError.failedPrecondition(
                     "tenant \(spec.slug) lives in region \(existing.homeRegion); its home region cannot change to \(spec.homeRegion) (data would cross borders)"
@@ -94,6 +99,34 @@ extension ControlStore {
                 throw StoreError.notFound("tenant \(spec.slug)")
             }
             return (updated, .updated)
+        }
+    }
+
+    /// Sets the tenant's permission to send hashed identifiers to one channel, replacing the
+    /// channel's earlier one; returns the tenant as it is now.
+    public func setAudienceExport(
+        _ permission: AudienceExportPermission, tenantID: UUID, for caller: some StoreCaller
+    ) async throws -> Tenant {
+        try await write(for: caller) { connection, logger in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.tenantColumns) FROM tenants WHERE id = \(tenantID) FOR UPDATE", logger: logger
+            )
+            guard var tenant = try await Self.decodeTenants(rows).first else {
+                throw StoreError.notFound("tenant \(tenantID)")
+            }
+            var exports = (tenant.settings.audienceExports ?? []).filter { $0.channel != permission.channel }
+            exports.append(permission)
+            tenant.settings.audienceExports = exports.sorted { $0.channel.rawValue < $1.channel.rawValue }
+            let settings = try Self.settingsJSON(tenant.settings)
+            let updated = try await connection.query(
+                """
+                UPDATE tenants SET settings = \(settings)::jsonb, updated_at = now() WHERE id = \(tenantID)
+                RETURNING \(unescaped: Self.tenantColumns)
+                """, logger: logger)
+            guard let result = try await Self.decodeTenants(updated).first else {
+                throw StoreError.notFound("tenant \(tenantID)")
+            }
+            return result
         }
     }
 

@@ -183,6 +183,16 @@ public enum PrivacyRepository {
                 'events', coalesce((SELECT jsonb_agg(to_jsonb(e) - 'tenant_id' ORDER BY e.occurred_at, e.event_id)
                     FROM events e WHERE e.tenant_id = \(tx.tenantID)
                       AND (e.contact_id = ANY(\(contacts)) OR e.anonymous_id = ANY(\(anonymous)))), '[]'),
+                -- Channels the subject's hashed identifiers were sent to, and when (never the hashes).
+                'audience_recipients', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                        'channel', CASE s.channel WHEN 1 THEN 'google_ads' WHEN 2 THEN 'meta' WHEN 3 THEN 'tiktok'
+                                                  ELSE 'amazon_ads' END,
+                        'account', a.external_id, 'sync_id', s.id, 'sent_at', am.sent_at,
+                        'removal_owed', am.state = 2) ORDER BY am.sent_at, s.id)
+                    FROM audience_sync_members am
+                    JOIN audience_syncs s ON s.tenant_id = am.tenant_id AND s.id = am.sync_id
+                    JOIN channel_accounts a ON a.tenant_id = s.tenant_id AND a.id = s.account_id
+                    WHERE am.tenant_id = \(tx.tenantID) AND am.contact_id = ANY(\(contacts))), '[]'),
                 'segment_memberships', coalesce((SELECT jsonb_agg(jsonb_build_object(
                         'segment_id', m.segment_id, 'segment_name', g.name, 'purpose', g.purpose,
                         'contact_id', m.contact_id, 'added_at', m.added_at) ORDER BY m.added_at, g.name)
@@ -262,6 +272,9 @@ public enum PrivacyRepository {
                           RETURNING 1)
             SELECT count(*)::int FROM gone
             """)
+        // The channels must hear of it (GDPR art. 19): the subject's hashes on every synced list
+        // stay, tied to no one, only as removals owed until each channel confirms them.
+        for contact in contacts { try await AudienceSyncRepository.eraseContact(contact, in: tx) }
         for point in suppress {
             try await tx.connection.query(
                 """

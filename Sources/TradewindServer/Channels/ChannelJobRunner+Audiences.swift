@@ -1,0 +1,209 @@
+import Foundation
+import TradewindAudit
+import TradewindChannels
+import TradewindCore
+import TradewindStore
+
+/// One run of an audience sync: brings the channel's list in line with the segment and the
+/// consent ledger. Removals owed go first (withdrawals, erasures, members who left), then, for an
+/// active sync whose channel the tenant allows, the members who may be sent and are not on the
+/// list yet, in batches read by key, so a segment of millions never sits in memory. Each step
+/// commits what the channel confirmed, with the audit records of its exchanges; a run cut short
+/// loses nothing, since adding a member twice or removing one twice changes nothing on a channel.
+extension ChannelJobRunner {
+    /// Members read and sent per step.
+    static let audienceBatch = 10_000
+
+    func runAudienceSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call: SystemCall) async throws {
+        guard let syncID = job.subjectID else { return }
+        let sealer = self.sealer
+        let loaded = try await store.read(for: call) {
+            tx -> (AudienceSyncRepository.Stored, ChannelAccountRecord, ChannelCredentials)? in
+            guard let stored = try await AudienceSyncRepository.get(id: syncID, in: tx),
+                let (account, sealed) = try await ChannelAccountRepository.sealedCredentials(
+                    id: stored.record.accountID, in: tx)
+            else { return nil }
+            return (stored, account, try sealer.open(sealed, tenantID: tenant.id, accountID: account.id))
+        }
+        guard let (stored, account, credentials) = loaded else {
+            _ = try await store.write(for: call) { tx in
+                try await Outbox.fail(job, owner: owner, code: "account_unlinked", message: "account unlinked", in: tx)
+            }
+            return
+        }
+        let sync = stored.record
+        guard sync.status != .stopped else {
+            _ = try await store.write(for: call) { tx in try await Outbox.complete(job, owner: owner, in: tx) }
+            return
+        }
+        let recorder = OutboundRecorder(
+            origin: .init(
+                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
+                requestID: job.id.uuidString.lowercased(), accountID: account.id,
+                externalAccountID: account.identity.externalID,
+                resources: ["audience_sync:\(syncID.uuidString.lowercased())"]))
+        let session = ChannelSession(credentials: credentials, observer: recorder.observer)
+        let connector = channels.audienceConnector(for: sync.channel)
+        let target = CampaignJobs.connectorAccount(account)
+        let started = ContinuousClock.now
+        var (sent, removed) = (0, 0)
+        do {
+            guard account.status == .active else {
+                throw ChannelError.unauthorized(
+                    .init(channel: sync.channel, code: "needs_reauthorization", message: account.statusReason))
+            }
+            let list = try await connector.ensureList(
+                reference: ChannelReference(stored.reference), name: sync.listName,
+                existing: sync.listID.map { AudienceList(externalID: $0, name: sync.listName) }, in: target,
+                session: session)
+            try await step(call, recorder, session, account, tenant) { tx in
+                try await AudienceSyncRepository.oweDepartures(
+                    sync: syncID, segment: sync.segmentID, all: sync.status == .stopping, in: tx)
+                try await AudienceSyncRepository.recordProgress(
+                    id: syncID, listID: list.externalID, sent: 0, removed: 0, errorCode: "", errorMessage: "", in: tx)
+            }
+            removed += try await sendRemovals(syncID, list, connector, target, session, call, recorder, account, tenant)
+            if sync.status == .active && tenant.settings.allowsAudienceExport(to: sync.channel) {
+                sent += try await sendAdditions(
+                    sync, list, connector, target, session, call, recorder, account, tenant)
+                // Members whose identifiers changed, or who withdrew while their batch went out.
+                removed += try await sendRemovals(
+                    syncID, list, connector, target, session, call, recorder, account, tenant)
+            }
+        } catch let error as ChannelError {
+            let wait = policy.delay(afterAttempt: job.attempts, channelHint: error.retryAfter)
+            let retryAt = Date().addingTimeInterval(min(wait, audienceInterval).seconds)
+            try await step(call, recorder, session, account, tenant) { tx in
+                if case .unauthorized = error, account.status == .active {
+                    try await ChannelAccountRepository.markNeedsReauthorization(
+                        id: account.id,
+                        reason: "\(account.identity.channel.rawValue) refused the credentials: \(error.channelMessage)",
+                        in: tx)
+                }
+                try await AudienceSyncRepository.recordProgress(
+                    id: syncID, listID: nil, sent: 0, removed: 0, errorCode: error.channelCode ?? Self.kindCode(error),
+                    errorMessage: error.channelMessage, in: tx)
+                _ = try await Outbox.retry(
+                    job, owner: owner, at: retryAt, code: error.channelCode ?? Self.kindCode(error),
+                    message: error.channelMessage, in: tx)
+                try await Outbox.refreshWake(in: tx)
+            }
+            return
+        }
+        let (interval, totals) = (audienceInterval, (sent, removed))
+        let runRecord = AuditEntry(
+            time: Date(), requestID: job.id.uuidString.lowercased(), tenantID: tenant.id,
+            region: tenant.homeRegion.rawValue, principal: AuditPrincipal(id: Self.principal, kind: "system"),
+            method: "tradewind/audiences.sync",
+            resources: [
+                "audience_sync:\(syncID.uuidString.lowercased())",
+                "channel_account:\(account.id.uuidString.lowercased())", "members_sent:\(totals.0)",
+                "members_removed:\(totals.1)",
+            ], code: 0, outcome: "ok", latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)),
+            peer: "local", dataClasses: [.audiences], rowsWritten: Int64(totals.0 + totals.1))
+        try await step(call, recorder, session, account, tenant, extra: [runRecord]) { tx in
+            guard try await Outbox.complete(job, owner: owner, in: tx) else { return }
+            guard let now = try await AudienceSyncRepository.get(id: syncID, lock: true, in: tx) else { return }
+            if now.record.status == .stopping && now.record.membersOnList == 0 && now.record.pendingRemovals == 0 {
+                try await AudienceSyncRepository.setStatus(id: syncID, status: .stopped, in: tx)
+            } else if now.record.status != .stopped {
+                // Removals still owed (the channel refused part, or a withdrawal came in meanwhile) go
+                // at once; otherwise the next look is after the interval.
+                let next = now.record.pendingRemovals > 0 ? Date() : Date().addingTimeInterval(interval.seconds)
+                try await Outbox.enqueue(
+                    queue: AudienceSyncRepository.queue(channel: now.record.channel, sync: syncID),
+                    kind: AudienceSyncRepository.jobKind, subjectID: syncID, dueAt: next, in: tx)
+            }
+            try await Outbox.refreshWake(in: tx)
+        }
+    }
+
+    /// One transaction of a run: `body`, the credentials the connector refreshed, and the audit
+    /// records of the exchanges made since the last step.
+    private func step(
+        _ call: SystemCall, _ recorder: OutboundRecorder, _ session: ChannelSession, _ account: ChannelAccountRecord,
+        _ tenant: Tenant, extra: [AuditEntry] = [], _ body: @Sendable @escaping (TenantTransaction) async throws -> Void
+    ) async throws {
+        let refreshed = try sealedRefresh(session, account: account, tenant: tenant)
+        try await store.write(for: call, alsoRecording: { _ in recorder.takeRecords() + extra }) { tx in
+            if let refreshed {
+                try await ChannelAccountRepository.storeRefreshedCredentials(
+                    id: account.id, sealedCredentials: refreshed, in: tx)
+            }
+            try await body(tx)
+        }
+    }
+
+    /// Sends every removal owed, oldest first, deleting the hashes the channel confirmed.
+    private func sendRemovals(
+        _ syncID: UUID, _ list: AudienceList, _ connector: any AudienceConnector, _ target: ChannelAccount,
+        _ session: ChannelSession, _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord,
+        _ tenant: Tenant
+    ) async throws -> Int {
+        var removed = 0
+        while true {
+            let owed = try await store.read(for: call) { tx in
+                try await AudienceSyncRepository.owed(sync: syncID, limit: Self.audienceBatch, in: tx)
+            }
+            guard !owed.isEmpty else { return removed }
+            _ = try await connector.remove(owed.map(\.hashes), from: list, in: target, session: session)
+            let ids = owed.map(\.id)
+            try await step(call, recorder, session, account, tenant) { tx in
+                try await AudienceSyncRepository.confirmRemoved(rows: ids, sync: syncID, in: tx)
+                try await AudienceSyncRepository.recordProgress(
+                    id: syncID, listID: nil, sent: 0, removed: ids.count, errorCode: "", errorMessage: "", in: tx)
+            }
+            removed += ids.count
+        }
+    }
+
+    /// Sends the segment's members who may be sent and whose hashes the list does not hold yet.
+    private func sendAdditions(
+        _ sync: AudienceSyncRecord, _ list: AudienceList, _ connector: any AudienceConnector, _ target: ChannelAccount,
+        _ session: ChannelSession, _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord,
+        _ tenant: Tenant
+    ) async throws -> Int {
+        var sent = 0
+        var after: UUID?
+        while true {
+            let position = after
+            let batch = try await store.read(for: call) { tx in
+                try await AudienceSyncRepository.candidates(
+                    sync: sync.id, segment: sync.segmentID, after: position, limit: Self.audienceBatch, in: tx)
+            }
+            guard let last = batch.last else { return sent }
+            after = last.contactID
+            var members: [(contactID: UUID, hashes: AudienceMemberHashes)] = []
+            var stale: [UUID] = []
+            for candidate in batch {
+                guard
+                    let hashes = AudienceMemberHashes(
+                        email: candidate.email.isEmpty ? nil : candidate.email,
+                        phone: candidate.phone.isEmpty ? nil : candidate.phone, for: sync.channel)
+                else { continue }
+                if let row = candidate.rowID {
+                    if candidate.storedEmail == hashes.email && candidate.storedPhone == hashes.phone { continue }
+                    stale.append(row)
+                }
+                members.append((candidate.contactID, hashes))
+            }
+            guard !members.isEmpty else { continue }
+            if !stale.isEmpty {
+                let rows = stale
+                try await step(call, recorder, session, account, tenant) { tx in
+                    try await AudienceSyncRepository.detach(rows: rows, sync: sync.id, in: tx)
+                }
+            }
+            _ = try await connector.add(members.map(\.hashes), to: list, in: target, session: session)
+            let uploaded = members
+            try await step(call, recorder, session, account, tenant) { tx in
+                try await AudienceSyncRepository.recordSent(
+                    sync: sync.id, segment: sync.segmentID, members: uploaded, in: tx)
+                try await AudienceSyncRepository.recordProgress(
+                    id: sync.id, listID: nil, sent: uploaded.count, removed: 0, errorCode: "", errorMessage: "",
+                    in: tx)
+            }
+            sent += members.count
+        }
+    }
+}

@@ -1,0 +1,335 @@
+import Foundation
+import PostgresNIO
+import TradewindCore
+
+/// SQL for audience syncs and the hashes their channel lists hold, inside a tenant transaction.
+///
+/// The consent ledger is the gate: a member is sent only while they are in the segment and their
+/// current consent for ad personalisation is a grant, and every withdrawal or erasure turns their
+/// hashes into a removal owed to each list in the transaction that records it.
+public enum AudienceSyncRepository {
+    /// The outbox job that brings a list in line with the segment and the ledger.
+    public static let jobKind = "audience.sync"
+
+    /// A sync's queue: `audiences:<channel>:<sync id>`, a channel's lane like its campaigns.
+    public static func queue(channel: AdChannel, sync id: UUID) -> String {
+        "audiences:\(channel.rawValue):\(id.uuidString.lowercased())"
+    }
+
+    private static let columns = """
+        s.id, s.segment_id, s.account_id, s.channel, s.status, s.list_id, s.list_name, s.members_sent,
+        s.members_removed, s.last_run_at, s.last_error_code, s.last_error_message, s.created_at, s.updated_at,
+        (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 1),
+        (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
+        (SELECT min(m.removal_requested_at) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
+        (SELECT min(j.due_at) FROM outbox_jobs j
+          WHERE j.tenant_id = s.tenant_id AND j.subject_id = s.id AND j.state = 1 AND j.kind = 'audience.sync'),
+        s.reference
+        """
+
+    public struct Stored: Sendable {
+        public var record: AudienceSyncRecord
+        /// Stamped on the channel's list.
+        public var reference: String
+    }
+
+    /// Starts a sync; nil when the segment already syncs to the account.
+    public static func insert(
+        id: UUID, segmentID: UUID, accountID: UUID, channel: AdChannel, reference: String, listName: String,
+        in tx: TenantTransaction
+    ) async throws -> Stored? {
+        let rows = try await tx.connection.query(
+            """
+            INSERT INTO audience_syncs AS s (tenant_id, id, segment_id, account_id, channel, reference, list_name)
+            VALUES (\(tx.tenantID), \(id), \(segmentID), \(accountID), \(Int16(channel.storedCode)), \(reference),
+                    \(listName))
+            ON CONFLICT (tenant_id, segment_id, account_id) WHERE status <> 4 DO NOTHING
+            RETURNING \(unescaped: columns)
+            """, logger: tx.logger)
+        return try await decode(rows).first
+    }
+
+    public static func get(id: UUID, lock: Bool = false, in tx: TenantTransaction) async throws -> Stored? {
+        let rows = try await tx.connection.query(
+            """
+            SELECT \(unescaped: columns) FROM audience_syncs s WHERE s.tenant_id = \(tx.tenantID) AND s.id = \(id)
+            \(unescaped: lock ? "FOR UPDATE OF s" : "")
+            """, logger: tx.logger)
+        return try await decode(rows).first
+    }
+
+    /// Syncs newest first after the one at `after` (creation time in microseconds, id).
+    public static func list(after: (Int64, UUID)?, limit: Int, in tx: TenantTransaction) async throws -> [Stored] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT \(unescaped: columns) FROM audience_syncs s
+            WHERE s.tenant_id = \(tx.tenantID)
+              AND (\(after == nil) OR (s.created_at, s.id)
+                    < ('epoch'::timestamptz + \(after?.0 ?? 0) * interval '1 microsecond', \(after?.1 ?? UUID())))
+            ORDER BY s.created_at DESC, s.id DESC LIMIT \(limit)
+            """, logger: tx.logger)
+        return try await decode(rows)
+    }
+
+    public static func setStatus(id: UUID, status: AudienceSyncStatus, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE audience_syncs SET status = \(Int16(status.rawValue)), updated_at = now()
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
+    }
+
+    /// Records the channel's list and what a step of a run sent and removed.
+    public static func recordProgress(
+        id: UUID, listID: String?, sent: Int, removed: Int, errorCode: String, errorMessage: String,
+        in tx: TenantTransaction
+    ) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE audience_syncs SET list_id = coalesce(\(listID), list_id),
+                members_sent = members_sent + \(Int64(sent)), members_removed = members_removed + \(Int64(removed)),
+                last_run_at = now(), last_error_code = \(errorCode),
+                last_error_message = \(String(errorMessage.prefix(2000))), updated_at = now()
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
+    }
+
+    // MARK: - Members
+
+    /// A segment member who may be sent now, with what the list holds of them.
+    public struct Candidate: Sendable {
+        public var contactID: UUID
+        public var email: String
+        public var phone: String
+        /// The member's row on the list, if any, and the hashes it holds.
+        public var rowID: UUID?
+        public var storedEmail: String?
+        public var storedPhone: String?
+    }
+
+    /// The next `limit` members of the segment, after `after`, whose current consent for ad
+    /// personalisation is a grant, with what the list holds of each.
+    public static func candidates(
+        sync: UUID, segment: UUID, after: UUID?, limit: Int, in tx: TenantTransaction
+    ) async throws -> [Candidate] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT c.id, c.email, c.phone, m.id, m.email_sha256, m.phone_sha256
+            FROM segment_memberships sm
+            JOIN contact_consents cc ON cc.tenant_id = sm.tenant_id AND cc.contact_id = sm.contact_id
+                 AND cc.purpose = 'ad_personalisation' AND cc.granted
+            JOIN contacts c ON c.tenant_id = sm.tenant_id AND c.id = sm.contact_id
+            LEFT JOIN audience_sync_members m ON m.tenant_id = sm.tenant_id AND m.sync_id = \(sync)
+                 AND m.contact_id = sm.contact_id
+            WHERE sm.tenant_id = \(tx.tenantID) AND sm.segment_id = \(segment)
+              AND (\(after == nil) OR sm.contact_id > \(after ?? UUID()))
+            ORDER BY sm.contact_id LIMIT \(limit)
+            """, logger: tx.logger)
+        var candidates: [Candidate] = []
+        for try await (id, email, phone, rowID, storedEmail, storedPhone) in rows.decode(
+            (UUID, String, String, UUID?, String?, String?).self)
+        {
+            candidates.append(
+                Candidate(
+                    contactID: id, email: email, phone: phone, rowID: rowID, storedEmail: storedEmail,
+                    storedPhone: storedPhone))
+        }
+        return candidates
+    }
+
+    /// Turns the list's members who may no longer be there (left the segment, consent no longer a
+    /// grant, contact gone), or every member with `all`, into removals owed; returns how many.
+    @discardableResult
+    public static func oweDepartures(sync: UUID, segment: UUID, all: Bool, in tx: TenantTransaction) async throws
+        -> Int
+    {
+        let rows = try await tx.connection.query(
+            """
+            UPDATE audience_sync_members m SET state = 2, removal_requested_at = now()
+            WHERE m.tenant_id = \(tx.tenantID) AND m.sync_id = \(sync) AND m.state = 1
+              AND (\(all) OR m.contact_id IS NULL
+                   OR NOT EXISTS (SELECT 1 FROM segment_memberships sm
+                                  WHERE sm.tenant_id = m.tenant_id AND sm.segment_id = \(segment)
+                                    AND sm.contact_id = m.contact_id)
+                   OR NOT EXISTS (SELECT 1 FROM contact_consents cc
+                                  WHERE cc.tenant_id = m.tenant_id AND cc.contact_id = m.contact_id
+                                    AND cc.purpose = 'ad_personalisation' AND cc.granted))
+            RETURNING 1
+            """, logger: tx.logger)
+        return try await rows.collect().count
+    }
+
+    /// Stale rows of members whose identifiers changed: their old hashes become removals owed,
+    /// no longer tied to the contact, so the new ones can be sent.
+    public static func detach(rows ids: [UUID], sync: UUID, in tx: TenantTransaction) async throws {
+        guard !ids.isEmpty else { return }
+        try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET contact_id = NULL, state = 2,
+                removal_requested_at = coalesce(removal_requested_at, now())
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND id = ANY(\(ids))
+            """, logger: tx.logger)
+    }
+
+    /// Keeps the hashes the channel now holds for these members. A member whose consent was
+    /// withdrawn (or who left the segment, or was erased) while the upload was under way is kept
+    /// as a removal owed: the contacts are locked first, so a withdrawal in flight commits before
+    /// this reads the ledger, and its own removal step finds these rows if it commits after.
+    /// Returns how many are owed that way.
+    @discardableResult
+    public static func recordSent(
+        sync: UUID, segment: UUID, members: [(contactID: UUID, hashes: AudienceMemberHashes)],
+        in tx: TenantTransaction
+    ) async throws -> Int {
+        guard !members.isEmpty else { return 0 }
+        let ids = members.map(\.contactID)
+        try await tx.connection.query(
+            "SELECT 1 FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids)) FOR SHARE",
+            logger: tx.logger)
+        let rows = try await tx.connection.query(
+            """
+            WITH batch AS (
+                SELECT c, NULLIF(e, '') AS e, NULLIF(p, '') AS p,
+                       EXISTS (SELECT 1 FROM segment_memberships sm
+                               WHERE sm.tenant_id = \(tx.tenantID) AND sm.segment_id = \(segment) AND sm.contact_id = c)
+                       AND EXISTS (SELECT 1 FROM contact_consents cc
+                                   WHERE cc.tenant_id = \(tx.tenantID) AND cc.contact_id = c
+                                     AND cc.purpose = 'ad_personalisation' AND cc.granted) AS may_stay
+                FROM unnest(\(ids)::uuid[], \(members.map { $0.hashes.email ?? "" })::text[],
+                            \(members.map { $0.hashes.phone ?? "" })::text[]) AS t(c, e, p))
+            INSERT INTO audience_sync_members AS m (tenant_id, sync_id, id, contact_id, email_sha256, phone_sha256,
+                                                    state, removal_requested_at)
+            SELECT \(tx.tenantID), \(sync), gen_random_uuid(),
+                   CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = c) THEN c END,
+                   e, p, CASE WHEN may_stay THEN 1 ELSE 2 END, CASE WHEN may_stay THEN NULL ELSE now() END
+            FROM batch
+            ON CONFLICT (tenant_id, sync_id, contact_id) WHERE contact_id IS NOT NULL DO UPDATE
+            SET email_sha256 = EXCLUDED.email_sha256, phone_sha256 = EXCLUDED.phone_sha256, state = EXCLUDED.state,
+                removal_requested_at = EXCLUDED.removal_requested_at, sent_at = now()
+            RETURNING m.state
+            """, logger: tx.logger)
+        var owed = 0
+        for try await state in rows.decode(Int16.self) where state == 2 { owed += 1 }
+        return owed
+    }
+
+    /// The oldest removals owed, up to `limit`.
+    public static func owed(sync: UUID, limit: Int, in tx: TenantTransaction) async throws -> [(
+        id: UUID, hashes: AudienceMemberHashes
+    )] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT id, email_sha256, phone_sha256 FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND state = 2
+            ORDER BY removal_requested_at, id LIMIT \(limit)
+            """, logger: tx.logger)
+        var owed: [(id: UUID, hashes: AudienceMemberHashes)] = []
+        for try await (id, email, phone) in rows.decode((UUID, String?, String?).self) {
+            owed.append((id, AudienceMemberHashes(email: email, phone: phone)))
+        }
+        return owed
+    }
+
+    /// The channel confirmed these removals: their hashes are deleted.
+    public static func confirmRemoved(rows ids: [UUID], sync: UUID, in tx: TenantTransaction) async throws {
+        guard !ids.isEmpty else { return }
+        try await tx.connection.query(
+            """
+            DELETE FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND id = ANY(\(ids)) AND state = 2
+            """, logger: tx.logger)
+    }
+
+    // MARK: - Withdrawals and erasures
+
+    /// A withdrawal of ad personalisation: the contact's hashes on every list become removals owed,
+    /// and the syncs run now. Called in the transaction that records the withdrawal.
+    public static func oweRemovals(contactID: UUID, in tx: TenantTransaction) async throws {
+        let rows = try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET state = 2, removal_requested_at = now()
+            WHERE tenant_id = \(tx.tenantID) AND contact_id = \(contactID) AND state = 1
+            RETURNING sync_id
+            """, logger: tx.logger)
+        var syncs = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { syncs.insert(id) }
+        try await expedite(syncs: syncs, in: tx)
+    }
+
+    /// An erasure: the contact's hashes stay only as removals owed, tied to no one, until each
+    /// channel confirms; the syncs run now. Called in the erasure's transaction.
+    public static func eraseContact(_ contactID: UUID, in tx: TenantTransaction) async throws {
+        let rows = try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET contact_id = NULL, state = 2,
+                removal_requested_at = coalesce(removal_requested_at, now())
+            WHERE tenant_id = \(tx.tenantID) AND contact_id = \(contactID)
+            RETURNING sync_id
+            """, logger: tx.logger)
+        var syncs = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { syncs.insert(id) }
+        try await expedite(syncs: syncs, in: tx)
+    }
+
+    /// Brings the syncs' queued runs forward to now.
+    static func expedite(syncs: Set<UUID>, in tx: TenantTransaction) async throws {
+        guard !syncs.isEmpty else { return }
+        let rows = try await tx.connection.query(
+            "SELECT id, channel FROM audience_syncs WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(Array(syncs)))",
+            logger: tx.logger)
+        for try await (id, code) in rows.decode((UUID, Int16).self) {
+            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+            try await Outbox.expediteQueue(queue(channel: channel, sync: id), in: tx)
+        }
+    }
+
+    /// Where a contact's hashes were sent, for a data-subject export: channel, account and when.
+    public static func recipients(contactID: UUID, in tx: TenantTransaction) async throws -> [(
+        channel: AdChannel, account: String, sentAt: Date, removalOwed: Bool
+    )] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT s.channel, a.external_id, m.sent_at, m.state = 2
+            FROM audience_sync_members m
+            JOIN audience_syncs s ON s.tenant_id = m.tenant_id AND s.id = m.sync_id
+            JOIN channel_accounts a ON a.tenant_id = s.tenant_id AND a.id = s.account_id
+            WHERE m.tenant_id = \(tx.tenantID) AND m.contact_id = \(contactID)
+            ORDER BY m.sent_at
+            """, logger: tx.logger)
+        var found: [(channel: AdChannel, account: String, sentAt: Date, removalOwed: Bool)] = []
+        for try await (code, account, sentAt, owed) in rows.decode((Int16, String, Date, Bool).self) {
+            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+            found.append((channel, account, sentAt, owed))
+        }
+        return found
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Stored] {
+        var found: [Stored] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            guard let channel = AdChannel(storedCode: Int(try cells[3].decode(Int16.self))),
+                let status = AudienceSyncStatus(rawValue: Int(try cells[4].decode(Int16.self)))
+            else { throw StoredValueError(table: "audience_syncs", id: id) }
+            found.append(
+                Stored(
+                    record: AudienceSyncRecord(
+                        id: id, segmentID: try cells[1].decode(UUID.self), accountID: try cells[2].decode(UUID.self),
+                        channel: channel, status: status, listID: try cells[5].decode(String?.self),
+                        listName: try cells[6].decode(String.self), membersOnList: try cells[14].decode(Int64.self),
+                        pendingRemovals: try cells[15].decode(Int64.self),
+                        oldestPendingRemovalAt: try cells[16].decode(Date?.self),
+                        membersSent: try cells[7].decode(Int64.self), membersRemoved: try cells[8].decode(Int64.self),
+                        lastRunAt: try cells[9].decode(Date?.self), lastErrorCode: try cells[10].decode(String.self),
+                        lastErrorMessage: try cells[11].decode(String.self),
+                        nextRunAt: try cells[17].decode(Date?.self),
+                        createdAt: try cells[12].decode(Date.self), updatedAt: try cells[13].decode(Date.self)),
+                    reference: try cells[18].decode(String.self)))
+        }
+        return found
+    }
+}
