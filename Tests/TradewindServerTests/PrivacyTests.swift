@@ -325,42 +325,12 @@ struct PrivacyTests {
         #expect(erased.status == .completed)
         #expect(erased.note.contains("erased 1 contact(s), 3 event(s), 1 identity link(s), 1 segment membership(s)"))
 
-        // Every column of every table the region holds for the tenant, as text.
-        let traces = try await DatabaseSession.with { session in
-            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
-                let logger = TestEnvironment.logger
-                var tables: [String] = []
-                for try await name in try await connection.query(
-                    """
-                    SELECT table_name::text FROM information_schema.tables
-                    WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-                      AND has_table_privilege(current_user, format('%I.%I', table_schema, table_name), 'SELECT')
-                    ORDER BY 1
-                    """, logger: logger
-                ).decode(String.self) { tables.append(name) }
-                var traces: [String] = []
-                let needles = [
-                    "erin@example.org", anna.contact.phone, anna.contact.id, anna.anonymousID, "Person erin",
-                    "ext-erin",
-                ]
-                for table in tables {
-                    for needle in needles {
-                        var hits = 0
-                        do {
-                            for try await n in try await connection.query(
-                                "SELECT count(*)::int FROM \(unescaped: table) t WHERE t::text ILIKE '%' || \(needle) || '%'",
-                                logger: logger
-                            ).decode(Int.self) { hits = n }
-                        } catch {
-                            throw TestSetupError("scanning \(table): \(String(reflecting: error))")
-                        }
-                        if hits > 0 { traces.append("\(table): \(hits) row(s) with \(needle)") }
-                    }
-                }
-                #expect(tables.contains("events") && tables.contains("audit_records") && tables.count >= 9)
-                return traces
-            }
-        }
+        let traces = try await Self.traces(
+            tenant,
+            [
+                "erin@example.org", anna.contact.phone, anna.contact.id, anna.anonymousID, "Person erin",
+                "ext-erin",
+            ])
         #expect(traces.isEmpty, "\(traces)")
 
         // The ledger entry stays, unlinked.
@@ -419,6 +389,41 @@ struct PrivacyTests {
             "SELECT count(*)::int FROM contacts WHERE tenant_id = \(tenant.id) AND external_id LIKE 'ext-erin%'",
             as: Int.self)
         #expect(left == [0], "a refused import left a contact behind")
+    }
+
+    /// Every row of every table the region holds for the tenant whose text holds one of `needles`.
+    static func traces(_ tenant: Tenant, _ needles: [String]) async throws -> [String] {
+        try await DatabaseSession.with { session in
+            try await session.inRegion(tenant.homeRegion, tenantID: tenant.id) { connection in
+                let logger = TestEnvironment.logger
+                var tables: [String] = []
+                for try await name in try await connection.query(
+                    """
+                    SELECT table_name::text FROM information_schema.tables
+                    WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+                      AND has_table_privilege(current_user, format('%I.%I', table_schema, table_name), 'SELECT')
+                    ORDER BY 1
+                    """, logger: logger
+                ).decode(String.self) { tables.append(name) }
+                var traces: [String] = []
+                for table in tables {
+                    for needle in needles {
+                        var hits = 0
+                        do {
+                            for try await n in try await connection.query(
+                                "SELECT count(*)::int FROM \(unescaped: table) t WHERE t::text ILIKE '%' || \(needle) || '%'",
+                                logger: logger
+                            ).decode(Int.self) { hits = n }
+                        } catch {
+                            throw TestSetupError("scanning \(table): \(String(reflecting: error))")
+                        }
+                        if hits > 0 { traces.append("\(table): \(hits) row(s) with \(needle)") }
+                    }
+                }
+                #expect(tables.contains("events") && tables.contains("audit_records") && tables.count >= 9)
+                return traces
+            }
+        }
     }
 
     static func rollups(_ tenant: Tenant) async throws -> [String] {

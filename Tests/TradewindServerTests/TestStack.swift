@@ -30,6 +30,8 @@ enum TestStack {
         configuration.port = 0
         // Checkpoints every second, so tamper tests need not wait for the production interval.
         configuration.auditCheckpointInterval = .seconds(1)
+        // Long enough that a withdrawal leaving a list within seconds shows it did not wait for it.
+        configuration.audienceSyncInterval = .seconds(20)
         let application = try TradewindApplication(configuration: configuration, logger: TestEnvironment.logger)
         // The server runs until the test process exits.
         Task.detached {

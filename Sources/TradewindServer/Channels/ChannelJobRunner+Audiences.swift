@@ -189,10 +189,13 @@ extension ChannelJobRunner {
             }
             guard !members.isEmpty else { continue }
             if !stale.isEmpty {
+                // The old hashes leave before the new ones go: a hash both hold (the phone, when only
+                // the e-mail changed) must end on the list.
                 let rows = stale
                 try await step(call, recorder, session, account, tenant) { tx in
                     try await AudienceSyncRepository.detach(rows: rows, sync: sync.id, in: tx)
                 }
+                _ = try await sendRemovals(sync.id, list, connector, target, session, call, recorder, account, tenant)
             }
             _ = try await connector.add(members.map(\.hashes), to: list, in: target, session: session)
             let uploaded = members

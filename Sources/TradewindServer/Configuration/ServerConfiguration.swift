@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     public var channelCACertificatePath: String?
     /// How often every linked account's daily metrics are pulled.
     public var metricsSyncInterval: Duration = .seconds(900)
+    /// How often each audience sync brings its channel list in line with its segment and the
+    /// consent ledger; withdrawals and erasures do not wait for it (they run the sync at once).
+    public var audienceSyncInterval: Duration = .seconds(300)
     /// How long one request to a channel may take before it counts as unanswered (and a create
     /// is looked up on the channel before it is sent again).
     public var channelRequestTimeout: Duration = .seconds(30)
@@ -155,6 +158,12 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("channels.metricsSyncIntervalSeconds must be at least 1")
         }
         metricsSyncInterval = .seconds(metricsSeconds)
+        let audienceSeconds = reader.int(forKey: "channels.audienceSyncIntervalSeconds", default: 300)
+        guard (1...300).contains(audienceSeconds) else {
+            // At most five minutes: a re-grant must not wait longer than a withdrawal may.
+            throw ConfigurationError("channels.audienceSyncIntervalSeconds must be 1-300")
+        }
+        audienceSyncInterval = .seconds(audienceSeconds)
         let requestSeconds = reader.int(forKey: "channels.requestTimeoutSeconds", default: 30)
         guard (1...60).contains(requestSeconds) else {
             throw ConfigurationError("channels.requestTimeoutSeconds must be 1-60")

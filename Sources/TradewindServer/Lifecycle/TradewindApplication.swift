@@ -91,7 +91,8 @@ public struct TradewindApplication: Sendable {
             runner: ChannelJobRunner(
                 store: store, channels: channels, sealer: sealer, policy: .init(),
                 metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout,
-                metricsTimeout: limits.backgroundTimeout, logger: logger),
+                metricsTimeout: limits.backgroundTimeout, logger: logger,
+                audienceInterval: configuration.audienceSyncInterval),
             rules: RuleJobRunner(store: store, timeout: limits.backgroundTimeout, logger: logger),
             limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(
