@@ -40,11 +40,12 @@ struct ResidencyAPITests {
 
     static let campaignTables = [
         "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "outbox_queues", "outbox_jobs",
-        "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions",
+        "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions", "audience_syncs",
+        "audience_sync_members",
     ]
 
     @Test(
-        "channel accounts, campaigns, their metrics, outbox jobs, idempotency keys and rules with their runs stay in the home region"
+        "channel accounts, campaigns, their metrics, outbox jobs, idempotency keys, rules with their runs and audience syncs with their hashes stay in the home region"
     )
     func campaignsStayHome() async throws {
         let google = CampaignsTests.Channel.all[0]
@@ -74,6 +75,22 @@ struct ResidencyAPITests {
                     owner, RulesTests.rule("Home \(region)", [RulesTests.nameContains("Home")], action: .notify))
                 let run = try await RulesTests.runAndWait(owner, rule.id)
                 #expect(run?.actions.map(\.outcome) == [.notified])
+                // An audience sync with one consented member on the channel's list.
+                let person = try await AudiencesTests.contact(
+                    owner, "home-\(region)-\(UUID().uuidString.prefix(6))", phone: "+491510000000")
+                try await AudiencesTests.consent(owner, person, .grant)
+                let segment = try await SegmentsTests.create(owner, "Home \(region)", purpose: .adPersonalisation)
+                _ = try await SegmentsTests.add(owner, segment.id, [person])
+                _ = try await AudiencesTests.allow(
+                    owner, .googleAds, basis: region == "cn" ? "CAC standard contract" : "")
+                let sync = try await AudiencesTests.start(owner, segment: segment.id, account: account.id)
+                var onList = sync
+                let deadline = ContinuousClock.now + .seconds(30)
+                while onList.membersOnList == 0 && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                    onList = try await AudiencesTests.get(owner, sync.id)
+                }
+                #expect(onList.membersOnList == 1, "\(onList)")
             }
         } catch {
             _ = try? await SandboxControl.call(.POST, "clock", ["today": NSNull()])

@@ -120,7 +120,7 @@ public enum AudienceSyncRepository {
             SELECT c.id, c.email, c.phone, m.id, m.email_sha256, m.phone_sha256
             FROM segment_memberships sm
             JOIN contact_consents cc ON cc.tenant_id = sm.tenant_id AND cc.contact_id = sm.contact_id
-                 AND cc.purpose = 'ad_personalisation' AND cc.granted
+                 AND cc.purpose = 'ad_personalisation' AND cc.granted IS TRUE
             JOIN contacts c ON c.tenant_id = sm.tenant_id AND c.id = sm.contact_id
             LEFT JOIN audience_sync_members m ON m.tenant_id = sm.tenant_id AND m.sync_id = \(sync)
                  AND m.contact_id = sm.contact_id
