@@ -275,6 +275,70 @@ struct RuleEvaluationTests {
     }
 }
 
+@Suite("Rule evaluation: the 64-bit fast path decides as the exact one")
+struct RuleFastPathTests {
+    @Test("Random figures (zeros, huge values, a day without a rate) and thresholds: matches equal explain's verdicts")
+    func fastPathAgreesWithExplain() {
+        var random = SplitMix64(seed: 7)
+        func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
+        let today = CalendarDay("2026-03-10")!
+        let accounts = [RuleAccount(currency: "EUR", today: today), RuleAccount(currency: "JPY", today: today)]
+        let entities = (0..<60).map { i in
+            RuleEntity(
+                id: UUID(), level: .campaign, channel: .googleAds, markets: ["DE"], name: "e\(i)", status: .active,
+                account: i % 2)
+        }
+        var table = RuleMetricsTable(
+            entities: entities, accounts: accounts, firstDay: today.adding(days: -30), dayCount: 31)
+        let magnitudes: [Int64] = [0, 1, 7, 1_000, 999_999, 2_500_000, 9_000_000_000_000, Int64.max / 64]
+        for entity in 0..<entities.count {
+            for day in 0..<31 {
+                table.record(
+                    entity: entity, day: today.adding(days: Int64(day - 30)), spendMicros: pick(magnitudes),
+                    impressions: pick(magnitudes) / 1000, clicks: pick([0, 1, 3, 40, 1_000_000]),
+                    conversionsMilli: pick([0, 500, 3000]), conversionValueMicros: pick(magnitudes))
+            }
+        }
+        var exchange = RuleExchange()
+        for day in 0..<31 where day != 25 {
+            exchange.add(
+                day: today.adding(days: Int64(day - 30)),
+                table: ExchangeRates(usdPerUnit: ["EUR": Decimal(string: "1.0843")!, "JPY": Decimal(string: "0.0067")!]
+                ),
+                currencies: ["EUR", "JPY", "USD"])
+        }
+        var evaluator = RuleEvaluator(table: table, exchange: exchange)
+        let fields: [RuleField] = [
+            .impressions, .clicks, .conversions, .spend, .conversionValue, .cpc, .cpm, .ctr, .cpa, .roas,
+        ]
+        let ops: [RuleOperator] = [.greaterThan, .lessThan, .equal, .notEqual, .inRange, .notInRange]
+        for _ in 0..<400 {
+            let field = pick(fields)
+            let op = pick(ops)
+            let currency: String? = field.isMoney ? pick(["EUR", "USD", "JPY"]) : nil
+            let a = pick(magnitudes + [-5, 2_000_000, Int64.max / 2])
+            let b = pick(magnitudes + [Int64.max / 2])
+            let operand: RuleOperand =
+                op == .inRange || op == .notInRange
+                ? .range(
+                    RuleNumber(micros: min(a, b), currency: currency), RuleNumber(micros: max(a, b), currency: currency)
+                )
+                : .number(RuleNumber(micros: a, currency: currency))
+            let rule = AutomatedRule(
+                id: UUID(), name: "r",
+                evaluation: RuleEvaluationSpec(
+                    level: .campaign, conditions: [RuleCondition(field, op, operand)],
+                    window: pick(RuleTimeWindow.allCases)),
+                execution: RuleExecutionSpec(action: .pause), schedule: .hourly)
+            let matched = Set(evaluator.matches(of: rule))
+            for entity in 0..<entities.count {
+                let verdict = evaluator.explain(rule, entity: entity).allSatisfy(\.2)
+                #expect(matched.contains(entity) == verdict, "\(rule.evaluation.conditions[0]) on entity \(entity)")
+            }
+        }
+    }
+}
+
 @Suite("Rule planning: what a rule does to a campaign within its bounds")
 struct RulePlanningTests {
     static func situation(

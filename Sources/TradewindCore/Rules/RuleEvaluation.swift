@@ -179,20 +179,19 @@ public struct RuleEvaluator: Sendable {
         // Metric conditions compare sums directly; attributes (and reach) go through `observe`.
         let numeric = conditions.filter { Self.isSum($0.condition.field) }.map(NumericCheck.init)
         let other = conditions.filter { !Self.isSum($0.condition.field) }
-        var result: [Int] = []
-        entities: for index in levels.indices {
-            guard levels[index] == spec.level,
-                spec.entityIDs.isEmpty || spec.entityIDs.contains(table.entities[index].id)
-            else { continue }
-            // By index: iterating the array would copy each check, and its arrays, per entity.
-            for check in numeric.indices where !numeric[check].holds(entity: index, sums) {
-                continue entities
+        // Condition by condition over the entities still in the running: each check is copied
+        // once per rule, not once per entity (a copy retains its arrays), and a condition that
+        // rules most entities out spares the next ones the work.
+        var result = levels.indices.filter { index in
+            levels[index] == spec.level && (spec.entityIDs.isEmpty || spec.entityIDs.contains(table.entities[index].id))
+        }
+        for check in numeric {
+            result.removeAll { !check.holds(entity: $0, sums) }
+        }
+        for condition in other {
+            result.removeAll { index in
+                !holds(condition.condition, observe(condition, entity: index, window: spec.window, sums: sums))
             }
-            for condition in other {
-                guard holds(condition.condition, observe(condition, entity: index, window: spec.window, sums: sums))
-                else { continue entities }
-            }
-            result.append(index)
         }
         return result
     }
@@ -211,6 +210,10 @@ public struct RuleEvaluator: Sendable {
         var list: [Int128]
         var spend: [Int64?]?
         var value: [Int64?]?
+        /// The thresholds in 64 bits, when they fit and the operator compares with one or two.
+        var fast: Bool
+        var low64: Int64
+        var high64: Int64
 
         init(_ prepared: PreparedCondition) {
             self.init(
@@ -228,10 +231,72 @@ public struct RuleEvaluator: Sendable {
             case .numbers(let numbers): list = numbers.map { Int128($0.micros) }
             case .text, .texts: op = .contain  // a shape validation refuses; never holds below
             }
+            let (smallLow, smallHigh) = (Int64(exactly: low), Int64(exactly: high))
+            fast = list.isEmpty && smallLow != nil && smallHigh != nil
+            (low64, high64) = (smallLow ?? 0, smallHigh ?? 0)
         }
 
         func holds(entity index: Int, _ sums: WindowSums) -> Bool {
-            holds(RuleEvaluator.fraction(field, index, sums, spend, value))
+            if let fast = holdsInInt64(entity: index, sums) { return fast }
+            return holds(RuleEvaluator.fraction(field, index, sums, spend, value))
+        }
+
+        /// The same comparison in 64-bit arithmetic, for the fields and thresholds where no product
+        /// overflows (checked, not assumed): most of a bench's 20 million comparisons. Nil when the
+        /// 128-bit path must decide.
+        private func holdsInInt64(entity index: Int, _ sums: WindowSums) -> Bool? {
+            guard fast else { return nil }
+            let (low, high) = (low64, high64)
+            let numerator: Int64
+            let scale: Int64
+            let denominator: Int64
+            switch field {
+            case .impressions: (numerator, scale, denominator) = (sums.impressions[index], 1_000_000, 1)
+            case .clicks: (numerator, scale, denominator) = (sums.clicks[index], 1_000_000, 1)
+            case .conversions: (numerator, scale, denominator) = (sums.conversionsMilli[index], 1000, 1)
+            case .ctr: (numerator, scale, denominator) = (sums.clicks[index], 1_000_000, sums.impressions[index])
+            // A ratio of two sums in one currency: never converted.
+            case .roas: (numerator, scale, denominator) = (sums.value[index], 1_000_000, sums.spend[index])
+            case .spend, .conversionValue, .cpc, .cpm, .cpa:
+                // Money in the threshold's currency: the converted sums where there are any (nil: a
+                // day without a rate, which the 128-bit path reports as undefined). Read in place:
+                // binding the arrays would retain them once per entity.
+                let money: Int64
+                let earned: Int64
+                if spend == nil {
+                    (money, earned) = (sums.spend[index], sums.value[index])
+                } else {
+                    guard let converted = spend?[index] ?? nil, let convertedValue = value?[index] ?? nil else {
+                        return nil
+                    }
+                    (money, earned) = (converted, convertedValue)
+                }
+                switch field {
+                case .spend: (numerator, scale, denominator) = (money, 1, 1)
+                case .conversionValue: (numerator, scale, denominator) = (earned, 1, 1)
+                case .cpc: (numerator, scale, denominator) = (money, 1, sums.clicks[index])
+                case .cpm: (numerator, scale, denominator) = (money, 1000, sums.impressions[index])
+                default: (numerator, scale, denominator) = (money, 1000, sums.conversionsMilli[index])
+                }
+            default: return nil
+            }
+            // Undefined (a zero divisor) never holds; the 128-bit path says so too.
+            guard denominator > 0 else { return nil }
+            let (left, leftOverflow) = numerator.multipliedReportingOverflow(by: scale)
+            let (right, rightOverflow) = low.multipliedReportingOverflow(by: denominator)
+            guard !leftOverflow && !rightOverflow else { return nil }
+            switch op {
+            case .greaterThan: return left > right
+            case .lessThan: return left < right
+            case .equal: return left == right
+            case .notEqual: return left != right
+            case .inRange, .notInRange:
+                let (top, topOverflow) = high.multipliedReportingOverflow(by: denominator)
+                guard !topOverflow else { return nil }
+                let inside = left >= right && left <= top
+                return op == .inRange ? inside : !inside
+            default: return nil
+            }
         }
 
         /// The comparison of `numerator / denominator` with the thresholds, as `holds` makes it.
