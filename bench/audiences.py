@@ -166,7 +166,10 @@ FROM contact_consents WHERE tenant_id = '{TENANT}' AND purpose = 'ad_personalisa
 UPDATE contact_consents SET granted = true, lawful_basis = 'consent', source = 'bench:regrant', regime = 'gdpr',
     occurred_at = clock_timestamp(), recorded_at = clock_timestamp()
 WHERE tenant_id = '{TENANT}' AND purpose = 'ad_personalisation' AND NOT granted""")
-    for table in ("audience_sync_members", "audience_syncs", "outbox_jobs"):
+    # audience_sync_members is left to autovacuum: analysed right after this delete (empty), its
+    # statistics made the first batches' queries of the next sync miss the server's 5 s database
+    # timeout until autovacuum analysed it again (run of 2026-12-05 06:10, bench/README.md).
+    for table in ("audience_syncs", "outbox_jobs"):
         sql(f"VACUUM ANALYZE {table}")
     sandbox("POST", "reset")
 
@@ -233,7 +236,8 @@ WHERE m.tenant_id = '{TENANT}' AND m.sync_id = '{sync_id}' AND m.state = 1 LIMIT
 
 
 def server_state(sync_id, member):
-    """The withdrawn member's hash rows (any state) and the sync's jobs, in one look."""
+    """The withdrawn member's hash rows (any state), the sync's jobs and the times of its
+    `tradewind/audiences.sync` records (one per pass that reached its end), in one look."""
     member_rows = (f"(SELECT count(*) FROM audience_sync_members WHERE tenant_id = '{TENANT}' "
                    f"AND sync_id = '{sync_id}' AND contact_id = '{member}')") if member else "0"
     return sql_json(f"""json_build_object(
@@ -243,7 +247,10 @@ def server_state(sync_id, member):
             'due', extract(epoch FROM due_at), 'lease_expires', extract(epoch FROM lease_expires_at),
             'finished', extract(epoch FROM finished_at), 'error', last_error_code) ORDER BY sequence), '[]')
            FROM outbox_jobs WHERE tenant_id = '{TENANT}' AND subject_id = '{sync_id}'
-             AND kind = 'audience.sync'))""")
+             AND kind = 'audience.sync'),
+  'pass_records', (SELECT coalesce(json_agg(extract(epoch FROM recorded_at) ORDER BY seq), '[]') FROM audit_records
+           WHERE tenant_id = '{TENANT}' AND method = 'tradewind/audiences.sync'
+             AND resources @> ARRAY['audience_sync:{sync_id}'] AND recorded_at >= to_timestamp({started_wall})))""")
 
 
 def exchanges(sync_id):
@@ -320,9 +327,12 @@ def main():
             for tenth in range(1, 11):
                 if tenth not in tenths and s.members_on_list >= N * tenth / 10 - (1 if withdrawal else 0):
                     tenths[tenth] = {"t": row["t"], "on_list": s.members_on_list, "rss_kib": rss, "hwm_kib": hwm}
-            finished = [j for j in state["jobs"] if j["state"] == 2 and j["finished"]]
+            # A pass is over when its job finished, or when its run record is written: the record commits
+            # with the last step even when the job could no longer be completed (its lease was lost).
+            finished = [j["finished"] for j in state["jobs"] if j["state"] == 2 and j["finished"]]
+            finished += state["pass_records"]
             if pass_end is None and finished:
-                pass_end = min(j["finished"] for j in finished)
+                pass_end = min(finished)
                 log(f"first pass finished {pass_end - t_start:.1f} s after the sync was started")
             # The withdrawal: a member on the list, once WITHDRAW_AT of the segment is there (or after
             # the pass, when the whole segment went in one batch).
@@ -363,7 +373,7 @@ def main():
     calls = exchanges(sync_id)
     passes = run_records(sync_id)
     figures = {
-        "members": N, "sync_id": sync_id, "account": f"act_{sandbox_id}", "timeout": time.time() > deadline,
+        "members": N, "sync_id": sync_id, "t_start": t_start, "account": f"act_{sandbox_id}", "timeout": time.time() > deadline,
         "start_rpc_ms": (t_start - t_request) * 1000,
         "pass_seconds": None if pass_end is None else pass_end - t_start,
         "final": {"status": apb.AudienceSyncStatus.Name(final.status), "on_list": final.members_on_list,
@@ -439,7 +449,8 @@ def report(f):
         f"{[r for r in p['resources'] if r.startswith('members_')]} in {p['latency_s']:.1f} s" for p in f["passes"]))
     lines.append("  outbox jobs: " + "; ".join(
         f"state {j['state']}, {j['attempts']} attempt(s)"
-        + (f", finished at +{j['finished'] - started_wall:.0f} s" if j["finished"] else "") for j in f["jobs"]))
+        + (f", finished {j['finished'] - f['t_start']:.1f} s after the start" if j["finished"] else "")
+        + (f", error '{j['error']}'" if j["error"] else "") for j in f["jobs"]))
     m = f["memory"]
     lines.append(f"  server memory: VmRSS {m['rss_before_mib']:.0f} MiB before, {m['rss_peak_mib']:.0f} MiB peak "
                  f"(100 ms samples), {m['rss_after_mib']:.0f} MiB after; VmHWM {m['hwm_before_mib']:.0f} -> "
