@@ -13,9 +13,22 @@ import TradewindStore
 extension ChannelJobRunner {
     /// Members read and sent per step.
     static let audienceBatch = 10_000
+    /// How long one pass may send before it hands over to the next, well within the outbox lease
+    /// (a pass past its lease would be claimed again while it runs), and so that removals owed
+    /// (withdrawals arriving meanwhile) go out at least this often during a long first upload.
+    static let audiencePassBudget: Duration = .seconds(45)
 
-    func runAudienceSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call: SystemCall) async throws {
+    /// Where a pass that ran out of time left off: the next pass sends from after this contact.
+    struct AudiencePayload: Codable {
+        var after: UUID?
+    }
+
+    func runAudienceSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call jobCall: SystemCall) async throws {
         guard let syncID = job.subjectID else { return }
+        // Steps over a million members' rows take more than a call's few seconds.
+        let call = SystemCall(
+            principal: Self.principal, tenant: tenant, recording: .upkeep, timeout: metricsTimeout, logger: logger)
+        let resumeAfter = (try? JSONDecoder().decode(AudiencePayload.self, from: Data(job.payload.utf8)))?.after
         let sealer = self.sealer
         let loaded = try await store.read(for: call) {
             tx -> (AudienceSyncRepository.Stored, ChannelAccountRecord, ChannelCredentials)? in
@@ -47,6 +60,7 @@ extension ChannelJobRunner {
         let target = CampaignJobs.connectorAccount(account)
         let started = ContinuousClock.now
         var (sent, removed) = (0, 0)
+        var leftOff: UUID?
         do {
             guard account.status == .active else {
                 throw ChannelError.unauthorized(
@@ -64,8 +78,11 @@ extension ChannelJobRunner {
             }
             removed += try await sendRemovals(syncID, list, connector, target, session, call, recorder, account, tenant)
             if sync.status == .active && tenant.settings.allowsAudienceExport(to: sync.channel) {
-                sent += try await sendAdditions(
-                    sync, list, connector, target, session, call, recorder, account, tenant)
+                let deadline = started + Self.audiencePassBudget
+                let added = try await sendAdditions(
+                    sync, from: resumeAfter, until: deadline, list, connector, target, session, call, recorder, account,
+                    tenant)
+                (sent, leftOff) = (added.sent, added.leftOff)
                 // Members whose identifiers changed, or who withdrew while their batch went out.
                 removed += try await sendRemovals(
                     syncID, list, connector, target, session, call, recorder, account, tenant)
@@ -90,7 +107,7 @@ extension ChannelJobRunner {
             }
             return
         }
-        let (interval, totals) = (audienceInterval, (sent, removed))
+        let (interval, totals, cursor) = (audienceInterval, (sent, removed), leftOff)
         let runRecord = AuditEntry(
             time: Date(), requestID: job.id.uuidString.lowercased(), tenantID: tenant.id,
             region: tenant.homeRegion.rawValue, principal: AuditPrincipal(id: Self.principal, kind: "system"),
@@ -98,7 +115,7 @@ extension ChannelJobRunner {
             resources: [
                 "audience_sync:\(syncID.uuidString.lowercased())",
                 "channel_account:\(account.id.uuidString.lowercased())", "members_sent:\(totals.0)",
-                "members_removed:\(totals.1)",
+                "members_removed:\(totals.1)", "pass:\(cursor == nil ? "complete" : "continues")",
             ], code: 0, outcome: "ok", latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)),
             peer: "local", dataClasses: [.audiences], rowsWritten: Int64(totals.0 + totals.1))
         try await step(call, recorder, session, account, tenant, extra: [runRecord]) { tx in
@@ -107,12 +124,15 @@ extension ChannelJobRunner {
             if now.record.status == .stopping && now.record.membersOnList == 0 && now.record.pendingRemovals == 0 {
                 try await AudienceSyncRepository.setStatus(id: syncID, status: .stopped, in: tx)
             } else if now.record.status != .stopped {
-                // Removals still owed (the channel refused part, or a withdrawal came in meanwhile) go
-                // at once; otherwise the next look is after the interval.
-                let next = now.record.pendingRemovals > 0 ? Date() : Date().addingTimeInterval(interval.seconds)
+                // A pass that ran out of time goes on at once from where it stopped; removals still
+                // owed (the channel refused part, or a withdrawal came in meanwhile) go at once too;
+                // otherwise the next look is after the interval.
+                let soon = cursor != nil || now.record.pendingRemovals > 0
+                let next = soon ? Date() : Date().addingTimeInterval(interval.seconds)
+                let payload = String(decoding: try JSONEncoder().encode(AudiencePayload(after: cursor)), as: UTF8.self)
                 try await Outbox.enqueue(
                     queue: AudienceSyncRepository.queue(channel: now.record.channel, sync: syncID),
-                    kind: AudienceSyncRepository.jobKind, subjectID: syncID, dueAt: next, in: tx)
+                    kind: AudienceSyncRepository.jobKind, subjectID: syncID, payload: payload, dueAt: next, in: tx)
             }
             try await Outbox.refreshWake(in: tx)
         }
@@ -157,21 +177,24 @@ extension ChannelJobRunner {
         }
     }
 
-    /// Sends the segment's members who may be sent and whose hashes the list does not hold yet.
+    /// Sends the segment's members who may be sent and whose hashes the list does not hold yet,
+    /// from after `start` in contact order, until they are all sent (`leftOff` nil) or `deadline`
+    /// passes (`leftOff` is the last contact looked at).
     private func sendAdditions(
-        _ sync: AudienceSyncRecord, _ list: AudienceList, _ connector: any AudienceConnector, _ target: ChannelAccount,
-        _ session: ChannelSession, _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord,
-        _ tenant: Tenant
-    ) async throws -> Int {
+        _ sync: AudienceSyncRecord, from start: UUID?, until deadline: ContinuousClock.Instant, _ list: AudienceList,
+        _ connector: any AudienceConnector, _ target: ChannelAccount, _ session: ChannelSession, _ call: SystemCall,
+        _ recorder: OutboundRecorder, _ account: ChannelAccountRecord, _ tenant: Tenant
+    ) async throws -> (sent: Int, leftOff: UUID?) {
         var sent = 0
-        var after: UUID?
+        var after = start
         while true {
+            if ContinuousClock.now >= deadline, let after { return (sent, after) }
             let position = after
             let batch = try await store.read(for: call) { tx in
                 try await AudienceSyncRepository.candidates(
                     sync: sync.id, segment: sync.segmentID, after: position, limit: Self.audienceBatch, in: tx)
             }
-            guard let last = batch.last else { return sent }
+            guard let last = batch.last else { return (sent, nil) }
             after = last.contactID
             var members: [(contactID: UUID, hashes: AudienceMemberHashes)] = []
             var stale: [UUID] = []

@@ -146,17 +146,20 @@ public enum AudienceSyncRepository {
     public static func oweDepartures(sync: UUID, segment: UUID, all: Bool, in tx: TenantTransaction) async throws
         -> Int
     {
+        // Outer joins, not NOT EXISTS under an OR: the planner hash-joins them, where the OR made
+        // two sub-plans run once per member (15 s at a million).
         let rows = try await tx.connection.query(
             """
             UPDATE audience_sync_members m SET state = 2, removal_requested_at = now()
-            WHERE m.tenant_id = \(tx.tenantID) AND m.sync_id = \(sync) AND m.state = 1
-              AND (\(all) OR m.contact_id IS NULL
-                   OR NOT EXISTS (SELECT 1 FROM segment_memberships sm
-                                  WHERE sm.tenant_id = m.tenant_id AND sm.segment_id = \(segment)
-                                    AND sm.contact_id = m.contact_id)
-                   OR NOT EXISTS (SELECT 1 FROM contact_consents cc
-                                  WHERE cc.tenant_id = m.tenant_id AND cc.contact_id = m.contact_id
-                                    AND cc.purpose = 'ad_personalisation' AND cc.granted))
+            FROM (SELECT s.id
+                  FROM audience_sync_members s
+                  LEFT JOIN segment_memberships sm ON sm.tenant_id = s.tenant_id AND sm.segment_id = \(segment)
+                       AND sm.contact_id = s.contact_id
+                  LEFT JOIN contact_consents cc ON cc.tenant_id = s.tenant_id AND cc.contact_id = s.contact_id
+                       AND cc.purpose = 'ad_personalisation' AND cc.granted
+                  WHERE s.tenant_id = \(tx.tenantID) AND s.sync_id = \(sync) AND s.state = 1
+                    AND (\(all) OR s.contact_id IS NULL OR sm.contact_id IS NULL OR cc.contact_id IS NULL)) AS gone
+            WHERE m.tenant_id = \(tx.tenantID) AND m.sync_id = \(sync) AND m.id = gone.id
             RETURNING 1
             """, logger: tx.logger)
         return try await rows.collect().count
