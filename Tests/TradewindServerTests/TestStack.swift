@@ -32,6 +32,10 @@ enum TestStack {
         configuration.auditCheckpointInterval = .seconds(1)
         // Long enough that a withdrawal leaving a list within seconds shows it did not wait for it.
         configuration.audienceSyncInterval = .seconds(20)
+        // Three members a step and no time for a second step in a pass: every sync of more than
+        // three members stops and goes on from where it left off, pass after pass.
+        configuration.audienceBatch = 3
+        configuration.audiencePassBudget = .zero
         let application = try TradewindApplication(configuration: configuration, logger: TestEnvironment.logger)
         // The server runs until the test process exits.
         Task.detached {

@@ -11,24 +11,11 @@ import TradewindStore
 /// commits what the channel confirmed, with the audit records of its exchanges; a run cut short
 /// loses nothing, since adding a member twice or removing one twice changes nothing on a channel.
 extension ChannelJobRunner {
-    /// Members read and sent per step.
-    static let audienceBatch = 10_000
-    /// How long one pass may send before it hands over to the next, well within the outbox lease
-    /// (a pass past its lease would be claimed again while it runs), and so that removals owed
-    /// (withdrawals arriving meanwhile) go out at least this often during a long first upload.
-    static let audiencePassBudget: Duration = .seconds(45)
-
-    /// Where a pass that ran out of time left off: the next pass sends from after this contact.
-    struct AudiencePayload: Codable {
-        var after: UUID?
-    }
-
     func runAudienceSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call jobCall: SystemCall) async throws {
         guard let syncID = job.subjectID else { return }
         // Steps over a million members' rows take more than a call's few seconds.
         let call = SystemCall(
             principal: Self.principal, tenant: tenant, recording: .upkeep, timeout: metricsTimeout, logger: logger)
-        let resumeAfter = (try? JSONDecoder().decode(AudiencePayload.self, from: Data(job.payload.utf8)))?.after
         let sealer = self.sealer
         let loaded = try await store.read(for: call) {
             tx -> (AudienceSyncRepository.Stored, ChannelAccountRecord, ChannelCredentials)? in
@@ -78,9 +65,10 @@ extension ChannelJobRunner {
             }
             removed += try await sendRemovals(syncID, list, connector, target, session, call, recorder, account, tenant)
             if sync.status == .active && tenant.settings.allowsAudienceExport(to: sync.channel) {
-                let deadline = started + Self.audiencePassBudget
+                let deadline = started + audience.passBudget
                 let added = try await sendAdditions(
-                    sync, from: resumeAfter, until: deadline, list, connector, target, session, call, recorder, account,
+                    sync, from: stored.resumeAfter, until: deadline, list, connector, target, session, call, recorder,
+                    account,
                     tenant)
                 (sent, leftOff) = (added.sent, added.leftOff)
                 // Members whose identifiers changed, or who withdrew while their batch went out.
@@ -129,10 +117,10 @@ extension ChannelJobRunner {
                 // otherwise the next look is after the interval.
                 let soon = cursor != nil || now.record.pendingRemovals > 0
                 let next = soon ? Date() : Date().addingTimeInterval(interval.seconds)
-                let payload = String(decoding: try JSONEncoder().encode(AudiencePayload(after: cursor)), as: UTF8.self)
+                try await AudienceSyncRepository.setResumeAfter(id: syncID, contact: cursor, in: tx)
                 try await Outbox.enqueue(
                     queue: AudienceSyncRepository.queue(channel: now.record.channel, sync: syncID),
-                    kind: AudienceSyncRepository.jobKind, subjectID: syncID, payload: payload, dueAt: next, in: tx)
+                    kind: AudienceSyncRepository.jobKind, subjectID: syncID, dueAt: next, in: tx)
             }
             try await Outbox.refreshWake(in: tx)
         }
@@ -163,7 +151,7 @@ extension ChannelJobRunner {
         var removed = 0
         while true {
             let owed = try await store.read(for: call) { tx in
-                try await AudienceSyncRepository.owed(sync: syncID, limit: Self.audienceBatch, in: tx)
+                try await AudienceSyncRepository.owed(sync: syncID, limit: audience.batch, in: tx)
             }
             guard !owed.isEmpty else { return removed }
             _ = try await connector.remove(owed.map(\.hashes), from: list, in: target, session: session)
@@ -187,12 +175,16 @@ extension ChannelJobRunner {
     ) async throws -> (sent: Int, leftOff: UUID?) {
         var sent = 0
         var after = start
+        var steps = 0
         while true {
-            if ContinuousClock.now >= deadline, let after { return (sent, after) }
+            // Every pass sends at least one step, however long its removals took, so it always
+            // moves on.
+            if steps > 0 && ContinuousClock.now >= deadline, let after { return (sent, after) }
+            steps += 1
             let position = after
             let batch = try await store.read(for: call) { tx in
                 try await AudienceSyncRepository.candidates(
-                    sync: sync.id, segment: sync.segmentID, after: position, limit: Self.audienceBatch, in: tx)
+                    sync: sync.id, segment: sync.segmentID, after: position, limit: audience.batch, in: tx)
             }
             guard let last = batch.last else { return (sent, nil) }
             after = last.contactID

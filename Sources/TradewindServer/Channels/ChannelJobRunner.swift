@@ -23,6 +23,18 @@ struct ChannelJobRunner: Sendable {
     /// How often a sync brings its list in line with the segment and the ledger (withdrawals and
     /// erasures bring its next run forward to now).
     var audienceInterval: Duration = .seconds(300)
+    var audience = AudiencePasses()
+
+    /// How an audience sync's run is cut into steps and passes.
+    struct AudiencePasses: Sendable {
+        /// Members read and sent per step.
+        var batch = 10_000
+        /// How long one pass may send before it hands over to the next, well within the outbox
+        /// lease (a pass past its lease would be claimed again while it runs), and so that
+        /// removals owed (withdrawals arriving meanwhile) go out at least this often during a long
+        /// first upload.
+        var passBudget: Duration = .seconds(45)
+    }
 
     static let principal = "channel-worker"
 

@@ -62,6 +62,11 @@ public struct ServerConfiguration: Sendable {
     /// How often each audience sync brings its channel list in line with its segment and the
     /// consent ledger; withdrawals and erasures do not wait for it (they run the sync at once).
     public var audienceSyncInterval: Duration = .seconds(300)
+    /// Members per step of an audience sync and how long one pass may send. Not in the YAML:
+    /// production keeps 10,000 and 45 s; tests shrink both so that passes that stop and go on
+    /// from where they left off are exercised on small segments.
+    public var audienceBatch = 10_000
+    public var audiencePassBudget: Duration = .seconds(45)
     /// How long one request to a channel may take before it counts as unanswered (and a create
     /// is looked up on the channel before it is sent again).
     public var channelRequestTimeout: Duration = .seconds(30)

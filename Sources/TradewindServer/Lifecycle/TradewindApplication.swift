@@ -92,7 +92,8 @@ public struct TradewindApplication: Sendable {
                 store: store, channels: channels, sealer: sealer, policy: .init(),
                 metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout,
                 metricsTimeout: limits.backgroundTimeout, logger: logger,
-                audienceInterval: configuration.audienceSyncInterval),
+                audienceInterval: configuration.audienceSyncInterval,
+                audience: .init(batch: configuration.audienceBatch, passBudget: configuration.audiencePassBudget)),
             rules: RuleJobRunner(store: store, timeout: limits.backgroundTimeout, logger: logger),
             limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(

@@ -27,13 +27,25 @@ public enum AudienceSyncRepository {
           WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
         (SELECT min(j.due_at) FROM outbox_jobs j
           WHERE j.tenant_id = s.tenant_id AND j.subject_id = s.id AND j.state = 1 AND j.kind = 'audience.sync'),
-        s.reference
+        s.reference, s.resume_after
         """
 
     public struct Stored: Sendable {
         public var record: AudienceSyncRecord
         /// Stamped on the channel's list.
         public var reference: String
+        /// Where the last pass that ran out of time left off.
+        public var resumeAfter: UUID?
+    }
+
+    /// Keeps where a pass left off, or clears it; a contact erased meanwhile is never kept.
+    public static func setResumeAfter(id: UUID, contact: UUID?, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE audience_syncs SET resume_after = (
+                SELECT c.id FROM contacts c WHERE c.tenant_id = \(tx.tenantID) AND c.id = \(contact))
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
     }
 
     /// Starts a sync; nil when the segment already syncs to the account.
@@ -265,6 +277,11 @@ public enum AudienceSyncRepository {
     /// An erasure: the contact's hashes stay only as removals owed, tied to no one, until each
     /// channel confirms; the syncs run now. Called in the erasure's transaction.
     public static func eraseContact(_ contactID: UUID, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE audience_syncs SET resume_after = NULL
+            WHERE tenant_id = \(tx.tenantID) AND resume_after = \(contactID)
+            """, logger: tx.logger)
         let rows = try await tx.connection.query(
             """
             UPDATE audience_sync_members SET contact_id = NULL, state = 2,
@@ -331,7 +348,7 @@ public enum AudienceSyncRepository {
                         lastErrorMessage: try cells[11].decode(String.self),
                         nextRunAt: try cells[17].decode(Date?.self),
                         createdAt: try cells[12].decode(Date.self), updatedAt: try cells[13].decode(Date.self)),
-                    reference: try cells[18].decode(String.self)))
+                    reference: try cells[18].decode(String.self), resumeAfter: try cells[19].decode(UUID?.self)))
         }
         return found
     }
