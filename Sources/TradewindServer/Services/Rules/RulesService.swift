@@ -194,7 +194,7 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
         let call = try CallContext.tenantCall()
         let now = Date()
         let (ruleGiven, id) = (inline, storedID)
-        let (evaluation, rule) = try await store.read(for: call) { tx -> (RuleEngine.Evaluation, AutomatedRule) in
+        let evaluation = try await store.read(for: call) { tx -> RuleEngine.Evaluation in
             var rule: AutomatedRule
             if let ruleGiven {
                 rule = ruleGiven
@@ -205,9 +205,8 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
             }
             let evaluation = try await RuleEngine.evaluate(rule, at: now, in: tx)
             call.read(rows: evaluation.checked)
-            return (evaluation, rule)
+            return evaluation
         }
-        _ = rule
         var response = Tradewind_V1_DryRunRuleResponse()
         response.evaluateTime = Google_Protobuf_Timestamp(date: now)
         response.entitiesChecked = Int32(evaluation.checked)
