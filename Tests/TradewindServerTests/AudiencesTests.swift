@@ -165,8 +165,9 @@ struct AudiencesTests {
         // A withdrawal owes the removal and brings the sync's run forward to now in its own
         // transaction: the next run is due at once, not at the next scheduled one (20 s here).
         try await Self.consent(key, people[0].id, .withdraw)
-        // (A pass finishing at that very moment may queue its successor after the withdrawal's
-        // expedite: then the removal waits for the interval. Known race, in the note.)
+        // A pass ending at that very moment is serialised with it on the sync's row.
+        let owed = try await Self.get(key, sync.id)
+        #expect(owed.nextRunTime.date <= Date(), "\(owed)")
         people[0].granted = false
         let took = try await Self.waitFor(expected(), meta, sandboxID, timeout: .seconds(60))
         let afterWithdrawal = try await Self.get(key, sync.id)

@@ -107,8 +107,11 @@ extension ChannelJobRunner {
             ], code: 0, outcome: "ok", latencyMicroseconds: Int64((ContinuousClock.now - started) / .microseconds(1)),
             peer: "local", dataClasses: [.audiences], rowsWritten: Int64(totals.0 + totals.1))
         try await step(call, recorder, session, account, tenant, extra: [runRecord]) { tx in
-            guard try await Outbox.complete(job, owner: owner, in: tx) else { return }
-            guard let now = try await AudienceSyncRepository.get(id: syncID, lock: true, in: tx) else { return }
+            // The sync's row before the job's, the order every writer of both keeps (see
+            // `AudienceSyncRepository.lock`); the counts are read after the lock is held.
+            guard let now = try await AudienceSyncRepository.get(id: syncID, lock: true, in: tx),
+                try await Outbox.complete(job, owner: owner, in: tx)
+            else { return }
             if now.record.status == .stopping && now.record.membersOnList == 0 && now.record.pendingRemovals == 0 {
                 try await AudienceSyncRepository.setStatus(id: syncID, status: .stopped, in: tx)
             } else if now.record.status != .stopped {

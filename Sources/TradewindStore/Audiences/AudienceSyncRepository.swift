@@ -64,13 +64,31 @@ public enum AudienceSyncRepository {
         return try await decode(rows).first
     }
 
+    /// The sync; with `lock`, its row is locked first, in a statement of its own, so the counts
+    /// read after it include whatever committed while this transaction waited for the lock.
     public static func get(id: UUID, lock: Bool = false, in tx: TenantTransaction) async throws -> Stored? {
+        if lock { _ = try await self.lock([id], in: tx) }
+        let rows = try await tx.connection.query(
+            "SELECT \(unescaped: columns) FROM audience_syncs s WHERE s.tenant_id = \(tx.tenantID) AND s.id = \(id)",
+            logger: tx.logger)
+        return try await decode(rows).first
+    }
+
+    /// Locks the syncs' rows in id order, returning each one's channel. Whatever changes a sync and
+    /// its queued runs in one transaction (a pass's end, a withdrawal, pause, resume, stop) locks
+    /// the sync before the outbox, so two of them never wait for each other.
+    static func lock(_ ids: [UUID], in tx: TenantTransaction) async throws -> [(id: UUID, channel: AdChannel)] {
         let rows = try await tx.connection.query(
             """
-            SELECT \(unescaped: columns) FROM audience_syncs s WHERE s.tenant_id = \(tx.tenantID) AND s.id = \(id)
-            \(unescaped: lock ? "FOR UPDATE OF s" : "")
+            SELECT id, channel FROM audience_syncs WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))
+            ORDER BY id FOR NO KEY UPDATE
             """, logger: tx.logger)
-        return try await decode(rows).first
+        var locked: [(id: UUID, channel: AdChannel)] = []
+        for try await (id, code) in rows.decode((UUID, Int16).self) {
+            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+            locked.append((id, channel))
+        }
+        return locked
     }
 
     /// Syncs newest first after the one at `after` (creation time in microseconds, id).
@@ -277,11 +295,7 @@ public enum AudienceSyncRepository {
     /// An erasure: the contact's hashes stay only as removals owed, tied to no one, until each
     /// channel confirms; the syncs run now. Called in the erasure's transaction.
     public static func eraseContact(_ contactID: UUID, in tx: TenantTransaction) async throws {
-        try await tx.connection.query(
-            """
-            UPDATE audience_syncs SET resume_after = NULL
-            WHERE tenant_id = \(tx.tenantID) AND resume_after = \(contactID)
-            """, logger: tx.logger)
+        // Members' rows before syncs' rows, the order a pass's steps take them in.
         let rows = try await tx.connection.query(
             """
             UPDATE audience_sync_members SET contact_id = NULL, state = 2,
@@ -291,17 +305,20 @@ public enum AudienceSyncRepository {
             """, logger: tx.logger)
         var syncs = Set<UUID>()
         for try await id in rows.decode(UUID.self) { syncs.insert(id) }
+        try await tx.connection.query(
+            """
+            UPDATE audience_syncs SET resume_after = NULL
+            WHERE tenant_id = \(tx.tenantID) AND resume_after = \(contactID)
+            """, logger: tx.logger)
         try await expedite(syncs: syncs, in: tx)
     }
 
-    /// Brings the syncs' queued runs forward to now.
+    /// Brings the syncs' queued runs forward to now. The sync rows are locked first: a pass ending
+    /// at this moment either queued its successor before (brought forward here) or queues it after
+    /// this commits, and then sees the removals owed and makes it due at once.
     static func expedite(syncs: Set<UUID>, in tx: TenantTransaction) async throws {
         guard !syncs.isEmpty else { return }
-        let rows = try await tx.connection.query(
-            "SELECT id, channel FROM audience_syncs WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(Array(syncs)))",
-            logger: tx.logger)
-        for try await (id, code) in rows.decode((UUID, Int16).self) {
-            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+        for (id, channel) in try await lock(Array(syncs), in: tx) {
             try await Outbox.expediteQueue(queue(channel: channel, sync: id), in: tx)
         }
     }
