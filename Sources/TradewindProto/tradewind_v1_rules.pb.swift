@@ -440,6 +440,13 @@ public nonisolated enum Tradewind_V1_RuleActionType: SwiftProtobuf.Enum, Swift.C
   /// Records a notification in the run history and the audit log; changes
   /// nothing on the channel.
   case notify // = 4
+
+  /// Changes the campaign's bid by `change`: the amount of its bid strategy
+  /// (the cap per click of MAXIMUM_COST_PER_CLICK, the target of
+  /// TARGET_COST_PER_ACTION) and each of its ad groups' own default bids, each
+  /// within the limit. A campaign bidding automatically or to a return on ad
+  /// spend has no bid amount and is skipped, with that reason.
+  case changeBid // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -453,6 +460,7 @@ public nonisolated enum Tradewind_V1_RuleActionType: SwiftProtobuf.Enum, Swift.C
     case 2: self = .resume
     case 3: self = .changeBudget
     case 4: self = .notify
+    case 5: self = .changeBid
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -464,6 +472,7 @@ public nonisolated enum Tradewind_V1_RuleActionType: SwiftProtobuf.Enum, Swift.C
     case .resume: return 2
     case .changeBudget: return 3
     case .notify: return 4
+    case .changeBid: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -475,6 +484,7 @@ public nonisolated enum Tradewind_V1_RuleActionType: SwiftProtobuf.Enum, Swift.C
     .resume,
     .changeBudget,
     .notify,
+    .changeBid,
   ]
 
 }
@@ -824,7 +834,7 @@ public nonisolated struct Tradewind_V1_RuleCondition: Sendable {
   public init() {}
 }
 
-/// A change of a budget.
+/// A change of a budget or a bid.
 public nonisolated struct Tradewind_V1_RuleChange: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -852,8 +862,8 @@ public nonisolated struct Tradewind_V1_RuleChange: Sendable {
   }
 
   /// Required, positive, micros of the campaign's currency: a cap when the
-  /// change raises the budget, a floor when it lowers it. A budget at or past
-  /// its limit does not change.
+  /// change raises the budget or bid, a floor when it lowers it. A budget or
+  /// bid at or past its limit does not change.
   public var limitMicros: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -879,7 +889,7 @@ public nonisolated struct Tradewind_V1_RuleExecutionSpec: Sendable {
   /// Required.
   public var action: Tradewind_V1_RuleActionType = .unspecified
 
-  /// Required for CHANGE_BUDGET; unset otherwise.
+  /// Required for CHANGE_BUDGET and CHANGE_BID; unset otherwise.
   public var change: Tradewind_V1_RuleChange {
     get {_change ?? Tradewind_V1_RuleChange()}
     set {_change = newValue}
@@ -889,8 +899,8 @@ public nonisolated struct Tradewind_V1_RuleExecutionSpec: Sendable {
   /// Clears the value of `change`. Subsequent reads from it will return its default value.
   public mutating func clearChange() {self._change = nil}
 
-  /// CHANGE_BUDGET only: at most this many changes of one campaign's budget
-  /// per day of its account, 1 to 24 (0 means 1).
+  /// CHANGE_BUDGET and CHANGE_BID: at most this many changes of one
+  /// campaign's budget or bid per day of its account, 1 to 24 (0 means 1).
   public var maximumChangesPerDay: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1260,6 +1270,13 @@ public nonisolated struct Tradewind_V1_RuleActionResult: Sendable {
   /// What each condition saw: the values that fired the action.
   public var conditions: [Tradewind_V1_RuleConditionResult] = []
 
+  /// CHANGE_BID: the bid strategy's amount before, in micros of the campaign's
+  /// currency (its ad groups' own bids move by the same change).
+  public var bidBeforeMicros: Int64 = 0
+
+  /// CHANGE_BID: the bid strategy's amount after.
+  public var bidAfterMicros: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1405,7 +1422,7 @@ nonisolated extension Tradewind_V1_RuleOperator: SwiftProtobuf._ProtoNameProvidi
 }
 
 nonisolated extension Tradewind_V1_RuleActionType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ACTION_TYPE_UNSPECIFIED\0\u{1}RULE_ACTION_TYPE_PAUSE\0\u{1}RULE_ACTION_TYPE_RESUME\0\u{1}RULE_ACTION_TYPE_CHANGE_BUDGET\0\u{1}RULE_ACTION_TYPE_NOTIFY\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ACTION_TYPE_UNSPECIFIED\0\u{1}RULE_ACTION_TYPE_PAUSE\0\u{1}RULE_ACTION_TYPE_RESUME\0\u{1}RULE_ACTION_TYPE_CHANGE_BUDGET\0\u{1}RULE_ACTION_TYPE_NOTIFY\0\u{1}RULE_ACTION_TYPE_CHANGE_BID\0")
 }
 
 nonisolated extension Tradewind_V1_RuleActionOutcome: SwiftProtobuf._ProtoNameProviding {
@@ -2482,7 +2499,7 @@ nonisolated extension Tradewind_V1_DryRunRuleResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RuleActionResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{1}channel\0\u{3}entity_name\0\u{3}account_day\0\u{1}action\0\u{1}outcome\0\u{1}reason\0\u{3}budget_before_micros\0\u{3}budget_after_micros\0\u{1}currency\0\u{1}conditions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{1}channel\0\u{3}entity_name\0\u{3}account_day\0\u{1}action\0\u{1}outcome\0\u{1}reason\0\u{3}budget_before_micros\0\u{3}budget_after_micros\0\u{1}currency\0\u{1}conditions\0\u{3}bid_before_micros\0\u{3}bid_after_micros\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2501,6 +2518,8 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
       case 9: try { try decoder.decodeSingularInt64Field(value: &self.budgetAfterMicros) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.currency) }()
       case 11: try { try decoder.decodeRepeatedMessageField(value: &self.conditions) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.bidBeforeMicros) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.bidAfterMicros) }()
       default: break
       }
     }
@@ -2540,6 +2559,12 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
     if !self.conditions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.conditions, fieldNumber: 11)
     }
+    if self.bidBeforeMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.bidBeforeMicros, fieldNumber: 12)
+    }
+    if self.bidAfterMicros != 0 {
+      try visitor.visitSingularInt64Field(value: self.bidAfterMicros, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2555,6 +2580,8 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
     if lhs.budgetAfterMicros != rhs.budgetAfterMicros {return false}
     if lhs.currency != rhs.currency {return false}
     if lhs.conditions != rhs.conditions {return false}
+    if lhs.bidBeforeMicros != rhs.bidBeforeMicros {return false}
+    if lhs.bidAfterMicros != rhs.bidAfterMicros {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -268,7 +268,7 @@ struct RuleEvaluationTests {
                 "rule.evaluation.conditions[0].operand.currency", "rule.evaluation.conditions[1].operator",
                 "rule.evaluation.conditions[2].operand", "rule.evaluation.conditions[3].operand.currency",
                 "rule.evaluation.conditions[4].operand", "rule.execution.change.amount",
-                "rule.execution.change.limit_micros", "rule.execution.action", "rule.execution.maximum_changes_per_day",
+                "rule.execution.change.limit_micros", "rule.execution.maximum_changes_per_day",
                 "rule.schedule.every_minutes",
             ])
         #expect(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]).violations().isEmpty)
@@ -343,11 +343,11 @@ struct RuleFastPathTests {
 struct RulePlanningTests {
     static func situation(
         _ channel: AdChannel = .googleAds, status: CampaignStatus = .active, budget: Int64 = 40_000_000,
-        today: Int = 0, lastHour: Int = 0
+        bid: BidStrategy = .maximumCostPerClick(micros: 1_500_000), today: Int = 0, lastHour: Int = 0
     ) -> RulePlanner.Situation {
         RulePlanner.Situation(
-            channel: channel, status: status, budgetMicros: budget, actionsToday: today, budgetChangesLastHour: lastHour
-        )
+            channel: channel, status: status, budgetMicros: budget, bid: bid, actionsToday: today,
+            budgetChangesLastHour: lastHour)
     }
 
     static func raise(_ percentMilli: Int64, cap: Int64, perDay: Int = 1) -> RuleExecutionSpec {
@@ -392,6 +392,39 @@ struct RulePlanningTests {
         #expect(down.afterMicros == 35_000_000)
         let atFloor = RulePlanner.plan(Self.raise(-30_000, cap: 45_000_000), for: Self.situation())
         #expect(atFloor.outcome == .skipped && atFloor.reason == "the budget is at the rule's floor")
+    }
+
+    @Test("A bid moves the strategy's amount within the limit; automatic and ROAS bidding have none to move")
+    func bidBounds() {
+        func lower(_ percentMilli: Int64, floor: Int64, perDay: Int = 1) -> RuleExecutionSpec {
+            RuleExecutionSpec(
+                action: .changeBid(RuleChange(amount: .percentMilli(percentMilli), limitMicros: floor)),
+                maximumChangesPerDay: perDay)
+        }
+        // 1.50 lowered by 20 % is 1.20; with a floor of 1.30 it stops there; at the floor, nothing.
+        let down = RulePlanner.plan(lower(-20_000, floor: 1_000_000), for: Self.situation())
+        #expect(down.kind == .changeBid && down.outcome == .queued)
+        #expect(down.beforeMicros == 1_500_000 && down.afterMicros == 1_200_000)
+        #expect(RulePlanner.plan(lower(-20_000, floor: 1_300_000), for: Self.situation()).afterMicros == 1_300_000)
+        let atFloor = RulePlanner.plan(lower(-20_000, floor: 1_500_000), for: Self.situation())
+        #expect(atFloor.outcome == .skipped && atFloor.reason == "the bid is at the rule's floor")
+        // A target cost per action moves the same way, by an amount too.
+        let cpa = RulePlanner.plan(
+            RuleExecutionSpec(action: .changeBid(RuleChange(amount: .micros(250_000), limitMicros: 9_000_000))),
+            for: Self.situation(bid: .targetCostPerAction(micros: 8_000_000)))
+        #expect(cpa.outcome == .queued && cpa.afterMicros == 8_250_000)
+        let automatic = RulePlanner.plan(lower(-20_000, floor: 1), for: Self.situation(bid: .automatic))
+        #expect(
+            automatic.outcome == .skipped && automatic.reason == "the campaign bids automatically: no bid to change")
+        let roas = RulePlanner.plan(
+            lower(-20_000, floor: 1), for: Self.situation(bid: .targetReturnOnAdSpend(permille: 4000)))
+        #expect(roas.outcome == .skipped && roas.afterMicros == nil)
+        // The daily maximum counts bid changes too; Meta's hourly budget limit does not.
+        let daily = RulePlanner.plan(lower(-20_000, floor: 1, perDay: 2), for: Self.situation(today: 2))
+        #expect(daily.outcome == .skipped && daily.reason == "2 change(s) today: the rule's daily maximum")
+        #expect(RulePlanner.plan(lower(-20_000, floor: 1), for: Self.situation(.meta, lastHour: 9)).outcome == .queued)
+        #expect(BidStrategy.targetCostPerAction(micros: 5).with(amountMicros: 7) == .targetCostPerAction(micros: 7))
+        #expect(BidStrategy.automatic.with(amountMicros: 7) == .automatic)
     }
 
     @Test("The daily maximum and Meta's four budget changes an hour stop a change")

@@ -93,6 +93,13 @@ struct AudiencesTests {
         return Set(lists.flatMap { ($0["hashes"] as? [String]) ?? [] })
     }
 
+    /// How many hashes ever joined the account's lists on the channel, removed since or not.
+    static func everAdded(_ channel: Channel, _ account: String) async throws -> Int {
+        let answer = try await SandboxControl.call(.GET, "audiences?channel=\(channel.sandbox)&account=\(account)")
+        let lists = ((answer as? [String: Any])?["audiences"] as? [[String: Any]]) ?? []
+        return lists.reduce(0) { $0 + (($1["hashes_added"] as? NSNumber)?.intValue ?? 0) }
+    }
+
     /// Polls the channel until it holds `expected`; returns how long it took, or nil.
     static func waitFor(
         _ expected: Set<String>, _ channel: Channel, _ account: String, timeout: Duration = .seconds(60)
@@ -158,16 +165,23 @@ struct AudiencesTests {
         #expect(expected().count == 14)
         #expect(try await Self.waitFor(expected(), meta, sandboxID) != nil, "the first upload did not arrive")
         // The channel holds them a moment before the run records what it sent.
-        let first = try await Self.waitForState(key, sync.id) { $0.membersOnList == 7 && $0.pendingRemovals == 0 }
+        // Settled: the last pass is over and the next one is the scheduled one (20 s here).
+        let first = try await Self.waitForState(key, sync.id) {
+            $0.membersOnList == 7 && $0.pendingRemovals == 0 && $0.nextRunTime.date > Date().addingTimeInterval(3)
+        }
         #expect(
             first.membersOnList == 7 && first.membersSent == 7 && first.pendingRemovals == 0 && !first.listID.isEmpty)
+        // Nobody without a grant ever reached the list, not even for a moment.
+        #expect(try await Self.everAdded(meta, sandboxID) == 14)
 
         // A withdrawal owes the removal and brings the sync's run forward to now in its own
-        // transaction: the next run is due at once, not at the next scheduled one (20 s here).
+        // transaction: at once, the removal is owed (or already made) and the next run is due now,
+        // not at the scheduled one. (A pass ending at that moment is serialised with it on the
+        // sync's row.)
         try await Self.consent(key, people[0].id, .withdraw)
-        // A pass ending at that very moment is serialised with it on the sync's row.
         let owed = try await Self.get(key, sync.id)
         #expect(owed.nextRunTime.date <= Date(), "\(owed)")
+        #expect(owed.pendingRemovals == 1 || owed.membersOnList == 6, "\(owed)")
         people[0].granted = false
         let took = try await Self.waitFor(expected(), meta, sandboxID, timeout: .seconds(60))
         let afterWithdrawal = try await Self.get(key, sync.id)

@@ -26,7 +26,9 @@ struct RulesTests {
         var campaigns: [Tradewind_V1_Campaign]
     }
 
-    static func setUp(_ channel: Channel, names: [String]) async throws -> Setup {
+    static func setUp(
+        _ channel: Channel, names: [String], shaping shape: (inout Tradewind_V1_Campaign) -> Void = { _ in }
+    ) async throws -> Setup {
         let (tenant, key) = try await TestStack.tenant()
         let (account, sandboxID) = try await CampaignsTests.link(key, channel)
         // Published ten days ago on the channel's clock, so the last 7 days all have figures.
@@ -38,7 +40,9 @@ struct RulesTests {
         var campaigns: [Tradewind_V1_Campaign] = []
         do {
             for name in names {
-                let draft = try await CampaignsTests.create(key, channel.campaign(accountID: account.id, name: name))
+                var campaign = channel.campaign(accountID: account.id, name: name)
+                shape(&campaign)
+                let draft = try await CampaignsTests.create(key, campaign)
                 _ = try await CampaignsTests.publish(key, draft.id)
                 let synced = try await CampaignsTests.wait(key, draft.id, until: CampaignsTests.synced)
                 #expect(synced.sync.state == .synced, "\(synced.sync)")
@@ -283,6 +287,54 @@ struct RulesTests {
         #expect(second?.actions.first?.reason == "1 change(s) today: the rule's daily maximum")
         // A day later the cap holds it: the budget sits at 50 EUR.
         #expect(RuleChange(amount: .percentMilli(50_000), limitMicros: 50_000_000).apply(to: 50_000_000) == nil)
+    }
+
+    @Test("a bid rule lowers the cap per click and the ad groups' own bids to its floor, and the channel hears of it")
+    func bidWithinBounds() async throws {
+        let amazon = Channel.all[3]
+        let setup = try await Self.setUp(amazon, names: ["Epsilon"]) { campaign in
+            campaign.bidStrategy.type = .maximumCostPerClick
+            campaign.bidStrategy.amountMicros = 800_000
+        }
+        let epsilon = setup.campaigns[0]
+        #expect(epsilon.adGroups.first?.defaultBidMicros == 500_000)
+        var rule = Self.rule("Lower Epsilon's bids", [Self.nameContains("Epsilon")], action: .changeBid)
+        rule.execution.change.percentMilli = -20_000
+        rule.execution.change.limitMicros = 450_000
+        rule.execution.maximumChangesPerDay = 2
+        let dry = try await Self.dryRun(setup.key, rule)
+        #expect(dry.actions.first?.action == .changeBid && dry.actions.first?.outcome == .queued)
+        #expect(
+            dry.actions.first?.bidBeforeMicros == 800_000 && dry.actions.first?.bidAfterMicros == 640_000,
+            "\(dry)")
+        #expect(dry.actions.first?.budgetBeforeMicros == 0)
+
+        let created = try await Self.create(setup.key, rule)
+        #expect(created.execution.action == .changeBid)
+        let first = try await Self.runAndWait(setup.key, created.id)
+        #expect(first?.actions.first?.outcome == .queued && first?.actions.first?.bidAfterMicros == 640_000)
+        // The campaign's cap per click moved by 20 %; the ad group's own 0.50 stopped at the 0.45 floor.
+        let changed = try await CampaignsTests.wait(setup.key, epsilon.id) {
+            $0.bidStrategy.amountMicros == 640_000 && CampaignsTests.synced($0)
+        }
+        #expect(changed.bidStrategy.amountMicros == 640_000 && changed.sync.state == .synced, "\(changed.sync)")
+        #expect(changed.adGroups.first?.defaultBidMicros == 450_000)
+        #expect(changed.budget.amountMicros == epsilon.budget.amountMicros)
+        let acted = try await AuditHarness.export(key: setup.key).filter {
+            $0.contains("\"method\":\"tradewind/rules.change_bid\"")
+        }
+        #expect(
+            acted.count == 1 && acted[0].contains("bid_before_micros:800000")
+                && acted[0].contains("bid_after_micros:640000") && acted[0].contains("\"rule\":\"\(created.id)\""),
+            "\(acted)")
+
+        // At the floor: 0.64 lowered by 20 % stops at 0.45; then nothing is left to lower.
+        let second = try await Self.runAndWait(setup.key, created.id)
+        #expect(second?.actions.first?.bidAfterMicros == 512_000)
+        _ = try await CampaignsTests.wait(setup.key, epsilon.id) { CampaignsTests.synced($0) }
+        let third = try await Self.runAndWait(setup.key, created.id)
+        #expect(third?.actions.first?.outcome == .skipped)
+        #expect(third?.actions.first?.reason == "2 change(s) today: the rule's daily maximum")
     }
 
     @Test("a Meta budget rule never makes a fifth budget change of a campaign within the hour")

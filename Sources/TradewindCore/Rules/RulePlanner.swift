@@ -9,18 +9,22 @@ public enum RulePlanner {
         public var channel: AdChannel
         public var status: CampaignStatus
         public var budgetMicros: Int64
+        /// How the campaign bids: a rule changes the amount of a cap per click or a target cost
+        /// per action.
+        public var bid: BidStrategy
         /// Changes this rule queued for the campaign on the account's current day.
         public var actionsToday: Int
         /// Budget changes of the campaign queued for its channel in the last hour, by anyone.
         public var budgetChangesLastHour: Int
 
         public init(
-            channel: AdChannel, status: CampaignStatus, budgetMicros: Int64, actionsToday: Int,
-            budgetChangesLastHour: Int
+            channel: AdChannel, status: CampaignStatus, budgetMicros: Int64, bid: BidStrategy = .automatic,
+            actionsToday: Int, budgetChangesLastHour: Int
         ) {
             self.channel = channel
             self.status = status
             self.budgetMicros = budgetMicros
+            self.bid = bid
             self.actionsToday = actionsToday
             self.budgetChangesLastHour = budgetChangesLastHour
         }
@@ -51,8 +55,24 @@ public enum RulePlanner {
         case .resume:
             if situation.status == .active { return skip(.resume, "already active") }
             return Plan(kind: .resume, outcome: .queued, reason: "", beforeMicros: nil, afterMicros: nil)
-        case .changeBid:
-            return skip(.changeBudget, "rules do not change bids")
+        case .changeBid(let change):
+            let daily = max(1, execution.maximumChangesPerDay)
+            if situation.actionsToday >= daily {
+                return skip(.changeBid, "\(situation.actionsToday) change(s) today: the rule's daily maximum")
+            }
+            guard let before = situation.bid.amountMicros else {
+                return skip(
+                    .changeBid,
+                    situation.bid == .automatic
+                        ? "the campaign bids automatically: no bid to change"
+                        : "the campaign bids to a return on ad spend: no bid amount to change")
+            }
+            guard let after = change.apply(to: before) else {
+                return skip(
+                    .changeBid, change.raises ? "the bid is at the rule's cap" : "the bid is at the rule's floor",
+                    before: before)
+            }
+            return Plan(kind: .changeBid, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
         case .changeBudget(let change):
             let before = situation.budgetMicros
             let daily = max(1, execution.maximumChangesPerDay)
@@ -82,7 +102,27 @@ public enum RulePlanner {
         case .pause: .pause
         case .resume: .resume
         case .notify: .notify
-        case .changeBudget, .changeBid: .changeBudget
+        case .changeBudget: .changeBudget
+        case .changeBid: .changeBid
+        }
+    }
+}
+
+extension BidStrategy {
+    /// The amount a rule's bid change moves: the cap per click or the target cost per action.
+    public var amountMicros: Int64? {
+        switch self {
+        case .maximumCostPerClick(let micros), .targetCostPerAction(let micros): micros
+        case .automatic, .targetReturnOnAdSpend: nil
+        }
+    }
+
+    /// The same strategy with another amount; strategies without one are unchanged.
+    public func with(amountMicros micros: Int64) -> BidStrategy {
+        switch self {
+        case .maximumCostPerClick: .maximumCostPerClick(micros: micros)
+        case .targetCostPerAction: .targetCostPerAction(micros: micros)
+        case .automatic, .targetReturnOnAdSpend: self
         }
     }
 }

@@ -100,6 +100,7 @@ public struct RuleActionRecord: Sendable, Hashable {
         case pause
         case resume
         case changeBudget = "change_budget"
+        case changeBid = "change_bid"
         case notify
     }
 

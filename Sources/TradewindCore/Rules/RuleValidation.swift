@@ -42,9 +42,6 @@ extension AutomatedRule {
             default: break
             }
             if change.limitMicros <= 0 { refuse("execution.change.limit_micros", "must be positive") }
-            if case .changeBid = execution.action, evaluation.level == .campaign {
-                refuse("execution.action", "bids are set on ad groups or ads, not on campaigns")
-            }
         case .pause, .resume, .notify:
             break
         }

@@ -163,7 +163,8 @@ struct ControlAPI: Sendable {
     }
 
     /// `GET /_sandbox/audiences?channel=…[&account=…][&id=…]`: every customer list of a channel (of an
-    /// account, or the one list) with its members' hashes, sorted, and Google's offline user data jobs.
+    /// account, or the one list) with its members' hashes, sorted, how many hashes ever joined it, and
+    /// Google's offline user data jobs.
     private func listAudiences(_ call: IncomingCall) -> Reply {
         guard let channel = call.query["channel"].flatMap(AdChannel.init(rawValue:)) else {
             return Self.problem(.badRequest, "channel must be one of google-ads, meta, tiktok, amazon-ads")
@@ -299,7 +300,8 @@ extension SandboxAudience {
         return [
             "channel": .string(channel.rawValue), "account": .string(account), "id": .string(id),
             "name": .string(name), "sequence": .int(Int64(sequence)), "member_hashes": .int(Int64(memberCount)),
-            "email_sha256": .array(emails.map { .string($0) }), "phone_sha256": .array(phones.map { .string($0) }),
+            "hashes_added": .int(Int64(hashesAdded ?? 0)), "email_sha256": .array(emails.map { .string($0) }),
+            "phone_sha256": .array(phones.map { .string($0) }),
             "hashes": .array((emails + phones).sorted().map { .string($0) }),
         ]
     }

@@ -18,17 +18,27 @@ public struct SandboxAudience: Codable, Sendable, Equatable {
     public var fields: [String: JSONValue]
     public var emails: Set<String> = []
     public var phones: Set<String> = []
+    /// Hashes that ever joined the list (an add of one already there does not count): a test sees
+    /// a member who was sent and removed again, whom the final list no longer shows. Nil in state
+    /// saved before it was counted.
+    public var hashesAdded: Int?
 
     /// Applies one member's change; whether anything changed.
     @discardableResult
     mutating func apply(_ member: MemberHashes, remove: Bool) -> Bool {
+        var added = 0
         var changed = false
         if let email = member.email {
-            changed = (remove ? emails.remove(email) != nil : emails.insert(email).inserted) || changed
+            let done = remove ? emails.remove(email) != nil : emails.insert(email).inserted
+            if done && !remove { added += 1 }
+            changed = done || changed
         }
         if let phone = member.phone {
-            changed = (remove ? phones.remove(phone) != nil : phones.insert(phone).inserted) || changed
+            let done = remove ? phones.remove(phone) != nil : phones.insert(phone).inserted
+            if done && !remove { added += 1 }
+            changed = done || changed
         }
+        if added > 0 { hashesAdded = (hashesAdded ?? 0) + added }
         return changed
     }
 

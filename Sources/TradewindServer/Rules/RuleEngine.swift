@@ -70,6 +70,7 @@ enum RuleEngine {
             }
             let situation = RulePlanner.Situation(
                 channel: candidate.channel, status: candidate.status, budgetMicros: candidate.budgetMicros,
+                bid: candidate.bidStrategy,
                 actionsToday: try await RuleRepository.queuedActions(
                     ruleID: rule.id, entityID: candidate.campaignID, on: accountDay, in: tx),
                 budgetChangesLastHour: budgetChanges)

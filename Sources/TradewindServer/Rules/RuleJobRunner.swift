@@ -82,7 +82,8 @@ struct RuleJobRunner: Sendable {
                 var plan = match.plan
                 var jobID: UUID?
                 if plan.outcome == .queued {
-                    (plan, jobID) = try await act(plan, on: match.candidate.campaignID, rule: ruleID, in: tx)
+                    (plan, jobID) = try await act(
+                        plan, of: rule.execution, on: match.candidate.campaignID, rule: ruleID, in: tx)
                 }
                 let action = RuleActionRecord(
                     id: UUID(), runID: runID, entityID: match.candidate.campaignID, accountDay: match.accountDay,
@@ -113,9 +114,10 @@ struct RuleJobRunner: Sendable {
     /// Carries out a queued plan on the campaign, locked: the change and its job for the channel
     /// in this transaction. The campaign may have changed since it was evaluated (archived, paused
     /// by hand): then nothing is done and the plan says why.
-    private func act(_ plan: RulePlanner.Plan, on campaignID: UUID, rule: UUID, in tx: TenantTransaction) async throws
-        -> (RulePlanner.Plan, UUID?)
-    {
+    private func act(
+        _ plan: RulePlanner.Plan, of execution: RuleExecutionSpec, on campaignID: UUID, rule: UUID,
+        in tx: TenantTransaction
+    ) async throws -> (RulePlanner.Plan, UUID?) {
         var plan = plan
         func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
             plan.outcome = .skipped
@@ -151,6 +153,29 @@ struct RuleJobRunner: Sendable {
             }
             let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
             let job = try await CampaignJobs.enqueue(.budget, for: updated, byRule: rule, in: tx)
+            return (plan, job.id)
+        case .changeBid:
+            guard record.status == .active || record.status == .paused else {
+                return skipped("the campaign is \(record.status.rawValue)")
+            }
+            guard case .changeBid(let change) = execution.action, let after = plan.afterMicros,
+                record.tree.campaign.bidStrategy.amountMicros == plan.beforeMicros
+            else { return skipped("the bid changed while the rule ran") }
+            record.tree.campaign.bidStrategy = record.tree.campaign.bidStrategy.with(amountMicros: after)
+            // The ad groups' own bids (Amazon's are the ones it uses) move by the same change.
+            for index in record.tree.adGroups.indices {
+                guard let bid = record.tree.adGroups[index].spec.defaultBidMicros else { continue }
+                record.tree.adGroups[index].spec.defaultBidMicros = change.apply(to: bid) ?? bid
+            }
+            let refused = CampaignValidation.violations(
+                of: record.tree, channel: record.channel, currency: record.currency
+            ).filter { $0.field.hasPrefix("campaign.bid_strategy") || $0.field.hasSuffix("default_bid_micros") }
+            if let first = refused.first {
+                return skipped("\(record.channel.rawValue) refuses it: \(first.description)")
+            }
+            let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
+            try await CampaignRepository.updateAdGroupBids(record, in: tx)
+            let job = try await CampaignJobs.enqueue(.settings, for: updated, byRule: rule, in: tx)
             return (plan, job.id)
         case .notify:
             return (plan, nil)
@@ -205,8 +230,9 @@ struct RuleJobRunner: Sendable {
             "rule:\(ruleID.uuidString.lowercased())", "rule_run:\(action.runID.uuidString.lowercased())",
             "campaign:\(action.entityID.uuidString.lowercased())", "outcome:\(action.outcome.rawValue)",
         ]
-        if let before = action.beforeMicros { resources.append("budget_before_micros:\(before)") }
-        if let after = action.afterMicros { resources.append("budget_after_micros:\(after)") }
+        let amount = action.kind == .changeBid ? "bid" : "budget"
+        if let before = action.beforeMicros { resources.append("\(amount)_before_micros:\(before)") }
+        if let after = action.afterMicros { resources.append("\(amount)_after_micros:\(after)") }
         if !action.reason.isEmpty { resources.append("reason:\(action.reason)") }
         resources += action.observed.map { "observed:\($0.condition) = \($0.value)" }
         return AuditEntry(

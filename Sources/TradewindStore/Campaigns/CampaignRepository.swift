@@ -74,6 +74,18 @@ public enum CampaignRepository {
 
     /// Writes back a locked campaign's fields and bumps its version; with `replacingAdGroups`,
     /// its ad groups and ads are replaced by the record's tree (drafts only) and get new ids.
+    /// Writes the default bids of the record's ad groups, which keep their ids (a rule's bid
+    /// change on a published campaign); `update` writes the rest.
+    public static func updateAdGroupBids(_ record: CampaignRecord, in tx: TenantTransaction) async throws {
+        for (id, group) in zip(record.adGroupIDs, record.tree.adGroups) {
+            try await tx.connection.query(
+                """
+                UPDATE ad_groups SET default_bid_micros = \(group.spec.defaultBidMicros)
+                WHERE tenant_id = \(tx.tenantID) AND campaign_id = \(record.id) AND id = \(id)
+                """, logger: tx.logger)
+        }
+    }
+
     public static func update(
         _ record: CampaignRecord, replacingAdGroups: Bool, in tx: TenantTransaction
     ) async throws -> CampaignRecord {

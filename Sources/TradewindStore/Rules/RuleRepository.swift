@@ -271,6 +271,7 @@ public enum RuleRepository {
         public var status: CampaignStatus
         public var markets: [String]
         public var budgetMicros: Int64
+        public var bidStrategy: BidStrategy
         public var currency: String
         public var timeZone: String
     }
@@ -279,7 +280,8 @@ public enum RuleRepository {
     public static func candidates(ids: [UUID], in tx: TenantTransaction) async throws -> [Candidate] {
         let rows = try await tx.connection.query(
             """
-            SELECT c.id, c.account_id, c.channel, c.name, c.status, c.markets, c.budget_micros, a.currency, a.time_zone
+            SELECT c.id, c.account_id, c.channel, c.name, c.status, c.markets, c.budget_micros, a.currency, a.time_zone,
+                   c.bid_strategy::text
             FROM campaigns c JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
             WHERE c.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL AND a.status <> 3
               AND (cardinality(\(ids)::uuid[]) = 0 OR c.id = ANY(\(ids)::uuid[]))
@@ -296,8 +298,9 @@ public enum RuleRepository {
                 Candidate(
                     campaignID: id, accountID: try cells[1].decode(UUID.self), channel: channel,
                     name: try cells[3].decode(String.self), status: status, markets: try cells[5].decode([String].self),
-                    budgetMicros: try cells[6].decode(Int64.self), currency: try cells[7].decode(String.self),
-                    timeZone: try cells[8].decode(String.self)))
+                    budgetMicros: try cells[6].decode(Int64.self),
+                    bidStrategy: try StoredJSON.decode(BidStrategy.self, try cells[9].decode(String.self)),
+                    currency: try cells[7].decode(String.self), timeZone: try cells[8].decode(String.self)))
         }
         return candidates
     }

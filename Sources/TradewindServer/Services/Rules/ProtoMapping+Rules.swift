@@ -114,7 +114,7 @@ extension ProtoMapping {
         let perDay = Int(message.maximumChangesPerDay == 0 ? 1 : message.maximumChangesPerDay)
         func change() -> RuleChange {
             guard message.hasChange else {
-                collector.add("\(prefix).change", "is required for CHANGE_BUDGET")
+                collector.add("\(prefix).change", "is required for CHANGE_BUDGET and CHANGE_BID")
                 return RuleChange(amount: .micros(0), limitMicros: 1)
             }
             let amount: RuleChange.Amount
@@ -133,6 +133,7 @@ extension ProtoMapping {
         case .resume: action = .resume
         case .notify: action = .notify
         case .changeBudget: action = .changeBudget(change())
+        case .changeBid: action = .changeBid(change())
         case .unspecified:
             collector.add("\(prefix).action", "is required")
             action = .notify
@@ -140,8 +141,8 @@ extension ProtoMapping {
             collector.add("\(prefix).action", enumMessage(message.action.rawValue))
             action = .notify
         }
-        if message.hasChange, message.action != .changeBudget {
-            collector.add("\(prefix).change", "only CHANGE_BUDGET takes a change")
+        if message.hasChange, message.action != .changeBudget, message.action != .changeBid {
+            collector.add("\(prefix).change", "only CHANGE_BUDGET and CHANGE_BID take a change")
         }
         return RuleExecutionSpec(action: action, maximumChangesPerDay: perDay)
     }
@@ -192,7 +193,11 @@ extension ProtoMapping {
         case .resume: message.execution.action = .resume
         case .notify: message.execution.action = .notify
         case .changeBudget(let change), .changeBid(let change):
-            message.execution.action = .changeBudget
+            if case .changeBid = rule.execution.action {
+                message.execution.action = .changeBid
+            } else {
+                message.execution.action = .changeBudget
+            }
             switch change.amount {
             case .micros(let micros): message.execution.change.amountMicros = micros
             case .percentMilli(let milli): message.execution.change.percentMilli = milli
@@ -236,7 +241,24 @@ extension ProtoMapping {
         case .pause: .pause
         case .resume: .resume
         case .changeBudget: .changeBudget
+        case .changeBid: .changeBid
         case .notify: .notify
+        }
+    }
+
+    /// A budget change's amounts go in the budget fields, a bid change's in the bid fields.
+    static func setAmounts(
+        of kind: RuleActionRecord.Kind, before: Int64?, after: Int64?, on result: inout Tradewind_V1_RuleActionResult
+    ) {
+        switch kind {
+        case .changeBudget:
+            result.budgetBeforeMicros = before ?? 0
+            result.budgetAfterMicros = after ?? 0
+        case .changeBid:
+            result.bidBeforeMicros = before ?? 0
+            result.bidAfterMicros = after ?? 0
+        case .pause, .resume, .notify:
+            break
         }
     }
 
@@ -281,8 +303,7 @@ extension ProtoMapping {
             result.action = ruleAction(action.kind)
             result.outcome = ruleOutcome(action.outcome)
             result.reason = action.reason
-            result.budgetBeforeMicros = action.beforeMicros ?? 0
-            result.budgetAfterMicros = action.afterMicros ?? 0
+            setAmounts(of: action.kind, before: action.beforeMicros, after: action.afterMicros, on: &result)
             result.conditions = action.observed.map(proto)
             return result
         }

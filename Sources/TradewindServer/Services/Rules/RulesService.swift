@@ -220,8 +220,8 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
             result.action = ProtoMapping.ruleAction(match.plan.kind)
             result.outcome = ProtoMapping.ruleOutcome(match.plan.outcome)
             result.reason = match.plan.reason
-            result.budgetBeforeMicros = match.plan.beforeMicros ?? 0
-            result.budgetAfterMicros = match.plan.afterMicros ?? 0
+            ProtoMapping.setAmounts(
+                of: match.plan.kind, before: match.plan.beforeMicros, after: match.plan.afterMicros, on: &result)
             result.conditions = match.observed.map(ProtoMapping.proto)
             return result
         }
