@@ -101,6 +101,15 @@ public protocol ChannelConnector: Sendable {
         _ budget: Budget, of campaign: PublishedCampaign, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError)
 
+    /// Sends the tree's current name (stamped with `reference`, so `find` still finds it), end
+    /// date and bid strategy to the published campaign, at whatever level the channel keeps each
+    /// (campaign, ad groups or both), in the mapping `publish` uses. Idempotent: it always sends
+    /// the whole current state, never a difference.
+    func updateSettings(
+        of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError)
+
     /// Daily figures by campaign for `from` through `through`, days in the account's time zone,
     /// money in micros exactly.
     func dailyMetrics(

@@ -480,9 +480,10 @@ extension Tradewind_V1_Campaigns {
         /// > Changes the fields named in update_mask. `campaign.etag` must be the
         /// > etag of the version the change was made from: ABORTED when it is stale,
         /// > and nothing changes. A draft may change anything; a published campaign
-        /// > may change name, budget, end_date and bid_strategy (a budget change is
-        /// > sent to the channel); ad groups and ads of a published campaign are
-        /// > fixed (FAILED_PRECONDITION).
+        /// > may change name, budget, end_date and bid_strategy, and the change is
+        /// > sent to the channel (a budget job, and a settings job for name, bid
+        /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+        /// > published campaign are fixed (FAILED_PRECONDITION).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Tradewind_V1_UpdateCampaignRequest` messages.
@@ -822,9 +823,10 @@ extension Tradewind_V1_Campaigns {
         /// > Changes the fields named in update_mask. `campaign.etag` must be the
         /// > etag of the version the change was made from: ABORTED when it is stale,
         /// > and nothing changes. A draft may change anything; a published campaign
-        /// > may change name, budget, end_date and bid_strategy (a budget change is
-        /// > sent to the channel); ad groups and ads of a published campaign are
-        /// > fixed (FAILED_PRECONDITION).
+        /// > may change name, budget, end_date and bid_strategy, and the change is
+        /// > sent to the channel (a budget job, and a settings job for name, bid
+        /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+        /// > published campaign are fixed (FAILED_PRECONDITION).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_UpdateCampaignRequest` message.
@@ -1162,9 +1164,10 @@ extension Tradewind_V1_Campaigns {
         /// > Changes the fields named in update_mask. `campaign.etag` must be the
         /// > etag of the version the change was made from: ABORTED when it is stale,
         /// > and nothing changes. A draft may change anything; a published campaign
-        /// > may change name, budget, end_date and bid_strategy (a budget change is
-        /// > sent to the channel); ad groups and ads of a published campaign are
-        /// > fixed (FAILED_PRECONDITION).
+        /// > may change name, budget, end_date and bid_strategy, and the change is
+        /// > sent to the channel (a budget job, and a settings job for name, bid
+        /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+        /// > published campaign are fixed (FAILED_PRECONDITION).
         ///
         /// - Parameters:
         ///   - request: A `Tradewind_V1_UpdateCampaignRequest` message.
@@ -2091,9 +2094,10 @@ extension Tradewind_V1_Campaigns {
         /// > Changes the fields named in update_mask. `campaign.etag` must be the
         /// > etag of the version the change was made from: ABORTED when it is stale,
         /// > and nothing changes. A draft may change anything; a published campaign
-        /// > may change name, budget, end_date and bid_strategy (a budget change is
-        /// > sent to the channel); ad groups and ads of a published campaign are
-        /// > fixed (FAILED_PRECONDITION).
+        /// > may change name, budget, end_date and bid_strategy, and the change is
+        /// > sent to the channel (a budget job, and a settings job for name, bid
+        /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+        /// > published campaign are fixed (FAILED_PRECONDITION).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_UpdateCampaignRequest` message.
@@ -2615,9 +2619,10 @@ extension Tradewind_V1_Campaigns {
         /// > Changes the fields named in update_mask. `campaign.etag` must be the
         /// > etag of the version the change was made from: ABORTED when it is stale,
         /// > and nothing changes. A draft may change anything; a published campaign
-        /// > may change name, budget, end_date and bid_strategy (a budget change is
-        /// > sent to the channel); ad groups and ads of a published campaign are
-        /// > fixed (FAILED_PRECONDITION).
+        /// > may change name, budget, end_date and bid_strategy, and the change is
+        /// > sent to the channel (a budget job, and a settings job for name, bid
+        /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+        /// > published campaign are fixed (FAILED_PRECONDITION).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Tradewind_V1_UpdateCampaignRequest` message.
@@ -3109,9 +3114,10 @@ extension Tradewind_V1_Campaigns.ClientProtocol {
     /// > Changes the fields named in update_mask. `campaign.etag` must be the
     /// > etag of the version the change was made from: ABORTED when it is stale,
     /// > and nothing changes. A draft may change anything; a published campaign
-    /// > may change name, budget, end_date and bid_strategy (a budget change is
-    /// > sent to the channel); ad groups and ads of a published campaign are
-    /// > fixed (FAILED_PRECONDITION).
+    /// > may change name, budget, end_date and bid_strategy, and the change is
+    /// > sent to the channel (a budget job, and a settings job for name, bid
+    /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+    /// > published campaign are fixed (FAILED_PRECONDITION).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Tradewind_V1_UpdateCampaignRequest` message.
@@ -3608,9 +3614,10 @@ extension Tradewind_V1_Campaigns.ClientProtocol {
     /// > Changes the fields named in update_mask. `campaign.etag` must be the
     /// > etag of the version the change was made from: ABORTED when it is stale,
     /// > and nothing changes. A draft may change anything; a published campaign
-    /// > may change name, budget, end_date and bid_strategy (a budget change is
-    /// > sent to the channel); ad groups and ads of a published campaign are
-    /// > fixed (FAILED_PRECONDITION).
+    /// > may change name, budget, end_date and bid_strategy, and the change is
+    /// > sent to the channel (a budget job, and a settings job for name, bid
+    /// > strategy and end date; sync turns PENDING); ad groups and ads of a
+    /// > published campaign are fixed (FAILED_PRECONDITION).
     ///
     /// - Parameters:
     ///   - message: request message to send.

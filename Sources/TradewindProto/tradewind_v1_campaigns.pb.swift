@@ -943,7 +943,8 @@ public nonisolated struct Tradewind_V1_SyncState: Sendable {
   /// Output only.
   public var state: Tradewind_V1_SyncStateKind = .unspecified
 
-  /// Output only. What is being sent: publish, pause, resume, budget, archive.
+  /// Output only. What is being sent: publish, pause, resume, budget, settings,
+  /// archive.
   public var operation: String = String()
 
   /// Output only. RETRYING: when the next attempt is due.

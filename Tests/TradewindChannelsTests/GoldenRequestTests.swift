@@ -121,4 +121,105 @@ struct GoldenRequestTests {
                 name: "tradewind spCampaigns 2026-03-01 2026-03-31")
                 == (try Fixture.json("amazon-ads", "report-create.request.json")))
     }
+
+    /// The sample tree after a settings change: a maximum CPC of 1.25 EUR, ending 2026-03-31.
+    static func changedTree(creative: Creative = Sample.google, defaultBid: Int64? = nil) -> CampaignTree {
+        var tree = Sample.tree(creative: creative, defaultBid: defaultBid)
+        tree.campaign.bidStrategy = .maximumCostPerClick(micros: 1_250_000)
+        return tree
+    }
+
+    static let published = PublishedCampaign(
+        campaignID: "22222", budgetID: "11111", adGroups: [PublishedAdGroup(adGroupID: "33333", adIDs: ["44444"])])
+
+    @Test(
+        "Google Ads: settings are a campaigns:mutate update and an adGroups:mutate bid update, masks naming what is sent"
+    )
+    func googleSettings() throws {
+        let tree = Self.changedTree()
+        let campaign = GoogleAdsWire.campaignSettingsRequest(
+            tree.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890")
+        #expect(campaign == (try Fixture.json("google-ads", "campaigns-update.request.json")))
+        let bids = GoogleAdsWire.adGroupBidsRequest(tree, campaign: Self.published, customerID: "1234567890")
+        #expect(bids == (try Fixture.json("google-ads", "adgroups-update.request.json")))
+
+        // Automatic bidding for sales is Maximize conversions, an empty scheme named by itself in
+        // the mask; without an end day Google's "no end date" is sent; no group bid, no ad group call.
+        var automatic = Sample.tree()
+        automatic.campaign.endDay = nil
+        let open = GoogleAdsWire.campaignSettingsRequest(
+            automatic.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890")
+        let operation = open["operations"]?[0]
+        #expect(operation?["updateMask"]?.stringValue == "name,endDate,maximizeConversions")
+        #expect(operation?["update"]?["endDate"]?.stringValue == "2037-12-30")
+        #expect(operation?["update"]?["maximizeConversions"] == .object([]))
+        #expect(GoogleAdsWire.adGroupBidsRequest(automatic, campaign: Self.published, customerID: "1234567890") == nil)
+        // A target CPA is a leaf of Maximize conversions.
+        automatic.campaign.bidStrategy = .targetCostPerAction(micros: 4_000_000)
+        #expect(
+            GoogleAdsWire.campaignSettingsRequest(
+                automatic.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890"
+            )["operations"]?[0]?["updateMask"]?.stringValue == "name,endDate,maximizeConversions.targetCpaMicros")
+    }
+
+    @Test("Meta: the campaign's name and bid strategy, the ad set's end time and bid amount")
+    func metaSettings() throws {
+        let account = Sample.account(.meta)
+        let tree = Self.changedTree(creative: Sample.social)
+        #expect(
+            formObject(MetaWire.campaignSettingsForm(tree.campaign, reference: Sample.reference))
+                == (try Fixture.form("meta", "campaign-update.request.json")))
+        #expect(
+            formObject(MetaWire.adSetSettingsForm(tree.campaign, account: account))
+                == (try Fixture.form("meta", "adset-update.request.json")))
+        var open = tree.campaign
+        open.endDay = nil
+        open.bidStrategy = .targetReturnOnAdSpend(permille: 4000)
+        let form = MetaWire.adSetSettingsForm(open, account: account)
+        #expect(form.first { $0.0 == "end_time" }?.1 == "0")
+        #expect(form.first { $0.0 == "bid_constraints" }?.1 == #"{"roas_average_floor":40000}"#)
+        #expect(!form.contains { $0.0 == "bid_amount" })
+    }
+
+    @Test("TikTok: campaign/update/ renames, adgroup/update/ sets the bid and the end of the schedule")
+    func tiktokSettings() throws {
+        let account = Sample.account(.tiktok)
+        let tree = Self.changedTree(creative: Sample.social)
+        #expect(
+            TikTokWire.campaignSettingsBody(
+                tree.campaign, reference: Sample.reference, campaignID: "1790000000000001",
+                advertiserID: "7012345678901234567")
+                == (try Fixture.json("tiktok", "campaign-update.request.json")))
+        #expect(
+            TikTokWire.adGroupSettingsBody(tree.campaign, adGroupID: "1790000000000002", account: account)
+                == (try Fixture.json("tiktok", "adgroup-update.request.json")))
+        var open = tree.campaign
+        open.endDay = nil
+        open.bidStrategy = .automatic
+        let body = TikTokWire.adGroupSettingsBody(open, adGroupID: "1790000000000002", account: account)
+        #expect(body["schedule_type"]?.stringValue == "SCHEDULE_FROM_NOW")
+        #expect(body["schedule_end_time"] == nil && body["bid_price"] == nil)
+        #expect(body["bid_type"]?.stringValue == "BID_TYPE_NO_BID")
+    }
+
+    @Test("Amazon: PUT /sp/campaigns with name, bidding and end date; PUT /sp/adGroups with default bids")
+    func amazonSettings() throws {
+        let tree = Self.changedTree(creative: Sample.product, defaultBid: 750_000)
+        let published = PublishedCampaign(
+            campaignID: "413799090000001",
+            adGroups: [PublishedAdGroup(adGroupID: "513799090000001", adIDs: ["613799090000001"])])
+        #expect(
+            AmazonAdsWire.campaignSettingsBody(
+                tree.campaign, reference: Sample.reference, campaignID: "413799090000001")
+                == (try Fixture.json("amazon-ads", "campaigns-update.request.json")))
+        #expect(
+            AmazonAdsWire.adGroupBidsBody(tree, campaign: published, currency: "EUR")
+                == (try Fixture.json("amazon-ads", "adgroups-update.request.json")))
+        var open = tree.campaign
+        open.endDay = nil
+        open.bidStrategy = .automatic
+        let body = AmazonAdsWire.campaignSettingsBody(open, reference: Sample.reference, campaignID: "413799090000001")
+        #expect(body["campaigns"]?[0]?["endDate"] == .null)
+        #expect(body["campaigns"]?[0]?["dynamicBidding"]?["strategy"]?.stringValue == "LEGACY_FOR_SALES")
+    }
 }

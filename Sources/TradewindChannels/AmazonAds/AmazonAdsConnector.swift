@@ -6,7 +6,8 @@ import TradewindCore
 /// Endpoints, on the marketplace's regional host: `GET /v2/profiles/{id}` (verify),
 /// `POST /sp/campaigns`, `/sp/adGroups`, `/sp/productAds` (publish, 207 per item),
 /// `POST /sp/campaigns/list`, `/sp/adGroups/list`, `/sp/productAds/list` (find),
-/// `PUT /sp/campaigns` and `POST /sp/campaigns/delete` (status, budget), `POST /reporting/reports`
+/// `PUT /sp/campaigns` and `POST /sp/campaigns/delete` (status, budget, name, bidding, end date),
+/// `PUT /sp/adGroups` (default bids), `POST /reporting/reports`
 /// + `GET /reporting/reports/{id}` + the pre-signed download (metrics); tokens from Login with
 /// Amazon `POST /auth/o2/token`. The reference is a name suffix on campaign and ad groups (the
 /// list endpoints filter by name) and the campaign's `tags.tradewind_reference`; product ads have
@@ -276,6 +277,36 @@ struct AmazonAdsConnector: ChannelConnector {
         _ = try single(
             AmazonAdsWire.itemResults(body, entities: "campaigns", idKey: "campaignId", count: 1),
             field: "campaign.budget")
+    }
+
+    func updateSettings(
+        of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError) {
+        let identity = account.identity
+        let caller = caller(identity.marketplaceID)
+        let body = try await caller.callJSON(
+            "sp/campaigns:update",
+            request(
+                .put, "/sp/campaigns", identity,
+                body: AmazonAdsWire.campaignSettingsBody(
+                    tree.campaign, reference: reference, campaignID: campaign.campaignID),
+                contentType: AmazonAdsWire.campaignType, isMutation: true),
+            session: session)
+        _ = try single(
+            AmazonAdsWire.itemResults(body, entities: "campaigns", idKey: "campaignId", count: 1), field: "campaign")
+        let groups = min(tree.adGroups.count, campaign.adGroups.count)
+        guard groups > 0 else { return }
+        let answer = try await caller.callJSON(
+            "sp/adGroups:update",
+            request(
+                .put, "/sp/adGroups", identity,
+                body: AmazonAdsWire.adGroupBidsBody(tree, campaign: campaign, currency: account.currency),
+                contentType: AmazonAdsWire.adGroupType, isMutation: true),
+            session: session)
+        _ = try single(
+            AmazonAdsWire.itemResults(answer, entities: "adGroups", idKey: "adGroupId", count: groups),
+            field: "ad_groups", indexes: Array(0..<groups))
     }
 
     func dailyMetrics(

@@ -159,6 +159,45 @@ enum AmazonAdsWire {
         ])
     }
 
+    /// `PUT /sp/campaigns`: the stamped name, the bidding strategy and the end date (`null`
+    /// removes one).
+    static func campaignSettingsBody(_ campaign: CampaignSpec, reference: ChannelReference, campaignID: String)
+        -> JSONValue
+    {
+        .object([
+            (
+                "campaigns",
+                .array([
+                    .object([
+                        ("campaignId", .string(campaignID)),
+                        ("name", .string(campaign.name + reference.nameSuffix())),
+                        ("dynamicBidding", .object([("strategy", .string(biddingStrategy(campaign.bidStrategy)))])),
+                        ("endDate", campaign.endDay.map { .string($0.description) } ?? .null),
+                    ])
+                ])
+            )
+        ])
+    }
+
+    /// `PUT /sp/adGroups`: every ad group's default bid, as `adGroupsBody` creates it.
+    static func adGroupBidsBody(_ tree: CampaignTree, campaign: PublishedCampaign, currency: String) -> JSONValue {
+        .object([
+            (
+                "adGroups",
+                .array(
+                    zip(tree.adGroups, campaign.adGroups).map { group, published in
+                        .object([
+                            ("adGroupId", .string(published.adGroupID)),
+                            (
+                                "defaultBid",
+                                WireMoney.decimalNumber(micros: group.spec.defaultBidMicros ?? 0, currency: currency)
+                            ),
+                        ])
+                    })
+            )
+        ])
+    }
+
     static func deleteBody(campaignID: String) -> JSONValue {
         .object([("campaignIdFilter", .object([("include", .array([.string(campaignID)]))]))])
     }

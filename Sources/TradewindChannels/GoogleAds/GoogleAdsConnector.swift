@@ -4,7 +4,8 @@ import TradewindCore
 /// Google Ads API v21 over REST: Search campaigns with responsive search ads.
 ///
 /// Endpoints: `POST /v21/customers/{id}/googleAds:search` (verify), `…/googleAds:searchStream`
-/// (find, metrics), `…/googleAds:mutate` (publish, status, budget); tokens from
+/// (find, metrics), `…/googleAds:mutate` (publish, status, budget), `…/campaigns:mutate` and
+/// `…/adGroups:mutate` (name, end date and bids); tokens from
 /// `POST {googleOAuth}/token`. The reference is a name suffix ` [tw-…]` on budget and campaign
 /// and ` [tw-…/gN]` on ad groups: Google has no external-id field on these resources, and
 /// responsive search ads take no name, so ads are found through their ad group. Publishing is one
@@ -146,6 +147,32 @@ struct GoogleAdsConnector: ChannelConnector {
                 .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/googleAds:mutate",
                 body: .json(GoogleAdsWire.budgetRequest(budget, budgetID: budgetID, customerID: customerID)),
                 isMutation: true),
+            session: session)
+    }
+
+    /// Two calls, campaign first: a failure between them is retried whole by the job.
+    func updateSettings(
+        of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError) {
+        let customerID = account.identity.externalID
+        _ = try await caller.call(
+            "campaigns:mutate",
+            WireRequest(
+                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/campaigns:mutate",
+                body: .json(
+                    GoogleAdsWire.campaignSettingsRequest(
+                        tree.campaign, reference: reference, campaignID: campaign.campaignID, customerID: customerID)),
+                isMutation: true),
+            session: session)
+        guard let bids = GoogleAdsWire.adGroupBidsRequest(tree, campaign: campaign, customerID: customerID) else {
+            return
+        }
+        _ = try await caller.call(
+            "adGroups:mutate",
+            WireRequest(
+                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/adGroups:mutate",
+                body: .json(bids), isMutation: true),
             session: session)
     }
 

@@ -293,6 +293,58 @@ enum GoogleAdsWire {
         ])
     }
 
+    // MARK: Settings
+
+    /// The end date Google shows for a campaign without one; setting it removes an end date.
+    static let noEndDate = "2037-12-30"
+
+    /// `campaigns:mutate` updating the stamped name, the end date and the bidding scheme. The mask
+    /// names each leaf sent, and an empty scheme (`targetSpend`) by its own name; setting one member
+    /// of the `campaign_bidding_strategy` oneof replaces the one there.
+    static func campaignSettingsRequest(
+        _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, customerID: String
+    ) -> JSONValue {
+        let (scheme, settings) = biddingScheme(campaign.bidStrategy, objective: campaign.objective)
+        let leaves = settings.objectValue ?? []
+        let mask = ["name", "endDate"] + (leaves.isEmpty ? [scheme] : leaves.map { "\(scheme).\($0.0)" })
+        let update: JSONValue = .object([
+            ("resourceName", .string("customers/\(customerID)/campaigns/\(campaignID)")),
+            ("name", .string(campaign.name + reference.nameSuffix())),
+            ("endDate", .string(campaign.endDay?.description ?? noEndDate)),
+            (scheme, settings),
+        ])
+        return .object([
+            (
+                "operations",
+                .array([.object([("updateMask", .string(mask.joined(separator: ","))), ("update", update)])])
+            )
+        ])
+    }
+
+    /// `adGroups:mutate` setting each ad group's `cpcBidMicros` as `publishRequest` does (the
+    /// group's default bid, else a maximum CPC strategy's amount); nil when no group has one.
+    static func adGroupBidsRequest(_ tree: CampaignTree, campaign: PublishedCampaign, customerID: String)
+        -> JSONValue?
+    {
+        var operations: [JSONValue] = []
+        for (group, published) in zip(tree.adGroups, campaign.adGroups) {
+            guard let bid = group.spec.defaultBidMicros ?? tree.campaign.bidStrategy.maximumCostPerClickMicros
+            else { continue }
+            operations.append(
+                .object([
+                    ("updateMask", .string("cpcBidMicros")),
+                    (
+                        "update",
+                        .object([
+                            ("resourceName", .string("customers/\(customerID)/adGroups/\(published.adGroupID)")),
+                            ("cpcBidMicros", .string(String(bid))),
+                        ])
+                    ),
+                ]))
+        }
+        return operations.isEmpty ? nil : .object([("operations", .array(operations))])
+    }
+
     // MARK: Reading
 
     static func profile(_ body: JSONValue) -> ChannelAccountProfile? {

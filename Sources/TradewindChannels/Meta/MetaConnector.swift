@@ -4,7 +4,8 @@ import TradewindCore
 ///
 /// Endpoints: `GET /v25.0/act_<id>` (verify), `POST act_<id>/campaigns|adsets|adcreatives|ads`
 /// (publish, one object at a time), `GET act_<id>/campaigns?filtering=…`, `GET /<campaign>/adsets`
-/// and `/<campaign>/ads` (find), `POST /<campaign>` (status, budget), `GET act_<id>/insights`
+/// and `/<campaign>/ads` (find), `POST /<campaign>` (status, budget, name, bid strategy),
+/// `POST /<ad set>` (end time, bid amount), `GET act_<id>/insights`
 /// (metrics). The reference is a name suffix (` [tw-…]`, ` [tw-…/gN]`, ` [tw-…/gNaM]`): Meta has
 /// no external-id field, and `filtering` on `name` with `CONTAIN` finds it. Creates are sequential,
 /// so `lookUpFirst` resumes after the last object that exists; a creative whose ad was never
@@ -198,6 +199,27 @@ struct MetaConnector: ChannelConnector {
             WireRequest(
                 .post, base: endpoints.meta, path: MetaWire.path(campaign.campaignID), body: .form([field]),
                 isMutation: true),
+            session: session)
+    }
+
+    /// Ad sets first: a campaign switched to a capped strategy needs its ad sets' bid amounts.
+    func updateSettings(
+        of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError) {
+        for adSet in campaign.adGroups {
+            _ = try await caller.call(
+                "adset:update",
+                WireRequest(
+                    .post, base: endpoints.meta, path: MetaWire.path(adSet.adGroupID),
+                    body: .form(MetaWire.adSetSettingsForm(tree.campaign, account: account)), isMutation: true),
+                session: session)
+        }
+        _ = try await caller.call(
+            "campaign:update",
+            WireRequest(
+                .post, base: endpoints.meta, path: MetaWire.path(campaign.campaignID),
+                body: .form(MetaWire.campaignSettingsForm(tree.campaign, reference: reference)), isMutation: true),
             session: session)
     }
 

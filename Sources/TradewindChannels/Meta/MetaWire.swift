@@ -113,18 +113,7 @@ enum MetaWire {
                     JSONValue.object([("pixel_id", .string(pixel)), ("custom_event_type", .string(event))]).serialized
                 ))
         }
-        switch campaign.bidStrategy {
-        case .maximumCostPerClick(let micros), .targetCostPerAction(let micros):
-            if let units = WireMoney.metaUnits(micros: micros, currency: account.currency) {
-                form.append(("bid_amount", String(units)))
-            }
-        case .targetReturnOnAdSpend(let permille):
-            // `roas_average_floor` is the ratio × 10000 (1.0 = 10000).
-            form.append(
-                ("bid_constraints", JSONValue.object([("roas_average_floor", .integer(permille * 10))]).serialized))
-        case .automatic:
-            break
-        }
+        form += adSetBid(campaign.bidStrategy, currency: account.currency)
         if let start = campaign.startDay {
             form.append(("start_time", AccountCalendar.iso8601Start(of: start, timeZone: account.timeZone)))
         }
@@ -132,6 +121,37 @@ enum MetaWire {
             form.append(("end_time", AccountCalendar.iso8601Start(of: end.adding(days: 1), timeZone: account.timeZone)))
         }
         return form
+    }
+
+    /// The ad set's part of the bid strategy: the cap or target in Meta units, or the ROAS floor.
+    static func adSetBid(_ bid: BidStrategy, currency: String) -> [(String, String)] {
+        switch bid {
+        case .maximumCostPerClick(let micros), .targetCostPerAction(let micros):
+            guard let units = WireMoney.metaUnits(micros: micros, currency: currency) else { return [] }
+            return [("bid_amount", String(units))]
+        case .targetReturnOnAdSpend(let permille):
+            // `roas_average_floor` is the ratio × 10000 (1.0 = 10000).
+            return [
+                ("bid_constraints", JSONValue.object([("roas_average_floor", .integer(permille * 10))]).serialized)
+            ]
+        case .automatic:
+            return []
+        }
+    }
+
+    /// `POST /<campaign id>`: the stamped name and the bid strategy, which sits on the campaign
+    /// because the budget does.
+    static func campaignSettingsForm(_ campaign: CampaignSpec, reference: ChannelReference) -> [(String, String)] {
+        [("name", campaign.name + reference.nameSuffix()), ("bid_strategy", bidStrategy(campaign.bidStrategy))]
+    }
+
+    /// `POST /<ad set id>`: the end (the next midnight in the account's zone, or `0`, Meta's "no end
+    /// date" for an ad set whose campaign has a daily budget) and the ad set's part of the bid.
+    static func adSetSettingsForm(_ campaign: CampaignSpec, account: ChannelAccount) -> [(String, String)] {
+        let end = campaign.endDay.map {
+            AccountCalendar.iso8601Start(of: $0.adding(days: 1), timeZone: account.timeZone)
+        }
+        return [("end_time", end ?? "0")] + adSetBid(campaign.bidStrategy, currency: account.currency)
     }
 
     static func callToAction(_ action: CallToAction) -> String {

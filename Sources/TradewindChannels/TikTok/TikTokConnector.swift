@@ -6,7 +6,8 @@ import TradewindCore
 /// Endpoints: `GET /open_api/v1.3/advertiser/info/` (verify), `POST campaign/create/`,
 /// `adgroup/create/`, `ad/create/` (publish, one object at a time), `GET campaign/get/`,
 /// `adgroup/get/`, `ad/get/` (find), `POST campaign/status/update/` (status),
-/// `POST campaign/update/` (budget), `GET report/integrated/get/` (metrics). The reference is a
+/// `POST campaign/update/` (budget, name), `POST adgroup/update/` (bid, end of the schedule),
+/// `GET report/integrated/get/` (metrics). The reference is a
 /// name suffix (` [tw-…]`, ` [tw-…/gN]`, ` [tw-…/gNaM]`), found with `filtering.campaign_name`.
 struct TikTokConnector: ChannelConnector {
     let caller: ChannelCaller
@@ -200,6 +201,22 @@ struct TikTokConnector: ChannelConnector {
                 ("advertiser_id", .string(account.identity.externalID)), ("campaign_id", .string(campaign.campaignID)),
                 ("budget", WireMoney.decimalNumber(micros: budget.amountMicros, currency: account.currency)),
             ]), session)
+    }
+
+    func updateSettings(
+        of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError) {
+        _ = try await create(
+            "campaign:update", "campaign/update/",
+            TikTokWire.campaignSettingsBody(
+                tree.campaign, reference: reference, campaignID: campaign.campaignID,
+                advertiserID: account.identity.externalID), session)
+        for group in campaign.adGroups {
+            _ = try await create(
+                "adgroup:update", "adgroup/update/",
+                TikTokWire.adGroupSettingsBody(tree.campaign, adGroupID: group.adGroupID, account: account), session)
+        }
     }
 
     func dailyMetrics(

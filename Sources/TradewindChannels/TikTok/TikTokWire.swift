@@ -89,16 +89,7 @@ enum TikTokWire {
         }
         if !languages.isEmpty { fields.append(("languages", .array(languages.map { .string($0) }))) }
         if let age = targeting.ageRange { fields.append(("age_groups", .array(ageGroups(age).map { .string($0) }))) }
-        switch campaign.bidStrategy {
-        case .automatic, .targetReturnOnAdSpend:
-            fields.append(("bid_type", .string("BID_TYPE_NO_BID")))
-        case .maximumCostPerClick(let micros):
-            fields.append(("bid_type", .string("BID_TYPE_CUSTOM")))
-            fields.append(("bid_price", WireMoney.decimalNumber(micros: micros, currency: account.currency)))
-        case .targetCostPerAction(let micros):
-            fields.append(("bid_type", .string("BID_TYPE_CUSTOM")))
-            fields.append(("conversion_bid_price", WireMoney.decimalNumber(micros: micros, currency: account.currency)))
-        }
+        fields += bidFields(campaign.bidStrategy, currency: account.currency)
         // `schedule_start_time` is required (AdgroupCreateBody); without a start day, delivery
         // starts on the account's today.
         fields.append(("schedule_type", .string(campaign.endDay == nil ? "SCHEDULE_FROM_NOW" : "SCHEDULE_START_END")))
@@ -113,6 +104,56 @@ enum TikTokWire {
                     "schedule_end_time",
                     .string(AccountCalendar.utcStart(of: end.adding(days: 1), timeZone: account.timeZone))
                 ))
+        }
+        return .object(fields)
+    }
+
+    /// The ad group's bid: no bid, or a custom bid per click or per conversion (decimal, major units).
+    static func bidFields(_ bid: BidStrategy, currency: String) -> [(String, JSONValue)] {
+        switch bid {
+        case .automatic, .targetReturnOnAdSpend:
+            [("bid_type", .string("BID_TYPE_NO_BID"))]
+        case .maximumCostPerClick(let micros):
+            [
+                ("bid_type", .string("BID_TYPE_CUSTOM")),
+                ("bid_price", WireMoney.decimalNumber(micros: micros, currency: currency)),
+            ]
+        case .targetCostPerAction(let micros):
+            [
+                ("bid_type", .string("BID_TYPE_CUSTOM")),
+                ("conversion_bid_price", WireMoney.decimalNumber(micros: micros, currency: currency)),
+            ]
+        }
+    }
+
+    /// `POST campaign/update/`: the stamped name.
+    static func campaignSettingsBody(
+        _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, advertiserID: String
+    ) -> JSONValue {
+        .object([
+            ("advertiser_id", .string(advertiserID)), ("campaign_id", .string(campaignID)),
+            ("campaign_name", .string(campaign.name + reference.nameSuffix())),
+        ])
+    }
+
+    /// `POST adgroup/update/`: the bid and the end of the schedule. The start is left as published
+    /// (a start in the past would be refused), so only the schedule type and end time are sent;
+    /// without an end day the ad group runs from its start on (`SCHEDULE_FROM_NOW`).
+    static func adGroupSettingsBody(_ campaign: CampaignSpec, adGroupID: String, account: ChannelAccount) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("advertiser_id", .string(account.identity.externalID)), ("adgroup_id", .string(adGroupID)),
+        ]
+        fields += bidFields(campaign.bidStrategy, currency: account.currency)
+        if let end = campaign.endDay {
+            fields.append(("schedule_type", .string("SCHEDULE_START_END")))
+            fields.append(
+                (
+                    "schedule_end_time",
+                    .string(AccountCalendar.utcStart(of: end.adding(days: 1), timeZone: account.timeZone))
+                )
+            )
+        } else {
+            fields.append(("schedule_type", .string("SCHEDULE_FROM_NOW")))
         }
         return .object(fields)
     }

@@ -66,7 +66,7 @@ public enum SyncStateKind: Int, CaseIterable, Sendable, Hashable {
 
 public struct SyncState: Sendable, Hashable {
     public var kind: SyncStateKind
-    /// What is being sent: `publish`, `pause`, `resume`, `budget`, `archive`.
+    /// What is being sent: `publish`, `pause`, `resume`, `budget`, `settings`, `archive`.
     public var operation: String
     public var attempts: Int
     public var nextAttemptAt: Date?

@@ -457,6 +457,37 @@ struct AmazonSponsoredProducts {
                         newBudget = micros
                     }
                 }
+                if entity == .adGroup, item["defaultBid"] != nil {
+                    switch money(item["defaultBid"], currency: currency, at: "\(at).defaultBid") {
+                    case .failure(let box): errors.append(box.error)
+                    case .success(let micros) where micros < currency.micros(ofDollars: 0.02):
+                        errors.append(
+                            ItemError(
+                                kind: "biddingError", reason: "BID_TOO_LOW",
+                                message: "defaultBid is below the minimum bid.", location: "\(at).defaultBid"))
+                    case .success: break
+                    }
+                }
+                // `endDate: null` removes the end date; a date must be a day on or after the start.
+                var newEnd: SandboxDay??
+                if entity == .campaign, let end = item["endDate"] {
+                    if end == .null {
+                        newEnd = .some(nil)
+                    } else if let day = end.stringValue.flatMap(SandboxDay.init) {
+                        if let start = object.fields["startDate"]?.stringValue.flatMap(SandboxDay.init), day < start {
+                            errors.append(
+                                ItemError(
+                                    kind: "dateError", reason: "END_DATE_BEFORE_START_DATE",
+                                    message: "endDate must not be before startDate.", location: "\(at).endDate"))
+                        }
+                        newEnd = .some(day)
+                    } else {
+                        errors.append(
+                            ItemError(
+                                kind: "dateError", reason: "INVALID_DATE", message: "endDate must be YYYY-MM-DD.",
+                                location: "\(at).endDate"))
+                    }
+                }
                 guard errors.isEmpty else {
                     failures.append(errorItem(index, errors))
                     continue
@@ -475,8 +506,9 @@ struct AmazonSponsoredProducts {
                     world.objects[position].status = state
                     world.recordChange(.amazonAds, id, active: state == "ENABLED")
                 }
-                if let end = item["endDate"]?.stringValue.flatMap(SandboxDay.init) {
-                    world.objects[position].endDay = end
+                if let newEnd {
+                    world.objects[position].endDay = newEnd
+                    world.objects[position].fields["endDate"] = newEnd.map { .string($0.description) }
                 }
                 success.append(successItem(index, world.objects[position]))
             }

@@ -15,7 +15,8 @@ struct GoogleAdsSearch {
         "customer": ["id", "descriptive_name", "currency_code", "time_zone", "resource_name", "status"],
         "campaign": [
             "id", "name", "status", "resource_name", "campaign_budget", "advertising_channel_type", "start_date",
-            "end_date",
+            "end_date", "bidding_strategy_type", "manual_cpc.enhanced_cpc_enabled",
+            "maximize_conversions.target_cpa_micros", "maximize_conversion_value.target_roas",
         ],
         "campaign_budget": [
             "id", "name", "amount_micros", "resource_name", "delivery_method", "explicitly_shared", "period", "status",
@@ -49,8 +50,20 @@ struct GoogleAdsSearch {
     static let streamBatchRows = 10_000
     static let int64Fields: Set<String> = [
         "customer.id", "campaign.id", "campaign_budget.id", "campaign_budget.amount_micros", "ad_group.id",
-        "ad_group.cpc_bid_micros", "ad_group_ad.ad.id", "metrics.impressions", "metrics.clicks", "metrics.cost_micros",
+        "ad_group.cpc_bid_micros", "campaign.maximize_conversions.target_cpa_micros", "ad_group_ad.ad.id",
+        "metrics.impressions", "metrics.clicks", "metrics.cost_micros",
     ]
+
+    /// `BiddingStrategyTypeEnum` of the scheme the campaign holds; a target CPA under Maximize
+    /// conversions is still MAXIMIZE_CONVERSIONS, as Google reports it.
+    static func biddingStrategyType(_ fields: [String: JSONValue]) -> JSONValue {
+        let types: [(String, String)] = [
+            ("manualCpc", "MANUAL_CPC"), ("manualCpm", "MANUAL_CPM"), ("maximizeConversions", "MAXIMIZE_CONVERSIONS"),
+            ("maximizeConversionValue", "MAXIMIZE_CONVERSION_VALUE"), ("targetSpend", "TARGET_SPEND"),
+            ("targetCpa", "TARGET_CPA"), ("targetRoas", "TARGET_ROAS"),
+        ]
+        return .string(types.first { fields[$0.0] != nil }?.1 ?? "UNSPECIFIED")
+    }
 
     func run(_ body: JSONValue, stream: Bool, store: SandboxStore) -> Reply {
         for key in (body.objectValue ?? [:]).keys
@@ -324,6 +337,8 @@ struct GoogleAdsSearch {
                 case "status": return "ENABLED"
                 default: return .string("customers/\(customerID)")
                 }
+            case "campaign" where member == "bidding_strategy_type":
+                return row.objects[resource].map { Self.biddingStrategyType($0.fields) }
             default:
                 guard let fields = row.records[resource] ?? row.objects[resource]?.fields else { return nil }
                 var current: JSONValue? = .object(fields)

@@ -408,7 +408,7 @@ struct GoogleResourceApplier {
             startDay = resource["startDate"]?.stringValue.flatMap(SandboxDay.init)
             endDay = resource["endDate"]?.stringValue.flatMap(SandboxDay.init)
             fields["startDate"] = .string((max(startDay ?? world.today, world.today)).description)
-            fields["endDate"] = .string(endDay?.description ?? "2037-12-30")
+            fields["endDate"] = .string(endDay?.description ?? Self.noEndDate)
         case .adGroup:
             fields["campaign"] = parent.map { .string(resourceName(.campaign, $0.id)) }
             fields["type"] = resource["type"] ?? "SEARCH_STANDARD"
@@ -523,9 +523,18 @@ struct GoogleResourceApplier {
             case .failure(let error): errors.append(error)
             }
         }
-        if kind == .campaign { errors += checkDates(resource, path) }
+        if kind == .campaign {
+            // An end date is checked against the start the campaign has when only the end changes.
+            var dates = resource
+            if tops.contains("endDate"), !tops.contains("startDate") { dates["startDate"] = object.fields["startDate"] }
+            errors += checkDates(dates, path)
+        }
         guard errors.isEmpty, let index = world.objectIndex(.googleAds, object.id) else { return .failure(errors) }
 
+        // The bidding schemes are one oneof (`campaign_bidding_strategy`): setting one clears the rest.
+        if kind == .campaign, let scheme = tops.first(where: { Self.biddingSchemes.contains($0) }) {
+            for other in Self.biddingSchemes where other != scheme { world.objects[index].fields[other] = nil }
+        }
         for top in tops {
             world.objects[index].fields[top] = resource[top]
         }
@@ -545,11 +554,21 @@ struct GoogleResourceApplier {
             world.objects[index].status = status
             world.recordChange(.googleAds, object.id, active: status == "ENABLED")
         }
-        if let end = resource["endDate"]?.stringValue.flatMap(SandboxDay.init), tops.contains("endDate") {
-            world.objects[index].endDay = end
+        if let text = resource["endDate"]?.stringValue, let end = SandboxDay(text), tops.contains("endDate") {
+            // Google's last day, which the sandbox also gives a campaign created without an end.
+            world.objects[index].endDay = text == Self.noEndDate ? nil : end
         }
         return .success(resourceName: resourceName(kind, object.id), resource: .object(world.objects[index].fields))
     }
+
+    /// The end date Google shows for a campaign that has none.
+    static let noEndDate = "2037-12-30"
+
+    /// The members of the campaign's `campaign_bidding_strategy` oneof the sandbox knows.
+    static let biddingSchemes: Set<String> = [
+        "biddingStrategy", "manualCpc", "manualCpm", "maximizeConversions", "maximizeConversionValue", "targetSpend",
+        "targetCpa", "targetRoas",
+    ]
 
     private func remove(_ kind: GoogleResourceKind, _ name: String, _ path: [FieldPathElement], _ world: inout World)
         -> Outcome

@@ -178,6 +178,7 @@ struct MetaObjects {
                         fields[key] = .string(text)
                     }
                 }
+                if let problem = checkBid(.adGroup, into: &fields) { return problem }
                 if campaign.fields["daily_budget"] != nil || campaign.fields["lifetime_budget"] != nil,
                     parameters.has("daily_budget") || parameters.has("lifetime_budget")
                 {
@@ -268,6 +269,43 @@ struct MetaObjects {
         }
         fields[key] = .string(String(amount))
         return .success(key == "daily_budget" ? amount : max(1, amount / 30))
+    }
+
+    /// Reads the bid parameters the level takes: a campaign's `bid_strategy`, an ad set's
+    /// `bid_amount` (an integer in the currency's Meta units) and `bid_constraints`
+    /// (`roas_average_floor`, the ratio × 10000); nil, or the refusal.
+    private func checkBid(_ level: ObjectLevel, into fields: inout [String: JSONValue]) -> Reply? {
+        if let strategy = parameters.string("bid_strategy") {
+            guard level == .campaign else {
+                return MetaEmulator.invalidParameter(
+                    "Campaign budget optimization is on: bid_strategy is set at the campaign level", traceID: trace)
+            }
+            guard Self.bidStrategies.contains(strategy) else {
+                return MetaEmulator.invalidParameter(
+                    "Param bid_strategy must be one of {\(Self.bidStrategies.sorted().joined(separator: ", "))}",
+                    traceID: trace)
+            }
+            fields["bid_strategy"] = .string(strategy)
+        }
+        guard parameters.has("bid_amount") || parameters.has("bid_constraints") else { return nil }
+        guard level == .adGroup else {
+            return MetaEmulator.invalidParameter(
+                "Params bid_amount and bid_constraints are set on ad sets", traceID: trace)
+        }
+        if parameters.has("bid_amount") {
+            guard let amount = parameters.values["bid_amount"]?.int64Value, amount > 0 else {
+                return MetaEmulator.invalidParameter("Param bid_amount must be a positive integer", traceID: trace)
+            }
+            fields["bid_amount"] = .int(amount)
+        }
+        if parameters.has("bid_constraints") {
+            guard let floor = parameters.json("bid_constraints")?["roas_average_floor"]?.int64Value, floor > 0 else {
+                return MetaEmulator.invalidParameter(
+                    "Param bid_constraints must be {\"roas_average_floor\": <positive integer>}", traceID: trace)
+            }
+            fields["bid_constraints"] = ["roas_average_floor": .int(floor)]
+        }
+        return nil
     }
 
     struct ReplyError: Error {
@@ -433,12 +471,28 @@ struct MetaObjects {
                 }
                 world.metaBudgetChanges[id] = recent + [Date()]
             }
+            if let problem = checkBid(object.level, into: &fields) { return problem }
             if let end = parameters.string("end_time") {
-                guard let time = Self.parseTime(end) else {
-                    return MetaEmulator.invalidParameter("Param end_time must be a valid ISO 8601 time", traceID: trace)
+                guard object.level == .adGroup else {
+                    return MetaEmulator.invalidParameter("Param end_time is set on ad sets", traceID: trace)
                 }
-                fields["end_time"] = .string(end)
-                world.objects[index].endDay = SandboxDay(utc: time)
+                if end == "0" {
+                    // Meta's "no end date" for an ad set on a daily budget.
+                    fields["end_time"] = nil
+                    world.objects[index].endDay = nil
+                } else {
+                    guard let time = Self.parseTime(end) else {
+                        return MetaEmulator.invalidParameter(
+                            "Param end_time must be a valid ISO 8601 time", traceID: trace)
+                    }
+                    if let start = fields["start_time"]?.stringValue.flatMap(Self.parseTime), time <= start {
+                        return MetaEmulator.invalidParameter(
+                            "Invalid parameter", title: "End Time Before Start Time",
+                            userMessage: "The ad set's end time must be after its start time.", traceID: trace)
+                    }
+                    fields["end_time"] = .string(end)
+                    world.objects[index].endDay = SandboxDay(utc: time)
+                }
             }
             world.objects[index].fields = fields
             world.objects[index].name = fields["name"]?.stringValue ?? object.name

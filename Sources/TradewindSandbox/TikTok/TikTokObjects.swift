@@ -185,9 +185,8 @@ struct TikTokObjects {
                     guard values.contains(value) else { return oneOf(key, values) }
                     fields[key] = .string(value)
                 }
-                let bidType = parameters.string("bid_type") ?? "BID_TYPE_NO_BID"
-                guard Self.bidTypes.contains(bidType) else { return oneOf("bid_type", Self.bidTypes) }
-                fields["bid_type"] = .string(bidType)
+                fields["bid_type"] = "BID_TYPE_NO_BID"
+                if let problem = bid(into: &fields) { return problem }
                 guard let startText = parameters.string("schedule_start_time") else {
                     return missing("schedule_start_time")
                 }
@@ -322,6 +321,63 @@ struct TikTokObjects {
         return nil
     }
 
+    /// Reads `bid_type` and the bid it needs: a custom bid names `bid_price` (per click) or
+    /// `conversion_bid_price` (per conversion), a positive decimal in major units; no bid drops them.
+    private func bid(into fields: inout [String: JSONValue]) -> Reply? {
+        if let type = parameters.string("bid_type") {
+            guard Self.bidTypes.contains(type) else { return oneOf("bid_type", Self.bidTypes) }
+            fields["bid_type"] = .string(type)
+        }
+        for key in ["bid_price", "conversion_bid_price"] where parameters.values[key] != nil {
+            guard let price = parameters.double(key), price > 0 else {
+                return TikTokEmulator.parameterError("\(key): Must be greater than 0.", requestID: requestID)
+            }
+            fields[key] = .double(price)
+        }
+        if fields["bid_type"] == "BID_TYPE_NO_BID" {
+            fields["bid_price"] = nil
+            fields["conversion_bid_price"] = nil
+        } else if fields["bid_price"] == nil && fields["conversion_bid_price"] == nil {
+            return missing("bid_price")
+        }
+        return nil
+    }
+
+    /// Reads a change of `schedule_type` and `schedule_end_time` against the ad group's start.
+    private func schedule(into fields: inout [String: JSONValue]) -> Result<SandboxDay?, TikTokFailure> {
+        if let type = parameters.string("schedule_type") {
+            guard Self.scheduleTypes.contains(type) else {
+                return .failure(TikTokFailure(oneOf("schedule_type", Self.scheduleTypes)))
+            }
+            fields["schedule_type"] = .string(type)
+        }
+        if let text = parameters.string("schedule_start_time") {
+            guard Self.parseTime(text) != nil else {
+                return .failure(
+                    TikTokFailure(
+                        TikTokEmulator.parameterError(
+                            "schedule_start_time: Not a valid datetime (YYYY-MM-DD HH:MM:SS).", requestID: requestID)))
+            }
+            fields["schedule_start_time"] = .string(text)
+        }
+        if fields["schedule_type"] == "SCHEDULE_FROM_NOW" {
+            fields["schedule_end_time"] = nil
+            return .success(nil)
+        }
+        if let text = parameters.string("schedule_end_time") { fields["schedule_end_time"] = .string(text) }
+        guard let endText = fields["schedule_end_time"]?.stringValue else {
+            return .failure(TikTokFailure(missing("schedule_end_time")))
+        }
+        let start = fields["schedule_start_time"]?.stringValue.flatMap(Self.parseTime)
+        guard let end = Self.parseTime(endText), start.map({ end > $0 }) ?? true else {
+            return .failure(
+                TikTokFailure(
+                    TikTokEmulator.parameterError(
+                        "schedule_end_time: Must be later than schedule_start_time.", requestID: requestID)))
+        }
+        return .success(SandboxDay(utc: end))
+    }
+
     // MARK: Get
 
     func list(_ level: ObjectLevel) -> Reply {
@@ -398,6 +454,18 @@ struct TikTokObjects {
                 fields[nameKey] = .string(name)
                 world.objects[index].name = name
             }
+            var newEnd: SandboxDay??
+            if level == .adGroup {
+                if let problem = bid(into: &fields) { return problem }
+                if parameters.values["schedule_type"] != nil || parameters.values["schedule_end_time"] != nil
+                    || parameters.values["schedule_start_time"] != nil
+                {
+                    switch schedule(into: &fields) {
+                    case .failure(let failure): return failure.reply
+                    case .success(let end): newEnd = .some(end)
+                    }
+                }
+            }
             var newBudget: Int64??
             if parameters.values["budget"] != nil {
                 var probe = fields
@@ -417,6 +485,7 @@ struct TikTokObjects {
             }
             fields["modify_time"] = .string(Self.timeText(Date()))
             world.objects[index].fields = fields
+            if let newEnd { world.objects[index].endDay = newEnd }
             if let newBudget { world.recordChange(.tiktok, id, dailyBudgetMicros: newBudget) }
             return TikTokEmulator.ok(.object(fields), requestID: requestID)
         }

@@ -4,8 +4,8 @@ import TradewindCore
 import TradewindStore
 
 /// The outbox jobs of campaigns and their accounts: what they are called, which queue they wait
-/// in, and what they carry. Publishing, pausing, resuming, archiving and budget changes of one
-/// account share its publish queue, so the channel hears about them in the order they were made;
+/// in, and what they carry. Publishing, pausing, resuming, archiving, budget and settings changes
+/// of one account share its publish queue, so the channel hears about them in the order they were made;
 /// metric pulls have a queue of their own per account and never wait behind a publish.
 enum CampaignJobs {
     enum Operation: String, CaseIterable, Sendable {
@@ -15,6 +15,8 @@ enum CampaignJobs {
         case resume = "campaign.resume"
         case archive = "campaign.archive"
         case budget = "campaign.budget"
+        /// Name, end date and bid strategy of a published campaign.
+        case settings = "campaign.settings"
 
         /// What `SyncState.operation` says while it is under way.
         var syncName: String {
@@ -24,6 +26,7 @@ enum CampaignJobs {
             case .resume: "resume"
             case .archive: "archive"
             case .budget: "budget"
+            case .settings: "settings"
             }
         }
 
@@ -34,6 +37,7 @@ enum CampaignJobs {
             case .resume: "resumed"
             case .archive: "archived"
             case .budget: "changed"
+            case .settings: "updated"
             }
         }
     }

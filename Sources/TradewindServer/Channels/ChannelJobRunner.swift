@@ -157,7 +157,7 @@ struct ChannelJobRunner: Sendable {
                 try await connector.setStatus(
                     operation == .publishActive ? .active : .paused, of: published, in: target, session: session)
                 outcome = .done(published: published)
-            case .pause, .resume, .archive, .budget:
+            case .pause, .resume, .archive, .budget, .settings:
                 guard let published = campaign.published else {
                     outcome = .impossible(code: "not_published", message: "the campaign never reached the channel")
                     break
@@ -166,6 +166,10 @@ struct ChannelJobRunner: Sendable {
                 case .pause: try await connector.setStatus(.paused, of: published, in: target, session: session)
                 case .resume: try await connector.setStatus(.active, of: published, in: target, session: session)
                 case .archive: try await connector.setStatus(.archived, of: published, in: target, session: session)
+                case .settings:
+                    try await connector.updateSettings(
+                        of: campaign.tree, campaign: published, reference: ChannelReference(campaign.reference),
+                        in: target, session: session)
                 default:
                     try await connector.setBudget(
                         campaign.tree.campaign.budget, of: published, in: target, session: session)

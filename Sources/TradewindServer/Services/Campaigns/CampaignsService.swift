@@ -430,8 +430,22 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
             try self.checkAgainstChannel(record.tree, account: account)
             let updated = try await CampaignRepository.update(
                 record, replacingAdGroups: paths.contains("ad_groups"), in: tx)
-            if record.status != .draft, before.campaign.budget != record.tree.campaign.budget {
-                try await CampaignJobs.enqueue(.budget, for: updated, in: tx)
+            // A published campaign's budget has a job of its own; name, bid strategy and end date
+            // travel together. Each job sends the tree as it is when it runs.
+            var queued: [CampaignJobs.Operation] = []
+            let (was, now) = (before.campaign, record.tree.campaign)
+            if record.status != .draft {
+                if was.budget != now.budget { queued.append(.budget) }
+                if was.name != now.name || was.bidStrategy != now.bidStrategy || was.endDay != now.endDay {
+                    queued.append(.settings)
+                }
+            }
+            for operation in queued { try await CampaignJobs.enqueue(operation, for: updated, in: tx) }
+            // The channel no longer has what Tradewind has. A job already queued or retrying keeps
+            // its state: it runs first, and the sync turns pending for these once it is done.
+            if let first = queued.first, record.sync.kind == .synced || record.sync.kind == .failed {
+                try await CampaignRepository.setSync(
+                    id: id, sync: SyncState(kind: .pending, operation: first.syncName), in: tx)
             }
             call.touch("campaign:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
