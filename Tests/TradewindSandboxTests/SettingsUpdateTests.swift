@@ -226,6 +226,7 @@ import Testing
                 ["bid_type": "BID_TYPE_CUSTOM", "bid_price": 0.0],
                 ["bid_type": "BID_TYPE_MAX_CONVERSION"],
                 ["schedule_type": "SCHEDULE_START_END", "schedule_end_time": "2026-11-01 00:00:00"],
+                ["adgroup_name": "Renamed", "bid_type": "BID_TYPE_CUSTOM", "bid_price": -1.0],
             ] {
                 var body = refused.objectValue ?? [:]
                 body["advertiser_id"] = advertiser
@@ -237,6 +238,9 @@ import Testing
             }
             let kept = try await client.tiktokGet("adgroup/get", "advertiser_id=\(TikTokTests.advertiser)")
             #expect(kept.json?["data"]?["list"]?.arrayValue?.first?["bid_type"] == "BID_TYPE_NO_BID")
+            #expect(kept.json?["data"]?["list"]?.arrayValue?.first?["adgroup_name"] == "AG")
+            let objects = try await client.control(.get, "objects?channel=tiktok")
+            #expect(objects.json?["objects"]?.arrayValue?.contains { $0["name"] == "Renamed" } == false)
         }
     }
 

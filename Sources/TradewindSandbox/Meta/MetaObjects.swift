@@ -450,6 +450,32 @@ struct MetaObjects {
                 }
                 fields["name"] = .string(name)
             }
+            // Bids and the end are checked before the budget, whose change counts against Meta's
+            // hourly limit: a refused update changes nothing.
+            if let problem = checkBid(object.level, into: &fields) { return problem }
+            var newEnd: SandboxDay??
+            if let end = parameters.string("end_time") {
+                guard object.level == .adGroup else {
+                    return MetaEmulator.invalidParameter("Param end_time is set on ad sets", traceID: trace)
+                }
+                if end == "0" {
+                    // Meta's "no end date" for an ad set on a daily budget.
+                    fields["end_time"] = nil
+                    newEnd = .some(nil)
+                } else {
+                    guard let time = Self.parseTime(end) else {
+                        return MetaEmulator.invalidParameter(
+                            "Param end_time must be a valid ISO 8601 time", traceID: trace)
+                    }
+                    if let start = fields["start_time"]?.stringValue.flatMap(Self.parseTime), time <= start {
+                        return MetaEmulator.invalidParameter(
+                            "Invalid parameter", title: "End Time Before Start Time",
+                            userMessage: "The ad set's end time must be after its start time.", traceID: trace)
+                    }
+                    fields["end_time"] = .string(end)
+                    newEnd = .some(SandboxDay(utc: time))
+                }
+            }
             var newBudget: Int64??
             if parameters.has("daily_budget") || parameters.has("lifetime_budget") {
                 guard object.level == .campaign || object.level == .adGroup else {
@@ -471,31 +497,9 @@ struct MetaObjects {
                 }
                 world.metaBudgetChanges[id] = recent + [Date()]
             }
-            if let problem = checkBid(object.level, into: &fields) { return problem }
-            if let end = parameters.string("end_time") {
-                guard object.level == .adGroup else {
-                    return MetaEmulator.invalidParameter("Param end_time is set on ad sets", traceID: trace)
-                }
-                if end == "0" {
-                    // Meta's "no end date" for an ad set on a daily budget.
-                    fields["end_time"] = nil
-                    world.objects[index].endDay = nil
-                } else {
-                    guard let time = Self.parseTime(end) else {
-                        return MetaEmulator.invalidParameter(
-                            "Param end_time must be a valid ISO 8601 time", traceID: trace)
-                    }
-                    if let start = fields["start_time"]?.stringValue.flatMap(Self.parseTime), time <= start {
-                        return MetaEmulator.invalidParameter(
-                            "Invalid parameter", title: "End Time Before Start Time",
-                            userMessage: "The ad set's end time must be after its start time.", traceID: trace)
-                    }
-                    fields["end_time"] = .string(end)
-                    world.objects[index].endDay = SandboxDay(utc: time)
-                }
-            }
             world.objects[index].fields = fields
             world.objects[index].name = fields["name"]?.stringValue ?? object.name
+            if let newEnd { world.objects[index].endDay = newEnd }
             if let status = fields["status"]?.stringValue, status != object.status {
                 world.objects[index].status = status
                 world.recordChange(.meta, id, active: status == "ACTIVE")

@@ -452,7 +452,6 @@ struct TikTokObjects {
                         "\(nameKey): Length must be between 1 and \(Self.maxNameLength).", requestID: requestID)
                 }
                 fields[nameKey] = .string(name)
-                world.objects[index].name = name
             }
             var newEnd: SandboxDay??
             if level == .adGroup {
@@ -484,7 +483,9 @@ struct TikTokObjects {
                 }
             }
             fields["modify_time"] = .string(Self.timeText(Date()))
+            // Nothing is kept until every parameter passed: a refused update changes nothing.
             world.objects[index].fields = fields
+            world.objects[index].name = fields[nameKey]?.stringValue ?? object.name
             if let newEnd { world.objects[index].endDay = newEnd }
             if let newBudget { world.recordChange(.tiktok, id, dailyBudgetMicros: newBudget) }
             return TikTokEmulator.ok(.object(fields), requestID: requestID)
