@@ -346,7 +346,7 @@ struct RulePlanningTests {
         bid: BidStrategy = .maximumCostPerClick(micros: 1_500_000), today: Int = 0, lastHour: Int = 0
     ) -> RulePlanner.Situation {
         RulePlanner.Situation(
-            channel: channel, status: status, budgetMicros: budget, bid: bid, actionsToday: today,
+            channel: channel, currency: "EUR", status: status, budgetMicros: budget, bid: bid, actionsToday: today,
             budgetChangesLastHour: lastHour)
     }
 
@@ -423,6 +423,16 @@ struct RulePlanningTests {
         let daily = RulePlanner.plan(lower(-20_000, floor: 1, perDay: 2), for: Self.situation(today: 2))
         #expect(daily.outcome == .skipped && daily.reason == "2 change(s) today: the rule's daily maximum")
         #expect(RulePlanner.plan(lower(-20_000, floor: 1), for: Self.situation(.meta, lastHour: 9)).outcome == .queued)
+        // The channel counts EUR bids in cents: 1.50 lowered by 7 % is 1.395, which becomes 1.40 (rounded
+        // toward the old bid, never past the floor); a change under a cent changes nothing.
+        #expect(RulePlanner.plan(lower(-7_000, floor: 1), for: Self.situation()).afterMicros == 1_400_000)
+        #expect(RulePlanner.plan(lower(-7_000, floor: 1_396_000), for: Self.situation()).afterMicros == 1_400_000)
+        let tiny = RulePlanner.plan(lower(-500, floor: 1), for: Self.situation())
+        #expect(
+            tiny.outcome == .skipped && tiny.reason == "the change is smaller than the channel's step of 10000 micros")
+        #expect(
+            RuleChange(amount: .percentMilli(7_000), limitMicros: 2_000_000).apply(to: 1_500_000, step: 10_000)
+                == 1_600_000)
         #expect(BidStrategy.targetCostPerAction(micros: 5).with(amountMicros: 7) == .targetCostPerAction(micros: 7))
         #expect(BidStrategy.automatic.with(amountMicros: 7) == .automatic)
     }

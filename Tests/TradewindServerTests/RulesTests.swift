@@ -320,6 +320,10 @@ struct RulesTests {
         #expect(changed.bidStrategy.amountMicros == 640_000 && changed.sync.state == .synced, "\(changed.sync)")
         #expect(changed.adGroups.first?.defaultBidMicros == 450_000)
         #expect(changed.budget.amountMicros == epsilon.budget.amountMicros)
+        // Amazon bids with the ad group's default bid: the channel holds the new 0.45.
+        let objects = try await SandboxControl.objects(amazon.sandbox, account: setup.sandboxID)
+        let group = objects.first { $0["level"] as? String == "ad_group" }?["fields"] as? [String: Any] ?? [:]
+        #expect((group["defaultBid"] as? NSNumber)?.doubleValue == 0.45, "\(group)")
         let acted = try await AuditHarness.export(key: setup.key).filter {
             $0.contains("\"method\":\"tradewind/rules.change_bid\"")
         }
@@ -328,9 +332,9 @@ struct RulesTests {
                 && acted[0].contains("bid_after_micros:640000") && acted[0].contains("\"rule\":\"\(created.id)\""),
             "\(acted)")
 
-        // At the floor: 0.64 lowered by 20 % stops at 0.45; then nothing is left to lower.
+        // 0.64 lowered by 20 % is 0.512: Amazon counts EUR bids in cents, so 0.52 (toward the old bid).
         let second = try await Self.runAndWait(setup.key, created.id)
-        #expect(second?.actions.first?.bidAfterMicros == 512_000)
+        #expect(second?.actions.first?.bidAfterMicros == 520_000, "\(String(describing: second))")
         _ = try await CampaignsTests.wait(setup.key, epsilon.id) { CampaignsTests.synced($0) }
         let third = try await Self.runAndWait(setup.key, created.id)
         #expect(third?.actions.first?.outcome == .skipped)

@@ -204,8 +204,15 @@ public struct RuleChange: Sendable, Hashable, Codable {
         }
     }
 
-    /// The new value, bounded by the limit; nil when the value already sits at or past it.
-    public func apply(to current: Int64) -> Int64? {
+    /// Whether `current` already sits at or past the limit.
+    public func isAtLimit(_ current: Int64) -> Bool {
+        raises ? current >= limitMicros : current <= limitMicros
+    }
+
+    /// The new value, bounded by the limit and rounded toward `current` to a multiple of `step`
+    /// (the channel's unit: cents for a EUR bid), so the limit is never passed; nil when nothing
+    /// would change (at or past the limit, or a change smaller than a step).
+    public func apply(to current: Int64, step: Int64 = 1) -> Int64? {
         let delta: Int64
         switch amount {
         case .micros(let value):
@@ -216,7 +223,9 @@ public struct RuleChange: Sendable, Hashable, Codable {
             delta = Int64(clamping: product >= 0 ? (product + half) / 100_000 : (product - half) / 100_000)
         }
         let proposed = current.addingReportingOverflow(delta).overflow ? (raises ? .max : .min) : current + delta
-        let bounded = raises ? min(proposed, limitMicros) : max(proposed, limitMicros)
-        return bounded == current || (raises ? current >= limitMicros : current <= limitMicros) ? nil : bounded
+        var bounded = raises ? min(proposed, limitMicros) : max(proposed, limitMicros)
+        let remainder = step > 1 ? bounded % step : 0
+        if remainder != 0 { bounded += raises ? -remainder : step - remainder }
+        return bounded == current || isAtLimit(current) ? nil : bounded
     }
 }

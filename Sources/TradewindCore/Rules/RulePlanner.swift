@@ -7,6 +7,8 @@ public enum RulePlanner {
     /// The campaign as the rule finds it.
     public struct Situation: Sendable, Hashable {
         public var channel: AdChannel
+        /// The account's currency: the channel counts budgets and bids in its steps.
+        public var currency: String
         public var status: CampaignStatus
         public var budgetMicros: Int64
         /// How the campaign bids: a rule changes the amount of a cap per click or a target cost
@@ -18,16 +20,20 @@ public enum RulePlanner {
         public var budgetChangesLastHour: Int
 
         public init(
-            channel: AdChannel, status: CampaignStatus, budgetMicros: Int64, bid: BidStrategy = .automatic,
-            actionsToday: Int, budgetChangesLastHour: Int
+            channel: AdChannel, currency: String, status: CampaignStatus, budgetMicros: Int64,
+            bid: BidStrategy = .automatic, actionsToday: Int, budgetChangesLastHour: Int
         ) {
             self.channel = channel
+            self.currency = currency
             self.status = status
             self.budgetMicros = budgetMicros
             self.bid = bid
             self.actionsToday = actionsToday
             self.budgetChangesLastHour = budgetChangesLastHour
         }
+
+        public var budgetStepMicros: Int64 { channel.rules.budgetStepMicros(currency) }
+        public var bidStepMicros: Int64 { CurrencyUnits.microsPerMinorUnit(currency) }
     }
 
     public struct Plan: Sendable, Hashable {
@@ -67,10 +73,8 @@ public enum RulePlanner {
                         ? "the campaign bids automatically: no bid to change"
                         : "the campaign bids to a return on ad spend: no bid amount to change")
             }
-            guard let after = change.apply(to: before) else {
-                return skip(
-                    .changeBid, change.raises ? "the bid is at the rule's cap" : "the bid is at the rule's floor",
-                    before: before)
+            guard let after = change.apply(to: before, step: situation.bidStepMicros) else {
+                return skip(.changeBid, unchanged("bid", change, before, step: situation.bidStepMicros), before: before)
             }
             return Plan(kind: .changeBid, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
         case .changeBudget(let change):
@@ -87,14 +91,21 @@ public enum RulePlanner {
                     "\(situation.budgetChangesLastHour) budget changes in the last hour: Meta's limit per ad set",
                     before: before)
             }
-            guard let after = change.apply(to: before) else {
+            guard let after = change.apply(to: before, step: situation.budgetStepMicros) else {
                 return skip(
-                    .changeBudget,
-                    change.raises ? "the budget is at the rule's cap" : "the budget is at the rule's floor",
+                    .changeBudget, unchanged("budget", change, before, step: situation.budgetStepMicros),
                     before: before)
             }
             return Plan(kind: .changeBudget, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
         }
+    }
+
+    /// Why a budget or bid does not move.
+    static func unchanged(_ what: String, _ change: RuleChange, _ value: Int64, step: Int64) -> String {
+        if change.isAtLimit(value) {
+            return change.raises ? "the \(what) is at the rule's cap" : "the \(what) is at the rule's floor"
+        }
+        return "the change is smaller than the channel's step of \(step) micros"
     }
 
     static func kind(of action: RuleAction) -> RuleActionRecord.Kind {

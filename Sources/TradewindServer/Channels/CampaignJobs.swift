@@ -99,6 +99,23 @@ enum CampaignJobs {
             payload: payload, in: tx)
     }
 
+    /// Queues changes of a published campaign for its channel, in order. The channel no longer has
+    /// what Tradewind has, so a synced (or failed) campaign turns pending; one with a job already
+    /// queued or retrying keeps its state: that job runs first, and the sync turns pending for
+    /// these once it is done.
+    @discardableResult
+    static func enqueueChanges(
+        _ operations: [Operation], for record: CampaignRecord, byRule ruleID: UUID? = nil, in tx: TenantTransaction
+    ) async throws -> [OutboxJob] {
+        var jobs: [OutboxJob] = []
+        for operation in operations { jobs.append(try await enqueue(operation, for: record, byRule: ruleID, in: tx)) }
+        if let first = operations.first, record.sync.kind == .synced || record.sync.kind == .failed {
+            try await CampaignRepository.setSync(
+                id: record.id, sync: SyncState(kind: .pending, operation: first.syncName), in: tx)
+        }
+        return jobs
+    }
+
     /// Queues a pull of the account's metrics at `time`, or brings a queued one forward (a pull
     /// already queued takes the larger number of days). Returns when it is due.
     @discardableResult

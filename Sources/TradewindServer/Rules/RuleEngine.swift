@@ -69,7 +69,8 @@ enum RuleEngine {
                     campaignID: candidate.campaignID, since: now.addingTimeInterval(-3600), in: tx)
             }
             let situation = RulePlanner.Situation(
-                channel: candidate.channel, status: candidate.status, budgetMicros: candidate.budgetMicros,
+                channel: candidate.channel, currency: candidate.currency, status: candidate.status,
+                budgetMicros: candidate.budgetMicros,
                 bid: candidate.bidStrategy,
                 actionsToday: try await RuleRepository.queuedActions(
                     ruleID: rule.id, entityID: candidate.campaignID, on: accountDay, in: tx),

@@ -152,8 +152,8 @@ struct RuleJobRunner: Sendable {
                 return skipped("\(record.channel.rawValue) refuses it: \(first.description)")
             }
             let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
-            let job = try await CampaignJobs.enqueue(.budget, for: updated, byRule: rule, in: tx)
-            return (plan, job.id)
+            let jobs = try await CampaignJobs.enqueueChanges([.budget], for: updated, byRule: rule, in: tx)
+            return (plan, jobs.first?.id)
         case .changeBid:
             guard record.status == .active || record.status == .paused else {
                 return skipped("the campaign is \(record.status.rawValue)")
@@ -165,7 +165,8 @@ struct RuleJobRunner: Sendable {
             // The ad groups' own bids (Amazon's are the ones it uses) move by the same change.
             for index in record.tree.adGroups.indices {
                 guard let bid = record.tree.adGroups[index].spec.defaultBidMicros else { continue }
-                record.tree.adGroups[index].spec.defaultBidMicros = change.apply(to: bid) ?? bid
+                record.tree.adGroups[index].spec.defaultBidMicros =
+                    change.apply(to: bid, step: CurrencyUnits.microsPerMinorUnit(record.currency)) ?? bid
             }
             let refused = CampaignValidation.violations(
                 of: record.tree, channel: record.channel, currency: record.currency
@@ -173,10 +174,10 @@ struct RuleJobRunner: Sendable {
             if let first = refused.first {
                 return skipped("\(record.channel.rawValue) refuses it: \(first.description)")
             }
-            let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
             try await CampaignRepository.updateAdGroupBids(record, in: tx)
-            let job = try await CampaignJobs.enqueue(.settings, for: updated, byRule: rule, in: tx)
-            return (plan, job.id)
+            let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
+            let jobs = try await CampaignJobs.enqueueChanges([.settings], for: updated, byRule: rule, in: tx)
+            return (plan, jobs.first?.id)
         case .notify:
             return (plan, nil)
         }

@@ -440,13 +440,7 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                     queued.append(.settings)
                 }
             }
-            for operation in queued { try await CampaignJobs.enqueue(operation, for: updated, in: tx) }
-            // The channel no longer has what Tradewind has. A job already queued or retrying keeps
-            // its state: it runs first, and the sync turns pending for these once it is done.
-            if let first = queued.first, record.sync.kind == .synced || record.sync.kind == .failed {
-                try await CampaignRepository.setSync(
-                    id: id, sync: SyncState(kind: .pending, operation: first.syncName), in: tx)
-            }
+            try await CampaignJobs.enqueueChanges(queued, for: updated, in: tx)
             call.touch("campaign:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return try await CampaignRepository.get(id: id, in: tx) ?? updated
