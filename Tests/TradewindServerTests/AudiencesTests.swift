@@ -154,6 +154,8 @@ struct AudiencesTests {
         let meta = Channel.all[1]
         let (key, tenant, account, sandboxID, segment, initial) = try await Self.setUp(meta, count: 10, granted: 7)
         var people = initial
+        // One of the three without a grant withdrew outright: the ledger holds a refusal for them.
+        try await Self.consent(key, people[7].id, .withdraw)
         let refused = await Status.of { _ = try await Self.start(key, segment: segment, account: account.id) }
         #expect(refused?.code == .failedPrecondition && refused?.message.contains("SetAudienceExport") == true)
         #expect(try await Self.onChannel(meta, sandboxID).isEmpty)
