@@ -52,6 +52,16 @@ public enum RulePlanner {
         guard situation.status == .active || situation.status == .paused else {
             return skip(kind(of: execution.action), "the campaign is \(situation.status.rawValue)")
         }
+        // Budget and bid changes of one campaign count together against the rule's daily maximum.
+        let kind = kind(of: execution.action)
+        if kind == .changeBudget || kind == .changeBid {
+            let daily = max(1, execution.maximumChangesPerDay)
+            if situation.actionsToday >= daily {
+                return skip(
+                    kind, "\(situation.actionsToday) change(s) today: the rule's daily maximum",
+                    before: kind == .changeBudget ? situation.budgetMicros : situation.bid.amountMicros)
+            }
+        }
         switch execution.action {
         case .notify:
             return Plan(kind: .notify, outcome: .notified, reason: "", beforeMicros: nil, afterMicros: nil)
@@ -62,10 +72,6 @@ public enum RulePlanner {
             if situation.status == .active { return skip(.resume, "already active") }
             return Plan(kind: .resume, outcome: .queued, reason: "", beforeMicros: nil, afterMicros: nil)
         case .changeBid(let change):
-            let daily = max(1, execution.maximumChangesPerDay)
-            if situation.actionsToday >= daily {
-                return skip(.changeBid, "\(situation.actionsToday) change(s) today: the rule's daily maximum")
-            }
             guard let before = situation.bid.amountMicros else {
                 return skip(
                     .changeBid,
@@ -79,12 +85,6 @@ public enum RulePlanner {
             return Plan(kind: .changeBid, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
         case .changeBudget(let change):
             let before = situation.budgetMicros
-            let daily = max(1, execution.maximumChangesPerDay)
-            if situation.actionsToday >= daily {
-                return skip(
-                    .changeBudget, "\(situation.actionsToday) change(s) today: the rule's daily maximum", before: before
-                )
-            }
             if situation.channel == .meta && situation.budgetChangesLastHour >= metaBudgetChangesPerHour {
                 return skip(
                     .changeBudget,

@@ -36,12 +36,8 @@ extension ChannelJobRunner {
             _ = try await store.write(for: call) { tx in try await Outbox.complete(job, owner: owner, in: tx) }
             return
         }
-        let recorder = OutboundRecorder(
-            origin: .init(
-                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
-                requestID: job.id.uuidString.lowercased(), accountID: account.id,
-                externalAccountID: account.identity.externalID,
-                resources: ["audience_sync:\(syncID.uuidString.lowercased())"]))
+        let recorder = Self.recorder(
+            of: job, tenant: tenant, account: account, resources: ["audience_sync:\(syncID.uuidString.lowercased())"])
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         let connector = channels.audienceConnector(for: sync.channel)
         let target = CampaignJobs.connectorAccount(account)

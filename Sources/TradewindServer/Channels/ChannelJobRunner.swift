@@ -90,6 +90,13 @@ struct ChannelJobRunner: Sendable {
                 metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "error": "\(StoreError.logDescription(error))"])
             let next = Date().addingTimeInterval(policy.delay(afterAttempt: job.attempts, channelHint: nil).seconds)
             _ = try? await store.write(for: call) { tx in
+                if job.kind == AudienceSyncRepository.jobKind, let syncID = job.subjectID {
+                    // The sync shows a failure of ours as it shows a channel's refusal (its row
+                    // before the job's, the order `AudienceSyncRepository.lock` keeps).
+                    try await AudienceSyncRepository.recordProgress(
+                        id: syncID, listID: nil, sent: 0, removed: 0, errorCode: "internal",
+                        errorMessage: "the run failed in Tradewind; it is retried", in: tx)
+                }
                 _ = try await Outbox.retry(
                     job, owner: owner, at: next, code: "internal", message: "the attempt could not be recorded", in: tx)
                 try await Outbox.refreshWake(in: tx)
@@ -126,12 +133,9 @@ struct ChannelJobRunner: Sendable {
                 session: nil, recorder: nil, call: call)
             return
         }
-        let recorder = OutboundRecorder(
-            origin: .init(
-                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
-                requestID: job.id.uuidString.lowercased(), accountID: account.id,
-                externalAccountID: account.identity.externalID,
-                resources: ["campaign:\(campaign.id.uuidString.lowercased())"], ruleID: payload.ruleID))
+        let recorder = Self.recorder(
+            of: job, tenant: tenant, account: account, resources: ["campaign:\(campaign.id.uuidString.lowercased())"],
+            ruleID: payload.ruleID)
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         if account.status == .needsReauthorization {
             try await finish(
@@ -182,6 +186,18 @@ struct ChannelJobRunner: Sendable {
         try await finish(
             job, owner: owner, campaignID: campaign.id, operation: operation, account: account, outcome: outcome,
             session: session, recorder: recorder, call: call)
+    }
+
+    /// Records a job's channel exchanges for the audit log: the worker as principal, the job's id
+    /// as the request id.
+    static func recorder(
+        of job: OutboxJob, tenant: Tenant, account: ChannelAccountRecord, resources: [String], ruleID: UUID? = nil
+    ) -> OutboundRecorder {
+        OutboundRecorder(
+            origin: .init(
+                tenant: tenant, principal: AuditPrincipal(id: principal, kind: "system"),
+                requestID: job.id.uuidString.lowercased(), accountID: account.id,
+                externalAccountID: account.identity.externalID, resources: resources, ruleID: ruleID))
     }
 
     private func finish(
@@ -319,11 +335,7 @@ struct ChannelJobRunner: Sendable {
             }
             return
         }
-        let recorder = OutboundRecorder(
-            origin: .init(
-                tenant: tenant, principal: AuditPrincipal(id: Self.principal, kind: "system"),
-                requestID: job.id.uuidString.lowercased(), accountID: account.id,
-                externalAccountID: account.identity.externalID, resources: []))
+        let recorder = Self.recorder(of: job, tenant: tenant, account: account, resources: [])
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         let zone = TimeZone(identifier: account.profile.timeZone) ?? .gmt
         let through = CalendarDay(Date(), in: zone)

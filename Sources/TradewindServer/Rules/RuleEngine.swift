@@ -56,28 +56,33 @@ enum RuleEngine {
         let exchange = try await exchange(for: rule, accounts: accounts, from: firstDay, through: lastDay, in: tx)
 
         var evaluator = RuleEvaluator(table: table, exchange: exchange)
+        let matched = evaluator.matches(of: rule)
+        // The counts the bounds need, in one query each for all the matches.
+        let days = Dictionary(
+            uniqueKeysWithValues: matched.map {
+                (candidates[$0].campaignID, accounts[entities[$0].account].today)
+            })
+        let actionsToday = try await RuleRepository.queuedActions(ruleID: rule.id, on: days, in: tx)
+        var budgetChanges: [UUID: Int] = [:]
+        if case .changeBudget = rule.execution.action {  // Meta's hourly limit is on budgets only.
+            budgetChanges = try await RuleRepository.budgetChanges(
+                campaignIDs: matched.filter { candidates[$0].channel == .meta }.map { candidates[$0].campaignID },
+                since: now.addingTimeInterval(-3600), in: tx)
+        }
         var matches: [Match] = []
-        for index in evaluator.matches(of: rule) {
+        for index in matched {
             let candidate = candidates[index]
-            let accountDay = accounts[entities[index].account].today
             let observed = evaluator.explain(rule, entity: index).map { condition, seen, holds in
                 RuleConditionSeen(condition: condition.description, value: seen.description, holds: holds)
             }
-            var budgetChanges = 0
-            if case .changeBudget = rule.execution.action, candidate.channel == .meta {
-                budgetChanges = try await RuleRepository.budgetChanges(
-                    campaignID: candidate.campaignID, since: now.addingTimeInterval(-3600), in: tx)
-            }
             let situation = RulePlanner.Situation(
                 channel: candidate.channel, currency: candidate.currency, status: candidate.status,
-                budgetMicros: candidate.budgetMicros,
-                bid: candidate.bidStrategy,
-                actionsToday: try await RuleRepository.queuedActions(
-                    ruleID: rule.id, entityID: candidate.campaignID, on: accountDay, in: tx),
-                budgetChangesLastHour: budgetChanges)
+                budgetMicros: candidate.budgetMicros, bid: candidate.bidStrategy,
+                actionsToday: actionsToday[candidate.campaignID] ?? 0,
+                budgetChangesLastHour: budgetChanges[candidate.campaignID] ?? 0)
             matches.append(
                 Match(
-                    candidate: candidate, accountDay: accountDay, observed: observed,
+                    candidate: candidate, accountDay: days[candidate.campaignID]!, observed: observed,
                     plan: RulePlanner.plan(rule.execution, for: situation)))
         }
         return Evaluation(checked: candidates.count, matches: matches)

@@ -168,33 +168,42 @@ public enum RuleRepository {
             """, logger: tx.logger)
     }
 
-    /// How many actions the rule queued for the entity on the account's day: the daily cap.
+    /// How many actions the rule queued for each entity on its account's day (the daily cap), in
+    /// one query for all of a run's matches; entities without any are absent.
     public static func queuedActions(
-        ruleID: UUID, entityID: UUID, on day: CalendarDay, in tx: TenantTransaction
-    ) async throws -> Int {
+        ruleID: UUID, on days: [UUID: CalendarDay], in tx: TenantTransaction
+    ) async throws -> [UUID: Int] {
+        guard !days.isEmpty else { return [:] }
+        let ids = Array(days.keys)
         let rows = try await tx.connection.query(
             """
-            SELECT count(*) FROM rule_actions
-            WHERE tenant_id = \(tx.tenantID) AND rule_id = \(ruleID) AND entity_id = \(entityID)
-              AND account_day = \(day.description)::date AND outcome = 'queued'
+            SELECT a.entity_id, count(*) FROM rule_actions a
+            JOIN unnest(\(ids)::uuid[], \(ids.map { days[$0]!.description })::date[]) AS d(entity_id, day)
+              ON d.entity_id = a.entity_id AND d.day = a.account_day
+            WHERE a.tenant_id = \(tx.tenantID) AND a.rule_id = \(ruleID) AND a.outcome = 'queued'
+            GROUP BY a.entity_id
             """, logger: tx.logger)
-        var count: Int64 = 0
-        for try await value in rows.decode(Int64.self) { count = value }
-        return Int(count)
+        var counts: [UUID: Int] = [:]
+        for try await (id, count) in rows.decode((UUID, Int64).self) { counts[id] = Int(count) }
+        return counts
     }
 
-    /// Budget changes of a campaign queued for its channel since `time`, by rules or by hand
-    /// (Meta takes four an hour per ad set).
-    public static func budgetChanges(campaignID: UUID, since time: Date, in tx: TenantTransaction) async throws -> Int {
+    /// Budget changes of each campaign queued for its channel since `time`, by rules or by hand
+    /// (Meta takes four an hour per ad set); campaigns without any are absent.
+    public static func budgetChanges(campaignIDs: [UUID], since time: Date, in tx: TenantTransaction) async throws
+        -> [UUID: Int]
+    {
+        guard !campaignIDs.isEmpty else { return [:] }
         let rows = try await tx.connection.query(
             """
-            SELECT count(*) FROM outbox_jobs
-            WHERE tenant_id = \(tx.tenantID) AND subject_id = \(campaignID) AND kind = 'campaign.budget'
+            SELECT subject_id, count(*) FROM outbox_jobs
+            WHERE tenant_id = \(tx.tenantID) AND subject_id = ANY(\(campaignIDs)) AND kind = 'campaign.budget'
               AND created_at > \(time)
+            GROUP BY subject_id
             """, logger: tx.logger)
-        var count: Int64 = 0
-        for try await value in rows.decode(Int64.self) { count = value }
-        return Int(count)
+        var counts: [UUID: Int] = [:]
+        for try await (id, count) in rows.decode((UUID, Int64).self) { counts[id] = Int(count) }
+        return counts
     }
 
     /// A rule's runs, newest first, after the one at `after` (start time in microseconds, id),
