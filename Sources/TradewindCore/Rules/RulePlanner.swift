@@ -21,7 +21,7 @@ public enum RulePlanner {
 
         public init(
             channel: AdChannel, currency: String, status: CampaignStatus, budgetMicros: Int64,
-            bid: BidStrategy = .automatic, actionsToday: Int, budgetChangesLastHour: Int
+            bid: BidStrategy, actionsToday: Int, budgetChangesLastHour: Int
         ) {
             self.channel = channel
             self.currency = currency

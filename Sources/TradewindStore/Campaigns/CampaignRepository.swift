@@ -77,13 +77,16 @@ public enum CampaignRepository {
     /// Writes the default bids of the record's ad groups, which keep their ids (a rule's bid
     /// change on a published campaign); `update` writes the rest.
     public static func updateAdGroupBids(_ record: CampaignRecord, in tx: TenantTransaction) async throws {
-        for (id, group) in zip(record.adGroupIDs, record.tree.adGroups) {
-            try await tx.connection.query(
-                """
-                UPDATE ad_groups SET default_bid_micros = \(group.spec.defaultBidMicros)
-                WHERE tenant_id = \(tx.tenantID) AND campaign_id = \(record.id) AND id = \(id)
-                """, logger: tx.logger)
+        let pairs = zip(record.adGroupIDs, record.tree.adGroups).compactMap { id, group in
+            group.spec.defaultBidMicros.map { (id, $0) }
         }
+        guard !pairs.isEmpty else { return }
+        try await tx.connection.query(
+            """
+            UPDATE ad_groups g SET default_bid_micros = b.bid
+            FROM unnest(\(pairs.map(\.0))::uuid[], \(pairs.map(\.1))::bigint[]) AS b(id, bid)
+            WHERE g.tenant_id = \(tx.tenantID) AND g.campaign_id = \(record.id) AND g.id = b.id
+            """, logger: tx.logger)
     }
 
     public static func update(
