@@ -579,8 +579,9 @@ def report(storms, metrics):
             for name in m["channels"]:
                 mine = [p for p in m["phases"] if p["channel"] == name]
                 fetch, calls = sum(p["fetch_s"] for p in mine), sum(p["calls_s"] for p in mine)
+                summed = "" if m["sequential"] else " (each phase summed over the accounts, which overlap)"
                 lines.append(
-                    f"      {name:<10} {len(mine)} accounts: channel calls {calls:.1f} s "
+                    f"      {name:<10} {len(mine)} accounts{summed}: channel calls {calls:.1f} s "
                     f"({sum(p['calls'] for p in mine)} calls: the sandbox answering), server before storing "
                     f"{fetch - calls:.1f} s (pick-up, reading the campaigns, parsing the answers), store transactions "
                     f"{sum(p['store_s'] for p in mine):.1f} s (max {max(p['store_s'] for p in mine):.1f} s)")

@@ -54,6 +54,15 @@ struct ParserTests {
         let expired = dialect.failure(
             of: try Fixture.response("google-ads", "token-expired.error.json", status: 401), to: post)
         #expect(expired?.tokenExpired == true)
+        // searchStream answers 200 and ends its array with the error when a stream fails midway.
+        #expect(dialect.failure(of: try Fixture.response("google-ads", "search-stream.response.json"), to: post) == nil)
+        let midway = WireResponse(
+            status: 200,
+            body: Array(#"[{"results":[],"fieldMask":"campaign.id"},"#.utf8)
+                + (try Fixture.bytes("google-ads", "rate-limited.error.json")) + Array("]".utf8))
+        let streamed = dialect.failure(of: midway, to: post)
+        #expect(streamed?.error.channelCode == "quotaError.RESOURCE_TEMPORARILY_EXHAUSTED")
+        #expect(streamed?.error.retryAfter == .seconds(30))
         let grant = dialect.parseRefresh(
             try Fixture.response("google-ads", "oauth-invalid-grant.error.json", status: 400))
         guard case .failure(.unauthorized(let detail)) = grant else {

@@ -1,3 +1,4 @@
+import Foundation
 import TradewindCore
 
 /// TikTok Business API v1.3 conventions: the `Access-Token` header, and every answer an envelope
@@ -15,17 +16,33 @@ struct TikTokDialect: ChannelDialect {
         request.setHeader("Access-Token", token)
     }
 
+    /// The envelope without its `data`: a report page's rows are decoded once, by the connector.
+    private struct Envelope: Decodable {
+        var code: JSONValue?
+        var message: JSONValue?
+        var requestID: JSONValue?
+
+        enum CodingKeys: String, CodingKey {
+            case code, message
+            case requestID = "request_id"
+        }
+    }
+
+    private func envelope(_ response: WireResponse) -> Envelope? {
+        try? JSONDecoder().decode(Envelope.self, from: Data(response.body))
+    }
+
     func requestID(of response: WireResponse) -> String? {
-        response.json?["request_id"]?.stringValue ?? response.header("X-Tt-Logid")
+        envelope(response)?.requestID?.stringValue ?? response.header("X-Tt-Logid")
     }
 
     func failure(of response: WireResponse, to request: WireRequest) -> ChannelFailure? {
-        let body = response.json
-        let requestID = requestID(of: response)
+        let body = envelope(response)
+        let requestID = body?.requestID?.stringValue ?? response.header("X-Tt-Logid")
         guard response.isSuccess else {
             let detail = ChannelErrorDetail(
                 channel: channel, code: "HTTP \(response.status)",
-                message: body?["message"]?.stringValue ?? "HTTP \(response.status)",
+                message: body?.message?.stringValue ?? "HTTP \(response.status)",
                 requestID: requestID)
             if response.status == 429 { return ChannelFailure(error: .rateLimited(retryAfter: nil, detail)) }
             if response.status == 401 { return ChannelFailure(error: .unauthorized(detail), tokenExpired: true) }
@@ -35,7 +52,7 @@ struct TikTokDialect: ChannelDialect {
             if response.status >= 500 { return ChannelFailure(error: .transient(detail)) }
             return ChannelFailure(error: .rejected(field: nil, detail))
         }
-        guard let code = body?["code"]?.int64Value else {
+        guard let code = body?.code?.int64Value else {
             return ChannelFailure(
                 error: .transient(
                     ChannelErrorDetail(
@@ -43,7 +60,7 @@ struct TikTokDialect: ChannelDialect {
         }
         if code == 0 { return nil }
         let detail = ChannelErrorDetail(
-            channel: channel, code: String(code), message: body?["message"]?.stringValue ?? "code \(code)",
+            channel: channel, code: String(code), message: body?.message?.stringValue ?? "code \(code)",
             requestID: requestID)
         switch code {
         case 40100, 40132:

@@ -315,8 +315,19 @@ struct GoogleAdsSearch {
             rows = expanded
         }
 
+        // Every field the query names, split and renamed once rather than once per row: a report
+        // of 90 days of 250 campaigns has 22,500 rows.
+        var paths: [String: FieldPath] = [:]
+        for field in query.fields + query.conditions.map(\.field) + query.ordering.map(\.field) {
+            paths[field] = FieldPath(field)
+            let (resource, _) = Self.split(field)
+            paths["\(resource).resource_name"] = FieldPath("\(resource).resource_name")
+        }
         func value(_ field: String, _ row: Row) -> JSONValue? {
-            let (resource, member) = Self.split(field)
+            value(paths[field] ?? FieldPath(field), row)
+        }
+        func value(_ path: FieldPath, _ row: Row) -> JSONValue? {
+            let (resource, member) = (path.resource, path.member)
             switch resource {
             case "metrics":
                 guard let figures = row.figures else { return nil }
@@ -342,7 +353,7 @@ struct GoogleAdsSearch {
             default:
                 guard let fields = row.records[resource] ?? row.objects[resource]?.fields else { return nil }
                 var current: JSONValue? = .object(fields)
-                for part in member.split(separator: ".") { current = current?[lowerCamelCase(String(part))] }
+                for part in path.jsonPath { current = current?[part] }
                 return current
             }
         }
@@ -399,32 +410,48 @@ struct GoogleAdsSearch {
         }
         if let limit = query.limit { rows = Array(rows.prefix(limit)) }
 
+        let selected = query.fields.map { field in
+            let path = paths[field] ?? FieldPath(field)
+            let named = path.resource != "metrics" && path.resource != "segments"
+            return (path: path, resourceName: named ? paths["\(path.resource).resource_name"] : nil)
+        }
         return rows.map { row in
             var out: [String: [String: JSONValue]] = [:]
-            for field in query.fields {
-                let (resource, member) = Self.split(field)
-                guard let fieldValue = value(field, row) else { continue }
-                var container = out[lowerCamelCase(resource)] ?? [:]
-                insert(
-                    fieldValue, at: member.split(separator: ".").map { lowerCamelCase(String($0)) }, into: &container)
-                if resource != "metrics" && resource != "segments", let name = value("\(resource).resource_name", row) {
-                    container["resourceName"] = name
-                }
-                out[lowerCamelCase(resource)] = container
+            for (path, resourceName) in selected {
+                guard let fieldValue = value(path, row) else { continue }
+                var container = out[path.jsonResource] ?? [:]
+                insert(fieldValue, at: path.jsonPath[...], into: &container)
+                if let resourceName, let name = value(resourceName, row) { container["resourceName"] = name }
+                out[path.jsonResource] = container
             }
             return .object(out.mapValues { .object($0) })
         }
     }
 
-    private func insert(_ value: JSONValue, at path: [String], into object: inout [String: JSONValue]) {
+    private func insert(_ value: JSONValue, at path: ArraySlice<String>, into object: inout [String: JSONValue]) {
         guard let head = path.first else { return }
         if path.count == 1 {
             object[head] = value
             return
         }
         var child = object[head]?.objectValue ?? [:]
-        insert(value, at: Array(path.dropFirst()), into: &child)
+        insert(value, at: path.dropFirst(), into: &child)
         object[head] = .object(child)
+    }
+
+    /// A GAQL field ("ad_group_ad.ad.final_urls") as its resource and member, and as the
+    /// proto3-JSON names of a row ("adGroupAd", ["ad", "finalUrls"]).
+    struct FieldPath {
+        let resource: String
+        let member: String
+        let jsonResource: String
+        let jsonPath: [String]
+
+        init(_ field: String) {
+            (resource, member) = GoogleAdsSearch.split(field)
+            jsonResource = lowerCamelCase(resource)
+            jsonPath = member.split(separator: ".").map { lowerCamelCase(String($0)) }
+        }
     }
 
     /// GAQL LIKE: `%` matches any run of characters, `_` one character, and a character in

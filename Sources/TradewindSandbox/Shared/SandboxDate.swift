@@ -33,8 +33,14 @@ public struct SandboxDay: Sendable, Hashable, Comparable, Codable, CustomStringC
     public func adding(days: Int) -> SandboxDay { SandboxDay(ordinal: ordinal + days) }
 
     public var description: String {
+        // Built by hand: `String(format:)` went through CoreFoundation's formatter for each of the
+        // tens of thousands of dates in a report.
         let (year, month, day) = Self.civil(fromDays: ordinal)
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        func padded(_ number: Int, _ width: Int) -> String {
+            let digits = String(number)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
 
     /// "YYYYMMDD", as TikTok's `stat_time_day` is not but some Amazon fields are.
