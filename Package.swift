@@ -77,8 +77,9 @@ let package = Package(
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
-            exclude: ["ChannelMapping.md"],
+            exclude: ["ChannelMapping.md", "GoogleAds/Protos"],
             swiftSettings: strict
         ),
         // PostgreSQL: region router, tenant transactions, migrations, repositories.

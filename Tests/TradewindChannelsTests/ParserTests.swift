@@ -36,6 +36,24 @@ struct ParserTests {
             ])
     }
 
+    @Test("Google Ads: a stream row without its campaign id or date is malformed; doubles round to the nearest")
+    func googleStreamRows() {
+        func rows(_ json: String) -> [ChannelDailyMetric]? { GoogleAdsWire.dailyMetrics(Array(json.utf8)) }
+        let row =
+            #"{"campaign":{"id":"7"},"segments":{"date":"2026-03-01"},"metrics":{"conversions":2.9996,"#
+            + #""conversionsValue":0.0000017,"costMicros":"5","unknownMetric":1},"adGroup":{"id":"9"}}"#
+        let parsed = rows("[{\"results\":[\(row)],\"requestId\":\"x\"},{\"results\":[\(row)]}]")
+        #expect(parsed?.count == 2)
+        #expect(parsed?.first?.conversionsMilli == 3_000)
+        #expect(parsed?.first?.conversionValueMicros == 2)
+        #expect(parsed?.first?.spendMicros == 5 && parsed?.first?.impressions == 0)
+        #expect(rows(#"[{"results":[{"campaign":{"id":"7"},"metrics":{}}]}]"#) == nil)
+        #expect(rows(#"[{"results":[{"segments":{"date":"2026-03-01"}}]}]"#) == nil)
+        #expect(rows(#"[{"results":[{"campaign":{"id":"7"},"segments":{"date":"March"}}]}]"#) == nil)
+        #expect(rows(#"{"results":[]}"#) == nil)
+        #expect(rows("[]") == [])
+    }
+
     @Test("Google Ads: quota retry delay, field path of a refusal, expired token")
     func googleErrors() throws {
         let dialect = GoogleAdsDialect(tokenEndpoint: URL(string: "https://oauth.test")!)

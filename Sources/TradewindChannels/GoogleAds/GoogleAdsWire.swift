@@ -1,4 +1,5 @@
 import Foundation
+import SwiftProtobuf
 import TradewindCore
 
 /// Google Ads API v21 over REST, pure: builds request bodies and reads response bodies.
@@ -355,35 +356,20 @@ enum GoogleAdsWire {
             name: customer["descriptiveName"]?.stringValue ?? "", currency: currency, timeZone: zone)
     }
 
-    /// One row of the metrics query, decoded straight from the stream's JSON: a 90-day pull of a
-    /// large account is tens of thousands of rows. proto3 JSON writes int64 as strings, doubles as
-    /// numbers, and leaves out zero values, so a missing metric is 0.
-    struct MetricsRow: Decodable {
-        struct Campaign: Decodable { var id: String }
-        struct Segments: Decodable { var date: String }
-        struct Metrics: Decodable {
-            var impressions: String?
-            var clicks: String?
-            var costMicros: String?
-            var conversions: Decimal?
-            var conversionsValue: Decimal?
-        }
-        var campaign: Campaign
-        var segments: Segments
-        var metrics: Metrics?
-    }
-
-    /// A `googleAds:searchStream` answer: an array of batches of up to 10,000 rows each.
-    struct MetricsBatch: Decodable {
-        var results: [MetricsRow]?
-    }
+    typealias StreamBatch = Google_Ads_Googleads_V21_Services_SearchGoogleAdsStreamResponse
+    typealias StreamRow = Google_Ads_Googleads_V21_Services_GoogleAdsRow
 
     /// The daily metrics of a `searchStream` answer to `metricsQuery`; nil when it is not one.
+    /// The answer is the proto3 JSON of Google's messages (`google_ads_stream.proto`): int64 as
+    /// strings, doubles as numbers, zero values left out, so a missing metric is 0.
     static func dailyMetrics(_ body: [UInt8]) -> [ChannelDailyMetric]? {
-        guard let batches = try? JSONDecoder().decode([MetricsBatch].self, from: Data(body)) else { return nil }
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        guard let batches = try? StreamBatch.array(fromJSONUTF8Bytes: body, options: options) else { return nil }
         var metrics: [ChannelDailyMetric] = []
+        metrics.reserveCapacity(batches.reduce(0) { $0 + $1.results.count })
         for batch in batches {
-            for row in batch.results ?? [] {
+            for row in batch.results {
                 guard let metric = dailyMetric(row) else { return nil }
                 metrics.append(metric)
             }
@@ -391,17 +377,23 @@ enum GoogleAdsWire {
         return metrics
     }
 
-    static func dailyMetric(_ row: MetricsRow) -> ChannelDailyMetric? {
-        guard let day = CalendarDay(row.segments.date) else { return nil }
-        let metrics = row.metrics
-        guard let impressions = Int64(metrics?.impressions ?? "0"), let clicks = Int64(metrics?.clicks ?? "0"),
-            let cost = Int64(metrics?.costMicros ?? "0"),
-            let conversions = WireMoney.milli((metrics?.conversions ?? 0).description),
-            let value = WireMoney.micros((metrics?.conversionsValue ?? 0).description)
+    static func dailyMetric(_ row: StreamRow) -> ChannelDailyMetric? {
+        guard row.campaign.hasID, row.segments.hasDate, let day = CalendarDay(row.segments.date),
+            let conversions = scaled(row.metrics.conversions, by: 1_000),
+            let value = scaled(row.metrics.conversionsValue, by: 1_000_000)
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: row.campaign.id, day: day, impressions: impressions, clicks: clicks,
-            spendMicros: cost, conversionsMilli: conversions, conversionValueMicros: value)
+            campaignExternalID: String(row.campaign.id), day: day, impressions: row.metrics.impressions,
+            clicks: row.metrics.clicks, spendMicros: row.metrics.costMicros, conversionsMilli: conversions,
+            conversionValueMicros: value)
+    }
+
+    /// A Google double (conversions, their value) in whole thousandths or millionths, to the
+    /// nearest, ties to even as `WireMoney` rounds: Google's proto holds a double.
+    static func scaled(_ value: Double, by factor: Double) -> Int64? {
+        let scaled = (value * factor).rounded(.toNearestOrEven)
+        guard scaled.isFinite, abs(scaled) < 9.0e18 else { return nil }
+        return Int64(scaled)
     }
 }
 
