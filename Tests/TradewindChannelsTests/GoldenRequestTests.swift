@@ -133,23 +133,27 @@ struct GoldenRequestTests {
         campaignID: "22222", budgetID: "11111", adGroups: [PublishedAdGroup(adGroupID: "33333", adIDs: ["44444"])])
 
     @Test(
-        "Google Ads: settings are a campaigns:mutate update and an adGroups:mutate bid update, masks naming what is sent"
+        "Google Ads: settings are a googleAds:mutate of the budget's name and the campaign, and an adGroups:mutate bid update, masks naming what is sent"
     )
     func googleSettings() throws {
         let tree = Self.changedTree()
         let campaign = GoogleAdsWire.campaignSettingsRequest(
-            tree.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890")
-        #expect(campaign == (try Fixture.json("google-ads", "campaigns-update.request.json")))
+            tree.campaign, reference: Sample.reference, campaignID: "22222", budgetID: "11111",
+            customerID: "1234567890")
+        #expect(campaign == (try Fixture.json("google-ads", "settings-mutate.request.json")))
         let bids = GoogleAdsWire.adGroupBidsRequest(tree, campaign: Self.published, customerID: "1234567890")
         #expect(bids == (try Fixture.json("google-ads", "adgroups-update.request.json")))
 
         // Automatic bidding for sales is Maximize conversions, an empty scheme named by itself in
-        // the mask; without an end day Google's "no end date" is sent; no group bid, no ad group call.
+        // the mask; without an end day Google's "no end date" is sent; no group bid, no ad group call;
+        // a campaign without a budget of its own renames none.
         var automatic = Sample.tree()
         automatic.campaign.endDay = nil
         let open = GoogleAdsWire.campaignSettingsRequest(
-            automatic.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890")
-        let operation = open["operations"]?[0]
+            automatic.campaign, reference: Sample.reference, campaignID: "22222", budgetID: nil,
+            customerID: "1234567890")
+        #expect(open["mutateOperations"]?.arrayValue?.count == 1)
+        let operation = open["mutateOperations"]?[0]?["campaignOperation"]
         #expect(operation?["updateMask"]?.stringValue == "name,endDate,maximizeConversions")
         #expect(operation?["update"]?["endDate"]?.stringValue == "2037-12-30")
         #expect(operation?["update"]?["maximizeConversions"] == .object([]))
@@ -158,8 +162,10 @@ struct GoldenRequestTests {
         automatic.campaign.bidStrategy = .targetCostPerAction(micros: 4_000_000)
         #expect(
             GoogleAdsWire.campaignSettingsRequest(
-                automatic.campaign, reference: Sample.reference, campaignID: "22222", customerID: "1234567890"
-            )["operations"]?[0]?["updateMask"]?.stringValue == "name,endDate,maximizeConversions.targetCpaMicros")
+                automatic.campaign, reference: Sample.reference, campaignID: "22222", budgetID: nil,
+                customerID: "1234567890"
+            )["mutateOperations"]?[0]?["campaignOperation"]?["updateMask"]?.stringValue
+                == "name,endDate,maximizeConversions.targetCpaMicros")
     }
 
     @Test("Meta: the campaign's name and bid strategy, the ad set's end time and bid amount")

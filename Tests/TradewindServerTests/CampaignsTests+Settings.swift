@@ -13,7 +13,7 @@ import TradewindTestSupport
 extension CampaignsTests {
     /// The wire names each channel's update is audited under.
     static let settingsOperations: [String: [String]] = [
-        "google-ads": ["campaigns:mutate", "adGroups:mutate"], "meta": ["adset:update", "campaign:update"],
+        "google-ads": ["googleAds:mutate", "adGroups:mutate"], "meta": ["adset:update", "campaign:update"],
         "tiktok": ["campaign:update", "adgroup:update"], "amazon-ads": ["sp/campaigns:update", "sp/adGroups:update"],
     ]
 
@@ -83,6 +83,9 @@ extension CampaignsTests {
             #expect(fields["name"] as? String == stamped)
             #expect(fields["endDate"] as? String == end.text)
             #expect(fields["manualCpc"] != nil && fields["maximizeConversions"] == nil, "\(fields)")
+            // The campaign's budget is renamed with it.
+            let budget = try #require(objects.first { $0["level"] as? String == "budget" })
+            #expect((budget["fields"] as? [String: Any])?["name"] as? String == stamped, "\(budget)")
             #expect(groupFields["cpcBidMicros"] as? String == "1250000")
         case .meta:
             #expect(fields["bid_strategy"] as? String == "LOWEST_COST_WITH_BID_CAP")
@@ -151,13 +154,14 @@ extension CampaignsTests {
         let campaign = try #require(objects.first { $0["level"] as? String == "campaign" })
         let budget = try #require(objects.first { $0["level"] as? String == "budget" })
         #expect((campaign["name"] as? String ?? "").hasPrefix("Both v2 [tw-"))
+        #expect((budget["name"] as? String ?? "").hasPrefix("Both v2 [tw-"), "\(budget)")
         #expect((budget["daily_budget_micros"] as? NSNumber)?.int64Value == 50_000_000, "\(budget)")
         let lines = try await AuditHarness.export(key: key, from: started).filter {
             $0.contains("tradewind/channels.google_ads")
         }
-        // The budget's googleAds:mutate, then the settings' campaigns:mutate (no group bid to send).
-        #expect(lines.contains { $0.contains("\"operation\":\"googleAds:mutate\"") })
-        #expect(lines.contains { $0.contains("\"operation\":\"campaigns:mutate\"") })
+        // The budget's googleAds:mutate, then the settings' (campaign and budget names; no group
+        // bid to send).
+        #expect(lines.filter { $0.contains("\"operation\":\"googleAds:mutate\"") }.count == 2)
         #expect(!lines.contains { $0.contains("\"operation\":\"adGroups:mutate\"") })
     }
 }

@@ -157,12 +157,13 @@ struct GoogleAdsConnector: ChannelConnector {
     ) async throws(ChannelError) {
         let customerID = account.identity.externalID
         _ = try await caller.call(
-            "campaigns:mutate",
+            "googleAds:mutate",
             WireRequest(
-                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/campaigns:mutate",
+                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/googleAds:mutate",
                 body: .json(
                     GoogleAdsWire.campaignSettingsRequest(
-                        tree.campaign, reference: reference, campaignID: campaign.campaignID, customerID: customerID)),
+                        tree.campaign, reference: reference, campaignID: campaign.campaignID,
+                        budgetID: campaign.budgetID, customerID: customerID)),
                 isMutation: true),
             session: session)
         guard let bids = GoogleAdsWire.adGroupBidsRequest(tree, campaign: campaign, customerID: customerID) else {

@@ -299,27 +299,53 @@ enum GoogleAdsWire {
     /// The end date Google shows for a campaign without one; setting it removes an end date.
     static let noEndDate = "2037-12-30"
 
-    /// `campaigns:mutate` updating the stamped name, the end date and the bidding scheme. The mask
+    /// `googleAds:mutate` updating the campaign's stamped name, end date and bidding scheme, and its
+    /// budget's name, in one atomic request (a budget keeping the old name would mislead whoever
+    /// reads the account, and block a new campaign of that name: budget names are unique). The mask
     /// names each leaf sent, and an empty scheme (`targetSpend`) by its own name; setting one member
     /// of the `campaign_bidding_strategy` oneof replaces the one there.
     static func campaignSettingsRequest(
-        _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, customerID: String
+        _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, budgetID: String?,
+        customerID: String
     ) -> JSONValue {
         let (scheme, settings) = biddingScheme(campaign.bidStrategy, objective: campaign.objective)
         let leaves = settings.objectValue ?? []
         let mask = ["name", "endDate"] + (leaves.isEmpty ? [scheme] : leaves.map { "\(scheme).\($0.0)" })
+        let name = campaign.name + reference.nameSuffix()
         let update: JSONValue = .object([
             ("resourceName", .string("customers/\(customerID)/campaigns/\(campaignID)")),
-            ("name", .string(campaign.name + reference.nameSuffix())),
+            ("name", .string(name)),
             ("endDate", .string(campaign.endDay?.description ?? noEndDate)),
             (scheme, settings),
         ])
-        return .object([
-            (
-                "operations",
-                .array([.object([("updateMask", .string(mask.joined(separator: ","))), ("update", update)])])
-            )
-        ])
+        var operations: [JSONValue] = []
+        if let budgetID, !budgetID.isEmpty {
+            // The budget was named after the campaign at publish; it is renamed with it.
+            operations.append(
+                .object([
+                    (
+                        "campaignBudgetOperation",
+                        .object([
+                            ("updateMask", .string("name")),
+                            (
+                                "update",
+                                .object([
+                                    ("resourceName", .string("customers/\(customerID)/campaignBudgets/\(budgetID)")),
+                                    ("name", .string(name)),
+                                ])
+                            ),
+                        ])
+                    )
+                ]))
+        }
+        operations.append(
+            .object([
+                (
+                    "campaignOperation",
+                    .object([("updateMask", .string(mask.joined(separator: ","))), ("update", update)])
+                )
+            ]))
+        return .object([("mutateOperations", .array(operations))])
     }
 
     /// `adGroups:mutate` setting each ad group's `cpcBidMicros` as `publishRequest` does (the
