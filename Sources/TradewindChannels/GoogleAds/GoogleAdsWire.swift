@@ -271,24 +271,28 @@ enum GoogleAdsWire {
             (
                 "mutateOperations",
                 .array([
-                    .object([
-                        (
-                            "campaignBudgetOperation",
-                            .object([
-                                ("updateMask", .string("amountMicros")),
-                                (
-                                    "update",
-                                    .object([
-                                        (
-                                            "resourceName",
-                                            .string("customers/\(customerID)/campaignBudgets/\(budgetID)")
-                                        ),
-                                        ("amountMicros", .string(String(budget.amountMicros))),
-                                    ])
-                                ),
-                            ])
-                        )
-                    ])
+                    budgetUpdate(
+                        "amountMicros", .string(String(budget.amountMicros)), budgetID: budgetID,
+                        customerID: customerID)
+                ])
+            )
+        ])
+    }
+
+    /// A `campaignBudgetOperation` setting one field of an existing budget, the mask naming it.
+    static func budgetUpdate(_ field: String, _ value: JSONValue, budgetID: String, customerID: String) -> JSONValue {
+        .object([
+            (
+                "campaignBudgetOperation",
+                .object([
+                    ("updateMask", .string(field)),
+                    (
+                        "update",
+                        .object([
+                            ("resourceName", .string("customers/\(customerID)/campaignBudgets/\(budgetID)")),
+                            (field, value),
+                        ])
+                    ),
                 ])
             )
         ])
@@ -321,22 +325,7 @@ enum GoogleAdsWire {
         var operations: [JSONValue] = []
         if let budgetID, !budgetID.isEmpty {
             // The budget was named after the campaign at publish; it is renamed with it.
-            operations.append(
-                .object([
-                    (
-                        "campaignBudgetOperation",
-                        .object([
-                            ("updateMask", .string("name")),
-                            (
-                                "update",
-                                .object([
-                                    ("resourceName", .string("customers/\(customerID)/campaignBudgets/\(budgetID)")),
-                                    ("name", .string(name)),
-                                ])
-                            ),
-                        ])
-                    )
-                ]))
+            operations.append(budgetUpdate("name", .string(name), budgetID: budgetID, customerID: customerID))
         }
         operations.append(
             .object([
