@@ -110,11 +110,19 @@ public protocol ChannelConnector: Sendable {
         session: ChannelSession
     ) async throws(ChannelError)
 
-    /// Daily figures by campaign for `from` through `through`, days in the account's time zone,
-    /// money in micros exactly.
+    /// Daily figures by campaign, or by ad group (each row then names its ad group), for `from`
+    /// through `through`, days in the account's time zone, money in micros exactly.
     func dailyMetrics(
-        from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
+        session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric]
+
+    /// Active or paused, on one published ad group (Meta's ad set) only: Google `adGroups:mutate`
+    /// `status`, Meta `POST /<ad set id>` `status`, TikTok `adgroup/status/update/`, Amazon
+    /// `PUT /sp/adGroups` `state`.
+    func setAdGroupStatus(
+        _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError)
 }
 
 extension ChannelConnector {

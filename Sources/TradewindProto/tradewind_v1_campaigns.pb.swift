@@ -926,6 +926,10 @@ public nonisolated struct Tradewind_V1_AdGroup: Sendable {
   /// Output only. The channel's id once published.
   public var channelAdGroupID: String = String()
 
+  /// Output only. ACTIVE, or PAUSED by an automated rule (whatever the
+  /// campaign's own status).
+  public var status: Tradewind_V1_CampaignStatus = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2191,7 +2195,7 @@ nonisolated extension Tradewind_V1_Ad: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension Tradewind_V1_AdGroup: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AdGroup"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}targeting\0\u{3}default_bid_micros\0\u{1}ads\0\u{3}channel_ad_group_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}targeting\0\u{3}default_bid_micros\0\u{1}ads\0\u{3}channel_ad_group_id\0\u{1}status\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2205,6 +2209,7 @@ nonisolated extension Tradewind_V1_AdGroup: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeSingularInt64Field(value: &self._defaultBidMicros) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.ads) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.channelAdGroupID) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       default: break
       }
     }
@@ -2233,6 +2238,9 @@ nonisolated extension Tradewind_V1_AdGroup: SwiftProtobuf.Message, SwiftProtobuf
     if !self.channelAdGroupID.isEmpty {
       try visitor.visitSingularStringField(value: self.channelAdGroupID, fieldNumber: 6)
     }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2243,6 +2251,7 @@ nonisolated extension Tradewind_V1_AdGroup: SwiftProtobuf.Message, SwiftProtobuf
     if lhs._defaultBidMicros != rhs._defaultBidMicros {return false}
     if lhs.ads != rhs.ads {return false}
     if lhs.channelAdGroupID != rhs.channelAdGroupID {return false}
+    if lhs.status != rhs.status {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -72,8 +72,15 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
   /// Not set; refused.
   case unspecified // = 0
 
-  /// Campaigns (the channels' figures are pulled per campaign).
+  /// Campaigns.
   case campaign // = 1
+
+  /// Ad groups: Meta's and TikTok's ad sets and ad groups, Google's and
+  /// Amazon's ad groups. Their figures are pulled per ad group once a rule of
+  /// this type exists (the next metric sync of each account). They pause,
+  /// resume, change their own bid (under their campaign's strategy) or notify;
+  /// budgets are their campaign's.
+  case adGroup // = 2
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -84,6 +91,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .campaign
+    case 2: self = .adGroup
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -92,6 +100,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
     switch self {
     case .unspecified: return 0
     case .campaign: return 1
+    case .adGroup: return 2
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -100,6 +109,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
   public static let allCases: [Tradewind_V1_RuleEntityType] = [
     .unspecified,
     .campaign,
+    .adGroup,
   ]
 
 }
@@ -649,17 +659,18 @@ public nonisolated struct Tradewind_V1_Rule: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// Which campaigns a rule looks at, and the conditions that make it act.
+/// Which campaigns or ad groups a rule looks at, and the conditions that make
+/// it act.
 public nonisolated struct Tradewind_V1_RuleEvaluationSpec: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Required: CAMPAIGN.
+  /// Required: CAMPAIGN or AD_GROUP.
   public var entityType: Tradewind_V1_RuleEntityType = .unspecified
 
-  /// Only these campaigns (up to 1,000 ids); empty: every published campaign
-  /// the conditions let through.
+  /// Only these campaigns or ad groups (up to 1,000 ids, Tradewind's); empty:
+  /// every published one the conditions let through.
   public var entityIds: [String] = []
 
   /// Up to 20 conditions, all of which must hold. A rule needs at least one
@@ -1228,19 +1239,19 @@ public nonisolated struct Tradewind_V1_DryRunRuleResponse: Sendable {
   fileprivate var _evaluateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
-/// What a run did (or a dry run would do) to one campaign.
+/// What a run did (or a dry run would do) to one campaign or ad group.
 public nonisolated struct Tradewind_V1_RuleActionResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The campaign's id.
+  /// The campaign's or ad group's id.
   public var entityID: String = String()
 
   /// The campaign's channel.
   public var channel: Tradewind_V1_Channel = .unspecified
 
-  /// The campaign's name.
+  /// The campaign's or ad group's name.
   public var entityName: String = String()
 
   /// The day of the campaign's ad account the run saw (YYYY-MM-DD).
@@ -1271,11 +1282,18 @@ public nonisolated struct Tradewind_V1_RuleActionResult: Sendable {
   public var conditions: [Tradewind_V1_RuleConditionResult] = []
 
   /// CHANGE_BID: the bid strategy's amount before, in micros of the campaign's
-  /// currency (its ad groups' own bids move by the same change).
+  /// currency (a campaign's ad groups' own bids move by the same change; an ad
+  /// group's is its own bid, or its campaign's amount when it had none).
   public var bidBeforeMicros: Int64 = 0
 
   /// CHANGE_BID: the bid strategy's amount after.
   public var bidAfterMicros: Int64 = 0
+
+  /// What entity_id is: CAMPAIGN or AD_GROUP.
+  public var entityType: Tradewind_V1_RuleEntityType = .unspecified
+
+  /// The campaign's id: entity_id itself, or the ad group's campaign.
+  public var campaignID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1406,7 +1424,7 @@ nonisolated extension Tradewind_V1_RuleStatus: SwiftProtobuf._ProtoNameProviding
 }
 
 nonisolated extension Tradewind_V1_RuleEntityType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ENTITY_TYPE_UNSPECIFIED\0\u{1}RULE_ENTITY_TYPE_CAMPAIGN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ENTITY_TYPE_UNSPECIFIED\0\u{1}RULE_ENTITY_TYPE_CAMPAIGN\0\u{1}RULE_ENTITY_TYPE_AD_GROUP\0")
 }
 
 nonisolated extension Tradewind_V1_RuleTimePreset: SwiftProtobuf._ProtoNameProviding {
@@ -2499,7 +2517,7 @@ nonisolated extension Tradewind_V1_DryRunRuleResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RuleActionResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{1}channel\0\u{3}entity_name\0\u{3}account_day\0\u{1}action\0\u{1}outcome\0\u{1}reason\0\u{3}budget_before_micros\0\u{3}budget_after_micros\0\u{1}currency\0\u{1}conditions\0\u{3}bid_before_micros\0\u{3}bid_after_micros\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}entity_id\0\u{1}channel\0\u{3}entity_name\0\u{3}account_day\0\u{1}action\0\u{1}outcome\0\u{1}reason\0\u{3}budget_before_micros\0\u{3}budget_after_micros\0\u{1}currency\0\u{1}conditions\0\u{3}bid_before_micros\0\u{3}bid_after_micros\0\u{3}entity_type\0\u{3}campaign_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2520,6 +2538,8 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
       case 11: try { try decoder.decodeRepeatedMessageField(value: &self.conditions) }()
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.bidBeforeMicros) }()
       case 13: try { try decoder.decodeSingularInt64Field(value: &self.bidAfterMicros) }()
+      case 14: try { try decoder.decodeSingularEnumField(value: &self.entityType) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.campaignID) }()
       default: break
       }
     }
@@ -2565,6 +2585,12 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
     if self.bidAfterMicros != 0 {
       try visitor.visitSingularInt64Field(value: self.bidAfterMicros, fieldNumber: 13)
     }
+    if self.entityType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.entityType, fieldNumber: 14)
+    }
+    if !self.campaignID.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaignID, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2582,6 +2608,8 @@ nonisolated extension Tradewind_V1_RuleActionResult: SwiftProtobuf.Message, Swif
     if lhs.conditions != rhs.conditions {return false}
     if lhs.bidBeforeMicros != rhs.bidBeforeMicros {return false}
     if lhs.bidAfterMicros != rhs.bidAfterMicros {return false}
+    if lhs.entityType != rhs.entityType {return false}
+    if lhs.campaignID != rhs.campaignID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

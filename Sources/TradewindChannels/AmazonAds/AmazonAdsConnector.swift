@@ -309,27 +309,48 @@ struct AmazonAdsConnector: ChannelConnector {
             field: "ad_groups", indexes: Array(0..<groups))
     }
 
+    func setAdGroupStatus(
+        _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        guard status == .active || status == .paused, let state = AmazonAdsWire.state(status) else {
+            throw .rejected(
+                field: "status",
+                ChannelErrorDetail(channel: channel, code: nil, message: "an ad group is only enabled or paused"))
+        }
+        let identity = account.identity
+        let body = try await caller(identity.marketplaceID).callJSON(
+            "sp/adGroups:update",
+            request(
+                .put, "/sp/adGroups", identity, body: AmazonAdsWire.adGroupStateBody(adGroupID: adGroupID, state: state),
+                contentType: AmazonAdsWire.adGroupType, isMutation: true),
+            session: session)
+        _ = try single(
+            AmazonAdsWire.itemResults(body, entities: "adGroups", idKey: "adGroupId", count: 1), field: "ad_group")
+    }
+
     func dailyMetrics(
-        from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
+        session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
         var metrics: [ChannelDailyMetric] = []
         for (start, end) in AccountCalendar.chunks(from: from, through: through, days: Self.reportDays) {
-            metrics += try await report(from: start, through: end, account: account, session: session)
+            metrics += try await report(level, from: start, through: end, account: account, session: session)
         }
         return metrics
     }
 
     /// Creates the report (or, on 425, reuses the one Amazon names), polls it with doubling
     /// delays within `reportMaximumWait`, then downloads the pre-signed URL without credentials.
-    private func report(from: CalendarDay, through: CalendarDay, account: ChannelAccount, session: ChannelSession)
-        async throws(ChannelError) -> [ChannelDailyMetric]
-    {
+    private func report(
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, account: ChannelAccount,
+        session: ChannelSession
+    ) async throws(ChannelError) -> [ChannelDailyMetric] {
         let identity = account.identity
         let caller = caller(identity.marketplaceID)
         var create = request(
             .post, "/reporting/reports", identity,
             body: AmazonAdsWire.reportBody(
-                from: from, through: through, name: "tradewind spCampaigns \(from) \(through)"),
+                level, from: from, through: through, name: "tradewind spCampaigns \(level.rawValue) \(from) \(through)"),
             contentType: AmazonAdsWire.reportRequestType, isMutation: true)
         create.setHeader("Accept", "application/vnd.createasyncreportresponse.v3+json")
         let response = try await caller.call("reporting/reports:create", create, session: session)
@@ -349,7 +370,7 @@ struct AmazonAdsConnector: ChannelConnector {
                 guard let url = status["url"]?.stringValue, let location = URL(string: url) else {
                     throw malformed("url")
                 }
-                return try await download(location, caller: caller, session: session)
+                return try await download(location, level: level, caller: caller, session: session)
             case "FAILED":
                 throw .rejected(
                     field: nil,
@@ -373,15 +394,17 @@ struct AmazonAdsConnector: ChannelConnector {
         }
     }
 
-    private func download(_ location: URL, caller: ChannelCaller, session: ChannelSession) async throws(ChannelError)
-        -> [ChannelDailyMetric]
-    {
+    private func download(
+        _ location: URL, level: ChannelMetricLevel, caller: ChannelCaller, session: ChannelSession
+    ) async throws(ChannelError) -> [ChannelDailyMetric] {
         // A pre-signed S3 URL: no Amazon Ads headers, and its signature stays out of the observer.
         var get = WireRequest(.get, base: location, path: "", isMutation: false)
         get.isAuthenticated = false
         let response = try await caller.call("reporting/reports:download", get, session: session)
         let bytes = Gunzip.isGzip(response.body) ? Gunzip.inflate(response.body) : response.body
-        guard let bytes, let metrics = AmazonAdsWire.dailyMetrics(bytes) else { throw malformed("report rows") }
+        guard let bytes, let metrics = AmazonAdsWire.dailyMetrics(bytes, level: level) else {
+            throw malformed("report rows")
+        }
         return metrics
     }
 

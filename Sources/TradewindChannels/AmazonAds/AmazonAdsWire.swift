@@ -148,6 +148,11 @@ enum AmazonAdsWire {
         .object([("campaigns", .array([.object([("campaignId", .string(campaignID)), ("state", .string(state))])]))])
     }
 
+    /// `PUT /sp/adGroups`: one ad group's state.
+    static func adGroupStateBody(adGroupID: String, state: String) -> JSONValue {
+        .object([("adGroups", .array([.object([("adGroupId", .string(adGroupID)), ("state", .string(state))])]))])
+    }
+
     static func budgetUpdateBody(campaignID: String, budget: Budget, currency: String) -> JSONValue {
         .object([
             (
@@ -204,8 +209,13 @@ enum AmazonAdsWire {
 
     static let reportColumns = ["campaignId", "date", "impressions", "clicks", "cost", "purchases7d", "sales7d"]
 
-    static func reportBody(from: CalendarDay, through: CalendarDay, name: String) -> JSONValue {
-        .object([
+    /// By campaign, or by ad group (`groupBy: ["adGroup"]`, whose rows also carry `adGroupId`).
+    static func reportBody(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, name: String)
+        -> JSONValue
+    {
+        let (group, columns) =
+            level == .campaign ? ("campaign", reportColumns) : ("adGroup", ["adGroupId"] + reportColumns)
+        return .object([
             ("name", .string(name)),
             ("startDate", .string(from.description)),
             ("endDate", .string(through.description)),
@@ -213,8 +223,8 @@ enum AmazonAdsWire {
                 "configuration",
                 .object([
                     ("adProduct", .string("SPONSORED_PRODUCTS")),
-                    ("groupBy", .array([.string("campaign")])),
-                    ("columns", .array(reportColumns.map { .string($0) })),
+                    ("groupBy", .array([.string(group)])),
+                    ("columns", .array(columns.map { .string($0) })),
                     ("reportTypeId", .string("spCampaigns")),
                     ("timeUnit", .string("DAILY")),
                     ("format", .string("GZIP_JSON")),
@@ -236,6 +246,7 @@ enum AmazonAdsWire {
     /// `sales7d` in major units; a figure with nothing to report may be null.
     struct ReportRow: Decodable {
         var campaignId: Decimal
+        var adGroupId: Decimal?
         var date: String
         var impressions: Decimal?
         var clicks: Decimal?
@@ -245,27 +256,31 @@ enum AmazonAdsWire {
     }
 
     /// The rows of a downloaded (and inflated) report; nil when it is not one.
-    static func dailyMetrics(_ report: [UInt8]) -> [ChannelDailyMetric]? {
+    static func dailyMetrics(_ report: [UInt8], level: ChannelMetricLevel) -> [ChannelDailyMetric]? {
         guard let rows = try? JSONDecoder().decode([ReportRow].self, from: Data(report)) else { return nil }
         var metrics: [ChannelDailyMetric] = []
         for row in rows {
-            guard let metric = dailyMetric(row) else { return nil }
+            guard let metric = dailyMetric(row, level: level) else { return nil }
             metrics.append(metric)
         }
         return metrics
     }
 
-    static func dailyMetric(_ row: ReportRow) -> ChannelDailyMetric? {
+    static func dailyMetric(_ row: ReportRow, level: ChannelMetricLevel) -> ChannelDailyMetric? {
         func scaled(_ value: Decimal?, places: Int) -> Int64? {
             WireMoney.scaled((value ?? 0).description, places: places)
         }
+        let adGroupID = row.adGroupId.flatMap { scaled($0, places: 0) }
         guard let day = CalendarDay(row.date), let campaignID = scaled(row.campaignId, places: 0),
+            level == .campaign || adGroupID != nil,
             let impressions = scaled(row.impressions, places: 0), let clicks = scaled(row.clicks, places: 0),
             let cost = scaled(row.cost, places: 6), let purchases = scaled(row.purchases7d, places: 3),
             let sales = scaled(row.sales7d, places: 6)
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: String(campaignID), day: day, impressions: impressions, clicks: clicks,
+            campaignExternalID: String(campaignID),
+            adGroupExternalID: level == .adGroup ? adGroupID.map { String($0) } : nil, day: day,
+            impressions: impressions, clicks: clicks,
             spendMicros: cost, conversionsMilli: purchases, conversionValueMicros: sales)
     }
 

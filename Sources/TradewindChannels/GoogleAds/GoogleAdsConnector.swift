@@ -178,14 +178,33 @@ struct GoogleAdsConnector: ChannelConnector {
     }
 
     func dailyMetrics(
-        from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
+        session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
         let response = try await caller.call(
             "googleAds:searchStream",
-            searchStream(GoogleAdsWire.metricsQuery(from: from, through: through), account.identity.externalID),
+            searchStream(
+                GoogleAdsWire.metricsQuery(level, from: from, through: through), account.identity.externalID),
             session: session)
-        guard let metrics = GoogleAdsWire.dailyMetrics(response.body) else { throw malformed("metrics rows") }
+        guard let metrics = GoogleAdsWire.dailyMetrics(response.body, level: level) else {
+            throw malformed("metrics rows")
+        }
         return metrics
+    }
+
+    func setAdGroupStatus(
+        _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        let customerID = account.identity.externalID
+        guard
+            let body = GoogleAdsWire.adGroupStatusRequest(status, adGroupID: adGroupID, customerID: customerID)
+        else { throw draftRefused() }
+        _ = try await caller.call(
+            "adGroups:mutate",
+            WireRequest(
+                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/adGroups:mutate",
+                body: .json(body), isMutation: true),
+            session: session)
     }
 
     private func search(_ query: String, _ customerID: String, _ session: ChannelSession) async throws(ChannelError)

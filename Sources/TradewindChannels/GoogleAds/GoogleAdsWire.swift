@@ -44,10 +44,11 @@ enum GoogleAdsWire {
             + " AND ad_group_ad.status != 'REMOVED'"
     }
 
-    static func metricsQuery(from: CalendarDay, through: CalendarDay) -> String {
-        "SELECT campaign.id, segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros,"
-            + " metrics.conversions, metrics.conversions_value FROM campaign WHERE segments.date BETWEEN '\(from)'"
-            + " AND '\(through)'"
+    static func metricsQuery(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay) -> String {
+        let (ids, resource) = level == .campaign ? ("campaign.id", "campaign") : ("campaign.id, ad_group.id", "ad_group")
+        return "SELECT \(ids), segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros,"
+            + " metrics.conversions, metrics.conversions_value FROM \(resource) WHERE segments.date BETWEEN"
+            + " '\(from)' AND '\(through)'"
     }
 
     static func searchBody(_ query: String) -> JSONValue { .object([("query", .string(query))]) }
@@ -361,6 +362,33 @@ enum GoogleAdsWire {
         return operations.isEmpty ? nil : .object([("operations", .array(operations))])
     }
 
+    /// `adGroups:mutate`: one ad group's status, ENABLED or PAUSED.
+    static func adGroupStatusRequest(_ status: CampaignStatus, adGroupID: String, customerID: String) -> JSONValue? {
+        let value: String
+        switch status {
+        case .active: value = "ENABLED"
+        case .paused: value = "PAUSED"
+        case .draft, .archived: return nil
+        }
+        return .object([
+            (
+                "operations",
+                .array([
+                    .object([
+                        ("updateMask", .string("status")),
+                        (
+                            "update",
+                            .object([
+                                ("resourceName", .string("customers/\(customerID)/adGroups/\(adGroupID)")),
+                                ("status", .string(value)),
+                            ])
+                        ),
+                    ])
+                ])
+            )
+        ])
+    }
+
     // MARK: Reading
 
     static func profile(_ body: JSONValue) -> ChannelAccountProfile? {
@@ -377,7 +405,7 @@ enum GoogleAdsWire {
     /// The daily metrics of a `searchStream` answer to `metricsQuery`; nil when it is not one.
     /// The answer is the proto3 JSON of Google's messages (`google_ads_stream.proto`): int64 as
     /// strings, doubles as numbers, zero values left out, so a missing metric is 0.
-    static func dailyMetrics(_ body: [UInt8]) -> [ChannelDailyMetric]? {
+    static func dailyMetrics(_ body: [UInt8], level: ChannelMetricLevel) -> [ChannelDailyMetric]? {
         var options = JSONDecodingOptions()
         options.ignoreUnknownFields = true
         guard let batches = try? StreamBatch.array(fromJSONUTF8Bytes: body, options: options) else { return nil }
@@ -385,20 +413,23 @@ enum GoogleAdsWire {
         metrics.reserveCapacity(batches.reduce(0) { $0 + $1.results.count })
         for batch in batches {
             for row in batch.results {
-                guard let metric = dailyMetric(row) else { return nil }
+                guard let metric = dailyMetric(row, level: level) else { return nil }
                 metrics.append(metric)
             }
         }
         return metrics
     }
 
-    static func dailyMetric(_ row: StreamRow) -> ChannelDailyMetric? {
+    static func dailyMetric(_ row: StreamRow, level: ChannelMetricLevel) -> ChannelDailyMetric? {
         guard row.campaign.hasID, row.segments.hasDate, let day = CalendarDay(row.segments.date),
+            level == .campaign || row.adGroup.hasID,
             let conversions = scaled(row.metrics.conversions, by: 1_000),
             let value = scaled(row.metrics.conversionsValue, by: 1_000_000)
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: String(row.campaign.id), day: day, impressions: row.metrics.impressions,
+            campaignExternalID: String(row.campaign.id),
+            adGroupExternalID: level == .adGroup ? String(row.adGroup.id) : nil, day: day,
+            impressions: row.metrics.impressions,
             clicks: row.metrics.clicks, spendMicros: row.metrics.costMicros, conversionsMilli: conversions,
             conversionValueMicros: value)
     }

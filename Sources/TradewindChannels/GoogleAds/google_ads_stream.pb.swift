@@ -14,7 +14,8 @@
 /// for a 90-day answer of 250 campaigns, against 0.5 s).
 ///
 /// A subset of google/ads/googleads/v21/services/google_ads_service.proto
-/// (SearchGoogleAdsStreamResponse, GoogleAdsRow), resources/campaign.proto, common/segments.proto
+/// (SearchGoogleAdsStreamResponse, GoogleAdsRow), resources/campaign.proto, resources/ad_group.proto,
+/// common/segments.proto
 /// and common/metrics.proto, with their names and types; every field not listed is ignored when
 /// decoding. Field numbers: Metrics' as in the googleads protos (read from a generated copy of
 /// v17's metrics.proto); the others' as recalled and unverified here, which JSON never uses.
@@ -52,7 +53,7 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The row's campaign (`FROM campaign`).
+  /// The row's campaign (`FROM campaign`, or the ad group's campaign `FROM ad_group`).
   var campaign: Google_Ads_Googleads_V21_Services_Campaign {
     get {_campaign ?? Google_Ads_Googleads_V21_Services_Campaign()}
     set {_campaign = newValue}
@@ -61,6 +62,16 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
   var hasCampaign: Bool {self._campaign != nil}
   /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
   mutating func clearCampaign() {self._campaign = nil}
+
+  /// The row's ad group (`FROM ad_group`).
+  var adGroup: Google_Ads_Googleads_V21_Services_AdGroup {
+    get {_adGroup ?? Google_Ads_Googleads_V21_Services_AdGroup()}
+    set {_adGroup = newValue}
+  }
+  /// Returns true if `adGroup` has been explicitly set.
+  var hasAdGroup: Bool {self._adGroup != nil}
+  /// Clears the value of `adGroup`. Subsequent reads from it will return its default value.
+  mutating func clearAdGroup() {self._adGroup = nil}
 
   /// The row's metrics.
   var metrics: Google_Ads_Googleads_V21_Services_Metrics {
@@ -87,6 +98,7 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
   init() {}
 
   fileprivate var _campaign: Google_Ads_Googleads_V21_Services_Campaign? = nil
+  fileprivate var _adGroup: Google_Ads_Googleads_V21_Services_AdGroup? = nil
   fileprivate var _metrics: Google_Ads_Googleads_V21_Services_Metrics? = nil
   fileprivate var _segments: Google_Ads_Googleads_V21_Services_Segments? = nil
 }
@@ -101,6 +113,32 @@ nonisolated struct Google_Ads_Googleads_V21_Services_Campaign: Sendable {
   var resourceName: String = String()
 
   /// The campaign's id (int64, a string in JSON).
+  var id: Int64 {
+    get {_id ?? 0}
+    set {_id = newValue}
+  }
+  /// Returns true if `id` has been explicitly set.
+  var hasID: Bool {self._id != nil}
+  /// Clears the value of `id`. Subsequent reads from it will return its default value.
+  mutating func clearID() {self._id = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _id: Int64? = nil
+}
+
+/// google.ads.googleads.v21.resources.AdGroup, the fields Tradewind selects.
+nonisolated struct Google_Ads_Googleads_V21_Services_AdGroup: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `customers/{customer_id}/adGroups/{ad_group_id}`.
+  var resourceName: String = String()
+
+  /// The ad group's id (int64, a string in JSON).
   var id: Int64 {
     get {_id ?? 0}
     set {_id = newValue}
@@ -243,7 +281,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_SearchGoogleAdsStreamRes
 
 nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".GoogleAdsRow"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}campaign\0\u{2}\u{2}metrics\0\u{2}b\u{1}segments\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}campaign\0\u{3}ad_group\0\u{1}metrics\0\u{2}b\u{1}segments\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -252,6 +290,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 2: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._adGroup) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._metrics) }()
       case 102: try { try decoder.decodeSingularMessageField(value: &self._segments) }()
       default: break
@@ -267,6 +306,9 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
     try { if let v = self._campaign {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    try { if let v = self._adGroup {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try { if let v = self._metrics {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
@@ -278,6 +320,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
 
   static func ==(lhs: Google_Ads_Googleads_V21_Services_GoogleAdsRow, rhs: Google_Ads_Googleads_V21_Services_GoogleAdsRow) -> Bool {
     if lhs._campaign != rhs._campaign {return false}
+    if lhs._adGroup != rhs._adGroup {return false}
     if lhs._metrics != rhs._metrics {return false}
     if lhs._segments != rhs._segments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -317,6 +360,45 @@ nonisolated extension Google_Ads_Googleads_V21_Services_Campaign: SwiftProtobuf.
   }
 
   static func ==(lhs: Google_Ads_Googleads_V21_Services_Campaign, rhs: Google_Ads_Googleads_V21_Services_Campaign) -> Bool {
+    if lhs.resourceName != rhs.resourceName {return false}
+    if lhs._id != rhs._id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Google_Ads_Googleads_V21_Services_AdGroup: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".AdGroup"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}resource_name\0\u{2}!id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.resourceName) }()
+      case 34: try { try decoder.decodeSingularInt64Field(value: &self._id) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.resourceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.resourceName, fieldNumber: 1)
+    }
+    try { if let v = self._id {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 34)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Google_Ads_Googleads_V21_Services_AdGroup, rhs: Google_Ads_Googleads_V21_Services_AdGroup) -> Bool {
     if lhs.resourceName != rhs.resourceName {return false}
     if lhs._id != rhs._id {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

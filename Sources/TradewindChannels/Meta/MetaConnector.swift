@@ -207,12 +207,13 @@ struct MetaConnector: ChannelConnector {
         of tree: CampaignTree, campaign: PublishedCampaign, reference: ChannelReference, in account: ChannelAccount,
         session: ChannelSession
     ) async throws(ChannelError) {
-        for adSet in campaign.adGroups {
+        for (group, adSet) in zip(tree.adGroups, campaign.adGroups) {
             _ = try await caller.call(
                 "adset:update",
                 WireRequest(
                     .post, base: endpoints.meta, path: MetaWire.path(adSet.adGroupID),
-                    body: .form(MetaWire.adSetSettingsForm(tree.campaign, account: account)), isMutation: true),
+                    body: .form(MetaWire.adSetSettingsForm(group.spec, campaign: tree.campaign, account: account)),
+                    isMutation: true),
                 session: session)
         }
         _ = try await caller.call(
@@ -223,8 +224,25 @@ struct MetaConnector: ChannelConnector {
             session: session)
     }
 
+    func setAdGroupStatus(
+        _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        guard status == .active || status == .paused, let value = MetaWire.status(status) else {
+            throw .rejected(
+                field: "status",
+                ChannelErrorDetail(channel: channel, code: nil, message: "an ad set is only made active or paused"))
+        }
+        _ = try await caller.call(
+            "adset:update",
+            WireRequest(
+                .post, base: endpoints.meta, path: MetaWire.path(adGroupID), body: .form([("status", value)]),
+                isMutation: true),
+            session: session)
+    }
+
     func dailyMetrics(
-        from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
+        session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
         var metrics: [ChannelDailyMetric] = []
         var after: String?
@@ -233,10 +251,11 @@ struct MetaConnector: ChannelConnector {
                 "insights:get",
                 WireRequest(
                     .get, base: endpoints.meta, path: MetaWire.path("\(account.identity.externalID)/insights"),
-                    query: MetaWire.insightsQuery(from: from, through: through, after: after), isMutation: false),
+                    query: MetaWire.insightsQuery(level, from: from, through: through, after: after),
+                    isMutation: false),
                 session: session)
             for row in page["data"]?.arrayValue ?? [] {
-                guard let metric = MetaWire.dailyMetric(row) else { throw malformed("insights row") }
+                guard let metric = MetaWire.dailyMetric(row, level: level) else { throw malformed("insights row") }
                 metrics.append(metric)
             }
             after = page["paging"]?["next"] == nil ? nil : page["paging"]?["cursors"]?["after"]?.stringValue

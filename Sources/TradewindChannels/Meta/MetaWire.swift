@@ -113,7 +113,7 @@ enum MetaWire {
                     JSONValue.object([("pixel_id", .string(pixel)), ("custom_event_type", .string(event))]).serialized
                 ))
         }
-        form += adSetBid(campaign.bidStrategy, currency: account.currency)
+        form += adSetBid(group.bidStrategy(under: campaign.bidStrategy), currency: account.currency)
         if let start = campaign.startDay {
             form.append(("start_time", AccountCalendar.iso8601Start(of: start, timeZone: account.timeZone)))
         }
@@ -146,12 +146,16 @@ enum MetaWire {
     }
 
     /// `POST /<ad set id>`: the end (the next midnight in the account's zone, or `0`, Meta's "no end
-    /// date" for an ad set whose campaign has a daily budget) and the ad set's part of the bid.
-    static func adSetSettingsForm(_ campaign: CampaignSpec, account: ChannelAccount) -> [(String, String)] {
+    /// date" for an ad set whose campaign has a daily budget) and the ad set's part of the bid (its
+    /// own amount, if it has one).
+    static func adSetSettingsForm(_ group: AdGroupSpec, campaign: CampaignSpec, account: ChannelAccount) -> [(
+        String, String
+    )] {
         let end = campaign.endDay.map {
             AccountCalendar.iso8601Start(of: $0.adding(days: 1), timeZone: account.timeZone)
         }
-        return [("end_time", end ?? "0")] + adSetBid(campaign.bidStrategy, currency: account.currency)
+        return [("end_time", end ?? "0")]
+            + adSetBid(group.bidStrategy(under: campaign.bidStrategy), currency: account.currency)
     }
 
     static func callToAction(_ action: CallToAction) -> String {
@@ -203,16 +207,19 @@ enum MetaWire {
         return [("fields", "id,name"), ("filtering", filter.serialized), ("limit", "50")]
     }
 
-    static func insightsQuery(from: CalendarDay, through: CalendarDay, after: String?) -> [(String, String)] {
+    static func insightsQuery(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, after: String?)
+        -> [(String, String)]
+    {
+        let ids = level == .campaign ? "campaign_id" : "campaign_id,adset_id"
         var query: [(String, String)] = [
-            ("level", "campaign"),
+            ("level", level == .campaign ? "campaign" : "adset"),
             ("time_increment", "1"),
             (
                 "time_range",
                 JSONValue.object([("since", .string(from.description)), ("until", .string(through.description))])
                     .serialized
             ),
-            ("fields", "campaign_id,date_start,date_stop,spend,impressions,clicks,actions,action_values"),
+            ("fields", "\(ids),date_start,date_stop,spend,impressions,clicks,actions,action_values"),
             ("limit", "500"),
         ]
         if let after { query.append(("after", after)) }
@@ -222,8 +229,9 @@ enum MetaWire {
     /// Action types counted as conversions: website purchases and leads (`actions[].action_type`).
     static let conversionActions: Set<String> = ["purchase", "lead"]
 
-    static func dailyMetric(_ row: JSONValue) -> ChannelDailyMetric? {
-        guard let campaignID = row["campaign_id"]?.stringValue,
+    static func dailyMetric(_ row: JSONValue, level: ChannelMetricLevel) -> ChannelDailyMetric? {
+        let adSetID = row["adset_id"]?.stringValue
+        guard let campaignID = row["campaign_id"]?.stringValue, level == .campaign || adSetID != nil,
             let day = row["date_start"]?.stringValue.flatMap(CalendarDay.init),
             let spend = (row["spend"]?.numericText).map(WireMoney.micros) ?? 0,
             let impressions = row["impressions"].map({ $0.int64Value }) ?? 0,
@@ -244,8 +252,9 @@ enum MetaWire {
             return nil
         }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, day: day, impressions: impressions, clicks: clicks, spendMicros: spend,
-            conversionsMilli: conversions, conversionValueMicros: value)
+            campaignExternalID: campaignID, adGroupExternalID: level == .adGroup ? adSetID : nil, day: day,
+            impressions: impressions, clicks: clicks, spendMicros: spend, conversionsMilli: conversions,
+            conversionValueMicros: value)
     }
 
     static func profile(_ body: JSONValue) -> ChannelAccountProfile? {

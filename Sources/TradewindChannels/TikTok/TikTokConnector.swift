@@ -212,15 +212,34 @@ struct TikTokConnector: ChannelConnector {
             TikTokWire.campaignSettingsBody(
                 tree.campaign, reference: reference, campaignID: campaign.campaignID,
                 advertiserID: account.identity.externalID), session)
-        for group in campaign.adGroups {
+        for (group, published) in zip(tree.adGroups, campaign.adGroups) {
             _ = try await create(
                 "adgroup:update", "adgroup/update/",
-                TikTokWire.adGroupSettingsBody(tree.campaign, adGroupID: group.adGroupID, account: account), session)
+                TikTokWire.adGroupSettingsBody(
+                    group.spec, campaign: tree.campaign, adGroupID: published.adGroupID, account: account), session)
         }
     }
 
+    func setAdGroupStatus(
+        _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        guard status == .active || status == .paused, let value = TikTokWire.operationStatus(status) else {
+            throw .rejected(
+                field: "status",
+                ChannelErrorDetail(channel: channel, code: nil, message: "an ad group is only enabled or disabled"))
+        }
+        _ = try await create(
+            "adgroup:status:update", "adgroup/status/update/",
+            .object([
+                ("advertiser_id", .string(account.identity.externalID)),
+                ("adgroup_ids", .array([.string(adGroupID)])),
+                ("operation_status", .string(value)),
+            ]), session)
+    }
+
     func dailyMetrics(
-        from: CalendarDay, through: CalendarDay, in account: ChannelAccount, session: ChannelSession
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
+        session: ChannelSession
     ) async throws(ChannelError) -> [ChannelDailyMetric] {
         var metrics: [ChannelDailyMetric] = []
         for (start, end) in AccountCalendar.chunks(from: from, through: through, days: Self.reportDays) {
@@ -231,11 +250,13 @@ struct TikTokConnector: ChannelConnector {
                     WireRequest(
                         .get, base: endpoints.tiktok, path: TikTokWire.path("report/integrated/get/"),
                         query: TikTokWire.reportQuery(
-                            from: start, through: end, advertiserID: account.identity.externalID, page: page),
+                            level, from: start, through: end, advertiserID: account.identity.externalID, page: page),
                         isMutation: false),
                     session: session)
                 for row in body["data"]?["list"]?.arrayValue ?? [] {
-                    guard let metric = TikTokWire.dailyMetric(row) else { throw malformed("report row") }
+                    guard let metric = TikTokWire.dailyMetric(row, level: level) else {
+                        throw malformed("report row")
+                    }
                     metrics.append(metric)
                 }
                 let total = body["data"]?["page_info"]?["total_page"]?.int64Value ?? 1

@@ -89,7 +89,7 @@ enum TikTokWire {
         }
         if !languages.isEmpty { fields.append(("languages", .array(languages.map { .string($0) }))) }
         if let age = targeting.ageRange { fields.append(("age_groups", .array(ageGroups(age).map { .string($0) }))) }
-        fields += bidFields(campaign.bidStrategy, currency: account.currency)
+        fields += bidFields(group.bidStrategy(under: campaign.bidStrategy), currency: account.currency)
         // `schedule_start_time` is required (AdgroupCreateBody); without a start day, delivery
         // starts on the account's today.
         fields.append(("schedule_type", .string(campaign.endDay == nil ? "SCHEDULE_FROM_NOW" : "SCHEDULE_START_END")))
@@ -136,14 +136,16 @@ enum TikTokWire {
         ])
     }
 
-    /// `POST adgroup/update/`: the bid and the end of the schedule. The start is left as published
+    /// `POST adgroup/update/`: the bid (the group's own amount, if it has one) and the end of the schedule. The start is left as published
     /// (a start in the past would be refused), so only the schedule type and end time are sent;
     /// without an end day the ad group runs from its start on (`SCHEDULE_FROM_NOW`).
-    static func adGroupSettingsBody(_ campaign: CampaignSpec, adGroupID: String, account: ChannelAccount) -> JSONValue {
+    static func adGroupSettingsBody(
+        _ group: AdGroupSpec, campaign: CampaignSpec, adGroupID: String, account: ChannelAccount
+    ) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("advertiser_id", .string(account.identity.externalID)), ("adgroup_id", .string(adGroupID)),
         ]
-        fields += bidFields(campaign.bidStrategy, currency: account.currency)
+        fields += bidFields(group.bidStrategy(under: campaign.bidStrategy), currency: account.currency)
         if let end = campaign.endDay {
             fields.append(("schedule_type", .string("SCHEDULE_START_END")))
             fields.append(
@@ -210,19 +212,23 @@ enum TikTokWire {
         ]
     }
 
-    static func reportQuery(from: CalendarDay, through: CalendarDay, advertiserID: String, page: Int) -> [(
-        String, String
-    )] {
-        [
+    /// By ad group, the ad group's campaign comes as the attribute metric `campaign_id`.
+    static func reportQuery(
+        _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, advertiserID: String, page: Int
+    ) -> [(String, String)] {
+        let byAdGroup = level == .adGroup
+        let metrics = (byAdGroup ? ["campaign_id"] : []) + ["spend", "impressions", "clicks", "conversion"]
+        return [
             ("advertiser_id", advertiserID),
             ("report_type", "BASIC"),
-            ("data_level", "AUCTION_CAMPAIGN"),
+            ("data_level", byAdGroup ? "AUCTION_ADGROUP" : "AUCTION_CAMPAIGN"),
             ("service_type", "AUCTION"),
-            ("dimensions", JSONValue.array([.string("campaign_id"), .string("stat_time_day")]).serialized),
             (
-                "metrics",
-                JSONValue.array(["spend", "impressions", "clicks", "conversion"].map { .string($0) }).serialized
+                "dimensions",
+                JSONValue.array([.string(byAdGroup ? "adgroup_id" : "campaign_id"), .string("stat_time_day")])
+                    .serialized
             ),
+            ("metrics", JSONValue.array(metrics.map { .string($0) }).serialized),
             ("start_date", from.description),
             ("end_date", through.description),
             ("page", String(page)),
@@ -232,8 +238,12 @@ enum TikTokWire {
 
     /// A report row: `{"dimensions": {"campaign_id", "stat_time_day": "2026-03-01 00:00:00"},
     /// "metrics": {"spend": "12.34", …}}`, metrics as strings.
-    static func dailyMetric(_ row: JSONValue) -> ChannelDailyMetric? {
-        guard let campaignID = row["dimensions"]?["campaign_id"]?.numericText,
+    static func dailyMetric(_ row: JSONValue, level: ChannelMetricLevel) -> ChannelDailyMetric? {
+        let adGroupID = row["dimensions"]?["adgroup_id"]?.numericText
+        let campaignID =
+            level == .campaign
+            ? row["dimensions"]?["campaign_id"]?.numericText : row["metrics"]?["campaign_id"]?.numericText
+        guard let campaignID, level == .campaign || adGroupID != nil,
             let dayText = row["dimensions"]?["stat_time_day"]?.stringValue,
             let day = CalendarDay(String(dayText.prefix(10)))
         else { return nil }
@@ -244,8 +254,9 @@ enum TikTokWire {
             let conversions = metrics?["conversion"]?.numericText.map(WireMoney.milli) ?? 0
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, day: day, impressions: impressions, clicks: clicks, spendMicros: spend,
-            conversionsMilli: conversions, conversionValueMicros: 0)
+            campaignExternalID: campaignID, adGroupExternalID: level == .adGroup ? adGroupID : nil, day: day,
+            impressions: impressions, clicks: clicks, spendMicros: spend, conversionsMilli: conversions,
+            conversionValueMicros: 0)
     }
 
     static func profile(_ body: JSONValue) -> ChannelAccountProfile? {

@@ -206,6 +206,15 @@ public struct AdGroupSpec: Sendable, Hashable, Codable {
     }
 }
 
+extension AdGroupSpec {
+    /// How the group bids under its campaign's strategy: the campaign's, with the group's own
+    /// amount where it has one (Meta's ad set `bid_amount`, TikTok's ad group `bid_price`,
+    /// Google's ad group `cpc_bid_micros`). Strategies without an amount stay as they are.
+    public func bidStrategy(under campaign: BidStrategy) -> BidStrategy {
+        defaultBidMicros.map { campaign.with(amountMicros: $0) } ?? campaign
+    }
+}
+
 /// An ad of an ad group.
 public struct AdSpec: Sendable, Hashable, Codable {
     public var name: String

@@ -132,6 +132,8 @@ public struct CampaignRecord: Sendable, Hashable {
     /// Tradewind's ids of the ad groups and of their ads, in the tree's order.
     public var adGroupIDs: [UUID]
     public var adIDs: [[UUID]]
+    /// Each ad group's own status, active or paused (by a rule), in the tree's order.
+    public var adGroupStatuses: [CampaignStatus]
     public var published: PublishedCampaign?
     public var sync: SyncState
     public var createdAt: Date
@@ -139,7 +141,8 @@ public struct CampaignRecord: Sendable, Hashable {
 
     public init(
         id: UUID, accountID: UUID, channel: AdChannel, status: CampaignStatus, currency: String, version: Int64,
-        reference: String, tree: CampaignTree, adGroupIDs: [UUID], adIDs: [[UUID]], published: PublishedCampaign?,
+        reference: String, tree: CampaignTree, adGroupIDs: [UUID], adIDs: [[UUID]], adGroupStatuses: [CampaignStatus],
+        published: PublishedCampaign?,
         sync: SyncState, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -152,6 +155,7 @@ public struct CampaignRecord: Sendable, Hashable {
         self.tree = tree
         self.adGroupIDs = adGroupIDs
         self.adIDs = adIDs
+        self.adGroupStatuses = adGroupStatuses
         self.published = published
         self.sync = sync
         self.createdAt = createdAt

@@ -1,7 +1,17 @@
-/// One campaign's figures for one day as a channel reports them, in Tradewind's units.
+/// The level a channel report is broken down by.
+public enum ChannelMetricLevel: String, Sendable, Hashable, Codable {
+    case campaign
+    /// Meta's and TikTok's ad sets and ad groups, Google's and Amazon's ad groups.
+    case adGroup = "ad_group"
+}
+
+/// One campaign's (or ad group's) figures for one day as a channel reports them, in Tradewind's
+/// units.
 public struct ChannelDailyMetric: Sendable, Hashable, Codable {
     /// The channel's own id of the campaign.
     public var campaignExternalID: String
+    /// The channel's own id of the ad group, in a report by ad group; nil in one by campaign.
+    public var adGroupExternalID: String?
     /// The day in the ad account's time zone.
     public var day: CalendarDay
     public var impressions: Int64
@@ -14,10 +24,11 @@ public struct ChannelDailyMetric: Sendable, Hashable, Codable {
     public var conversionValueMicros: Int64
 
     public init(
-        campaignExternalID: String, day: CalendarDay, impressions: Int64, clicks: Int64, spendMicros: Int64,
-        conversionsMilli: Int64, conversionValueMicros: Int64
+        campaignExternalID: String, adGroupExternalID: String? = nil, day: CalendarDay, impressions: Int64,
+        clicks: Int64, spendMicros: Int64, conversionsMilli: Int64, conversionValueMicros: Int64
     ) {
         self.campaignExternalID = campaignExternalID
+        self.adGroupExternalID = adGroupExternalID
         self.day = day
         self.impressions = impressions
         self.clicks = clicks

@@ -1,28 +1,33 @@
-/// What a rule does to one campaign whose conditions held, within its bounds: pure, so the
-/// worker and the dry run decide alike and the bounds are unit-tested.
+/// What a rule does to one campaign or ad group whose conditions held, within its bounds: pure,
+/// so the worker and the dry run decide alike and the bounds are unit-tested.
 public enum RulePlanner {
     /// Meta refuses a fifth budget change of an ad set within an hour (anchors B5).
     public static let metaBudgetChangesPerHour = 4
 
-    /// The campaign as the rule finds it.
+    /// The campaign or ad group as the rule finds it.
     public struct Situation: Sendable, Hashable {
+        public var level: RuleEntityLevel
         public var channel: AdChannel
         /// The account's currency: the channel counts budgets and bids in its steps.
         public var currency: String
+        /// The entity's own status: an ad group is active or paused whatever its campaign is.
         public var status: CampaignStatus
+        /// The campaign's budget (an ad group's is its campaign's).
         public var budgetMicros: Int64
-        /// How the campaign bids: a rule changes the amount of a cap per click or a target cost
-        /// per action.
+        /// How the entity bids: a rule changes the amount of a cap per click or a target cost
+        /// per action. An ad group bids its own amount under its campaign's strategy
+        /// (`AdGroupSpec.bidStrategy(under:)`).
         public var bid: BidStrategy
-        /// Changes this rule queued for the campaign on the account's current day.
+        /// Changes this rule queued for the entity on the account's current day.
         public var actionsToday: Int
         /// Budget changes of the campaign queued for its channel in the last hour, by anyone.
         public var budgetChangesLastHour: Int
 
         public init(
-            channel: AdChannel, currency: String, status: CampaignStatus, budgetMicros: Int64,
-            bid: BidStrategy, actionsToday: Int, budgetChangesLastHour: Int
+            level: RuleEntityLevel, channel: AdChannel, currency: String, status: CampaignStatus,
+            budgetMicros: Int64, bid: BidStrategy, actionsToday: Int, budgetChangesLastHour: Int
         ) {
+            self.level = level
             self.channel = channel
             self.currency = currency
             self.status = status
@@ -48,11 +53,12 @@ public enum RulePlanner {
         func skip(_ kind: RuleActionRecord.Kind, _ reason: String, before: Int64? = nil) -> Plan {
             Plan(kind: kind, outcome: .skipped, reason: reason, beforeMicros: before, afterMicros: nil)
         }
+        let noun = situation.level == .adGroup ? "ad group" : "campaign"
         // A rule never touches a draft or an archived campaign (they are not candidates either).
         guard situation.status == .active || situation.status == .paused else {
-            return skip(kind(of: execution.action), "the campaign is \(situation.status.rawValue)")
+            return skip(kind(of: execution.action), "the \(noun) is \(situation.status.rawValue)")
         }
-        // Budget and bid changes of one campaign count together against the rule's daily maximum.
+        // Budget and bid changes of one entity count together against the rule's daily maximum.
         let kind = kind(of: execution.action)
         if kind == .changeBudget || kind == .changeBid {
             let daily = max(1, execution.maximumChangesPerDay)
@@ -76,14 +82,18 @@ public enum RulePlanner {
                 return skip(
                     .changeBid,
                     situation.bid == .automatic
-                        ? "the campaign bids automatically: no bid to change"
-                        : "the campaign bids to a return on ad spend: no bid amount to change")
+                        ? "the \(noun) bids automatically: no bid to change"
+                        : "the \(noun) bids to a return on ad spend: no bid amount to change")
             }
             guard let after = change.apply(to: before, step: situation.bidStepMicros) else {
                 return skip(.changeBid, unchanged("bid", change, before, step: situation.bidStepMicros), before: before)
             }
             return Plan(kind: .changeBid, outcome: .queued, reason: "", beforeMicros: before, afterMicros: after)
         case .changeBudget(let change):
+            // Validation refuses budget rules on ad groups; a stored one never moves a budget.
+            guard situation.level == .campaign else {
+                return skip(.changeBudget, "the budget is the campaign's, not the ad group's")
+            }
             let before = situation.budgetMicros
             if situation.channel == .meta && situation.budgetChangesLastHour >= metaBudgetChangesPerHour {
                 return skip(

@@ -114,7 +114,11 @@ public struct RuleActionRecord: Sendable, Hashable {
 
     public var id: UUID
     public var runID: UUID
+    public var level: RuleEntityLevel
+    /// The campaign or ad group acted on.
     public var entityID: UUID
+    /// The entity's campaign (itself for a campaign).
+    public var campaignID: UUID
     /// The ad account's day the run saw (daily caps count in it).
     public var accountDay: CalendarDay
     public var kind: Kind
@@ -127,12 +131,15 @@ public struct RuleActionRecord: Sendable, Hashable {
     public var createdAt: Date
 
     public init(
-        id: UUID, runID: UUID, entityID: UUID, accountDay: CalendarDay, kind: Kind, outcome: Outcome, reason: String,
-        beforeMicros: Int64?, afterMicros: Int64?, observed: [RuleConditionSeen], jobID: UUID?, createdAt: Date
+        id: UUID, runID: UUID, level: RuleEntityLevel, entityID: UUID, campaignID: UUID, accountDay: CalendarDay,
+        kind: Kind, outcome: Outcome, reason: String, beforeMicros: Int64?, afterMicros: Int64?,
+        observed: [RuleConditionSeen], jobID: UUID?, createdAt: Date
     ) {
         self.id = id
         self.runID = runID
+        self.level = level
         self.entityID = entityID
+        self.campaignID = campaignID
         self.accountDay = accountDay
         self.kind = kind
         self.outcome = outcome

@@ -21,8 +21,15 @@ extension AutomatedRule {
         if conditions.count > Self.maximumConditions {
             refuse("evaluation.conditions", "at most \(Self.maximumConditions) conditions")
         }
-        if evaluation.level != .campaign {
-            refuse("evaluation.entity_type", "must be CAMPAIGN: the channels' figures are pulled per campaign")
+        if evaluation.level == .ad {
+            refuse(
+                "evaluation.entity_type",
+                "must be CAMPAIGN or AD_GROUP: the channels' figures are pulled per campaign and per ad group")
+        }
+        if evaluation.level == .adGroup, case .changeBudget = execution.action {
+            refuse(
+                "execution.action",
+                "CHANGE_BUDGET acts on campaigns: in Tradewind the budget is the campaign's, not its ad groups'")
         }
         if evaluation.entityIDs.count > Self.maximumEntityIDs {
             refuse("evaluation.entity_ids", "at most \(Self.maximumEntityIDs) ids")

@@ -17,6 +17,8 @@ enum CampaignJobs {
         case budget = "campaign.budget"
         /// Name, end date and bid strategy of a published campaign.
         case settings = "campaign.settings"
+        /// One ad group's own status, as it is when the job runs (the payload names the group).
+        case adGroupStatus = "ad_group.status"
 
         /// What `SyncState.operation` says while it is under way.
         var syncName: String {
@@ -27,6 +29,7 @@ enum CampaignJobs {
             case .archive: "archive"
             case .budget: "budget"
             case .settings: "settings"
+            case .adGroupStatus: "ad_group_status"
             }
         }
 
@@ -38,6 +41,7 @@ enum CampaignJobs {
             case .archive: "archived"
             case .budget: "changed"
             case .settings: "updated"
+            case .adGroupStatus: "updated"
             }
         }
     }
@@ -76,6 +80,8 @@ enum CampaignJobs {
         var mayExistOnChannel: Bool?
         /// The automated rule that made the change, named in the audit records of its exchanges.
         var ruleID: UUID?
+        /// The ad group an `ad_group.*` job is about.
+        var adGroupID: UUID?
     }
 
     struct MetricsPayload: Codable {
@@ -85,13 +91,14 @@ enum CampaignJobs {
 
     @discardableResult
     static func enqueue(
-        _ operation: Operation, for record: CampaignRecord, byRule ruleID: UUID? = nil, in tx: TenantTransaction
+        _ operation: Operation, for record: CampaignRecord, byRule ruleID: UUID? = nil, adGroupID: UUID? = nil,
+        in tx: TenantTransaction
     ) async throws -> OutboxJob {
         let payload = try String(
             decoding: JSONEncoder().encode(
                 CampaignPayload(
                     campaignID: record.id, version: record.version,
-                    mayExistOnChannel: record.sync.kind != .notPublished, ruleID: ruleID)),
+                    mayExistOnChannel: record.sync.kind != .notPublished, ruleID: ruleID, adGroupID: adGroupID)),
             as: UTF8.self)
         return try await Outbox.enqueue(
             queue: publishQueue(channel: record.channel, account: record.accountID), kind: operation.rawValue,
@@ -105,10 +112,13 @@ enum CampaignJobs {
     /// these once it is done.
     @discardableResult
     static func enqueueChanges(
-        _ operations: [Operation], for record: CampaignRecord, byRule ruleID: UUID? = nil, in tx: TenantTransaction
+        _ operations: [Operation], for record: CampaignRecord, byRule ruleID: UUID? = nil, adGroupID: UUID? = nil,
+        in tx: TenantTransaction
     ) async throws -> [OutboxJob] {
         var jobs: [OutboxJob] = []
-        for operation in operations { jobs.append(try await enqueue(operation, for: record, byRule: ruleID, in: tx)) }
+        for operation in operations {
+            jobs.append(try await enqueue(operation, for: record, byRule: ruleID, adGroupID: adGroupID, in: tx))
+        }
         if let first = operations.first, record.sync.kind == .synced || record.sync.kind == .failed {
             try await CampaignRepository.setSync(
                 id: record.id, sync: SyncState(kind: .pending, operation: first.syncName), in: tx)

@@ -134,7 +134,9 @@ struct ChannelJobRunner: Sendable {
             return
         }
         let recorder = Self.recorder(
-            of: job, tenant: tenant, account: account, resources: ["campaign:\(campaign.id.uuidString.lowercased())"],
+            of: job, tenant: tenant, account: account,
+            resources: ["campaign:\(campaign.id.uuidString.lowercased())"]
+                + (payload.adGroupID.map { ["ad_group:\($0.uuidString.lowercased())"] } ?? []),
             ruleID: payload.ruleID)
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         if account.status == .needsReauthorization {
@@ -161,6 +163,19 @@ struct ChannelJobRunner: Sendable {
                 try await connector.setStatus(
                     operation == .publishActive ? .active : .paused, of: published, in: target, session: session)
                 outcome = .done(published: published)
+            case .adGroupStatus:
+                // The group's status as it is now, whatever the job was queued for: idempotent, and
+                // a later change of mind wins.
+                guard let groupID = payload.adGroupID, let index = campaign.adGroupIDs.firstIndex(of: groupID),
+                    let published = campaign.published, index < published.adGroups.count
+                else {
+                    outcome = .impossible(code: "not_published", message: "the ad group never reached the channel")
+                    break
+                }
+                try await connector.setAdGroupStatus(
+                    campaign.adGroupStatuses[index], adGroupID: published.adGroups[index].adGroupID, in: target,
+                    session: session)
+                outcome = .done(published: nil)
             case .pause, .resume, .archive, .budget, .settings:
                 guard let published = campaign.published else {
                     outcome = .impossible(code: "not_published", message: "the campaign never reached the channel")
@@ -319,17 +334,23 @@ struct ChannelJobRunner: Sendable {
             ?? MetricRestatement.defaultTrailingDays
         guard let accountID = job.subjectID else { return }
         let sealer = self.sealer
-        let loaded = try await store.read(for: call) {
-            tx -> (ChannelAccountRecord, ChannelCredentials, [String: UUID])? in
+        let loaded = try await store.read(for: call) { tx -> (ChannelAccountRecord, ChannelCredentials, Published)? in
             guard let (account, sealed) = try await ChannelAccountRepository.sealedCredentials(id: accountID, in: tx)
             else { return nil }
             let credentials = try sealer.open(sealed, tenantID: tenant.id, accountID: account.id)
+            // Figures by ad group only for tenants whose rules look at ad groups: the pull is as
+            // big again as the campaigns'.
+            let adGroups =
+                try await RuleRepository.anyAtAdGroupLevel(in: tx)
+                ? try await ChannelMetricsRepository.adGroupsByChannelID(account: accountID, in: tx) : [:]
             return (
                 account, credentials,
-                try await ChannelMetricsRepository.campaignsByChannelID(account: accountID, in: tx)
+                Published(
+                    campaigns: try await ChannelMetricsRepository.campaignsByChannelID(account: accountID, in: tx),
+                    adGroups: adGroups)
             )
         }
-        guard let (account, credentials, campaigns) = loaded else {
+        guard let (account, credentials, published) = loaded else {
             _ = try await store.write(for: call) { tx in
                 try await Outbox.fail(job, owner: owner, code: "account_unlinked", message: "account unlinked", in: tx)
             }
@@ -341,11 +362,18 @@ struct ChannelJobRunner: Sendable {
         let through = CalendarDay(Date(), in: zone)
         let from = through.adding(days: Int64(1 - max(1, min(days, CampaignJobs.maximumSyncDays))))
         var fetched: [ChannelDailyMetric] = []
+        var fetchedByAdGroup: [ChannelDailyMetric] = []
         var failure: ChannelError?
-        if account.status == .active && !campaigns.isEmpty {
+        if account.status == .active && !published.campaigns.isEmpty {
+            let connector = channels.connector(for: account.identity.channel)
+            let target = CampaignJobs.connectorAccount(account)
             do {
-                fetched = try await channels.connector(for: account.identity.channel).dailyMetrics(
-                    from: from, through: through, in: CampaignJobs.connectorAccount(account), session: session)
+                fetched = try await connector.dailyMetrics(
+                    .campaign, from: from, through: through, in: target, session: session)
+                if !published.adGroups.isEmpty {
+                    fetchedByAdGroup = try await connector.dailyMetrics(
+                        .adGroup, from: from, through: through, in: target, session: session)
+                }
             } catch {
                 failure = error
             }
@@ -358,7 +386,7 @@ struct ChannelJobRunner: Sendable {
         metricsCall.touch("channel_account:\(account.id.uuidString.lowercased())")
         let (policy, interval) = (self.policy, metricsInterval)
         let reporting = tenant.settings.reportingCurrency
-        let (fetchedRows, pullFailure) = (fetched, failure)
+        let (fetchedRows, fetchedAdGroupRows, pullFailure) = (fetched, fetchedByAdGroup, failure)
         try await store.write(for: metricsCall, alsoRecording: { _ in recorder.takeRecords() }) { tx in
             if let refreshed {
                 try await ChannelAccountRepository.storeRefreshedCredentials(
@@ -378,10 +406,22 @@ struct ChannelJobRunner: Sendable {
                     code: failure.channelCode ?? Self.kindCode(failure), message: failure.channelMessage, in: tx)
             } else {
                 let rows = try await Self.convert(
-                    fetchedRows, campaigns: campaigns, currency: account.profile.currency, reporting: reporting, tx: tx)
-                let written = try await ChannelMetricsRepository.replace(
+                    fetchedRows, campaigns: published.campaigns, currency: account.profile.currency,
+                    reporting: reporting, tx: tx)
+                var written = try await ChannelMetricsRepository.replace(
                     account: account.id, channel: account.identity.channel, currency: account.profile.currency,
                     reportingCurrency: reporting, from: from, through: through, rows: rows, in: tx)
+                if !published.adGroups.isEmpty {
+                    // Rows of ad groups Tradewind did not publish are left out, as campaigns' are.
+                    let adGroupRows = fetchedAdGroupRows.compactMap { metric in
+                        metric.adGroupExternalID.flatMap { published.adGroups[$0] }.map {
+                            ChannelMetricsRepository.AdGroupRow(adGroupID: $0.adGroup, campaignID: $0.campaign, metric: metric)
+                        }
+                    }
+                    written += try await ChannelMetricsRepository.replaceAdGroups(
+                        account: account.id, channel: account.identity.channel, currency: account.profile.currency,
+                        from: from, through: through, rows: adGroupRows, in: tx)
+                }
                 metricsCall.wrote(rows: max(written, 1))
                 try await ChannelAccountRepository.recordMetricsSync(id: account.id, at: Date(), in: tx)
                 if try await Outbox.complete(job, owner: owner, in: tx) {
@@ -394,6 +434,13 @@ struct ChannelJobRunner: Sendable {
             }
             try await Outbox.refreshWake(in: tx)
         }
+    }
+
+    /// What the account has published, by the channel's ids: its campaigns, and its ad groups with
+    /// their campaigns (only when figures by ad group are pulled).
+    struct Published: Sendable {
+        var campaigns: [String: UUID]
+        var adGroups: [String: (adGroup: UUID, campaign: UUID)]
     }
 
     /// The channel's rows of Tradewind's campaigns, with money also in the reporting currency at

@@ -2,7 +2,7 @@ import Foundation
 import TradewindCore
 import TradewindStore
 
-/// Evaluates one rule against the tenant's campaigns as they are now, inside a tenant
+/// Evaluates one rule against the tenant's campaigns or ad groups as they are now, inside a tenant
 /// transaction: loads the candidates and their figures, runs Core's `RuleEvaluator`, and plans
 /// each match with Core's `RulePlanner`. The dry run stops here; a run then acts on the plans
 /// (`RuleJobRunner`).
@@ -22,7 +22,7 @@ enum RuleEngine {
     static func evaluate(_ rule: AutomatedRule, at now: Date, in tx: TenantTransaction) async throws -> Evaluation {
         let spec = rule.evaluation
         let candidates = try await RuleRepository.candidates(
-            ids: spec.entityIDs.sorted { $0.uuidString < $1.uuidString }, in: tx)
+            level: spec.level, ids: spec.entityIDs.sorted { $0.uuidString < $1.uuidString }, in: tx)
         guard !candidates.isEmpty else { return Evaluation(checked: 0, matches: []) }
 
         // Each account's own today anchors its window (the channel's days, not the tenant's).
@@ -39,15 +39,15 @@ enum RuleEngine {
         let dayCount = Int(lastDay.daysSinceEpoch - firstDay.daysSinceEpoch) + 1
         let entities = candidates.map { candidate in
             RuleEntity(
-                id: candidate.campaignID, level: .campaign, channel: candidate.channel, markets: candidate.markets,
+                id: candidate.entityID, level: candidate.level, channel: candidate.channel, markets: candidate.markets,
                 name: candidate.name, status: candidate.status, account: accountIndex[candidate.accountID]!)
         }
         var table = RuleMetricsTable(entities: entities, accounts: accounts, firstDay: firstDay, dayCount: dayCount)
-        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1.campaignID, $0) })
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1.entityID, $0) })
         for figure in try await RuleRepository.figures(
-            campaignIDs: candidates.map(\.campaignID), from: firstDay, through: lastDay, in: tx)
+            level: spec.level, ids: candidates.map(\.entityID), from: firstDay, through: lastDay, in: tx)
         {
-            guard let entity = position[figure.campaignID] else { continue }
+            guard let entity = position[figure.entityID] else { continue }
             table.record(
                 entity: entity, day: figure.day, spendMicros: figure.spendMicros, impressions: figure.impressions,
                 clicks: figure.clicks, conversionsMilli: figure.conversionsMilli,
@@ -60,11 +60,12 @@ enum RuleEngine {
         // The counts the bounds need, in one query each for all the matches.
         let days = Dictionary(
             uniqueKeysWithValues: matched.map {
-                (candidates[$0].campaignID, accounts[entities[$0].account].today)
+                (candidates[$0].entityID, accounts[entities[$0].account].today)
             })
         let actionsToday = try await RuleRepository.queuedActions(ruleID: rule.id, on: days, in: tx)
         var budgetChanges: [UUID: Int] = [:]
-        if case .changeBudget = rule.execution.action {  // Meta's hourly limit is on budgets only.
+        // Meta's hourly limit is on budgets only, which are campaigns'.
+        if case .changeBudget = rule.execution.action, spec.level == .campaign {
             budgetChanges = try await RuleRepository.budgetChanges(
                 campaignIDs: matched.filter { candidates[$0].channel == .meta }.map { candidates[$0].campaignID },
                 since: now.addingTimeInterval(-3600), in: tx)
@@ -76,13 +77,13 @@ enum RuleEngine {
                 RuleConditionSeen(condition: condition.description, value: seen.description, holds: holds)
             }
             let situation = RulePlanner.Situation(
-                channel: candidate.channel, currency: candidate.currency, status: candidate.status,
-                budgetMicros: candidate.budgetMicros, bid: candidate.bidStrategy,
-                actionsToday: actionsToday[candidate.campaignID] ?? 0,
+                level: candidate.level, channel: candidate.channel, currency: candidate.currency,
+                status: candidate.status, budgetMicros: candidate.budgetMicros, bid: candidate.bidStrategy,
+                actionsToday: actionsToday[candidate.entityID] ?? 0,
                 budgetChangesLastHour: budgetChanges[candidate.campaignID] ?? 0)
             matches.append(
                 Match(
-                    candidate: candidate, accountDay: days[candidate.campaignID]!, observed: observed,
+                    candidate: candidate, accountDay: days[candidate.entityID]!, observed: observed,
                     plan: RulePlanner.plan(rule.execution, for: situation)))
         }
         return Evaluation(checked: candidates.count, matches: matches)

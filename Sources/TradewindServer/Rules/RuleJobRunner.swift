@@ -82,12 +82,20 @@ struct RuleJobRunner: Sendable {
                 var plan = match.plan
                 var jobID: UUID?
                 if plan.outcome == .queued {
-                    (plan, jobID) = try await act(
-                        plan, of: rule.execution, on: match.candidate.campaignID, rule: ruleID, in: tx)
+                    switch match.candidate.level {
+                    case .campaign:
+                        (plan, jobID) = try await act(
+                            plan, of: rule.execution, on: match.candidate.campaignID, rule: ruleID, in: tx)
+                    case .adGroup, .ad:
+                        (plan, jobID) = try await act(
+                            plan, onAdGroup: match.candidate.entityID, of: match.candidate.campaignID, rule: ruleID,
+                            in: tx)
+                    }
                 }
                 let action = RuleActionRecord(
-                    id: UUID(), runID: runID, entityID: match.candidate.campaignID, accountDay: match.accountDay,
-                    kind: plan.kind, outcome: plan.outcome, reason: plan.reason, beforeMicros: plan.beforeMicros,
+                    id: UUID(), runID: runID, level: match.candidate.level, entityID: match.candidate.entityID,
+                    campaignID: match.candidate.campaignID, accountDay: match.accountDay, kind: plan.kind,
+                    outcome: plan.outcome, reason: plan.reason, beforeMicros: plan.beforeMicros,
                     afterMicros: plan.afterMicros, observed: match.observed, jobID: jobID, createdAt: now)
                 try await RuleRepository.insertAction(action, ruleID: ruleID, in: tx)
                 entries.append(
@@ -183,6 +191,62 @@ struct RuleJobRunner: Sendable {
         }
     }
 
+    /// Carries out a queued plan on one ad group of the campaign, locked: its own status or bid, and
+    /// the job that tells the channel, in this transaction. Like `act(_:of:on:rule:in:)`, it does
+    /// nothing, and says why, when the ad group or its campaign changed since the evaluation.
+    private func act(
+        _ plan: RulePlanner.Plan, onAdGroup adGroupID: UUID, of campaignID: UUID, rule: UUID,
+        in tx: TenantTransaction
+    ) async throws -> (RulePlanner.Plan, UUID?) {
+        var plan = plan
+        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
+            plan.outcome = .skipped
+            plan.reason = reason
+            plan.afterMicros = nil
+            return (plan, nil)
+        }
+        guard var record = try await CampaignRepository.lock(id: campaignID, in: tx),
+            let index = record.adGroupIDs.firstIndex(of: adGroupID)
+        else { return skipped("the ad group no longer exists") }
+        guard record.status == .active || record.status == .paused else {
+            return skipped("its campaign is \(record.status.rawValue)")
+        }
+        switch plan.kind {
+        case .pause, .resume:
+            let (from, to): (CampaignStatus, CampaignStatus) = plan.kind == .pause ? (.active, .paused) : (.paused, .active)
+            guard record.adGroupStatuses[index] == from else {
+                return skipped("the ad group is \(record.adGroupStatuses[index].rawValue)")
+            }
+            guard try await CampaignRepository.setAdGroupStatus(id: adGroupID, campaignID: campaignID, status: to, in: tx),
+                let updated = try await CampaignRepository.get(id: campaignID, in: tx)
+            else { return skipped("the ad group no longer exists") }
+            let jobs = try await CampaignJobs.enqueueChanges(
+                [.adGroupStatus], for: updated, byRule: rule, adGroupID: adGroupID, in: tx)
+            return (plan, jobs.first?.id)
+        case .changeBid:
+            var group = record.tree.adGroups[index].spec
+            guard let after = plan.afterMicros,
+                group.bidStrategy(under: record.tree.campaign.bidStrategy).amountMicros == plan.beforeMicros
+            else { return skipped("the bid changed while the rule ran") }
+            group.defaultBidMicros = after
+            record.tree.adGroups[index].spec = group
+            let refused = CampaignValidation.violations(
+                of: record.tree, channel: record.channel, currency: record.currency
+            ).filter { $0.field == "campaign.ad_groups[\(index)].default_bid_micros" }
+            if let first = refused.first {
+                return skipped("\(record.channel.rawValue) refuses it: \(first.description)")
+            }
+            try await CampaignRepository.updateAdGroupBids(record, in: tx)
+            let updated = try await CampaignRepository.update(record, replacingAdGroups: false, in: tx)
+            let jobs = try await CampaignJobs.enqueueChanges([.settings], for: updated, byRule: rule, in: tx)
+            return (plan, jobs.first?.id)
+        case .changeBudget:
+            return skipped("the budget is the campaign's, not the ad group's")
+        case .notify:
+            return (plan, nil)
+        }
+    }
+
     /// Queues the rule's next scheduled evaluation after a scheduled one, unless one is queued
     /// already (an update or enable queued it).
     private func scheduleNext(
@@ -222,15 +286,17 @@ struct RuleJobRunner: Sendable {
 
     // MARK: - Audit
 
-    /// One record per action: the rule, the campaign, what was done (or why not) and the values
+    /// One record per action: the rule, the campaign (and ad group), what was done (or why not) and the values
     /// each condition saw. Ids, amounts and figures only, never personal data.
     static func auditEntry(
         for action: RuleActionRecord, ruleID: UUID, channel: AdChannel, tenant: Tenant, requestID: String
     ) -> AuditEntry {
         var resources = [
             "rule:\(ruleID.uuidString.lowercased())", "rule_run:\(action.runID.uuidString.lowercased())",
-            "campaign:\(action.entityID.uuidString.lowercased())", "outcome:\(action.outcome.rawValue)",
+            "campaign:\(action.campaignID.uuidString.lowercased())",
         ]
+        if action.level == .adGroup { resources.append("ad_group:\(action.entityID.uuidString.lowercased())") }
+        resources.append("outcome:\(action.outcome.rawValue)")
         let amount = action.kind == .changeBid ? "bid" : "budget"
         if let before = action.beforeMicros { resources.append("\(amount)_before_micros:\(before)") }
         if let after = action.afterMicros { resources.append("\(amount)_after_micros:\(after)") }

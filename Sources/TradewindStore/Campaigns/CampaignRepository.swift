@@ -89,6 +89,29 @@ public enum CampaignRepository {
             """, logger: tx.logger)
     }
 
+    /// Sets one ad group's own status (active or paused) and bumps its campaign's version: the
+    /// campaign as a whole changed. False when the campaign has no such ad group.
+    public static func setAdGroupStatus(
+        id: UUID, campaignID: UUID, status: CampaignStatus, in tx: TenantTransaction
+    ) async throws -> Bool {
+        precondition(status == .active || status == .paused, "an ad group is active or paused")
+        let rows = try await tx.connection.query(
+            """
+            UPDATE ad_groups SET status = \(Int16(status.storedCode))
+            WHERE tenant_id = \(tx.tenantID) AND campaign_id = \(campaignID) AND id = \(id)
+            RETURNING id
+            """, logger: tx.logger)
+        var found = false
+        for try await _ in rows { found = true }
+        guard found else { return false }
+        try await tx.connection.query(
+            """
+            UPDATE campaigns SET version = version + 1, updated_at = now()
+            WHERE tenant_id = \(tx.tenantID) AND id = \(campaignID)
+            """, logger: tx.logger)
+        return true
+    }
+
     public static func update(
         _ record: CampaignRecord, replacingAdGroups: Bool, in tx: TenantTransaction
     ) async throws -> CampaignRecord {
@@ -111,6 +134,7 @@ public enum CampaignRepository {
             var fresh = record
             fresh.adGroupIDs = []
             fresh.adIDs = []
+            fresh.adGroupStatuses = []
             try await insertAdGroups(record.tree.adGroups, campaignID: record.id, into: &fresh, in: tx)
         }
         guard let updated = try await get(id: record.id, in: tx) else {
@@ -201,7 +225,7 @@ public enum CampaignRepository {
                     id: id, accountID: try cells[1].decode(UUID.self), channel: channel, status: status,
                     currency: try cells[8].decode(String.self), version: try cells[14].decode(Int64.self),
                     reference: try cells[15].decode(String.self), tree: CampaignTree(campaign: spec, adGroups: []),
-                    adGroupIDs: [], adIDs: [],
+                    adGroupIDs: [], adIDs: [], adGroupStatuses: [],
                     published: published.isEmpty ? nil : try StoredJSON.decode(PublishedCampaign.self, published),
                     sync: SyncState(
                         kind: syncKind, operation: try cells[18].decode(String.self),
@@ -222,17 +246,20 @@ public enum CampaignRepository {
         let ids = records.map(\.id)
         let groupRows = try await tx.connection.query(
             """
-            SELECT campaign_id, id, name, targeting::text, default_bid_micros FROM ad_groups
+            SELECT campaign_id, id, name, targeting::text, default_bid_micros, status FROM ad_groups
             WHERE tenant_id = \(tx.tenantID) AND campaign_id = ANY(\(ids)) ORDER BY campaign_id, position
             """, logger: tx.logger)
-        var groups: [UUID: [(UUID, AdGroupSpec)]] = [:]
+        var groups: [UUID: [(id: UUID, spec: AdGroupSpec, status: CampaignStatus)]] = [:]
         var groupIDs: [UUID] = []
-        for try await (campaignID, id, name, targeting, bid) in groupRows.decode(
-            (UUID, UUID, String, String, Int64?).self)
+        for try await (campaignID, id, name, targeting, bid, code) in groupRows.decode(
+            (UUID, UUID, String, String, Int64?, Int16).self)
         {
             let spec = AdGroupSpec(
                 name: name, targeting: try StoredJSON.decode(Targeting.self, targeting), defaultBidMicros: bid)
-            groups[campaignID, default: []].append((id, spec))
+            guard let status = CampaignStatus(storedCode: Int(code)) else {
+                throw StoredValueError(table: "ad_groups", id: id)
+            }
+            groups[campaignID, default: []].append((id, spec, status))
             groupIDs.append(id)
         }
         var ads: [UUID: [(UUID, AdSpec)]] = [:]
@@ -250,10 +277,11 @@ public enum CampaignRepository {
         return records.map { record in
             var record = record
             let campaignGroups = groups[record.id] ?? []
-            record.adGroupIDs = campaignGroups.map(\.0)
-            record.adIDs = campaignGroups.map { (ads[$0.0] ?? []).map(\.0) }
-            record.tree.adGroups = campaignGroups.map { id, spec in
-                CampaignTree.AdGroup(spec: spec, ads: (ads[id] ?? []).map(\.1))
+            record.adGroupIDs = campaignGroups.map(\.id)
+            record.adIDs = campaignGroups.map { (ads[$0.id] ?? []).map(\.0) }
+            record.adGroupStatuses = campaignGroups.map(\.status)
+            record.tree.adGroups = campaignGroups.map { group in
+                CampaignTree.AdGroup(spec: group.spec, ads: (ads[group.id] ?? []).map(\.1))
             }
             return record
         }
@@ -283,6 +311,7 @@ public enum CampaignRepository {
             }
             record.adGroupIDs.append(groupID)
             record.adIDs.append(adIDs)
+            record.adGroupStatuses.append(.active)
         }
         record.tree.adGroups = groups
     }

@@ -16,6 +16,73 @@ public enum ChannelMetricsRepository {
         return map
     }
 
+    /// The account's published ad groups by the channel's ad group id, with their campaigns.
+    public static func adGroupsByChannelID(account: UUID, in tx: TenantTransaction) async throws -> [String: (
+        adGroup: UUID, campaign: UUID
+    )] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT g.channel_ad_group_id, g.id, g.campaign_id
+            FROM ad_groups g JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+            WHERE g.tenant_id = \(tx.tenantID) AND c.account_id = \(account) AND g.channel_ad_group_id IS NOT NULL
+            """, logger: tx.logger)
+        var map: [String: (adGroup: UUID, campaign: UUID)] = [:]
+        for try await (channelID, id, campaign) in rows.decode((String, UUID, UUID).self) {
+            map[channelID] = (id, campaign)
+        }
+        return map
+    }
+
+    /// One stored day of one ad group.
+    public struct AdGroupRow: Sendable, Hashable {
+        public var adGroupID: UUID
+        public var campaignID: UUID
+        /// Its `adGroupExternalID` is set.
+        public var metric: ChannelDailyMetric
+
+        public init(adGroupID: UUID, campaignID: UUID, metric: ChannelDailyMetric) {
+            self.adGroupID = adGroupID
+            self.campaignID = campaignID
+            self.metric = metric
+        }
+    }
+
+    /// Replaces everything stored for the account's ad groups on `from`...`through` by `rows`, as
+    /// `replace` does for campaigns. Returns how many rows were written.
+    @discardableResult
+    public static func replaceAdGroups(
+        account: UUID, channel: AdChannel, currency: String, from: CalendarDay, through: CalendarDay,
+        rows: [AdGroupRow], in tx: TenantTransaction
+    ) async throws -> Int {
+        try await tx.connection.query(
+            """
+            DELETE FROM channel_ad_group_daily_metrics
+            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
+              AND day BETWEEN \(from.description)::date AND \(through.description)::date
+            """, logger: tx.logger)
+        guard !rows.isEmpty else { return 0 }
+        let result = try await tx.connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO channel_ad_group_daily_metrics (
+                    tenant_id, ad_group_id, day, campaign_id, account_id, channel, channel_ad_group_id, impressions,
+                    clicks, spend_micros, currency, conversions_milli, conversion_value_micros)
+                SELECT \(tx.tenantID), r.ad_group_id, r.day, r.campaign_id, \(account), \(Int16(channel.storedCode)),
+                       r.channel_id, r.impressions, r.clicks, r.spend, \(currency), r.conversions, r.value
+                FROM unnest(\(rows.map(\.adGroupID)), \(rows.map(\.metric.day.description))::date[],
+                            \(rows.map(\.campaignID)), \(rows.map { $0.metric.adGroupExternalID ?? "" }),
+                            \(rows.map(\.metric.impressions)), \(rows.map(\.metric.clicks)),
+                            \(rows.map(\.metric.spendMicros)), \(rows.map(\.metric.conversionsMilli)),
+                            \(rows.map(\.metric.conversionValueMicros)))
+                     AS r(ad_group_id, day, campaign_id, channel_id, impressions, clicks, spend, conversions, value)
+                RETURNING 1)
+            SELECT count(*)::int FROM inserted
+            """, logger: tx.logger)
+        var count = 0
+        for try await n in result.decode(Int.self) { count = n }
+        return count
+    }
+
     /// One stored day of one campaign.
     public struct Row: Sendable, Hashable {
         public var campaignID: UUID

@@ -159,9 +159,10 @@ public enum RuleRepository {
     public static func insertAction(_ action: RuleActionRecord, ruleID: UUID, in tx: TenantTransaction) async throws {
         try await tx.connection.query(
             """
-            INSERT INTO rule_actions (tenant_id, id, rule_id, run_id, entity_id, account_day, action, outcome, reason,
-                                      before_micros, after_micros, observed, job_id)
-            VALUES (\(tx.tenantID), \(action.id), \(ruleID), \(action.runID), \(action.entityID),
+            INSERT INTO rule_actions (tenant_id, id, rule_id, run_id, entity_level, entity_id, campaign_id, account_day,
+                                      action, outcome, reason, before_micros, after_micros, observed, job_id)
+            VALUES (\(tx.tenantID), \(action.id), \(ruleID), \(action.runID), \(action.level.rawValue),
+                    \(action.entityID), \(action.level == .campaign ? nil : action.campaignID),
                     \(action.accountDay.description)::date, \(action.kind.rawValue), \(action.outcome.rawValue),
                     \(String(action.reason.prefix(500))), \(action.beforeMicros), \(action.afterMicros),
                     \(try StoredJSON.encode(action.observed))::jsonb, \(action.jobID))
@@ -240,7 +241,7 @@ public enum RuleRepository {
         let actions = try await tx.connection.query(
             """
             SELECT id, run_id, entity_id, account_day::text, action, outcome, reason, before_micros, after_micros,
-                   observed::text, job_id, created_at
+                   observed::text, job_id, created_at, entity_level, coalesce(campaign_id, entity_id)
             FROM rule_actions
             WHERE tenant_id = \(tx.tenantID) AND run_id = ANY(\(runs.map(\.id)))
             ORDER BY created_at, id
@@ -250,13 +251,15 @@ public enum RuleRepository {
             let cells = row.makeRandomAccess()
             let id = try cells[0].decode(UUID.self)
             guard let day = CalendarDay(try cells[3].decode(String.self)),
+                let level = RuleEntityLevel(rawValue: try cells[12].decode(String.self)),
                 let kind = RuleActionRecord.Kind(rawValue: try cells[4].decode(String.self)),
                 let outcome = RuleActionRecord.Outcome(rawValue: try cells[5].decode(String.self))
             else { throw StoredValueError(table: "rule_actions", id: id) }
             let runID = try cells[1].decode(UUID.self)
             byRun[runID, default: []].append(
                 RuleActionRecord(
-                    id: id, runID: runID, entityID: try cells[2].decode(UUID.self), accountDay: day, kind: kind,
+                    id: id, runID: runID, level: level, entityID: try cells[2].decode(UUID.self),
+                    campaignID: try cells[13].decode(UUID.self), accountDay: day, kind: kind,
                     outcome: outcome, reason: try cells[6].decode(String.self),
                     beforeMicros: try cells[7].decode(Int64?.self), afterMicros: try cells[8].decode(Int64?.self),
                     observed: try StoredJSON.decode([RuleConditionSeen].self, try cells[9].decode(String.self)),
@@ -271,51 +274,83 @@ public enum RuleRepository {
 
     // MARK: - What rules evaluate
 
-    /// A campaign a rule may act on: published, not archived, on a linked account.
+    /// A campaign or ad group a rule may act on: published, its campaign not archived, on a linked
+    /// account.
     public struct Candidate: Sendable, Hashable {
+        public var level: RuleEntityLevel
+        /// The campaign's or the ad group's id.
+        public var entityID: UUID
         public var campaignID: UUID
         public var accountID: UUID
         public var channel: AdChannel
+        /// The entity's own name and status.
         public var name: String
         public var status: CampaignStatus
+        /// The campaign's.
         public var markets: [String]
         public var budgetMicros: Int64
+        /// The entity's own way of bidding: an ad group's amount under its campaign's strategy.
         public var bidStrategy: BidStrategy
         public var currency: String
         public var timeZone: String
     }
 
-    /// The campaigns rules may act on (all, or those of `ids`).
-    public static func candidates(ids: [UUID], in tx: TenantTransaction) async throws -> [Candidate] {
-        let rows = try await tx.connection.query(
-            """
-            SELECT c.id, c.account_id, c.channel, c.name, c.status, c.markets, c.budget_micros, a.currency, a.time_zone,
-                   c.bid_strategy::text
-            FROM campaigns c JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
-            WHERE c.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL AND a.status <> 3
-              AND (cardinality(\(ids)::uuid[]) = 0 OR c.id = ANY(\(ids)::uuid[]))
-            ORDER BY c.id
-            """, logger: tx.logger)
+    /// The entities of `level` rules may act on (all, or those of `ids`).
+    public static func candidates(level: RuleEntityLevel, ids: [UUID], in tx: TenantTransaction) async throws
+        -> [Candidate]
+    {
+        let rows: PostgresRowSequence
+        switch level {
+        case .campaign:
+            rows = try await tx.connection.query(
+                """
+                SELECT c.id, c.id, c.account_id, c.channel, c.name, c.status, c.markets, c.budget_micros, a.currency,
+                       a.time_zone, c.bid_strategy::text, NULL::bigint
+                FROM campaigns c JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+                WHERE c.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL AND a.status <> 3
+                  AND (cardinality(\(ids)::uuid[]) = 0 OR c.id = ANY(\(ids)::uuid[]))
+                ORDER BY c.id
+                """, logger: tx.logger)
+        case .adGroup:
+            rows = try await tx.connection.query(
+                """
+                SELECT g.id, c.id, c.account_id, c.channel, g.name, g.status, c.markets, c.budget_micros, a.currency,
+                       a.time_zone, c.bid_strategy::text, g.default_bid_micros
+                FROM ad_groups g
+                JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+                JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+                WHERE g.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL
+                  AND g.channel_ad_group_id IS NOT NULL AND a.status <> 3
+                  AND (cardinality(\(ids)::uuid[]) = 0 OR g.id = ANY(\(ids)::uuid[]))
+                ORDER BY g.id
+                """, logger: tx.logger)
+        case .ad:
+            return []
+        }
         var candidates: [Candidate] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()
             let id = try cells[0].decode(UUID.self)
-            guard let channel = AdChannel(storedCode: Int(try cells[2].decode(Int16.self))),
-                let status = CampaignStatus(storedCode: Int(try cells[4].decode(Int16.self)))
-            else { throw StoredValueError(table: "campaigns", id: id) }
+            guard let channel = AdChannel(storedCode: Int(try cells[3].decode(Int16.self))),
+                let status = CampaignStatus(storedCode: Int(try cells[5].decode(Int16.self)))
+            else { throw StoredValueError(table: level == .campaign ? "campaigns" : "ad_groups", id: id) }
+            let campaignBid = try StoredJSON.decode(BidStrategy.self, try cells[10].decode(String.self))
+            let ownBid = try cells[11].decode(Int64?.self)
             candidates.append(
                 Candidate(
-                    campaignID: id, accountID: try cells[1].decode(UUID.self), channel: channel,
-                    name: try cells[3].decode(String.self), status: status, markets: try cells[5].decode([String].self),
-                    budgetMicros: try cells[6].decode(Int64.self),
-                    bidStrategy: try StoredJSON.decode(BidStrategy.self, try cells[9].decode(String.self)),
-                    currency: try cells[7].decode(String.self), timeZone: try cells[8].decode(String.self)))
+                    level: level, entityID: id, campaignID: try cells[1].decode(UUID.self),
+                    accountID: try cells[2].decode(UUID.self), channel: channel,
+                    name: try cells[4].decode(String.self), status: status, markets: try cells[6].decode([String].self),
+                    budgetMicros: try cells[7].decode(Int64.self),
+                    bidStrategy: ownBid.map { campaignBid.with(amountMicros: $0) } ?? campaignBid,
+                    currency: try cells[8].decode(String.self), timeZone: try cells[9].decode(String.self)))
         }
         return candidates
     }
 
-    /// The channel, name and currency of campaigns, whatever their status: what a run history shows.
-    public static func campaignLabels(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: (
+    /// What a run history shows of campaigns and ad groups, whatever their status: the channel,
+    /// the entity's name and the currency.
+    public static func entityLabels(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: (
         channel: AdChannel, name: String, currency: String
     )] {
         guard !ids.isEmpty else { return [:] }
@@ -323,6 +358,10 @@ public enum RuleRepository {
             """
             SELECT id, channel, name, currency FROM campaigns
             WHERE tenant_id = \(tx.tenantID) AND id = ANY(\(ids))
+            UNION ALL
+            SELECT g.id, c.channel, g.name, c.currency
+            FROM ad_groups g JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+            WHERE g.tenant_id = \(tx.tenantID) AND g.id = ANY(\(ids))
             """, logger: tx.logger)
         var labels: [UUID: (channel: AdChannel, name: String, currency: String)] = [:]
         for try await (id, code, name, currency) in rows.decode((UUID, Int16, String, String).self) {
@@ -332,9 +371,9 @@ public enum RuleRepository {
         return labels
     }
 
-    /// One campaign's day as the channel reported it, in the account's currency.
+    /// One campaign's or ad group's day as the channel reported it, in the account's currency.
     public struct DailyFigures: Sendable, Hashable {
-        public var campaignID: UUID
+        public var entityID: UUID
         public var day: CalendarDay
         public var spendMicros: Int64
         public var impressions: Int64
@@ -343,16 +382,23 @@ public enum RuleRepository {
         public var conversionValueMicros: Int64
     }
 
-    /// The channel's figures of the campaigns for `from` through `through`.
+    /// The channel's figures of the campaigns or ad groups for `from` through `through`.
     public static func figures(
-        campaignIDs: [UUID], from: CalendarDay, through: CalendarDay, in tx: TenantTransaction
+        level: RuleEntityLevel, ids: [UUID], from: CalendarDay, through: CalendarDay, in tx: TenantTransaction
     ) async throws -> [DailyFigures] {
-        guard !campaignIDs.isEmpty else { return [] }
+        guard !ids.isEmpty else { return [] }
+        let (table, column): (String, String)
+        switch level {
+        case .campaign: (table, column) = ("channel_daily_metrics", "campaign_id")
+        case .adGroup: (table, column) = ("channel_ad_group_daily_metrics", "ad_group_id")
+        case .ad: return []
+        }
         let rows = try await tx.connection.query(
             """
-            SELECT campaign_id, day::text, spend_micros, impressions, clicks, conversions_milli, conversion_value_micros
-            FROM channel_daily_metrics
-            WHERE tenant_id = \(tx.tenantID) AND campaign_id = ANY(\(campaignIDs))
+            SELECT \(unescaped: column), day::text, spend_micros, impressions, clicks, conversions_milli,
+                   conversion_value_micros
+            FROM \(unescaped: table)
+            WHERE tenant_id = \(tx.tenantID) AND \(unescaped: column) = ANY(\(ids))
               AND day BETWEEN \(from.description)::date AND \(through.description)::date
             """, logger: tx.logger)
         var figures: [DailyFigures] = []
@@ -362,9 +408,22 @@ public enum RuleRepository {
             guard let day = CalendarDay(day) else { continue }
             figures.append(
                 DailyFigures(
-                    campaignID: id, day: day, spendMicros: spend, impressions: impressions, clicks: clicks,
+                    entityID: id, day: day, spendMicros: spend, impressions: impressions, clicks: clicks,
                     conversionsMilli: conversions, conversionValueMicros: value))
         }
         return figures
+    }
+
+    /// Whether any of the tenant's rules acts on ad groups: only then are the channels' figures
+    /// pulled per ad group as well.
+    public static func anyAtAdGroupLevel(in tx: TenantTransaction) async throws -> Bool {
+        let rows = try await tx.connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM automated_rules
+                           WHERE tenant_id = \(tx.tenantID) AND spec->'evaluation'->>'level' = 'ad_group')
+            """, logger: tx.logger)
+        var found = false
+        for try await exists in rows.decode(Bool.self) { found = exists }
+        return found
     }
 }

@@ -268,6 +268,7 @@ extension ProtoMapping {
             if let bid = group.spec.defaultBidMicros { proto.defaultBidMicros = bid }
             let published = record.published?.adGroups
             if let published, published.indices.contains(g) { proto.channelAdGroupID = published[g].adGroupID }
+            if record.adGroupStatuses.indices.contains(g) { proto.status = campaignStatus(record.adGroupStatuses[g]) }
             proto.ads = group.ads.enumerated().map { a, ad in
                 var adProto = Tradewind_V1_Ad()
                 if record.adIDs.indices.contains(g), record.adIDs[g].indices.contains(a) {

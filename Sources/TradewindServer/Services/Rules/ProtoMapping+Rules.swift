@@ -23,6 +23,15 @@ extension ProtoMapping {
         Tradewind_V1_RuleOperator(rawValue: RuleOperator.allCases.firstIndex(of: value)! + 1) ?? .unspecified
     }
 
+    static func ruleEntityType(_ level: RuleEntityLevel) -> Tradewind_V1_RuleEntityType {
+        switch level {
+        case .campaign: .campaign
+        case .adGroup: .adGroup
+        // Refused by validation: never stored.
+        case .ad: .unspecified
+        }
+    }
+
     static func ruleWindow(_ value: Tradewind_V1_RuleTimePreset) -> RuleTimeWindow? {
         RuleTimeWindow.allCases.indices.contains(value.rawValue - 1) ? RuleTimeWindow.allCases[value.rawValue - 1] : nil
     }
@@ -46,10 +55,12 @@ extension ProtoMapping {
     static func ruleEvaluation(
         _ message: Tradewind_V1_RuleEvaluationSpec, prefix: String, into collector: inout ViolationCollector
     ) -> RuleEvaluationSpec {
+        var level = RuleEntityLevel.campaign
         switch message.entityType {
-        case .campaign: break
+        case .campaign: level = .campaign
+        case .adGroup: level = .adGroup
         case .unspecified: collector.add("\(prefix).entity_type", "is required")
-        default: collector.add("\(prefix).entity_type", enumMessage(message.entityType.rawValue))
+        case .UNRECOGNIZED: collector.add("\(prefix).entity_type", enumMessage(message.entityType.rawValue))
         }
         var ids = Set<UUID>()
         for (i, text) in message.entityIds.enumerated() {
@@ -64,8 +75,7 @@ extension ProtoMapping {
         let conditions = message.conditions.enumerated().compactMap { i, condition in
             ruleCondition(condition, prefix: "\(prefix).conditions[\(i)]", into: &collector)
         }
-        return RuleEvaluationSpec(
-            level: .campaign, entityIDs: ids, conditions: conditions, window: window ?? .last7Days)
+        return RuleEvaluationSpec(level: level, entityIDs: ids, conditions: conditions, window: window ?? .last7Days)
     }
 
     static func ruleCondition(
@@ -184,7 +194,7 @@ extension ProtoMapping {
         var message = Tradewind_V1_Rule()
         message.id = rule.id.uuidString.lowercased()
         message.name = rule.name
-        message.evaluation.entityType = .campaign
+        message.evaluation.entityType = ruleEntityType(rule.evaluation.level)
         message.evaluation.entityIds = rule.evaluation.entityIDs.map { $0.uuidString.lowercased() }.sorted()
         message.evaluation.timePreset = ruleWindow(rule.evaluation.window)
         message.evaluation.conditions = rule.evaluation.conditions.map(proto)
@@ -278,7 +288,8 @@ extension ProtoMapping {
         return message
     }
 
-    static func proto(_ run: RuleRunRecord, campaigns: [UUID: (AdChannel, String, String)])
+    /// `entities`: the channel, name and currency of each campaign or ad group acted on.
+    static func proto(_ run: RuleRunRecord, entities: [UUID: (AdChannel, String, String)])
         -> Tradewind_V1_RuleRun
     {
         var message = Tradewind_V1_RuleRun()
@@ -294,7 +305,9 @@ extension ProtoMapping {
         message.actions = run.actions.map { action in
             var result = Tradewind_V1_RuleActionResult()
             result.entityID = action.entityID.uuidString.lowercased()
-            if let (channel, name, currency) = campaigns[action.entityID] {
+            result.entityType = ruleEntityType(action.level)
+            result.campaignID = action.campaignID.uuidString.lowercased()
+            if let (channel, name, currency) = entities[action.entityID] {
                 result.channel = ProtoMapping.channel(channel)
                 result.entityName = name
                 result.currency = currency

@@ -212,7 +212,9 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
         response.entitiesChecked = Int32(evaluation.checked)
         response.actions = evaluation.matches.map { match in
             var result = Tradewind_V1_RuleActionResult()
-            result.entityID = match.candidate.campaignID.uuidString.lowercased()
+            result.entityID = match.candidate.entityID.uuidString.lowercased()
+            result.entityType = ProtoMapping.ruleEntityType(match.candidate.level)
+            result.campaignID = match.candidate.campaignID.uuidString.lowercased()
             result.channel = ProtoMapping.channel(match.candidate.channel)
             result.entityName = match.candidate.name
             result.currency = match.candidate.currency
@@ -248,13 +250,13 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
             guard try await RuleRepository.get(id: id, in: tx) != nil else { throw Self.notFound }
             let runs = try await RuleRepository.runs(ruleID: id, after: after, limit: size + 1, in: tx)
             let entities = Set(runs.prefix(size).flatMap { $0.actions.map(\.entityID) })
-            let labels = try await RuleRepository.campaignLabels(ids: Array(entities), in: tx)
+            let labels = try await RuleRepository.entityLabels(ids: Array(entities), in: tx)
             call.touch("rule:\(id.uuidString.lowercased())")
             call.read(rows: min(runs.count, size))
             return (runs, labels.mapValues { ($0.channel, $0.name, $0.currency) })
         }
         var response = Tradewind_V1_ListRuleRunsResponse()
-        response.runs = runs.prefix(pageSize).map { ProtoMapping.proto($0, campaigns: labels) }
+        response.runs = runs.prefix(pageSize).map { ProtoMapping.proto($0, entities: labels) }
         if runs.count > pageSize, let last = runs.prefix(pageSize).last {
             response.nextPageToken = CampaignsService.token(
                 at: last.startedAt, id: last.id, pageTokens: pageTokens, scope: call.pageTokenScope, filter: filter)
