@@ -23,7 +23,8 @@ extension World {
             channel, account: account)
     }
 
-    /// The ad-group-days of campaign-days `campaignDays` computed for the same channel and account.
+    /// Splits campaign-days that `campaignDays` computed for this channel and account (the store
+    /// splits its cached ones rather than compute them twice).
     func adGroupDays(splitting days: [CampaignDay], _ channel: AdChannel, account: String) -> [AdGroupDay] {
         guard let owner = self.account(channel, account) else { return [] }
         let index = BudgetIndex(objects, channel: channel, account: account)
