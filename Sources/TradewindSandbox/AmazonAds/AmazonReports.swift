@@ -7,6 +7,11 @@ import HTTPTypes
 /// `amazonPollsPerStep` status reads (deterministic); when COMPLETED it carries a pre-signed style `url`.
 /// An identical request while a report is still being generated is refused with 425 and the existing
 /// id in `detail`. Ranges are at most 31 days, and data is kept for 95 days.
+///
+/// The report type is spCampaigns, grouped by `campaign`, by `adGroup` (each ad group's share of its
+/// campaign, `World.adGroupDays`) or by both; as on Amazon, each groupBy value adds its own columns to
+/// the base metrics (advertising.amazon.com/API/docs/en-us/guides/reporting/v3/report-types/campaign),
+/// so `campaignId` needs `campaign` among the groupBy values and `adGroupId` needs `adGroup`.
 struct AmazonReports {
     let context: CallContext
     let profile: String
@@ -15,11 +20,20 @@ struct AmazonReports {
     static let mediaType = "application/vnd.createasyncreportrequest.v3+json"
     static let maxDays = 31
     static let retentionDays = 95
-    static let columns: Set<String> = [
-        "date", "startDate", "endDate", "campaignId", "campaignName", "campaignStatus", "campaignBudgetAmount",
-        "campaignBudgetCurrencyCode", "impressions", "clicks", "cost", "purchases1d", "purchases7d", "purchases14d",
+    /// The base metrics served, valid whatever the groupBy.
+    static let baseColumns: Set<String> = [
+        "date", "startDate", "endDate", "impressions", "clicks", "cost", "purchases1d", "purchases7d", "purchases14d",
         "purchases30d", "sales1d", "sales7d", "sales14d", "sales30d",
     ]
+    /// The columns each groupBy value adds, of those Amazon lists, that the sandbox serves.
+    static let groupColumns: [String: Set<String>] = [
+        "campaign": [
+            "campaignId", "campaignName", "campaignStatus", "campaignBudgetAmount", "campaignBudgetCurrencyCode",
+        ],
+        "adGroup": ["adGroupId", "adGroupName", "adStatus"],
+    ]
+    /// spCampaigns' groupBy values on Amazon; the sandbox serves all but `campaignPlacement`.
+    static let groupBys = ["campaign", "adGroup", "campaignPlacement"]
     static let tooEarly = HTTPResponse.Status(code: 425, reasonPhrase: "Too Early")
 
     private func problem(_ status: HTTPResponse.Status, _ detail: String) -> Reply {
@@ -42,15 +56,24 @@ struct AmazonReports {
         guard configuration["reportTypeId"]?.stringValue == "spCampaigns" else {
             return problem(.badRequest, "configuration reportTypeId must be spCampaigns in the sandbox.")
         }
-        guard configuration["groupBy"]?.arrayValue?.compactMap(\.stringValue) == ["campaign"] else {
-            return problem(.badRequest, "configuration groupBy must be (campaign) in the sandbox.")
+        let groupBy = configuration["groupBy"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let unknownGroups = groupBy.filter { !Self.groupBys.contains($0) }
+        guard !groupBy.isEmpty, unknownGroups.isEmpty else {
+            return problem(
+                .badRequest,
+                "configuration invalid groupBy values: (\(unknownGroups.joined(separator: ", "))). Allowed values: (\(Self.groupBys.joined(separator: ", ")))"
+            )
         }
+        guard !groupBy.contains("campaignPlacement") else {
+            return problem(.badRequest, "configuration groupBy campaignPlacement is not served by the sandbox.")
+        }
+        let allowed = groupBy.reduce(Self.baseColumns) { $0.union(Self.groupColumns[$1] ?? []) }
         let columns = configuration["columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let invalid = columns.filter { !Self.columns.contains($0) }
+        let invalid = columns.filter { !allowed.contains($0) }
         guard !columns.isEmpty, invalid.isEmpty else {
             return problem(
                 .badRequest,
-                "configuration columns includes invalid values: (\(invalid.joined(separator: ", "))). Allowed values: (\(Self.columns.sorted().joined(separator: ", ")))"
+                "configuration columns includes invalid values: (\(invalid.joined(separator: ", "))). Allowed values: (\(allowed.sorted().joined(separator: ", ")))"
             )
         }
         let timeUnit = configuration["timeUnit"]?.stringValue ?? ""
@@ -171,22 +194,39 @@ struct AmazonReportDownloads: Sendable {
         }
     }
 
-    /// The report rows as Amazon writes them: numbers for ids and figures, `cost`/`sales*` in major units.
+    /// The report rows as Amazon writes them: numbers for ids and figures, `cost`/`sales*` in major units;
+    /// one row per ad group when grouped by `adGroup`, else per campaign (per day when DAILY).
     static func rows(_ report: AmazonReport, _ world: World) -> [JSONValue] {
         guard let owner = world.account(.amazonAds, report.profileID) else { return [] }
         let currency = owner.currencyInfo
         let columns = report.configuration["columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let daily = report.configuration["timeUnit"]?.stringValue == "DAILY"
-        let days = world.campaignDays(
-            .amazonAds, account: report.profileID, from: report.startDate, to: report.endDate,
-            reportedOn: report.reportedOn)
-        var groups: [String: (campaign: String, day: SandboxDay?, figures: DailyFigures)] = [:]
+        let byAdGroup =
+            report.configuration["groupBy"]?.arrayValue?.contains { $0.stringValue == "adGroup" } ?? false
+        // Each delivery row as the campaign and, grouped by adGroup, the ad group.
+        let days: [(campaign: String, adGroup: String?, day: SandboxDay, figures: DailyFigures)] =
+            byAdGroup
+            ? world.adGroupDays(
+                .amazonAds, account: report.profileID, from: report.startDate, to: report.endDate,
+                reportedOn: report.reportedOn
+            ).map { ($0.campaignID, $0.adGroupID, $0.day, $0.figures) }
+            : world.campaignDays(
+                .amazonAds, account: report.profileID, from: report.startDate, to: report.endDate,
+                reportedOn: report.reportedOn
+            ).map { ($0.campaignID, nil, $0.day, $0.figures) }
+        var groups: [String: (campaign: String, adGroup: String?, day: SandboxDay?, figures: DailyFigures)] = [:]
         for row in days {
-            let key = "\(row.campaignID)|\(daily ? row.day.description : "")"
-            groups[key] = (row.campaignID, daily ? row.day : nil, (groups[key]?.figures ?? .zero) + row.figures)
+            let key = "\(row.adGroup ?? row.campaign)|\(daily ? row.day.description : "")"
+            groups[key] = (
+                row.campaign, row.adGroup, daily ? row.day : nil, (groups[key]?.figures ?? .zero) + row.figures
+            )
         }
-        return groups.values.sorted { ($0.day?.ordinal ?? 0, $0.campaign) < ($1.day?.ordinal ?? 0, $1.campaign) }.map {
-            group in
+        let ordered = groups.values.sorted {
+            ($0.day?.ordinal ?? 0, $0.campaign, $0.adGroup ?? "") < (
+                $1.day?.ordinal ?? 0, $1.campaign, $1.adGroup ?? ""
+            )
+        }
+        return ordered.map { group in
             let campaign = world.object(.amazonAds, group.campaign)
             let cost = currency.majorUnits(micros: group.figures.spendMicros)
             let sales = currency.majorUnits(micros: group.figures.conversionValueMicros)
@@ -199,6 +239,12 @@ struct AmazonReportDownloads: Sendable {
                 "cost": .double(cost),
                 "startDate": .string(report.startDate.description), "endDate": .string(report.endDate.description),
             ]
+            if let id = group.adGroup {
+                let adGroup = world.object(.amazonAds, id)
+                all["adGroupId"] = .int(Int64(id) ?? 0)
+                all["adGroupName"] = .string(adGroup?.name ?? "")
+                all["adStatus"] = .string(adGroup?.status ?? "")
+            }
             for window in ["1d", "7d", "14d", "30d"] {
                 all["purchases\(window)"] = .int(group.figures.conversions)
                 all["sales\(window)"] = .double(sales)

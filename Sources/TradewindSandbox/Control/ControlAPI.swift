@@ -195,6 +195,10 @@ struct ControlAPI: Sendable {
         guard let channel = call.query["channel"].flatMap(AdChannel.init(rawValue:)),
             let account = call.query["account"]
         else { return Self.problem(.badRequest, "needs channel and account") }
+        let level = call.query["level"] ?? "campaign"
+        guard ["campaign", "ad_group"].contains(level) else {
+            return Self.problem(.badRequest, "level must be campaign or ad_group")
+        }
         let result = store.read { world -> Reply in
             guard let owner = world.account(channel, account) else {
                 return Self.problem(.notFound, "no \(channel.rawValue) account \(account)")
@@ -202,14 +206,17 @@ struct ControlAPI: Sendable {
             let today = world.today
             let from = call.query["from"].flatMap(SandboxDay.init) ?? today.adding(days: -30)
             let to = call.query["to"].flatMap(SandboxDay.init) ?? today
-            let rows = store.campaignDays(channel, account: account, from: from, to: to, in: world)
+            let rows =
+                level == "ad_group"
+                ? store.adGroupDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
+                : store.campaignDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
             return .json(
                 .ok,
                 [
                     "channel": .string(channel.rawValue), "account": .string(account),
                     "currency": .string(owner.currency), "today": .string(today.description),
                     "from": .string(from.description), "to": .string(to.description),
-                    "rows": .array(rows.map(\.neutralJSON)),
+                    "level": .string(level), "rows": .array(rows),
                 ])
         }
         return result
@@ -319,11 +326,27 @@ extension GoogleUserDataJob {
 extension CampaignDay {
     /// The neutral ground-truth row of `GET /_sandbox/metrics`.
     var neutralJSON: JSONValue {
+        .object(
+            figures.neutralFields.merging(["campaign_id": .string(campaignID), "date": .string(day.description)]) { $1 }
+        )
+    }
+}
+
+extension AdGroupDay {
+    /// The neutral ground-truth row of `GET /_sandbox/metrics?level=ad_group`.
+    var neutralJSON: JSONValue {
+        .object(
+            figures.neutralFields.merging([
+                "campaign_id": .string(campaignID), "ad_group_id": .string(adGroupID), "date": .string(day.description),
+            ]) { $1 })
+    }
+}
+
+extension DailyFigures {
+    var neutralFields: [String: JSONValue] {
         [
-            "campaign_id": .string(campaignID), "date": .string(day.description),
-            "impressions": .int(figures.impressions), "clicks": .int(figures.clicks),
-            "spend_micros": .int(figures.spendMicros), "conversions": .int(figures.conversions),
-            "conversion_value_micros": .int(figures.conversionValueMicros),
+            "impressions": .int(impressions), "clicks": .int(clicks), "spend_micros": .int(spendMicros),
+            "conversions": .int(conversions), "conversion_value_micros": .int(conversionValueMicros),
         ]
     }
 }

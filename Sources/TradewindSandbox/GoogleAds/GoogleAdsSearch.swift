@@ -4,8 +4,9 @@ import Foundation
 ///
 /// Resources: customer, campaign, campaign_budget, ad_group, ad_group_ad, and the Customer Match
 /// user_list and offline_user_data_job (`GoogleUserLists`). Metrics (impressions, clicks,
-/// cost_micros, conversions, conversions_value) are served FROM customer and FROM campaign, optionally
-/// by `segments.date`; the sandbox refuses metrics on the other resources rather than invent them.
+/// cost_micros, conversions, conversions_value) are served FROM customer, FROM campaign and FROM ad_group
+/// (each ad group's share of its campaign, `World.adGroupDays`), optionally by `segments.date`; the
+/// sandbox refuses metrics on the other resources rather than invent them.
 struct GoogleAdsSearch {
     let customerID: String
     let requestID: String
@@ -122,7 +123,7 @@ struct GoogleAdsSearch {
                 code: "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
                 message: "Invalid resource type was specified in the FROM clause.", trigger: query.resource)
         }
-        let servesMetrics = query.resource == "customer" || query.resource == "campaign"
+        let servesMetrics = ["customer", "campaign", "ad_group"].contains(query.resource)
         for field in query.fields + query.conditions.map(\.field) + query.ordering.map(\.field) {
             let (resource, member) = Self.split(field)
             if resource == "metrics" {
@@ -134,7 +135,8 @@ struct GoogleAdsSearch {
                 guard servesMetrics else {
                     throw GAQLQuery.Failure(
                         code: "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
-                        message: "The sandbox serves metrics FROM customer and FROM campaign only.", trigger: field)
+                        message: "The sandbox serves metrics FROM customer, campaign and ad_group only.",
+                        trigger: field)
                 }
             } else if resource == "segments" {
                 guard member == "date" else {
@@ -145,7 +147,8 @@ struct GoogleAdsSearch {
                 guard servesMetrics else {
                     throw GAQLQuery.Failure(
                         code: "PROHIBITED_SEGMENT_IN_SELECT_OR_WHERE_CLAUSE",
-                        message: "The sandbox segments by date FROM customer and FROM campaign only.", trigger: field)
+                        message: "The sandbox segments by date FROM customer, campaign and ad_group only.",
+                        trigger: field)
                 }
             } else {
                 guard Self.attributes[resource]?.contains(member) ?? false else {
@@ -293,11 +296,22 @@ struct GoogleAdsSearch {
             rows = [customerRow]
         }
         if usesMetrics || selectsDate {
-            let days = store.campaignDays(.googleAds, account: customerID, from: from, to: to, in: world)
-            let byCampaign = main == "campaign" ? Dictionary(grouping: days, by: \.campaignID) : [:]
+            // Each row's delivery by day, keyed by the id of the row's object ("" for the customer).
+            typealias Delivery = (day: SandboxDay, figures: DailyFigures)
+            let delivery: [String: [Delivery]]
+            if main == "ad_group" {
+                delivery = Dictionary(
+                    grouping: store.adGroupDays(.googleAds, account: customerID, from: from, to: to, in: world),
+                    by: \.adGroupID
+                ).mapValues { $0.map { ($0.day, $0.figures) } }
+            } else {
+                let days = store.campaignDays(.googleAds, account: customerID, from: from, to: to, in: world)
+                delivery = Dictionary(grouping: days, by: { main == "campaign" ? $0.campaignID : "" })
+                    .mapValues { $0.map { ($0.day, $0.figures) } }
+            }
             var expanded: [Row] = []
             for row in rows {
-                let mine = main == "campaign" ? byCampaign[row.objects["campaign"]?.id ?? ""] ?? [] : days
+                let mine = delivery[row.objects[main]?.id ?? ""] ?? []
                 if selectsDate {
                     let byDay = Dictionary(grouping: mine, by: \.day)
                     for day in byDay.keys.sorted() {

@@ -1,24 +1,28 @@
 import Foundation
 
-/// `GET /act_{id}/insights`: level `campaign` or `account`, `time_increment=1` (daily) or the whole range,
-/// `time_range={"since","until"}` or `date_preset`, and the fields Tradewind reads. Numbers are strings,
-/// as the Graph API sends them; purchases appear in `actions` / `action_values` under both
-/// `purchase` and `offsite_conversion.fb_pixel_purchase`.
+/// `GET /act_{id}/insights`: level `account`, `campaign` or `adset` (each ad set's share of its campaign,
+/// `World.adGroupDays`), `time_increment=1` (daily) or the whole range, `time_range={"since","until"}`
+/// or `date_preset`, and the fields Tradewind reads. Numbers are strings, as the Graph API sends them;
+/// purchases appear in `actions` / `action_values` under both `purchase` and
+/// `offsite_conversion.fb_pixel_purchase`. Pages are offsets in `after`; `paging.next` repeats the
+/// request's parameters, as the Graph API's does.
 struct MetaInsights {
     let context: CallContext
     let parameters: MetaParameters
 
     static let knownFields: Set<String> = [
-        "account_id", "account_currency", "campaign_id", "campaign_name", "impressions", "clicks", "spend", "actions",
-        "action_values", "date_start", "date_stop",
+        "account_id", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name", "impressions",
+        "clicks", "spend", "actions", "action_values", "date_start", "date_stop",
     ]
+    /// The levels served, finest last; Meta's fourth, `ad`, is not.
+    static let levels = ["account", "campaign", "adset"]
 
     func run(account: String) -> Reply {
         let trace = context.requestID
         let level = parameters.string("level") ?? "account"
-        guard ["account", "campaign"].contains(level) else {
+        guard Self.levels.contains(level) else {
             return MetaEmulator.invalidParameter(
-                "Param level must be one of {account, campaign} in the sandbox", traceID: trace)
+                "Param level must be one of {\(Self.levels.joined(separator: ", "))} in the sandbox", traceID: trace)
         }
         let fields = (parameters.string("fields") ?? "impressions,spend").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
@@ -55,23 +59,33 @@ struct MetaInsights {
                 }
             }
             let daily = parameters.string("time_increment") == "1"
-            let days = context.store.campaignDays(.meta, account: account, from: since, to: until, in: world)
+            // Each delivery row as (campaign, ad set) ids; the ad set only at level adset.
+            let days: [(campaign: String, adSet: String?, day: SandboxDay, figures: DailyFigures)] =
+                level == "adset"
+                ? context.store.adGroupDays(.meta, account: account, from: since, to: until, in: world).map {
+                    ($0.campaignID, $0.adGroupID, $0.day, $0.figures)
+                }
+                : context.store.campaignDays(.meta, account: account, from: since, to: until, in: world).map {
+                    ($0.campaignID, nil, $0.day, $0.figures)
+                }
             let currency = owner.currencyInfo
-            // Group rows by (campaign or account) and (day or whole range).
-            var groups: [String: (campaign: String?, start: SandboxDay, stop: SandboxDay, figures: DailyFigures)] = [:]
+            // Group rows by object (ad set, campaign or account) and by day or whole range.
+            var groups: [String: Group] = [:]
             for row in days {
-                let campaign = level == "campaign" ? row.campaignID : nil
+                let campaign = level == "account" ? nil : row.campaign
                 let start = daily ? row.day : since
                 let stop = daily ? row.day : until
-                let key = "\(campaign ?? "")|\(start)"
+                let key = "\(row.adSet ?? campaign ?? "")|\(start)"
                 let previous = groups[key]?.figures ?? .zero
-                groups[key] = (campaign, start, stop, previous + row.figures)
+                groups[key] = Group(
+                    campaign: campaign, adSet: row.adSet, start: start, stop: stop, figures: previous + row.figures)
             }
-            let ordered = groups.values.sorted { ($0.start, $0.campaign ?? "") < ($1.start, $1.campaign ?? "") }
+            let ordered = groups.values.sorted {
+                ($0.start, $0.campaign ?? "", $0.adSet ?? "") < ($1.start, $1.campaign ?? "", $1.adSet ?? "")
+            }
             let limit = Int(parameters.int("limit") ?? 25)
             let offset = parameters.string("after").flatMap(Int.init) ?? 0
             let page: [JSONValue] = ordered.dropFirst(offset).prefix(max(1, limit)).map { group in
-                let names = world.object(.meta, group.campaign ?? "")?.name
                 let conversions = String(group.figures.conversions)
                 let value = Self.trimmed(currency.majorUnitText(micros: group.figures.conversionValueMicros))
                 var all: [String: JSONValue] = [
@@ -81,8 +95,14 @@ struct MetaInsights {
                     "spend": .string(Self.trimmed(currency.majorUnitText(micros: group.figures.spendMicros))),
                     "date_start": .string(group.start.description), "date_stop": .string(group.stop.description),
                 ]
-                if let campaign = group.campaign { all["campaign_id"] = .string(campaign) }
-                if let names { all["campaign_name"] = .string(names) }
+                if let campaign = group.campaign {
+                    all["campaign_id"] = .string(campaign)
+                    all["campaign_name"] = world.object(.meta, campaign).map { .string($0.name) }
+                }
+                if let adSet = group.adSet {
+                    all["adset_id"] = .string(adSet)
+                    all["adset_name"] = world.object(.meta, adSet).map { .string($0.name) }
+                }
                 if group.figures.conversions > 0 {
                     all["actions"] = [
                         ["action_type": "offsite_conversion.fb_pixel_purchase", "value": .string(conversions)],
@@ -101,12 +121,25 @@ struct MetaInsights {
                 "cursors": ["before": .string(String(offset)), "after": .string(String(offset + page.count))]
             ]
             if offset + page.count < ordered.count {
+                var query = parameters.values.filter { $0.key != "after" }.mapValues {
+                    $0.stringValue ?? String(decoding: $0.serialized(), as: UTF8.self)
+                }
+                query["after"] = String(offset + page.count)
                 paging["next"] = .string(
-                    "https://graph.facebook.com/\(MetaEmulator.version)/act_\(account)/insights?after=\(offset + page.count)"
+                    "https://graph.facebook.com/\(MetaEmulator.version)/act_\(account)/insights?\(FormEncoding.encode(query))"
                 )
             }
             return .json(.ok, ["data": .array(page), "paging": .object(paging)])
         }
+    }
+
+    /// One insights row before it is written: an object (account, campaign or ad set) over a range.
+    struct Group {
+        var campaign: String?
+        var adSet: String?
+        var start: SandboxDay
+        var stop: SandboxDay
+        var figures: DailyFigures
     }
 
     /// Meta writes amounts without trailing zeros: "12.3", "12".

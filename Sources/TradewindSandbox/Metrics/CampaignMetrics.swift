@@ -20,6 +20,16 @@ extension World {
                 }
             }
         }
+
+        /// The campaign's ad groups that deliver on `day`, in creation order; nil when none existed
+        /// yet that day. A campaign delivers through its ad groups, so an empty list means it delivers
+        /// nothing; nil keeps a campaign without ad groups delivering on its own, and keeps the days
+        /// before its first ad group as they were reported.
+        func deliveringAdGroups(of campaignID: String, on day: SandboxDay) -> [AdObject]? {
+            let groups = adGroupsByCampaign[campaignID] ?? []
+            guard groups.contains(where: { $0.state(on: day) != nil }) else { return nil }
+            return groups.filter { $0.delivers(on: day) }
+        }
     }
 
     /// The budget a campaign can spend on a day, in micros: its own budget, its CampaignBudget's
@@ -30,17 +40,15 @@ extension World {
             return budget.state(on: day)?.dailyBudgetMicros ?? 0
         }
         if let own = campaign.state(on: day)?.dailyBudgetMicros { return own }
-        return (index.adGroupsByCampaign[campaign.id] ?? [])
-            .compactMap { group -> Int64? in
-                guard let state = group.state(on: day), state.active, day >= group.startDay else { return nil }
-                if let end = group.endDay, day > end { return nil }
-                return state.dailyBudgetMicros
-            }
+        return (index.deliveringAdGroups(of: campaign.id, on: day) ?? [])
+            .compactMap { $0.state(on: day)?.dailyBudgetMicros }
             .reduce(0, +)
     }
 
     /// Every non-zero campaign-day of an account within `from...to` (clamped to today), as reported
-    /// today. Days with no delivery are left out, as Google and Meta leave them out of reports.
+    /// today. Days with no delivery are left out, as Google and Meta leave them out of reports; so are
+    /// days on which the campaign has ad groups but none of them can deliver (all paused, removed,
+    /// not started or ended), as on the real channels.
     public func campaignDays(
         _ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, campaignIDs: Set<String>? = nil,
         reportedOn: SandboxDay? = nil
@@ -57,7 +65,9 @@ extension World {
             for ordinal in first.ordinal...last.ordinal {
                 let day = SandboxDay(ordinal: ordinal)
                 if let end = campaign.endDay, day > end { break }
-                let active = campaign.state(on: day)?.active ?? false
+                let active =
+                    (campaign.state(on: day)?.active ?? false)
+                    && index.deliveringAdGroups(of: campaign.id, on: day)?.isEmpty != true
                 let final = DailyMetricsModel.finalFigures(
                     seed: seed, channel: channel, account: account, campaignID: campaign.id, day: day,
                     dailyBudgetMicros: dailyBudgetMicros(of: campaign, on: day, index: index), active: active,
@@ -67,5 +77,14 @@ extension World {
             }
         }
         return rows
+    }
+}
+
+extension AdObject {
+    /// Whether the object can deliver on `day`: active then, and within its start and end days.
+    func delivers(on day: SandboxDay) -> Bool {
+        guard let state = state(on: day), state.active, day >= startDay else { return false }
+        if let endDay, day > endDay { return false }
+        return true
     }
 }

@@ -25,6 +25,7 @@ public final class SandboxStore: Sendable {
         /// The generation last written to the state file.
         var persistedGeneration: UInt64 = 0
         var reports: [ReportKey: [CampaignDay]] = [:]
+        var adGroupReports: [ReportKey: [AdGroupDay]] = [:]
     }
 
     struct RateWindow {
@@ -108,14 +109,38 @@ public final class SandboxStore: Sendable {
         let key = ReportKey(
             generation: world.generation, channel: channel, account: account, from: from, to: to,
             reportedOn: reportedOn ?? world.today)
-        if let cached = transient.withLock({ $0.reports[key] }) { return cached }
-        let days = world.campaignDays(channel, account: account, from: from, to: to, reportedOn: key.reportedOn)
-        transient.withLock { state in
-            state.reports = state.reports.filter { $0.key.generation == key.generation }
-            if state.reports.count >= Self.cachedReports { state.reports.removeAll() }
-            state.reports[key] = days
+        return cached(key, in: \.reports) {
+            world.campaignDays(channel, account: account, from: from, to: to, reportedOn: key.reportedOn)
         }
-        return days
+    }
+
+    /// The ad-group-days of `World.adGroupDays`, split from the cached campaign-days and cached alike.
+    func adGroupDays(
+        _ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, in world: World
+    ) -> [AdGroupDay] {
+        let key = ReportKey(
+            generation: world.generation, channel: channel, account: account, from: from, to: to,
+            reportedOn: world.today)
+        return cached(key, in: \.adGroupReports) {
+            world.adGroupDays(
+                splitting: campaignDays(channel, account: account, from: from, to: to, in: world), channel,
+                account: account)
+        }
+    }
+
+    /// A report from `table`, or computed and kept there; reports of older states are dropped.
+    private func cached<Rows: Sendable>(
+        _ key: ReportKey, in table: WritableKeyPath<Transient, [ReportKey: Rows]>,
+        compute: () -> Rows
+    ) -> Rows {
+        if let cached = transient.withLock({ $0[keyPath: table][key] }) { return cached }
+        let rows = compute()
+        transient.withLock { state in
+            state[keyPath: table] = state[keyPath: table].filter { $0.key.generation == key.generation }
+            if state[keyPath: table].count >= Self.cachedReports { state[keyPath: table].removeAll() }
+            state[keyPath: table][key] = rows
+        }
+        return rows
     }
 
     // MARK: Request ids, rate limits, request log

@@ -1,7 +1,10 @@
 /// `GET /report/integrated/get/` (synchronous reports), in the shape the SDK's `report_integrated_get.yml`
-/// defines: `report_type` BASIC, `data_level` AUCTION_CAMPAIGN or AUCTION_ADVERTISER, `dimensions`
-/// (campaign_id / advertiser_id, stat_time_day), `metrics`, `start_date`, `end_date`, `page`,
-/// `page_size`. Rows are `{dimensions:{...}, metrics:{...}}` with every value a string.
+/// defines: `report_type` BASIC, `data_level` AUCTION_ADGROUP, AUCTION_CAMPAIGN or AUCTION_ADVERTISER,
+/// `dimensions` (adgroup_id / campaign_id / advertiser_id, stat_time_day), `metrics`, `start_date`,
+/// `end_date`, `page`, `page_size`. Rows are `{dimensions:{...}, metrics:{...}}` with every value a
+/// string; at ad group level the attribute metrics `campaign_id`, `campaign_name` and `adgroup_name`
+/// name the row's objects. Ad group figures are each ad group's share of its campaign
+/// (`World.adGroupDays`).
 struct TikTokReport {
     let context: CallContext
     let parameters: TikTokParameters
@@ -13,6 +16,12 @@ struct TikTokReport {
         "spend", "impressions", "clicks", "conversion", "complete_payment", "total_complete_payment_rate",
         "total_purchase_value", "campaign_name", "currency",
     ]
+    /// Attribute metrics of the ad group level only.
+    static let adGroupAttributes: Set<String> = ["campaign_id", "adgroup_name"]
+    /// The dimension naming a row's object, per data level served.
+    static let idDimensions = [
+        "AUCTION_ADVERTISER": "advertiser_id", "AUCTION_CAMPAIGN": "campaign_id", "AUCTION_ADGROUP": "adgroup_id",
+    ]
     static let maxDays = 30
 
     func run() -> Reply {
@@ -23,19 +32,19 @@ struct TikTokReport {
         }
         guard reportType == "BASIC" else { return problem("report_type: The sandbox serves BASIC reports only.") }
         let level = parameters.string("data_level") ?? "AUCTION_ADVERTISER"
-        guard ["AUCTION_CAMPAIGN", "AUCTION_ADVERTISER"].contains(level) else {
-            return problem("data_level: Must be one of: AUCTION_ADVERTISER, AUCTION_CAMPAIGN.")
+        guard let idDimension = Self.idDimensions[level] else {
+            return problem("data_level: Must be one of: AUCTION_ADGROUP, AUCTION_ADVERTISER, AUCTION_CAMPAIGN.")
         }
         guard let dimensions = parameters.json("dimensions")?.arrayValue?.compactMap(\.stringValue), !dimensions.isEmpty
         else {
             return problem("dimensions: Missing data for required field.")
         }
-        let idDimension = level == "AUCTION_CAMPAIGN" ? "campaign_id" : "advertiser_id"
         for dimension in dimensions where ![idDimension, "stat_time_day"].contains(dimension) {
             return problem("dimensions: Invalid dimension \(dimension) for data_level \(level).")
         }
         let metrics = parameters.json("metrics")?.arrayValue?.compactMap(\.stringValue) ?? ["spend", "impressions"]
-        if let unknown = metrics.first(where: { !Self.metrics.contains($0) }) {
+        let served = level == "AUCTION_ADGROUP" ? Self.metrics.union(Self.adGroupAttributes) : Self.metrics
+        if let unknown = metrics.first(where: { !served.contains($0) }) {
             return problem("metrics: Invalid metric: \(unknown).")
         }
         guard let start = parameters.string("start_date").flatMap(SandboxDay.init) else {
@@ -60,12 +69,21 @@ struct TikTokReport {
             }
             let currency = owner.currencyInfo
             let byDay = dimensions.contains("stat_time_day")
-            var groups: [String: (id: String, day: SandboxDay?, figures: DailyFigures)] = [:]
-            for row in context.store.campaignDays(.tiktok, account: advertiser, from: start, to: end, in: world) {
-                let id = level == "AUCTION_CAMPAIGN" ? row.campaignID : advertiser
+            // Each delivery row as the id of the level's object and its campaign (none for the advertiser).
+            let days: [(id: String, campaign: String, day: SandboxDay, figures: DailyFigures)] =
+                level == "AUCTION_ADGROUP"
+                ? context.store.adGroupDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
+                    ($0.adGroupID, $0.campaignID, $0.day, $0.figures)
+                }
+                : context.store.campaignDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
+                    level == "AUCTION_CAMPAIGN"
+                        ? ($0.campaignID, $0.campaignID, $0.day, $0.figures) : (advertiser, "", $0.day, $0.figures)
+                }
+            var groups: [String: (id: String, campaign: String, day: SandboxDay?, figures: DailyFigures)] = [:]
+            for row in days {
                 let day = byDay ? row.day : nil
-                let key = "\(id)|\(day?.description ?? "")"
-                groups[key] = (id, day, (groups[key]?.figures ?? .zero) + row.figures)
+                let key = "\(row.id)|\(day?.description ?? "")"
+                groups[key] = (row.id, row.campaign, day, (groups[key]?.figures ?? .zero) + row.figures)
             }
             let ordered = groups.values.sorted { ($0.day?.ordinal ?? 0, $0.id) < ($1.day?.ordinal ?? 0, $1.id) }
             let slice: [JSONValue] = ordered.dropFirst((page - 1) * pageSize).prefix(pageSize).map { group in
@@ -79,7 +97,9 @@ struct TikTokReport {
                     "conversion": .string(String(group.figures.conversions)),
                     "complete_payment": .string(String(group.figures.conversions)),
                     "total_complete_payment_rate": .string(value), "total_purchase_value": .string(value),
-                    "campaign_name": .string(world.object(.tiktok, group.id)?.name ?? ""),
+                    "campaign_name": .string(world.object(.tiktok, group.campaign)?.name ?? ""),
+                    "campaign_id": .string(group.campaign),
+                    "adgroup_name": .string(world.object(.tiktok, group.id)?.name ?? ""),
                     "currency": .string(owner.currency),
                 ]
                 return [
