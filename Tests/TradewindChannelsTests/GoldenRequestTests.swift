@@ -117,9 +117,14 @@ struct GoldenRequestTests {
                 == (try Fixture.json("amazon-ads", "campaigns-list.request.json")))
         #expect(
             AmazonAdsWire.reportBody(
-                from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
+                .campaign, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
                 name: "tradewind spCampaigns 2026-03-01 2026-03-31")
                 == (try Fixture.json("amazon-ads", "report-create.request.json")))
+        #expect(
+            AmazonAdsWire.reportBody(
+                .adGroup, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
+                name: "tradewind spCampaigns ad_group 2026-03-01 2026-03-31")
+                == (try Fixture.json("amazon-ads", "report-create-adgroup.request.json")))
     }
 
     /// The sample tree after a settings change: a maximum CPC of 1.25 EUR, ending 2026-03-31.
@@ -176,12 +181,12 @@ struct GoldenRequestTests {
             formObject(MetaWire.campaignSettingsForm(tree.campaign, reference: Sample.reference))
                 == (try Fixture.form("meta", "campaign-update.request.json")))
         #expect(
-            formObject(MetaWire.adSetSettingsForm(tree.campaign, account: account))
+            formObject(MetaWire.adSetSettingsForm(tree.adGroups[0].spec, campaign: tree.campaign, account: account))
                 == (try Fixture.form("meta", "adset-update.request.json")))
         var open = tree.campaign
         open.endDay = nil
         open.bidStrategy = .targetReturnOnAdSpend(permille: 4000)
-        let form = MetaWire.adSetSettingsForm(open, account: account)
+        let form = MetaWire.adSetSettingsForm(tree.adGroups[0].spec, campaign: open, account: account)
         #expect(form.first { $0.0 == "end_time" }?.1 == "0")
         #expect(form.first { $0.0 == "bid_constraints" }?.1 == #"{"roas_average_floor":40000}"#)
         #expect(!form.contains { $0.0 == "bid_amount" })
@@ -197,12 +202,14 @@ struct GoldenRequestTests {
                 advertiserID: "7012345678901234567")
                 == (try Fixture.json("tiktok", "campaign-update.request.json")))
         #expect(
-            TikTokWire.adGroupSettingsBody(tree.campaign, adGroupID: "1790000000000002", account: account)
+            TikTokWire.adGroupSettingsBody(
+                tree.adGroups[0].spec, campaign: tree.campaign, adGroupID: "1790000000000002", account: account)
                 == (try Fixture.json("tiktok", "adgroup-update.request.json")))
         var open = tree.campaign
         open.endDay = nil
         open.bidStrategy = .automatic
-        let body = TikTokWire.adGroupSettingsBody(open, adGroupID: "1790000000000002", account: account)
+        let body = TikTokWire.adGroupSettingsBody(
+            tree.adGroups[0].spec, campaign: open, adGroupID: "1790000000000002", account: account)
         #expect(body["schedule_type"]?.stringValue == "SCHEDULE_FROM_NOW")
         #expect(body["schedule_end_time"] == nil && body["bid_price"] == nil)
         #expect(body["bid_type"]?.stringValue == "BID_TYPE_NO_BID")
@@ -227,5 +234,33 @@ struct GoldenRequestTests {
         let body = AmazonAdsWire.campaignSettingsBody(open, reference: Sample.reference, campaignID: "413799090000001")
         #expect(body["campaigns"]?[0]?["endDate"] == .null)
         #expect(body["campaigns"]?[0]?["dynamicBidding"]?["strategy"]?.stringValue == "LEGACY_FOR_SALES")
+    }
+
+    @Test("Ad groups: status changes on each channel, and an ad set's own bid under its campaign's strategy")
+    func adGroupStatusAndOwnBids() throws {
+        #expect(
+            GoogleAdsWire.adGroupStatusRequest(.paused, adGroupID: "33333", customerID: "1234567890")
+                == (try Fixture.json("google-ads", "adgroups-status.request.json")))
+        #expect(GoogleAdsWire.adGroupStatusRequest(.archived, adGroupID: "33333", customerID: "1234567890") == nil)
+        #expect(
+            TikTokWire.adGroupStatusBody("DISABLE", adGroupID: "1790000000000002", advertiserID: "7012345678901234567")
+                == (try Fixture.json("tiktok", "adgroup-status-update.request.json")))
+        #expect(
+            AmazonAdsWire.adGroupStateBody(adGroupID: "513799090000001", state: "PAUSED")
+                == (try Fixture.json("amazon-ads", "adgroups-state.request.json")))
+
+        // A group with a bid of its own bids it under the campaign's cap per click; without one,
+        // the campaign's amount.
+        let tree = Self.changedTree(creative: Sample.social, defaultBid: 900_000)
+        let meta = MetaWire.adSetSettingsForm(tree.adGroups[0].spec, campaign: tree.campaign, account: Sample.account(.meta))
+        #expect(meta.first { $0.0 == "bid_amount" }?.1 == "90")
+        let tiktok = TikTokWire.adGroupSettingsBody(
+            tree.adGroups[0].spec, campaign: tree.campaign, adGroupID: "1790000000000002",
+            account: Sample.account(.tiktok))
+        #expect(tiktok["bid_price"] == WireMoney.decimalNumber(micros: 900_000, currency: "EUR"))
+        let inherited = Self.changedTree(creative: Sample.social)
+        let metaInherited = MetaWire.adSetSettingsForm(
+            inherited.adGroups[0].spec, campaign: inherited.campaign, account: Sample.account(.meta))
+        #expect(metaInherited.first { $0.0 == "bid_amount" }?.1 == "125")
     }
 }

@@ -22,7 +22,8 @@ struct ParserTests {
         #expect(
             GoogleAdsWire.profile(try Fixture.json("google-ads", "search.response.json"))
                 == ChannelAccountProfile(name: "Tradewind GmbH", currency: "EUR", timeZone: "Europe/Berlin"))
-        let rows = GoogleAdsWire.dailyMetrics(try Fixture.bytes("google-ads", "search-stream.response.json"))
+        let rows = GoogleAdsWire.dailyMetrics(
+            try Fixture.bytes("google-ads", "search-stream.response.json"), level: .campaign)
         #expect(
             rows == [
                 ChannelDailyMetric(
@@ -38,7 +39,9 @@ struct ParserTests {
 
     @Test("Google Ads: a stream row without its campaign id or date is malformed; doubles round to the nearest")
     func googleStreamRows() {
-        func rows(_ json: String) -> [ChannelDailyMetric]? { GoogleAdsWire.dailyMetrics(Array(json.utf8)) }
+        func rows(_ json: String) -> [ChannelDailyMetric]? {
+            GoogleAdsWire.dailyMetrics(Array(json.utf8), level: .campaign)
+        }
         let row =
             #"{"campaign":{"id":"7"},"segments":{"date":"2026-03-01"},"metrics":{"conversions":2.9996,"#
             + #""conversionsValue":0.0000017,"costMicros":"5","unknownMetric":1},"adGroup":{"id":"9"}}"#
@@ -95,7 +98,7 @@ struct ParserTests {
     @Test("Meta: insights spend string, conversions from actions, codes and subcodes")
     func meta() throws {
         let rows = (try Fixture.json("meta", "insights.response.json"))["data"]?.arrayValue?.compactMap(
-            MetaWire.dailyMetric)
+            { MetaWire.dailyMetric($0, level: .campaign) })
         #expect(
             rows == [
                 ChannelDailyMetric(
@@ -134,7 +137,7 @@ struct ParserTests {
     @Test("TikTok: report rows and envelope codes on HTTP 200")
     func tiktok() throws {
         let rows = (try Fixture.json("tiktok", "report-integrated.response.json"))["data"]?["list"]?.arrayValue?
-            .compactMap(TikTokWire.dailyMetric)
+            .compactMap { TikTokWire.dailyMetric($0, level: .campaign) }
         #expect(
             rows?.first
                 == ChannelDailyMetric(
@@ -197,7 +200,8 @@ struct ParserTests {
         #expect(
             dialect.failure(of: try Fixture.response("amazon-ads", "unauthorized.error.json", status: 401), to: post)?
                 .tokenExpired == true)
-        let rows = AmazonAdsWire.dailyMetrics(try Fixture.bytes("amazon-ads", "report-download.response.json"))
+        let rows = AmazonAdsWire.dailyMetrics(
+            try Fixture.bytes("amazon-ads", "report-download.response.json"), level: .campaign)
         #expect(
             rows?.first
                 == ChannelDailyMetric(
@@ -207,5 +211,63 @@ struct ParserTests {
         #expect(
             AmazonAdsWire.profile(try Fixture.json("amazon-ads", "profile.response.json"))
                 == ChannelAccountProfile(name: "Tradewind Shop DE", currency: "EUR", timeZone: "Europe/Paris"))
+    }
+
+    @Test("Reports by ad group: each row names its ad group and campaign; a row without its ad group is malformed")
+    func adGroupReports() throws {
+        let day = CalendarDay("2026-03-01")!
+        let google = GoogleAdsWire.dailyMetrics(
+            try Fixture.bytes("google-ads", "search-stream-ad-group.response.json"), level: .adGroup)
+        #expect(
+            google == [
+                ChannelDailyMetric(
+                    campaignExternalID: "22222", adGroupExternalID: "33333", day: day, impressions: 1000, clicks: 30,
+                    spendMicros: 8_000_000, conversionsMilli: 2_000, conversionValueMicros: 80_500_000),
+                ChannelDailyMetric(
+                    campaignExternalID: "22222", adGroupExternalID: "33334", day: day, impressions: 500, clicks: 12,
+                    spendMicros: 4_345_670, conversionsMilli: 1_333, conversionValueMicros: 49_400_000),
+            ])
+        // The campaign report's rows read by ad group lack the ad group: malformed, never a guess.
+        #expect(
+            GoogleAdsWire.dailyMetrics(try Fixture.bytes("google-ads", "search-stream.response.json"), level: .adGroup)
+                == nil)
+
+        let meta = try Fixture.json("meta", "insights-adset.response.json")["data"]?.arrayValue?.map {
+            MetaWire.dailyMetric($0, level: .adGroup)
+        }
+        #expect(
+            meta == [
+                ChannelDailyMetric(
+                    campaignExternalID: "120210000000000001", adGroupExternalID: "120210000000000002", day: day,
+                    impressions: 100_000, clicks: 1200, spendMicros: 3_000_250_000, conversionsMilli: 10_000,
+                    conversionValueMicros: 700_500_000)
+            ])
+        let metaCampaignRow = try Fixture.json("meta", "insights.response.json")["data"]?[0]
+        #expect(metaCampaignRow.flatMap { MetaWire.dailyMetric($0, level: .adGroup) } == nil)
+
+        let tiktok = try Fixture.json("tiktok", "report-integrated-adgroup.response.json")["data"]?["list"]?
+            .arrayValue?.map { TikTokWire.dailyMetric($0, level: .adGroup) }
+        #expect(
+            tiktok == [
+                ChannelDailyMetric(
+                    campaignExternalID: "1790000000000001", adGroupExternalID: "1790000000000002", day: day,
+                    impressions: 3100, clicks: 50, spendMicros: 7_100_000, conversionsMilli: 3_000,
+                    conversionValueMicros: 0)
+            ])
+        let tiktokCampaignRow = try Fixture.json("tiktok", "report-integrated.response.json")["data"]?["list"]?[0]
+        #expect(tiktokCampaignRow.flatMap { TikTokWire.dailyMetric($0, level: .adGroup) } == nil)
+
+        let amazon = AmazonAdsWire.dailyMetrics(
+            try Fixture.bytes("amazon-ads", "report-download-adgroup.response.json"), level: .adGroup)
+        #expect(
+            amazon == [
+                ChannelDailyMetric(
+                    campaignExternalID: "413799090000001", adGroupExternalID: "513799090000001", day: day,
+                    impressions: 1310, clicks: 21, spendMicros: 17_300_000, conversionsMilli: 2_000,
+                    conversionValueMicros: 59_980_000)
+            ])
+        #expect(
+            AmazonAdsWire.dailyMetrics(
+                try Fixture.bytes("amazon-ads", "report-download.response.json"), level: .adGroup) == nil)
     }
 }

@@ -273,6 +273,35 @@ struct RuleEvaluationTests {
             ])
         #expect(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]).violations().isEmpty)
     }
+
+    @Test("Ad groups: a rule may look at them (not at ads), and never changes their budget")
+    func levels() {
+        var rule = Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))])
+        rule.evaluation.level = .adGroup
+        #expect(rule.violations().isEmpty)
+        rule.execution = RuleExecutionSpec(action: .changeBudget(RuleChange(amount: .micros(1), limitMicros: 9)))
+        #expect(rule.violations().map(\.field) == ["rule.execution.action"])
+        rule.execution = RuleExecutionSpec(action: .changeBid(RuleChange(amount: .micros(1), limitMicros: 9)))
+        #expect(rule.violations().isEmpty)
+        rule.evaluation.level = .ad
+        #expect(rule.violations().map(\.field) == ["rule.evaluation.entity_type"])
+
+        // The evaluator looks only at entities of the rule's level.
+        var entities = Self.table().entities
+        entities[1].level = .adGroup
+        var table = RuleMetricsTable(
+            entities: entities, accounts: Self.table().accounts, firstDay: Self.day.adding(days: -30), dayCount: 31)
+        for entity in 0..<2 {
+            table.record(
+                entity: entity, day: Self.day.adding(days: -1), spendMicros: 50_000_000, impressions: 1000, clicks: 10,
+                conversionsMilli: 0, conversionValueMicros: 0)
+        }
+        var byAdGroup = Self.rule([RuleCondition(.clicks, .greaterThan, .number(.whole(5)))])
+        byAdGroup.evaluation.level = .adGroup
+        var evaluator = RuleEvaluator(table: table)
+        #expect(evaluator.matches(of: byAdGroup) == [1])
+        #expect(evaluator.matches(of: Self.rule([RuleCondition(.clicks, .greaterThan, .number(.whole(5)))])) == [0])
+    }
 }
 
 @Suite("Rule evaluation: the 64-bit fast path decides as the exact one")
@@ -343,10 +372,11 @@ struct RuleFastPathTests {
 struct RulePlanningTests {
     static func situation(
         _ channel: AdChannel = .googleAds, status: CampaignStatus = .active, budget: Int64 = 40_000_000,
-        bid: BidStrategy = .maximumCostPerClick(micros: 1_500_000), today: Int = 0, lastHour: Int = 0
+        bid: BidStrategy = .maximumCostPerClick(micros: 1_500_000), today: Int = 0, lastHour: Int = 0,
+        level: RuleEntityLevel = .campaign
     ) -> RulePlanner.Situation {
         RulePlanner.Situation(
-            channel: channel, currency: "EUR", status: status, budgetMicros: budget, bid: bid, actionsToday: today,
+            level: level, channel: channel, currency: "EUR", status: status, budgetMicros: budget, bid: bid, actionsToday: today,
             budgetChangesLastHour: lastHour)
     }
 
@@ -453,5 +483,27 @@ struct RulePlanningTests {
         #expect(
             RulePlanner.plan(Self.raise(10_000, cap: 90_000_000), for: Self.situation(.meta, lastHour: 3)).outcome
                 == .queued)
+    }
+
+    @Test("An ad group pauses on its own status, bids its own amount, and never moves a budget")
+    func adGroups() {
+        let paused = RulePlanner.plan(
+            RuleExecutionSpec(action: .pause), for: Self.situation(status: .paused, level: .adGroup))
+        #expect(paused.outcome == .skipped && paused.reason == "already paused")
+        let automatic = RulePlanner.plan(
+            RuleExecutionSpec(action: .changeBid(RuleChange(amount: .percentMilli(10_000), limitMicros: 9_000_000))),
+            for: Self.situation(bid: .automatic, level: .adGroup))
+        #expect(automatic.reason == "the ad group bids automatically: no bid to change")
+        let budget = RulePlanner.plan(Self.raise(10_000, cap: 90_000_000), for: Self.situation(level: .adGroup))
+        #expect(budget.outcome == .skipped && budget.reason == "the budget is the campaign's, not the ad group's")
+        // Its own amount under the campaign's strategy, or the campaign's when it has none.
+        let own = AdGroupSpec(name: "g", targeting: Targeting(countries: ["DE"]), defaultBidMicros: 800_000)
+        #expect(own.bidStrategy(under: .maximumCostPerClick(micros: 1_500_000)) == .maximumCostPerClick(micros: 800_000))
+        #expect(own.bidStrategy(under: .targetCostPerAction(micros: 9)) == .targetCostPerAction(micros: 800_000))
+        #expect(own.bidStrategy(under: .automatic) == .automatic)
+        let inherited = AdGroupSpec(name: "g", targeting: Targeting(countries: ["DE"]))
+        #expect(
+            inherited.bidStrategy(under: .maximumCostPerClick(micros: 1_500_000))
+                == .maximumCostPerClick(micros: 1_500_000))
     }
 }

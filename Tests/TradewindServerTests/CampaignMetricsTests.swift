@@ -253,8 +253,11 @@ struct CampaignMetricsTests {
         #expect(account.currency == pull.currency)
         try await SandboxControl.call(.POST, "clock", ["today": "2026-11-18"])
         do {
-            let draft = try await CampaignsTests.create(
-                key, pull.channel.campaign(accountID: account.id, name: "Pull \(pull)"))
+            // Starting on the sandbox's today: an ad group scheduled from the real today would not
+            // have delivered yet on the sandbox's days (TikTok's ad groups carry the schedule).
+            var spec = pull.channel.campaign(accountID: account.id, name: "Pull \(pull)")
+            spec.startDate = "2026-11-18"
+            let draft = try await CampaignsTests.create(key, spec)
             _ = try await CampaignsTests.publish(key, draft.id)
             let campaign = try await CampaignsTests.wait(key, draft.id, until: CampaignsTests.synced)
             #expect(campaign.sync.state == .synced, "\(campaign.sync)")

@@ -209,12 +209,13 @@ enum AmazonAdsWire {
 
     static let reportColumns = ["campaignId", "date", "impressions", "clicks", "cost", "purchases7d", "sales7d"]
 
-    /// By campaign, or by ad group (`groupBy: ["adGroup"]`, whose rows also carry `adGroupId`).
+    /// By campaign, or by ad group: `groupBy: ["campaign", "adGroup"]`, since each group-by adds
+    /// its own columns (`campaignId` comes with "campaign", `adGroupId` with "adGroup").
     static func reportBody(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, name: String)
         -> JSONValue
     {
         let (group, columns) =
-            level == .campaign ? ("campaign", reportColumns) : ("adGroup", ["adGroupId"] + reportColumns)
+            level == .campaign ? (["campaign"], reportColumns) : (["campaign", "adGroup"], ["adGroupId"] + reportColumns)
         return .object([
             ("name", .string(name)),
             ("startDate", .string(from.description)),
@@ -223,7 +224,7 @@ enum AmazonAdsWire {
                 "configuration",
                 .object([
                     ("adProduct", .string("SPONSORED_PRODUCTS")),
-                    ("groupBy", .array([.string(group)])),
+                    ("groupBy", .array(group.map { .string($0) })),
                     ("columns", .array(columns.map { .string($0) })),
                     ("reportTypeId", .string("spCampaigns")),
                     ("timeUnit", .string("DAILY")),

@@ -230,11 +230,8 @@ struct TikTokConnector: ChannelConnector {
         }
         _ = try await create(
             "adgroup:status:update", "adgroup/status/update/",
-            .object([
-                ("advertiser_id", .string(account.identity.externalID)),
-                ("adgroup_ids", .array([.string(adGroupID)])),
-                ("operation_status", .string(value)),
-            ]), session)
+            TikTokWire.adGroupStatusBody(value, adGroupID: adGroupID, advertiserID: account.identity.externalID),
+            session)
     }
 
     func dailyMetrics(

@@ -126,6 +126,14 @@ enum TikTokWire {
         }
     }
 
+    /// `POST adgroup/status/update/`: one ad group enabled or disabled.
+    static func adGroupStatusBody(_ operationStatus: String, adGroupID: String, advertiserID: String) -> JSONValue {
+        .object([
+            ("advertiser_id", .string(advertiserID)), ("adgroup_ids", .array([.string(adGroupID)])),
+            ("operation_status", .string(operationStatus)),
+        ])
+    }
+
     /// `POST campaign/update/`: the stamped name.
     static func campaignSettingsBody(
         _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, advertiserID: String
