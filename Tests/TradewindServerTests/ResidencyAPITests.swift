@@ -39,8 +39,8 @@ struct ResidencyAPITests {
     }
 
     static let campaignTables = [
-        "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "outbox_queues", "outbox_jobs",
-        "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions", "audience_syncs",
+        "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "channel_ad_group_daily_metrics",
+        "outbox_queues", "outbox_jobs", "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions", "audience_syncs",
         "audience_sync_members",
     ]
 
@@ -66,13 +66,15 @@ struct ResidencyAPITests {
                 _ = try await CampaignsTests.publish(owner, draft.id)
                 let synced = try await CampaignsTests.wait(owner, draft.id, until: CampaignsTests.synced)
                 #expect(synced.sync.state == .synced, "\(synced.sync)")
+                // A rule on ad groups, so the pull brings figures by ad group too, and a run that
+                // acted (a notification), for the rules' tables.
+                var byAdGroup = RulesTests.rule("Home \(region)", [RulesTests.nameContains("Home")], action: .notify)
+                byAdGroup.evaluation.entityType = .adGroup
+                let rule = try await RulesTests.create(owner, byAdGroup)
                 try await SandboxControl.call(.POST, "clock", ["today": "2026-11-23"])
                 // Days are counted back from the server's today, which the sandbox's clock does not move.
                 try await CampaignMetricsTests.sync(owner, account: account.id, days: 30)
                 try await SandboxControl.call(.POST, "clock", ["today": "2026-11-20"])
-                // A rule and a run that acted (a notification), for the rules' tables.
-                let rule = try await RulesTests.create(
-                    owner, RulesTests.rule("Home \(region)", [RulesTests.nameContains("Home")], action: .notify))
                 let run = try await RulesTests.runAndWait(owner, rule.id)
                 #expect(run?.actions.map(\.outcome) == [.notified])
                 // An audience sync with one consented member on the channel's list.

@@ -67,6 +67,13 @@ extension RulesTests {
         #expect(dry.actions.first?.entityName == "Zeta second set")
         #expect(dry.actions.first?.conditions.last?.value == RuleNumber(micros: spent, currency: "EUR").description)
 
+        // Another tenant naming this ad group sees nothing of it.
+        let (_, other) = try await TestStack.tenant()
+        var theirs = rule
+        theirs.evaluation.entityIds = [second.id]
+        let foreign = try await Self.dryRun(other, theirs)
+        #expect(foreign.entitiesChecked == 0 && foreign.actions.isEmpty)
+
         let run = try await Self.runAndWait(setup.key, created.id)
         #expect(run?.actions.map(\.outcome) == [.queued], "\(String(describing: run))")
         #expect(run?.actions.first?.entityType == .adGroup && run?.actions.first?.entityName == "Zeta second set")
