@@ -110,7 +110,7 @@ public protocol ChannelConnector: Sendable {
         session: ChannelSession
     ) async throws(ChannelError)
 
-    /// Daily figures by campaign, or by ad group (each row then names its ad group), for `from`
+    /// Daily figures by campaign, ad group or ad (each row then names its ad group and ad), for `from`
     /// through `through`, days in the account's time zone, money in micros exactly.
     func dailyMetrics(
         _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
@@ -122,6 +122,13 @@ public protocol ChannelConnector: Sendable {
     /// `PUT /sp/adGroups` `state`.
     func setAdGroupStatus(
         _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError)
+
+    /// Active or paused, on one published ad: Google `adGroupAds:mutate` `status` (the ad's
+    /// resource is `{ad group id}~{ad id}`), Meta `POST /<ad id>` `status`, TikTok
+    /// `ad/status/update/`, Amazon `PUT /sp/productAds` `state`.
+    func setAdStatus(
+        _ status: CampaignStatus, adID: String, adGroupID: String, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError)
 }
 

@@ -881,6 +881,10 @@ public nonisolated struct Tradewind_V1_Ad: Sendable {
   /// Output only. The channel's id once published.
   public var channelAdID: String = String()
 
+  /// Output only. ACTIVE, or PAUSED by an automated rule (whatever its ad
+  /// group's and campaign's own status).
+  public var status: Tradewind_V1_CampaignStatus = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2146,7 +2150,7 @@ nonisolated extension Tradewind_V1_Creative: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Tradewind_V1_Ad: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Ad"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}creative\0\u{3}channel_ad_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}creative\0\u{3}channel_ad_id\0\u{1}status\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2158,6 +2162,7 @@ nonisolated extension Tradewind_V1_Ad: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._creative) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.channelAdID) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.status) }()
       default: break
       }
     }
@@ -2180,6 +2185,9 @@ nonisolated extension Tradewind_V1_Ad: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.channelAdID.isEmpty {
       try visitor.visitSingularStringField(value: self.channelAdID, fieldNumber: 4)
     }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2188,6 +2196,7 @@ nonisolated extension Tradewind_V1_Ad: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.name != rhs.name {return false}
     if lhs._creative != rhs._creative {return false}
     if lhs.channelAdID != rhs.channelAdID {return false}
+    if lhs.status != rhs.status {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -81,6 +81,11 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
   /// resume, change their own bid (under their campaign's strategy) or notify;
   /// budgets are their campaign's.
   case adGroup // = 2
+
+  /// Ads (Amazon's product ads). Their figures are pulled per ad once a rule
+  /// of this type exists. They pause, resume or notify: bids are their ad
+  /// group's, budgets their campaign's.
+  case ad // = 3
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -92,6 +97,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
     case 0: self = .unspecified
     case 1: self = .campaign
     case 2: self = .adGroup
+    case 3: self = .ad
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -101,6 +107,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
     case .unspecified: return 0
     case .campaign: return 1
     case .adGroup: return 2
+    case .ad: return 3
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -110,6 +117,7 @@ public nonisolated enum Tradewind_V1_RuleEntityType: SwiftProtobuf.Enum, Swift.C
     .unspecified,
     .campaign,
     .adGroup,
+    .ad,
   ]
 
 }
@@ -659,17 +667,17 @@ public nonisolated struct Tradewind_V1_Rule: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
-/// Which campaigns or ad groups a rule looks at, and the conditions that make
-/// it act.
+/// Which campaigns, ad groups or ads a rule looks at, and the conditions that
+/// make it act.
 public nonisolated struct Tradewind_V1_RuleEvaluationSpec: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Required: CAMPAIGN or AD_GROUP.
+  /// Required: CAMPAIGN, AD_GROUP or AD.
   public var entityType: Tradewind_V1_RuleEntityType = .unspecified
 
-  /// Only these campaigns or ad groups (up to 1,000 ids, Tradewind's); empty:
+  /// Only these campaigns, ad groups or ads (up to 1,000 ids, Tradewind's); empty:
   /// every published one the conditions let through.
   public var entityIds: [String] = []
 
@@ -1239,19 +1247,19 @@ public nonisolated struct Tradewind_V1_DryRunRuleResponse: Sendable {
   fileprivate var _evaluateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
-/// What a run did (or a dry run would do) to one campaign or ad group.
+/// What a run did (or a dry run would do) to one campaign, ad group or ad.
 public nonisolated struct Tradewind_V1_RuleActionResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The campaign's or ad group's id.
+  /// The campaign's, ad group's or ad's id.
   public var entityID: String = String()
 
   /// The campaign's channel.
   public var channel: Tradewind_V1_Channel = .unspecified
 
-  /// The campaign's or ad group's name.
+  /// The campaign's, ad group's or ad's name.
   public var entityName: String = String()
 
   /// The day of the campaign's ad account the run saw (YYYY-MM-DD).
@@ -1289,10 +1297,10 @@ public nonisolated struct Tradewind_V1_RuleActionResult: Sendable {
   /// CHANGE_BID: the bid strategy's amount after.
   public var bidAfterMicros: Int64 = 0
 
-  /// What entity_id is: CAMPAIGN or AD_GROUP.
+  /// What entity_id is: CAMPAIGN, AD_GROUP or AD.
   public var entityType: Tradewind_V1_RuleEntityType = .unspecified
 
-  /// The campaign's id: entity_id itself, or the ad group's campaign.
+  /// The campaign's id: entity_id itself, or the ad group's or ad's campaign.
   public var campaignID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1424,7 +1432,7 @@ nonisolated extension Tradewind_V1_RuleStatus: SwiftProtobuf._ProtoNameProviding
 }
 
 nonisolated extension Tradewind_V1_RuleEntityType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ENTITY_TYPE_UNSPECIFIED\0\u{1}RULE_ENTITY_TYPE_CAMPAIGN\0\u{1}RULE_ENTITY_TYPE_AD_GROUP\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RULE_ENTITY_TYPE_UNSPECIFIED\0\u{1}RULE_ENTITY_TYPE_CAMPAIGN\0\u{1}RULE_ENTITY_TYPE_AD_GROUP\0\u{1}RULE_ENTITY_TYPE_AD\0")
 }
 
 nonisolated extension Tradewind_V1_RuleTimePreset: SwiftProtobuf._ProtoNameProviding {

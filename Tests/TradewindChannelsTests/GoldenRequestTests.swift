@@ -125,6 +125,11 @@ struct GoldenRequestTests {
                 .adGroup, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
                 name: "tradewind spCampaigns ad_group 2026-03-01 2026-03-31")
                 == (try Fixture.json("amazon-ads", "report-create-adgroup.request.json")))
+        #expect(
+            AmazonAdsWire.reportBody(
+                .ad, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
+                name: "tradewind ad 2026-03-01 2026-03-31")
+                == (try Fixture.json("amazon-ads", "report-create-ad.request.json")))
     }
 
     /// The sample tree after a settings change: a maximum CPC of 1.25 EUR, ending 2026-03-31.
@@ -236,7 +241,7 @@ struct GoldenRequestTests {
         #expect(body["campaigns"]?[0]?["dynamicBidding"]?["strategy"]?.stringValue == "LEGACY_FOR_SALES")
     }
 
-    @Test("Ad groups: status changes on each channel, and an ad set's own bid under its campaign's strategy")
+    @Test("Ad groups and ads: status changes on each channel, and an ad set's own bid under its campaign's strategy")
     func adGroupStatusAndOwnBids() throws {
         #expect(
             GoogleAdsWire.adGroupStatusRequest(.paused, adGroupID: "33333", customerID: "1234567890")
@@ -248,6 +253,15 @@ struct GoldenRequestTests {
         #expect(
             AmazonAdsWire.adGroupStateBody(adGroupID: "513799090000001", state: "PAUSED")
                 == (try Fixture.json("amazon-ads", "adgroups-state.request.json")))
+        #expect(
+            GoogleAdsWire.adStatusRequest(.paused, adID: "44444", adGroupID: "33333", customerID: "1234567890")
+                == (try Fixture.json("google-ads", "adgroupads-status.request.json")))
+        #expect(
+            TikTokWire.adStatusBody("DISABLE", adID: "1790000000000003", advertiserID: "7012345678901234567")
+                == (try Fixture.json("tiktok", "ad-status-update.request.json")))
+        #expect(
+            AmazonAdsWire.productAdStateBody(adID: "613799090000001", state: "PAUSED")
+                == (try Fixture.json("amazon-ads", "productads-state.request.json")))
 
         // A group with a bid of its own bids it under the campaign's cap per click; without one,
         // the campaign's amount.

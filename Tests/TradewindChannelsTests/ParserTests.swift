@@ -270,4 +270,49 @@ struct ParserTests {
             AmazonAdsWire.dailyMetrics(
                 try Fixture.bytes("amazon-ads", "report-download.response.json"), level: .adGroup) == nil)
     }
+
+    @Test("Reports by ad: each row names its ad, ad group and campaign; a row without its ad is malformed")
+    func adReports() throws {
+        let day = CalendarDay("2026-03-01")!
+        #expect(
+            GoogleAdsWire.dailyMetrics(try Fixture.bytes("google-ads", "search-stream-ad.response.json"), level: .ad)
+                == [
+                    ChannelDailyMetric(
+                        campaignExternalID: "22222", adGroupExternalID: "33333", adExternalID: "44444", day: day,
+                        impressions: 1000, clicks: 30, spendMicros: 8_000_000, conversionsMilli: 2_000,
+                        conversionValueMicros: 80_500_000)
+                ])
+        #expect(
+            GoogleAdsWire.dailyMetrics(
+                try Fixture.bytes("google-ads", "search-stream-ad-group.response.json"), level: .ad) == nil)
+        #expect(
+            try Fixture.json("meta", "insights-ad.response.json")["data"]?.arrayValue?.map {
+                MetaWire.dailyMetric($0, level: .ad)
+            } == [
+                ChannelDailyMetric(
+                    campaignExternalID: "120210000000000001", adGroupExternalID: "120210000000000002",
+                    adExternalID: "120210000000000004", day: day, impressions: 40_000, clicks: 500,
+                    spendMicros: 1_500_500_000, conversionsMilli: 4_000, conversionValueMicros: 0)
+            ])
+        #expect(
+            try Fixture.json("tiktok", "report-integrated-ad.response.json")["data"]?["list"]?.arrayValue?.map {
+                TikTokWire.dailyMetric($0, level: .ad)
+            } == [
+                ChannelDailyMetric(
+                    campaignExternalID: "1790000000000001", adGroupExternalID: "1790000000000002",
+                    adExternalID: "1790000000000003", day: day, impressions: 1550, clicks: 25, spendMicros: 3_550_000,
+                    conversionsMilli: 1_000, conversionValueMicros: 0)
+            ])
+        #expect(
+            AmazonAdsWire.dailyMetrics(try Fixture.bytes("amazon-ads", "report-download-ad.response.json"), level: .ad)
+                == [
+                    ChannelDailyMetric(
+                        campaignExternalID: "413799090000001", adGroupExternalID: "513799090000001",
+                        adExternalID: "613799090000001", day: day, impressions: 710, clicks: 11, spendMicros: 9_100_000,
+                        conversionsMilli: 1_000, conversionValueMicros: 29_990_000)
+                ])
+        #expect(
+            AmazonAdsWire.dailyMetrics(
+                try Fixture.bytes("amazon-ads", "report-download-adgroup.response.json"), level: .ad) == nil)
+    }
 }

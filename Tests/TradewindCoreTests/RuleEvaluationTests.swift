@@ -274,7 +274,7 @@ struct RuleEvaluationTests {
         #expect(Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))]).violations().isEmpty)
     }
 
-    @Test("Ad groups: a rule may look at them (not at ads), and never changes their budget")
+    @Test("Ad groups and ads: a rule may look at them; never at their budget, nor at an ad's bid")
     func levels() {
         var rule = Self.rule([RuleCondition(.cpc, .greaterThan, .number(Self.eur(2_000_000)))])
         rule.evaluation.level = .adGroup
@@ -284,7 +284,9 @@ struct RuleEvaluationTests {
         rule.execution = RuleExecutionSpec(action: .changeBid(RuleChange(amount: .micros(1), limitMicros: 9)))
         #expect(rule.violations().isEmpty)
         rule.evaluation.level = .ad
-        #expect(rule.violations().map(\.field) == ["rule.evaluation.entity_type"])
+        #expect(rule.violations().map(\.field) == ["rule.execution.action"])
+        rule.execution = RuleExecutionSpec(action: .pause)
+        #expect(rule.violations().isEmpty)
 
         // The evaluator looks only at entities of the rule's level.
         var entities = Self.table().entities

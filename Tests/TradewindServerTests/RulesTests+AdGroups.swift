@@ -120,3 +120,64 @@ extension RulesTests {
         #expect(Status.fieldViolations(unknown) == ["rule.evaluation.entity_type"], "\(String(describing: unknown))")
     }
 }
+
+/// Rules on ads: figures pulled per ad from each channel's sandbox, the ad paused on the channel.
+extension RulesTests {
+    @Test(
+        "an ad rule pauses the ad its figures select on each channel, and leaves the ad group's other ad alone",
+        arguments: Channel.all)
+    func adPause(channel: Channel) async throws {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "Europe/Berlin")
+        let tenDaysAgo = formatter.string(from: Date().addingTimeInterval(-10 * 86_400))
+        let setup = try await Self.setUp(channel, names: ["Eta"]) { campaign in
+            campaign.startDate = tenDaysAgo
+            var second = campaign.adGroups[0].ads[0]
+            second.name = "Eta second ad"
+            // Amazon takes each product once per ad group.
+            if channel.proto == .amazonAds { second.creative.asin = "B07XJ8C8F5" }
+            campaign.adGroups[0].ads.append(second)
+        }
+        let eta = setup.campaigns[0]
+        let ads = eta.adGroups.first?.ads ?? []
+        try #require(ads.count == 2)
+        let (first, second) = (ads[0], ads[1])
+        #expect(first.status == .active && second.status == .active)
+
+        var rule = Self.rule(
+            "Pause the second ad when it is clicked",
+            [Self.nameContains("second"), Self.condition(.clicks, .greaterThan, micros: 0)], action: .pause)
+        rule.evaluation.entityType = .ad
+        let created = try await Self.create(setup.key, rule)
+        #expect(created.evaluation.entityType == .ad)
+        try await CampaignMetricsTests.sync(setup.key, account: setup.account.id, days: 14)
+
+        let dry = try await Self.dryRun(setup.key, rule)
+        #expect(dry.entitiesChecked == 2)
+        #expect(dry.actions.map(\.entityID) == [second.id], "\(dry)")
+        #expect(dry.actions.first?.entityType == .ad && dry.actions.first?.campaignID == eta.id)
+        #expect(dry.actions.first?.entityName == "Eta second ad")
+
+        let run = try await Self.runAndWait(setup.key, created.id)
+        #expect(run?.actions.map(\.outcome) == [.queued], "\(String(describing: run))")
+        let after = try await CampaignsTests.wait(setup.key, eta.id) {
+            $0.adGroups.first?.ads.last?.status == .paused && CampaignsTests.synced($0)
+        }
+        #expect(after.status == .active && after.adGroups.first?.status == .active)
+        #expect(after.adGroups.first?.ads.map(\.status) == [.active, .paused], "\(after.sync)")
+        let onChannel = try await SandboxControl.objects(channel.sandbox, account: setup.sandboxID)
+            .filter { $0["level"] as? String == "ad" }
+        func status(_ channelAdID: String) -> String {
+            (onChannel.first { ($0["id"] as? String ?? "").hasSuffix(channelAdID) }?["status"] as? String ?? "")
+                .uppercased()
+        }
+        #expect(status(second.channelAdID).contains("PAUSE") || status(second.channelAdID).contains("DISABLE"))
+        #expect(status(first.channelAdID).contains("ENABLE") || status(first.channelAdID).contains("ACTIVE"))
+
+        let acted = try await AuditHarness.export(key: setup.key).filter {
+            $0.contains("\"method\":\"tradewind/rules.pause\"")
+        }
+        #expect(acted.count == 1 && acted[0].contains("ad:\(second.id)") && acted[0].contains("campaign:\(eta.id)"))
+    }
+}

@@ -328,6 +328,24 @@ struct AmazonAdsConnector: ChannelConnector {
             AmazonAdsWire.itemResults(body, entities: "adGroups", idKey: "adGroupId", count: 1), field: "ad_group")
     }
 
+    func setAdStatus(
+        _ status: CampaignStatus, adID: String, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        guard status == .active || status == .paused, let state = AmazonAdsWire.state(status) else {
+            throw .rejected(
+                field: "status",
+                ChannelErrorDetail(channel: channel, code: nil, message: "a product ad is only enabled or paused"))
+        }
+        let identity = account.identity
+        let body = try await caller(identity.marketplaceID).callJSON(
+            "sp/productAds:update",
+            request(
+                .put, "/sp/productAds", identity, body: AmazonAdsWire.productAdStateBody(adID: adID, state: state),
+                contentType: AmazonAdsWire.productAdType, isMutation: true),
+            session: session)
+        _ = try single(AmazonAdsWire.itemResults(body, entities: "productAds", idKey: "adId", count: 1), field: "ad")
+    }
+
     func dailyMetrics(
         _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
         session: ChannelSession
@@ -350,7 +368,7 @@ struct AmazonAdsConnector: ChannelConnector {
         var create = request(
             .post, "/reporting/reports", identity,
             body: AmazonAdsWire.reportBody(
-                level, from: from, through: through, name: "tradewind spCampaigns \(level.rawValue) \(from) \(through)"),
+                level, from: from, through: through, name: "tradewind \(level.rawValue) \(from) \(through)"),
             contentType: AmazonAdsWire.reportRequestType, isMutation: true)
         create.setHeader("Accept", "application/vnd.createasyncreportresponse.v3+json")
         let response = try await caller.call("reporting/reports:create", create, session: session)

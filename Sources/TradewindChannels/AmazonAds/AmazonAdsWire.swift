@@ -148,6 +148,11 @@ enum AmazonAdsWire {
         .object([("campaigns", .array([.object([("campaignId", .string(campaignID)), ("state", .string(state))])]))])
     }
 
+    /// `PUT /sp/productAds`: one product ad's state.
+    static func productAdStateBody(adID: String, state: String) -> JSONValue {
+        .object([("productAds", .array([.object([("adId", .string(adID)), ("state", .string(state))])]))])
+    }
+
     /// `PUT /sp/adGroups`: one ad group's state.
     static func adGroupStateBody(adGroupID: String, state: String) -> JSONValue {
         .object([("adGroups", .array([.object([("adGroupId", .string(adGroupID)), ("state", .string(state))])]))])
@@ -210,12 +215,18 @@ enum AmazonAdsWire {
     static let reportColumns = ["campaignId", "date", "impressions", "clicks", "cost", "purchases7d", "sales7d"]
 
     /// By campaign, or by ad group: `groupBy: ["campaign", "adGroup"]`, since each group-by adds
-    /// its own columns (`campaignId` comes with "campaign", `adGroupId` with "adGroup").
+    /// its own columns (`campaignId` comes with "campaign", `adGroupId` with "adGroup"); by product
+    /// ad, the spAdvertisedProduct report (`groupBy: ["advertiser"]`, whose rows carry `adId`,
+    /// `adGroupId` and `campaignId`).
     static func reportBody(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, name: String)
         -> JSONValue
     {
-        let (group, columns) =
-            level == .campaign ? (["campaign"], reportColumns) : (["campaign", "adGroup"], ["adGroupId"] + reportColumns)
+        let (type, group, columns): (String, [String], [String]) =
+            switch level {
+            case .campaign: ("spCampaigns", ["campaign"], reportColumns)
+            case .adGroup: ("spCampaigns", ["campaign", "adGroup"], ["adGroupId"] + reportColumns)
+            case .ad: ("spAdvertisedProduct", ["advertiser"], ["adId", "adGroupId"] + reportColumns)
+            }
         return .object([
             ("name", .string(name)),
             ("startDate", .string(from.description)),
@@ -226,7 +237,7 @@ enum AmazonAdsWire {
                     ("adProduct", .string("SPONSORED_PRODUCTS")),
                     ("groupBy", .array(group.map { .string($0) })),
                     ("columns", .array(columns.map { .string($0) })),
-                    ("reportTypeId", .string("spCampaigns")),
+                    ("reportTypeId", .string(type)),
                     ("timeUnit", .string("DAILY")),
                     ("format", .string("GZIP_JSON")),
                 ])
@@ -248,6 +259,7 @@ enum AmazonAdsWire {
     struct ReportRow: Decodable {
         var campaignId: Decimal
         var adGroupId: Decimal?
+        var adId: Decimal?
         var date: String
         var impressions: Decimal?
         var clicks: Decimal?
@@ -272,15 +284,17 @@ enum AmazonAdsWire {
             WireMoney.scaled((value ?? 0).description, places: places)
         }
         let adGroupID = row.adGroupId.flatMap { scaled($0, places: 0) }
+        let adID = row.adId.flatMap { scaled($0, places: 0) }
         guard let day = CalendarDay(row.date), let campaignID = scaled(row.campaignId, places: 0),
-            level == .campaign || adGroupID != nil,
+            level == .campaign || adGroupID != nil, level != .ad || adID != nil,
             let impressions = scaled(row.impressions, places: 0), let clicks = scaled(row.clicks, places: 0),
             let cost = scaled(row.cost, places: 6), let purchases = scaled(row.purchases7d, places: 3),
             let sales = scaled(row.sales7d, places: 6)
         else { return nil }
         return ChannelDailyMetric(
             campaignExternalID: String(campaignID),
-            adGroupExternalID: level == .adGroup ? adGroupID.map { String($0) } : nil, day: day,
+            adGroupExternalID: level == .campaign ? nil : adGroupID.map { String($0) },
+            adExternalID: level == .ad ? adID.map { String($0) } : nil, day: day,
             impressions: impressions, clicks: clicks,
             spendMicros: cost, conversionsMilli: purchases, conversionValueMicros: sales)
     }

@@ -192,6 +192,22 @@ struct GoogleAdsConnector: ChannelConnector {
         return metrics
     }
 
+    func setAdStatus(
+        _ status: CampaignStatus, adID: String, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        let customerID = account.identity.externalID
+        guard
+            let body = GoogleAdsWire.adStatusRequest(
+                status, adID: adID, adGroupID: adGroupID, customerID: customerID)
+        else { throw draftRefused() }
+        _ = try await caller.call(
+            "adGroupAds:mutate",
+            WireRequest(
+                .post, base: endpoints.googleAds, path: GoogleAdsWire.customerPath(customerID) + "/adGroupAds:mutate",
+                body: .json(body), isMutation: true),
+            session: session)
+    }
+
     func setAdGroupStatus(
         _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError) {

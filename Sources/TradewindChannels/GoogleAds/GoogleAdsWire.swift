@@ -45,7 +45,12 @@ enum GoogleAdsWire {
     }
 
     static func metricsQuery(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay) -> String {
-        let (ids, resource) = level == .campaign ? ("campaign.id", "campaign") : ("campaign.id, ad_group.id", "ad_group")
+        let (ids, resource) =
+            switch level {
+            case .campaign: ("campaign.id", "campaign")
+            case .adGroup: ("campaign.id, ad_group.id", "ad_group")
+            case .ad: ("campaign.id, ad_group.id, ad_group_ad.ad.id", "ad_group_ad")
+            }
         return "SELECT \(ids), segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros,"
             + " metrics.conversions, metrics.conversions_value FROM \(resource) WHERE segments.date BETWEEN"
             + " '\(from)' AND '\(through)'"
@@ -364,6 +369,18 @@ enum GoogleAdsWire {
 
     /// `adGroups:mutate`: one ad group's status, ENABLED or PAUSED.
     static func adGroupStatusRequest(_ status: CampaignStatus, adGroupID: String, customerID: String) -> JSONValue? {
+        statusRequest(status, resourceName: "customers/\(customerID)/adGroups/\(adGroupID)")
+    }
+
+    /// `adGroupAds:mutate`: one ad's status in its ad group, ENABLED or PAUSED.
+    static func adStatusRequest(_ status: CampaignStatus, adID: String, adGroupID: String, customerID: String)
+        -> JSONValue?
+    {
+        statusRequest(status, resourceName: "customers/\(customerID)/adGroupAds/\(adGroupID)~\(adID)")
+    }
+
+    /// A mutate request of one `update{resourceName, status}` with `updateMask: "status"`.
+    private static func statusRequest(_ status: CampaignStatus, resourceName: String) -> JSONValue? {
         let value: String
         switch status {
         case .active: value = "ENABLED"
@@ -379,8 +396,7 @@ enum GoogleAdsWire {
                         (
                             "update",
                             .object([
-                                ("resourceName", .string("customers/\(customerID)/adGroups/\(adGroupID)")),
-                                ("status", .string(value)),
+                                ("resourceName", .string(resourceName)), ("status", .string(value)),
                             ])
                         ),
                     ])
@@ -422,13 +438,14 @@ enum GoogleAdsWire {
 
     static func dailyMetric(_ row: StreamRow, level: ChannelMetricLevel) -> ChannelDailyMetric? {
         guard row.campaign.hasID, row.segments.hasDate, let day = CalendarDay(row.segments.date),
-            level == .campaign || row.adGroup.hasID,
+            level == .campaign || row.adGroup.hasID, level != .ad || row.adGroupAd.ad.hasID,
             let conversions = scaled(row.metrics.conversions, by: 1_000),
             let value = scaled(row.metrics.conversionsValue, by: 1_000_000)
         else { return nil }
         return ChannelDailyMetric(
             campaignExternalID: String(row.campaign.id),
-            adGroupExternalID: level == .adGroup ? String(row.adGroup.id) : nil, day: day,
+            adGroupExternalID: level == .campaign ? nil : String(row.adGroup.id),
+            adExternalID: level == .ad ? String(row.adGroupAd.ad.id) : nil, day: day,
             impressions: row.metrics.impressions,
             clicks: row.metrics.clicks, spendMicros: row.metrics.costMicros, conversionsMilli: conversions,
             conversionValueMicros: value)

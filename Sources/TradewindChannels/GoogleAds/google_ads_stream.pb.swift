@@ -15,7 +15,7 @@
 ///
 /// A subset of google/ads/googleads/v21/services/google_ads_service.proto
 /// (SearchGoogleAdsStreamResponse, GoogleAdsRow), resources/campaign.proto, resources/ad_group.proto,
-/// common/segments.proto
+/// resources/ad_group_ad.proto, resources/ad.proto, common/segments.proto
 /// and common/metrics.proto, with their names and types; every field not listed is ignored when
 /// decoding. Field numbers: Metrics' as in the googleads protos (read from a generated copy of
 /// v17's metrics.proto); the others' as recalled and unverified here, which JSON never uses.
@@ -63,7 +63,7 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
   /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
   mutating func clearCampaign() {self._campaign = nil}
 
-  /// The row's ad group (`FROM ad_group`).
+  /// The row's ad group (`FROM ad_group`, or the ad's `FROM ad_group_ad`).
   var adGroup: Google_Ads_Googleads_V21_Services_AdGroup {
     get {_adGroup ?? Google_Ads_Googleads_V21_Services_AdGroup()}
     set {_adGroup = newValue}
@@ -72,6 +72,16 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
   var hasAdGroup: Bool {self._adGroup != nil}
   /// Clears the value of `adGroup`. Subsequent reads from it will return its default value.
   mutating func clearAdGroup() {self._adGroup = nil}
+
+  /// The row's ad in its ad group (`FROM ad_group_ad`).
+  var adGroupAd: Google_Ads_Googleads_V21_Services_AdGroupAd {
+    get {_adGroupAd ?? Google_Ads_Googleads_V21_Services_AdGroupAd()}
+    set {_adGroupAd = newValue}
+  }
+  /// Returns true if `adGroupAd` has been explicitly set.
+  var hasAdGroupAd: Bool {self._adGroupAd != nil}
+  /// Clears the value of `adGroupAd`. Subsequent reads from it will return its default value.
+  mutating func clearAdGroupAd() {self._adGroupAd = nil}
 
   /// The row's metrics.
   var metrics: Google_Ads_Googleads_V21_Services_Metrics {
@@ -99,6 +109,7 @@ nonisolated struct Google_Ads_Googleads_V21_Services_GoogleAdsRow: Sendable {
 
   fileprivate var _campaign: Google_Ads_Googleads_V21_Services_Campaign? = nil
   fileprivate var _adGroup: Google_Ads_Googleads_V21_Services_AdGroup? = nil
+  fileprivate var _adGroupAd: Google_Ads_Googleads_V21_Services_AdGroupAd? = nil
   fileprivate var _metrics: Google_Ads_Googleads_V21_Services_Metrics? = nil
   fileprivate var _segments: Google_Ads_Googleads_V21_Services_Segments? = nil
 }
@@ -139,6 +150,58 @@ nonisolated struct Google_Ads_Googleads_V21_Services_AdGroup: Sendable {
   var resourceName: String = String()
 
   /// The ad group's id (int64, a string in JSON).
+  var id: Int64 {
+    get {_id ?? 0}
+    set {_id = newValue}
+  }
+  /// Returns true if `id` has been explicitly set.
+  var hasID: Bool {self._id != nil}
+  /// Clears the value of `id`. Subsequent reads from it will return its default value.
+  mutating func clearID() {self._id = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _id: Int64? = nil
+}
+
+/// google.ads.googleads.v21.resources.AdGroupAd, the fields Tradewind selects.
+nonisolated struct Google_Ads_Googleads_V21_Services_AdGroupAd: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `customers/{customer_id}/adGroupAds/{ad_group_id}~{ad_id}`.
+  var resourceName: String = String()
+
+  /// The ad.
+  var ad: Google_Ads_Googleads_V21_Services_Ad {
+    get {_ad ?? Google_Ads_Googleads_V21_Services_Ad()}
+    set {_ad = newValue}
+  }
+  /// Returns true if `ad` has been explicitly set.
+  var hasAd: Bool {self._ad != nil}
+  /// Clears the value of `ad`. Subsequent reads from it will return its default value.
+  mutating func clearAd() {self._ad = nil}
+
+  var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  init() {}
+
+  fileprivate var _ad: Google_Ads_Googleads_V21_Services_Ad? = nil
+}
+
+/// google.ads.googleads.v21.resources.Ad, the fields Tradewind selects.
+nonisolated struct Google_Ads_Googleads_V21_Services_Ad: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `customers/{customer_id}/ads/{ad_id}`.
+  var resourceName: String = String()
+
+  /// The ad's id (int64, a string in JSON).
   var id: Int64 {
     get {_id ?? 0}
     set {_id = newValue}
@@ -281,7 +344,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_SearchGoogleAdsStreamRes
 
 nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".GoogleAdsRow"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}campaign\0\u{3}ad_group\0\u{1}metrics\0\u{2}b\u{1}segments\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}campaign\0\u{3}ad_group\0\u{1}metrics\0\u{4}\u{c}ad_group_ad\0\u{2}V\u{1}segments\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -292,6 +355,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
       case 2: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._adGroup) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._metrics) }()
+      case 16: try { try decoder.decodeSingularMessageField(value: &self._adGroupAd) }()
       case 102: try { try decoder.decodeSingularMessageField(value: &self._segments) }()
       default: break
       }
@@ -312,6 +376,9 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
     try { if let v = self._metrics {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    try { if let v = self._adGroupAd {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    } }()
     try { if let v = self._segments {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 102)
     } }()
@@ -321,6 +388,7 @@ nonisolated extension Google_Ads_Googleads_V21_Services_GoogleAdsRow: SwiftProto
   static func ==(lhs: Google_Ads_Googleads_V21_Services_GoogleAdsRow, rhs: Google_Ads_Googleads_V21_Services_GoogleAdsRow) -> Bool {
     if lhs._campaign != rhs._campaign {return false}
     if lhs._adGroup != rhs._adGroup {return false}
+    if lhs._adGroupAd != rhs._adGroupAd {return false}
     if lhs._metrics != rhs._metrics {return false}
     if lhs._segments != rhs._segments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
@@ -399,6 +467,84 @@ nonisolated extension Google_Ads_Googleads_V21_Services_AdGroup: SwiftProtobuf.M
   }
 
   static func ==(lhs: Google_Ads_Googleads_V21_Services_AdGroup, rhs: Google_Ads_Googleads_V21_Services_AdGroup) -> Bool {
+    if lhs.resourceName != rhs.resourceName {return false}
+    if lhs._id != rhs._id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Google_Ads_Googleads_V21_Services_AdGroupAd: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".AdGroupAd"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}resource_name\0\u{2}\u{4}ad\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.resourceName) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._ad) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.resourceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.resourceName, fieldNumber: 1)
+    }
+    try { if let v = self._ad {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Google_Ads_Googleads_V21_Services_AdGroupAd, rhs: Google_Ads_Googleads_V21_Services_AdGroupAd) -> Bool {
+    if lhs.resourceName != rhs.resourceName {return false}
+    if lhs._ad != rhs._ad {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Google_Ads_Googleads_V21_Services_Ad: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  static let protoMessageName: String = _protobuf_package + ".Ad"
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}%resource_name\0\u{2}\u{3}id\0")
+
+  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 37: try { try decoder.decodeSingularStringField(value: &self.resourceName) }()
+      case 40: try { try decoder.decodeSingularInt64Field(value: &self._id) }()
+      default: break
+      }
+    }
+  }
+
+  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.resourceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.resourceName, fieldNumber: 37)
+    }
+    try { if let v = self._id {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 40)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  static func ==(lhs: Google_Ads_Googleads_V21_Services_Ad, rhs: Google_Ads_Googleads_V21_Services_Ad) -> Bool {
     if lhs.resourceName != rhs.resourceName {return false}
     if lhs._id != rhs._id {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

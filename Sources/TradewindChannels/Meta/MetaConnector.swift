@@ -227,15 +227,30 @@ struct MetaConnector: ChannelConnector {
     func setAdGroupStatus(
         _ status: CampaignStatus, adGroupID: String, in account: ChannelAccount, session: ChannelSession
     ) async throws(ChannelError) {
+        try await setObjectStatus(status, of: adGroupID, operation: "adset:update", session: session)
+    }
+
+    func setAdStatus(
+        _ status: CampaignStatus, adID: String, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        try await setObjectStatus(status, of: adID, operation: "ad:update", session: session)
+    }
+
+    /// `POST /<ad set or ad id>` `status`, ACTIVE or PAUSED.
+    private func setObjectStatus(
+        _ status: CampaignStatus, of objectID: String, operation: String, session: ChannelSession
+    )
+        async throws(ChannelError)
+    {
         guard status == .active || status == .paused, let value = MetaWire.status(status) else {
             throw .rejected(
                 field: "status",
-                ChannelErrorDetail(channel: channel, code: nil, message: "an ad set is only made active or paused"))
+                ChannelErrorDetail(channel: channel, code: nil, message: "only made active or paused"))
         }
         _ = try await caller.call(
-            "adset:update",
+            operation,
             WireRequest(
-                .post, base: endpoints.meta, path: MetaWire.path(adGroupID), body: .form([("status", value)]),
+                .post, base: endpoints.meta, path: MetaWire.path(objectID), body: .form([("status", value)]),
                 isMutation: true),
             session: session)
     }

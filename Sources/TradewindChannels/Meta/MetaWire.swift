@@ -210,9 +210,14 @@ enum MetaWire {
     static func insightsQuery(_ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, after: String?)
         -> [(String, String)]
     {
-        let ids = level == .campaign ? "campaign_id" : "campaign_id,adset_id"
+        let (metaLevel, ids) =
+            switch level {
+            case .campaign: ("campaign", "campaign_id")
+            case .adGroup: ("adset", "campaign_id,adset_id")
+            case .ad: ("ad", "campaign_id,adset_id,ad_id")
+            }
         var query: [(String, String)] = [
-            ("level", level == .campaign ? "campaign" : "adset"),
+            ("level", metaLevel),
             ("time_increment", "1"),
             (
                 "time_range",
@@ -231,7 +236,9 @@ enum MetaWire {
 
     static func dailyMetric(_ row: JSONValue, level: ChannelMetricLevel) -> ChannelDailyMetric? {
         let adSetID = row["adset_id"]?.stringValue
+        let adID = row["ad_id"]?.stringValue
         guard let campaignID = row["campaign_id"]?.stringValue, level == .campaign || adSetID != nil,
+            level != .ad || adID != nil,
             let day = row["date_start"]?.stringValue.flatMap(CalendarDay.init),
             let spend = (row["spend"]?.numericText).map(WireMoney.micros) ?? 0,
             let impressions = row["impressions"].map({ $0.int64Value }) ?? 0,
@@ -252,7 +259,8 @@ enum MetaWire {
             return nil
         }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, adGroupExternalID: level == .adGroup ? adSetID : nil, day: day,
+            campaignExternalID: campaignID, adGroupExternalID: level == .campaign ? nil : adSetID,
+            adExternalID: level == .ad ? adID : nil, day: day,
             impressions: impressions, clicks: clicks, spendMicros: spend, conversionsMilli: conversions,
             conversionValueMicros: value)
     }

@@ -234,6 +234,19 @@ struct TikTokConnector: ChannelConnector {
             session)
     }
 
+    func setAdStatus(
+        _ status: CampaignStatus, adID: String, adGroupID: String, in account: ChannelAccount, session: ChannelSession
+    ) async throws(ChannelError) {
+        guard status == .active || status == .paused, let value = TikTokWire.operationStatus(status) else {
+            throw .rejected(
+                field: "status",
+                ChannelErrorDetail(channel: channel, code: nil, message: "an ad is only enabled or disabled"))
+        }
+        _ = try await create(
+            "ad:status:update", "ad/status/update/",
+            TikTokWire.adStatusBody(value, adID: adID, advertiserID: account.identity.externalID), session)
+    }
+
     func dailyMetrics(
         _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, in account: ChannelAccount,
         session: ChannelSession

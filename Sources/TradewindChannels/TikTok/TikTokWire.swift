@@ -134,6 +134,14 @@ enum TikTokWire {
         ])
     }
 
+    /// `POST ad/status/update/`: one ad enabled or disabled.
+    static func adStatusBody(_ operationStatus: String, adID: String, advertiserID: String) -> JSONValue {
+        .object([
+            ("advertiser_id", .string(advertiserID)), ("ad_ids", .array([.string(adID)])),
+            ("operation_status", .string(operationStatus)),
+        ])
+    }
+
     /// `POST campaign/update/`: the stamped name.
     static func campaignSettingsBody(
         _ campaign: CampaignSpec, reference: ChannelReference, campaignID: String, advertiserID: String
@@ -220,22 +228,23 @@ enum TikTokWire {
         ]
     }
 
-    /// By ad group, the ad group's campaign comes as the attribute metric `campaign_id`.
+    /// By ad group or ad, the parents' ids come as the attribute metrics `campaign_id`, `adgroup_id`.
     static func reportQuery(
         _ level: ChannelMetricLevel, from: CalendarDay, through: CalendarDay, advertiserID: String, page: Int
     ) -> [(String, String)] {
-        let byAdGroup = level == .adGroup
-        let metrics = (byAdGroup ? ["campaign_id"] : []) + ["spend", "impressions", "clicks", "conversion"]
+        let (dataLevel, id, parents): (String, String, [String]) =
+            switch level {
+            case .campaign: ("AUCTION_CAMPAIGN", "campaign_id", [])
+            case .adGroup: ("AUCTION_ADGROUP", "adgroup_id", ["campaign_id"])
+            case .ad: ("AUCTION_AD", "ad_id", ["campaign_id", "adgroup_id"])
+            }
+        let metrics = parents + ["spend", "impressions", "clicks", "conversion"]
         return [
             ("advertiser_id", advertiserID),
             ("report_type", "BASIC"),
-            ("data_level", byAdGroup ? "AUCTION_ADGROUP" : "AUCTION_CAMPAIGN"),
+            ("data_level", dataLevel),
             ("service_type", "AUCTION"),
-            (
-                "dimensions",
-                JSONValue.array([.string(byAdGroup ? "adgroup_id" : "campaign_id"), .string("stat_time_day")])
-                    .serialized
-            ),
+            ("dimensions", JSONValue.array([.string(id), .string("stat_time_day")]).serialized),
             ("metrics", JSONValue.array(metrics.map { .string($0) }).serialized),
             ("start_date", from.description),
             ("end_date", through.description),
@@ -247,11 +256,14 @@ enum TikTokWire {
     /// A report row: `{"dimensions": {"campaign_id", "stat_time_day": "2026-03-01 00:00:00"},
     /// "metrics": {"spend": "12.34", …}}`, metrics as strings.
     static func dailyMetric(_ row: JSONValue, level: ChannelMetricLevel) -> ChannelDailyMetric? {
-        let adGroupID = row["dimensions"]?["adgroup_id"]?.numericText
-        let campaignID =
-            level == .campaign
-            ? row["dimensions"]?["campaign_id"]?.numericText : row["metrics"]?["campaign_id"]?.numericText
-        guard let campaignID, level == .campaign || adGroupID != nil,
+        // Each row's own id is its dimension; its parents' ids are attribute metrics.
+        func id(_ key: String, of own: ChannelMetricLevel) -> String? {
+            (level == own ? row["dimensions"] : row["metrics"])?[key]?.numericText
+        }
+        let adGroupID = level == .campaign ? nil : id("adgroup_id", of: .adGroup)
+        let adID = level == .ad ? id("ad_id", of: .ad) : nil
+        guard let campaignID = id("campaign_id", of: .campaign), level == .campaign || adGroupID != nil,
+            level != .ad || adID != nil,
             let dayText = row["dimensions"]?["stat_time_day"]?.stringValue,
             let day = CalendarDay(String(dayText.prefix(10)))
         else { return nil }
@@ -262,7 +274,7 @@ enum TikTokWire {
             let conversions = metrics?["conversion"]?.numericText.map(WireMoney.milli) ?? 0
         else { return nil }
         return ChannelDailyMetric(
-            campaignExternalID: campaignID, adGroupExternalID: level == .adGroup ? adGroupID : nil, day: day,
+            campaignExternalID: campaignID, adGroupExternalID: adGroupID, adExternalID: adID, day: day,
             impressions: impressions, clicks: clicks, spendMicros: spend, conversionsMilli: conversions,
             conversionValueMicros: 0)
     }

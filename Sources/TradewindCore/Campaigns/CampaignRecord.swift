@@ -134,6 +134,8 @@ public struct CampaignRecord: Sendable, Hashable {
     public var adIDs: [[UUID]]
     /// Each ad group's own status, active or paused (by a rule), in the tree's order.
     public var adGroupStatuses: [CampaignStatus]
+    /// Each ad's own status, as `adIDs`.
+    public var adStatuses: [[CampaignStatus]]
     public var published: PublishedCampaign?
     public var sync: SyncState
     public var createdAt: Date
@@ -142,7 +144,7 @@ public struct CampaignRecord: Sendable, Hashable {
     public init(
         id: UUID, accountID: UUID, channel: AdChannel, status: CampaignStatus, currency: String, version: Int64,
         reference: String, tree: CampaignTree, adGroupIDs: [UUID], adIDs: [[UUID]], adGroupStatuses: [CampaignStatus],
-        published: PublishedCampaign?,
+        adStatuses: [[CampaignStatus]], published: PublishedCampaign?,
         sync: SyncState, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -156,6 +158,7 @@ public struct CampaignRecord: Sendable, Hashable {
         self.adGroupIDs = adGroupIDs
         self.adIDs = adIDs
         self.adGroupStatuses = adGroupStatuses
+        self.adStatuses = adStatuses
         self.published = published
         self.sync = sync
         self.createdAt = createdAt

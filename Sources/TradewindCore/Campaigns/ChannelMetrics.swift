@@ -3,6 +3,8 @@ public enum ChannelMetricLevel: String, Sendable, Hashable, Codable {
     case campaign
     /// Meta's and TikTok's ad sets and ad groups, Google's and Amazon's ad groups.
     case adGroup = "ad_group"
+    /// Ads (Amazon's product ads).
+    case ad
 }
 
 /// One campaign's (or ad group's) figures for one day as a channel reports them, in Tradewind's
@@ -10,8 +12,10 @@ public enum ChannelMetricLevel: String, Sendable, Hashable, Codable {
 public struct ChannelDailyMetric: Sendable, Hashable, Codable {
     /// The channel's own id of the campaign.
     public var campaignExternalID: String
-    /// The channel's own id of the ad group, in a report by ad group; nil in one by campaign.
+    /// The channel's own id of the ad group, in a report by ad group or ad; nil in one by campaign.
     public var adGroupExternalID: String?
+    /// The channel's own id of the ad, in a report by ad.
+    public var adExternalID: String?
     /// The day in the ad account's time zone.
     public var day: CalendarDay
     public var impressions: Int64
@@ -24,11 +28,12 @@ public struct ChannelDailyMetric: Sendable, Hashable, Codable {
     public var conversionValueMicros: Int64
 
     public init(
-        campaignExternalID: String, adGroupExternalID: String? = nil, day: CalendarDay, impressions: Int64,
-        clicks: Int64, spendMicros: Int64, conversionsMilli: Int64, conversionValueMicros: Int64
+        campaignExternalID: String, adGroupExternalID: String? = nil, adExternalID: String? = nil, day: CalendarDay,
+        impressions: Int64, clicks: Int64, spendMicros: Int64, conversionsMilli: Int64, conversionValueMicros: Int64
     ) {
         self.campaignExternalID = campaignExternalID
         self.adGroupExternalID = adGroupExternalID
+        self.adExternalID = adExternalID
         self.day = day
         self.impressions = impressions
         self.clicks = clicks

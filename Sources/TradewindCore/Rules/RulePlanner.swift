@@ -53,7 +53,12 @@ public enum RulePlanner {
         func skip(_ kind: RuleActionRecord.Kind, _ reason: String, before: Int64? = nil) -> Plan {
             Plan(kind: kind, outcome: .skipped, reason: reason, beforeMicros: before, afterMicros: nil)
         }
-        let noun = situation.level == .adGroup ? "ad group" : "campaign"
+        let noun =
+            switch situation.level {
+            case .campaign: "campaign"
+            case .adGroup: "ad group"
+            case .ad: "ad"
+            }
         // A rule never touches a draft or an archived campaign (they are not candidates either).
         guard situation.status == .active || situation.status == .paused else {
             return skip(kind(of: execution.action), "the \(noun) is \(situation.status.rawValue)")
@@ -78,6 +83,8 @@ public enum RulePlanner {
             if situation.status == .active { return skip(.resume, "already active") }
             return Plan(kind: .resume, outcome: .queued, reason: "", beforeMicros: nil, afterMicros: nil)
         case .changeBid(let change):
+            // Validation refuses bid rules on ads; a stored one never moves a bid.
+            guard situation.level != .ad else { return skip(.changeBid, "an ad has no bid of its own") }
             guard let before = situation.bid.amountMicros else {
                 return skip(
                     .changeBid,
@@ -92,7 +99,7 @@ public enum RulePlanner {
         case .changeBudget(let change):
             // Validation refuses budget rules on ad groups; a stored one never moves a budget.
             guard situation.level == .campaign else {
-                return skip(.changeBudget, "the budget is the campaign's, not the ad group's")
+                return skip(.changeBudget, "the budget is the campaign's, not the \(noun)'s")
             }
             let before = situation.budgetMicros
             if situation.channel == .meta && situation.budgetChangesLastHour >= metaBudgetChangesPerHour {

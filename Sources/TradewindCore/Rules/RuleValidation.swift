@@ -21,15 +21,15 @@ extension AutomatedRule {
         if conditions.count > Self.maximumConditions {
             refuse("evaluation.conditions", "at most \(Self.maximumConditions) conditions")
         }
-        if evaluation.level == .ad {
-            refuse(
-                "evaluation.entity_type",
-                "must be CAMPAIGN or AD_GROUP: the channels' figures are pulled per campaign and per ad group")
-        }
-        if evaluation.level == .adGroup, case .changeBudget = execution.action {
+        switch (evaluation.level, execution.action) {
+        case (.adGroup, .changeBudget), (.ad, .changeBudget):
             refuse(
                 "execution.action",
-                "CHANGE_BUDGET acts on campaigns: in Tradewind the budget is the campaign's, not its ad groups'")
+                "CHANGE_BUDGET acts on campaigns: in Tradewind the budget is the campaign's, not its ad groups' or ads'")
+        case (.ad, .changeBid):
+            refuse("execution.action", "CHANGE_BID acts on campaigns and ad groups: an ad has no bid of its own")
+        default:
+            break
         }
         if evaluation.entityIDs.count > Self.maximumEntityIDs {
             refuse("evaluation.entity_ids", "at most \(Self.maximumEntityIDs) ids")

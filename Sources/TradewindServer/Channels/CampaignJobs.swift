@@ -19,6 +19,8 @@ enum CampaignJobs {
         case settings = "campaign.settings"
         /// One ad group's own status, as it is when the job runs (the payload names the group).
         case adGroupStatus = "ad_group.status"
+        /// One ad's own status, as it is when the job runs (the payload names the ad).
+        case adStatus = "ad.status"
 
         /// What `SyncState.operation` says while it is under way.
         var syncName: String {
@@ -30,6 +32,7 @@ enum CampaignJobs {
             case .budget: "budget"
             case .settings: "settings"
             case .adGroupStatus: "ad_group_status"
+            case .adStatus: "ad_status"
             }
         }
 
@@ -41,7 +44,7 @@ enum CampaignJobs {
             case .archive: "archived"
             case .budget: "changed"
             case .settings: "updated"
-            case .adGroupStatus: "updated"
+            case .adGroupStatus, .adStatus: "updated"
             }
         }
     }
@@ -82,6 +85,8 @@ enum CampaignJobs {
         var ruleID: UUID?
         /// The ad group an `ad_group.*` job is about.
         var adGroupID: UUID?
+        /// The ad an `ad.*` job is about.
+        var adID: UUID?
     }
 
     struct MetricsPayload: Codable {
@@ -92,13 +97,14 @@ enum CampaignJobs {
     @discardableResult
     static func enqueue(
         _ operation: Operation, for record: CampaignRecord, byRule ruleID: UUID? = nil, adGroupID: UUID? = nil,
-        in tx: TenantTransaction
+        adID: UUID? = nil, in tx: TenantTransaction
     ) async throws -> OutboxJob {
         let payload = try String(
             decoding: JSONEncoder().encode(
                 CampaignPayload(
                     campaignID: record.id, version: record.version,
-                    mayExistOnChannel: record.sync.kind != .notPublished, ruleID: ruleID, adGroupID: adGroupID)),
+                    mayExistOnChannel: record.sync.kind != .notPublished, ruleID: ruleID, adGroupID: adGroupID,
+                    adID: adID)),
             as: UTF8.self)
         return try await Outbox.enqueue(
             queue: publishQueue(channel: record.channel, account: record.accountID), kind: operation.rawValue,
@@ -113,11 +119,12 @@ enum CampaignJobs {
     @discardableResult
     static func enqueueChanges(
         _ operations: [Operation], for record: CampaignRecord, byRule ruleID: UUID? = nil, adGroupID: UUID? = nil,
-        in tx: TenantTransaction
+        adID: UUID? = nil, in tx: TenantTransaction
     ) async throws -> [OutboxJob] {
         var jobs: [OutboxJob] = []
         for operation in operations {
-            jobs.append(try await enqueue(operation, for: record, byRule: ruleID, adGroupID: adGroupID, in: tx))
+            jobs.append(
+                try await enqueue(operation, for: record, byRule: ruleID, adGroupID: adGroupID, adID: adID, in: tx))
         }
         if let first = operations.first, record.sync.kind == .synced || record.sync.kind == .failed {
             try await CampaignRepository.setSync(

@@ -136,7 +136,8 @@ struct ChannelJobRunner: Sendable {
         let recorder = Self.recorder(
             of: job, tenant: tenant, account: account,
             resources: ["campaign:\(campaign.id.uuidString.lowercased())"]
-                + (payload.adGroupID.map { ["ad_group:\($0.uuidString.lowercased())"] } ?? []),
+                + (payload.adGroupID.map { ["ad_group:\($0.uuidString.lowercased())"] } ?? [])
+                + (payload.adID.map { ["ad:\($0.uuidString.lowercased())"] } ?? []),
             ruleID: payload.ruleID)
         let session = ChannelSession(credentials: credentials, observer: recorder.observer)
         if account.status == .needsReauthorization {
@@ -176,6 +177,18 @@ struct ChannelJobRunner: Sendable {
                     campaign.adGroupStatuses[index], adGroupID: published.adGroups[index].adGroupID, in: target,
                     session: session)
                 outcome = .done(published: nil)
+            case .adStatus:
+                guard let adID = payload.adID, let (g, a) = Self.position(of: adID, in: campaign),
+                    let published = campaign.published, g < published.adGroups.count,
+                    a < published.adGroups[g].adIDs.count
+                else {
+                    outcome = .impossible(code: "not_published", message: "the ad never reached the channel")
+                    break
+                }
+                try await connector.setAdStatus(
+                    campaign.adStatuses[g][a], adID: published.adGroups[g].adIDs[a],
+                    adGroupID: published.adGroups[g].adGroupID, in: target, session: session)
+                outcome = .done(published: nil)
             case .pause, .resume, .archive, .budget, .settings:
                 guard let published = campaign.published else {
                     outcome = .impossible(code: "not_published", message: "the campaign never reached the channel")
@@ -201,6 +214,14 @@ struct ChannelJobRunner: Sendable {
         try await finish(
             job, owner: owner, campaignID: campaign.id, operation: operation, account: account, outcome: outcome,
             session: session, recorder: recorder, call: call)
+    }
+
+    /// Where an ad sits in the campaign's tree: its ad group's index and its own.
+    static func position(of adID: UUID, in campaign: CampaignRecord) -> (group: Int, ad: Int)? {
+        for (g, ads) in campaign.adIDs.enumerated() {
+            if let a = ads.firstIndex(of: adID) { return (g, a) }
+        }
+        return nil
     }
 
     /// Records a job's channel exchanges for the audit log: the worker as principal, the job's id
@@ -338,16 +359,17 @@ struct ChannelJobRunner: Sendable {
             guard let (account, sealed) = try await ChannelAccountRepository.sealedCredentials(id: accountID, in: tx)
             else { return nil }
             let credentials = try sealer.open(sealed, tenantID: tenant.id, accountID: account.id)
-            // Figures by ad group only for tenants whose rules look at ad groups: the pull is as
-            // big again as the campaigns'.
-            let adGroups =
-                try await RuleRepository.anyAtAdGroupLevel(in: tx)
-                ? try await ChannelMetricsRepository.adGroupsByChannelID(account: accountID, in: tx) : [:]
+            // Figures by ad group or ad only for tenants whose rules look at that level: each
+            // pull is as big again as the campaigns'.
+            let levels = try await RuleRepository.levelsInUse(in: tx)
             return (
                 account, credentials,
                 Published(
                     campaigns: try await ChannelMetricsRepository.campaignsByChannelID(account: accountID, in: tx),
-                    adGroups: adGroups)
+                    adGroups: levels.contains(.adGroup)
+                        ? try await ChannelMetricsRepository.adGroupsByChannelID(account: accountID, in: tx) : [:],
+                    ads: levels.contains(.ad)
+                        ? try await ChannelMetricsRepository.adsByChannelID(account: accountID, in: tx) : [:])
             )
         }
         guard let (account, credentials, published) = loaded else {
@@ -363,6 +385,7 @@ struct ChannelJobRunner: Sendable {
         let from = through.adding(days: Int64(1 - max(1, min(days, CampaignJobs.maximumSyncDays))))
         var fetched: [ChannelDailyMetric] = []
         var fetchedByAdGroup: [ChannelDailyMetric] = []
+        var fetchedByAd: [ChannelDailyMetric] = []
         var failure: ChannelError?
         if account.status == .active && !published.campaigns.isEmpty {
             let connector = channels.connector(for: account.identity.channel)
@@ -373,6 +396,10 @@ struct ChannelJobRunner: Sendable {
                 if !published.adGroups.isEmpty {
                     fetchedByAdGroup = try await connector.dailyMetrics(
                         .adGroup, from: from, through: through, in: target, session: session)
+                }
+                if !published.ads.isEmpty {
+                    fetchedByAd = try await connector.dailyMetrics(
+                        .ad, from: from, through: through, in: target, session: session)
                 }
             } catch {
                 failure = error
@@ -386,7 +413,9 @@ struct ChannelJobRunner: Sendable {
         metricsCall.touch("channel_account:\(account.id.uuidString.lowercased())")
         let (policy, interval) = (self.policy, metricsInterval)
         let reporting = tenant.settings.reportingCurrency
-        let (fetchedRows, fetchedAdGroupRows, pullFailure) = (fetched, fetchedByAdGroup, failure)
+        let (fetchedRows, fetchedAdGroupRows, fetchedAdRows, pullFailure) = (
+            fetched, fetchedByAdGroup, fetchedByAd, failure
+        )
         try await store.write(for: metricsCall, alsoRecording: { _ in recorder.takeRecords() }) { tx in
             if let refreshed {
                 try await ChannelAccountRepository.storeRefreshedCredentials(
@@ -422,6 +451,17 @@ struct ChannelJobRunner: Sendable {
                         account: account.id, channel: account.identity.channel, currency: account.profile.currency,
                         from: from, through: through, rows: adGroupRows, in: tx)
                 }
+                if !published.ads.isEmpty {
+                    let adRows = fetchedAdRows.compactMap { metric in
+                        metric.adExternalID.flatMap { published.ads[$0] }.map {
+                            ChannelMetricsRepository.AdRow(
+                                adID: $0.ad, adGroupID: $0.adGroup, campaignID: $0.campaign, metric: metric)
+                        }
+                    }
+                    written += try await ChannelMetricsRepository.replaceAds(
+                        account: account.id, channel: account.identity.channel, currency: account.profile.currency,
+                        from: from, through: through, rows: adRows, in: tx)
+                }
                 metricsCall.wrote(rows: max(written, 1))
                 try await ChannelAccountRepository.recordMetricsSync(id: account.id, at: Date(), in: tx)
                 if try await Outbox.complete(job, owner: owner, in: tx) {
@@ -436,11 +476,12 @@ struct ChannelJobRunner: Sendable {
         }
     }
 
-    /// What the account has published, by the channel's ids: its campaigns, and its ad groups with
-    /// their campaigns (only when figures by ad group are pulled).
+    /// What the account has published, by the channel's ids: its campaigns, its ad groups and its
+    /// ads with their parents (these two only when figures at their level are pulled).
     struct Published: Sendable {
         var campaigns: [String: UUID]
         var adGroups: [String: (adGroup: UUID, campaign: UUID)]
+        var ads: [String: (ad: UUID, adGroup: UUID, campaign: UUID)]
     }
 
     /// The channel's rows of Tradewind's campaigns, with money also in the reporting currency at

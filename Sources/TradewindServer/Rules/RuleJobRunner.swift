@@ -86,10 +86,13 @@ struct RuleJobRunner: Sendable {
                     case .campaign:
                         (plan, jobID) = try await act(
                             plan, of: rule.execution, on: match.candidate.campaignID, rule: ruleID, in: tx)
-                    case .adGroup, .ad:
+                    case .adGroup:
                         (plan, jobID) = try await act(
                             plan, onAdGroup: match.candidate.entityID, of: match.candidate.campaignID, rule: ruleID,
                             in: tx)
+                    case .ad:
+                        (plan, jobID) = try await act(
+                            plan, onAd: match.candidate.entityID, of: match.candidate.campaignID, rule: ruleID, in: tx)
                     }
                 }
                 let action = RuleActionRecord(
@@ -247,6 +250,40 @@ struct RuleJobRunner: Sendable {
         }
     }
 
+    /// Carries out a queued plan on one ad of the campaign, locked: its own status, and the job that
+    /// tells the channel. Ads have no budget or bid of their own (validation refuses those rules).
+    private func act(
+        _ plan: RulePlanner.Plan, onAd adID: UUID, of campaignID: UUID, rule: UUID, in tx: TenantTransaction
+    ) async throws -> (RulePlanner.Plan, UUID?) {
+        var plan = plan
+        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
+            plan.outcome = .skipped
+            plan.reason = reason
+            plan.afterMicros = nil
+            return (plan, nil)
+        }
+        guard let record = try await CampaignRepository.lock(id: campaignID, in: tx),
+            let (g, a) = ChannelJobRunner.position(of: adID, in: record)
+        else { return skipped("the ad no longer exists") }
+        guard record.status == .active || record.status == .paused else {
+            return skipped("its campaign is \(record.status.rawValue)")
+        }
+        switch plan.kind {
+        case .pause, .resume:
+            let (from, to): (CampaignStatus, CampaignStatus) = plan.kind == .pause ? (.active, .paused) : (.paused, .active)
+            guard record.adStatuses[g][a] == from else { return skipped("the ad is \(record.adStatuses[g][a].rawValue)") }
+            guard try await CampaignRepository.setAdStatus(id: adID, campaignID: campaignID, status: to, in: tx),
+                let updated = try await CampaignRepository.get(id: campaignID, in: tx)
+            else { return skipped("the ad no longer exists") }
+            let jobs = try await CampaignJobs.enqueueChanges([.adStatus], for: updated, byRule: rule, adID: adID, in: tx)
+            return (plan, jobs.first?.id)
+        case .changeBudget, .changeBid:
+            return skipped("an ad has no budget or bid of its own")
+        case .notify:
+            return (plan, nil)
+        }
+    }
+
     /// Queues the rule's next scheduled evaluation after a scheduled one, unless one is queued
     /// already (an update or enable queued it).
     private func scheduleNext(
@@ -286,7 +323,7 @@ struct RuleJobRunner: Sendable {
 
     // MARK: - Audit
 
-    /// One record per action: the rule, the campaign (and ad group), what was done (or why not) and the values
+    /// One record per action: the rule, the campaign (and ad group or ad), what was done (or why not) and the values
     /// each condition saw. Ids, amounts and figures only, never personal data.
     static func auditEntry(
         for action: RuleActionRecord, ruleID: UUID, channel: AdChannel, tenant: Tenant, requestID: String
@@ -295,7 +332,11 @@ struct RuleJobRunner: Sendable {
             "rule:\(ruleID.uuidString.lowercased())", "rule_run:\(action.runID.uuidString.lowercased())",
             "campaign:\(action.campaignID.uuidString.lowercased())",
         ]
-        if action.level == .adGroup { resources.append("ad_group:\(action.entityID.uuidString.lowercased())") }
+        switch action.level {
+        case .campaign: break
+        case .adGroup: resources.append("ad_group:\(action.entityID.uuidString.lowercased())")
+        case .ad: resources.append("ad:\(action.entityID.uuidString.lowercased())")
+        }
         resources.append("outcome:\(action.outcome.rawValue)")
         let amount = action.kind == .changeBid ? "bid" : "budget"
         if let before = action.beforeMicros { resources.append("\(amount)_before_micros:\(before)") }

@@ -112,6 +112,31 @@ public enum CampaignRepository {
         return true
     }
 
+    /// Sets one ad's own status (active or paused) and bumps its campaign's version, as
+    /// `setAdGroupStatus` does. False when the campaign has no such ad.
+    public static func setAdStatus(
+        id: UUID, campaignID: UUID, status: CampaignStatus, in tx: TenantTransaction
+    ) async throws -> Bool {
+        precondition(status == .active || status == .paused, "an ad is active or paused")
+        let rows = try await tx.connection.query(
+            """
+            UPDATE ads a SET status = \(Int16(status.storedCode))
+            FROM ad_groups g
+            WHERE a.tenant_id = \(tx.tenantID) AND a.id = \(id) AND g.tenant_id = a.tenant_id
+              AND g.id = a.ad_group_id AND g.campaign_id = \(campaignID)
+            RETURNING a.id
+            """, logger: tx.logger)
+        var found = false
+        for try await _ in rows { found = true }
+        guard found else { return false }
+        try await tx.connection.query(
+            """
+            UPDATE campaigns SET version = version + 1, updated_at = now()
+            WHERE tenant_id = \(tx.tenantID) AND id = \(campaignID)
+            """, logger: tx.logger)
+        return true
+    }
+
     public static func update(
         _ record: CampaignRecord, replacingAdGroups: Bool, in tx: TenantTransaction
     ) async throws -> CampaignRecord {
@@ -135,6 +160,7 @@ public enum CampaignRepository {
             fresh.adGroupIDs = []
             fresh.adIDs = []
             fresh.adGroupStatuses = []
+            fresh.adStatuses = []
             try await insertAdGroups(record.tree.adGroups, campaignID: record.id, into: &fresh, in: tx)
         }
         guard let updated = try await get(id: record.id, in: tx) else {
@@ -225,7 +251,7 @@ public enum CampaignRepository {
                     id: id, accountID: try cells[1].decode(UUID.self), channel: channel, status: status,
                     currency: try cells[8].decode(String.self), version: try cells[14].decode(Int64.self),
                     reference: try cells[15].decode(String.self), tree: CampaignTree(campaign: spec, adGroups: []),
-                    adGroupIDs: [], adIDs: [], adGroupStatuses: [],
+                    adGroupIDs: [], adIDs: [], adGroupStatuses: [], adStatuses: [],
                     published: published.isEmpty ? nil : try StoredJSON.decode(PublishedCampaign.self, published),
                     sync: SyncState(
                         kind: syncKind, operation: try cells[18].decode(String.self),
@@ -262,16 +288,21 @@ public enum CampaignRepository {
             groups[campaignID, default: []].append((id, spec, status))
             groupIDs.append(id)
         }
-        var ads: [UUID: [(UUID, AdSpec)]] = [:]
+        var ads: [UUID: [(UUID, AdSpec, CampaignStatus)]] = [:]
         if !groupIDs.isEmpty {
             let adRows = try await tx.connection.query(
                 """
-                SELECT ad_group_id, id, name, creative::text FROM ads
+                SELECT ad_group_id, id, name, creative::text, status FROM ads
                 WHERE tenant_id = \(tx.tenantID) AND ad_group_id = ANY(\(groupIDs)) ORDER BY ad_group_id, position
                 """, logger: tx.logger)
-            for try await (groupID, id, name, creative) in adRows.decode((UUID, UUID, String, String).self) {
+            for try await (groupID, id, name, creative, code) in adRows.decode(
+                (UUID, UUID, String, String, Int16).self)
+            {
+                guard let status = CampaignStatus(storedCode: Int(code)) else {
+                    throw StoredValueError(table: "ads", id: id)
+                }
                 ads[groupID, default: []].append(
-                    (id, AdSpec(name: name, creative: try StoredJSON.decode(Creative.self, creative))))
+                    (id, AdSpec(name: name, creative: try StoredJSON.decode(Creative.self, creative)), status))
             }
         }
         return records.map { record in
@@ -280,6 +311,7 @@ public enum CampaignRepository {
             record.adGroupIDs = campaignGroups.map(\.id)
             record.adIDs = campaignGroups.map { (ads[$0.id] ?? []).map(\.0) }
             record.adGroupStatuses = campaignGroups.map(\.status)
+            record.adStatuses = campaignGroups.map { (ads[$0.id] ?? []).map(\.2) }
             record.tree.adGroups = campaignGroups.map { group in
                 CampaignTree.AdGroup(spec: group.spec, ads: (ads[group.id] ?? []).map(\.1))
             }
@@ -312,6 +344,7 @@ public enum CampaignRepository {
             record.adGroupIDs.append(groupID)
             record.adIDs.append(adIDs)
             record.adGroupStatuses.append(.active)
+            record.adStatuses.append(adIDs.map { _ in .active })
         }
         record.tree.adGroups = groups
     }

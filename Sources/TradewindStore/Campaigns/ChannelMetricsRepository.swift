@@ -33,6 +33,79 @@ public enum ChannelMetricsRepository {
         return map
     }
 
+    /// The account's published ads by the channel's ad id, with their ad groups and campaigns.
+    public static func adsByChannelID(account: UUID, in tx: TenantTransaction) async throws -> [String: (
+        ad: UUID, adGroup: UUID, campaign: UUID
+    )] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT a.channel_ad_id, a.id, g.id, g.campaign_id
+            FROM ads a
+            JOIN ad_groups g ON g.tenant_id = a.tenant_id AND g.id = a.ad_group_id
+            JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+            WHERE a.tenant_id = \(tx.tenantID) AND c.account_id = \(account) AND a.channel_ad_id IS NOT NULL
+            """, logger: tx.logger)
+        var map: [String: (ad: UUID, adGroup: UUID, campaign: UUID)] = [:]
+        for try await (channelID, id, group, campaign) in rows.decode((String, UUID, UUID, UUID).self) {
+            map[channelID] = (id, group, campaign)
+        }
+        return map
+    }
+
+    /// One stored day of one ad.
+    public struct AdRow: Sendable, Hashable {
+        public var adID: UUID
+        public var adGroupID: UUID
+        public var campaignID: UUID
+        /// Its `adExternalID` is set.
+        public var metric: ChannelDailyMetric
+
+        public init(adID: UUID, adGroupID: UUID, campaignID: UUID, metric: ChannelDailyMetric) {
+            self.adID = adID
+            self.adGroupID = adGroupID
+            self.campaignID = campaignID
+            self.metric = metric
+        }
+    }
+
+    /// Replaces everything stored for the account's ads on `from`...`through` by `rows`, as
+    /// `replace` does for campaigns. Returns how many rows were written.
+    @discardableResult
+    public static func replaceAds(
+        account: UUID, channel: AdChannel, currency: String, from: CalendarDay, through: CalendarDay, rows: [AdRow],
+        in tx: TenantTransaction
+    ) async throws -> Int {
+        try await tx.connection.query(
+            """
+            DELETE FROM channel_ad_daily_metrics
+            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
+              AND day BETWEEN \(from.description)::date AND \(through.description)::date
+            """, logger: tx.logger)
+        guard !rows.isEmpty else { return 0 }
+        let result = try await tx.connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO channel_ad_daily_metrics (
+                    tenant_id, ad_id, day, ad_group_id, campaign_id, account_id, channel, channel_ad_id, impressions,
+                    clicks, spend_micros, currency, conversions_milli, conversion_value_micros)
+                SELECT \(tx.tenantID), r.ad_id, r.day, r.ad_group_id, r.campaign_id, \(account),
+                       \(Int16(channel.storedCode)), r.channel_id, r.impressions, r.clicks, r.spend, \(currency),
+                       r.conversions, r.value
+                FROM unnest(\(rows.map(\.adID)), \(rows.map(\.metric.day.description))::date[],
+                            \(rows.map(\.adGroupID)), \(rows.map(\.campaignID)),
+                            \(rows.map { $0.metric.adExternalID ?? "" }), \(rows.map(\.metric.impressions)),
+                            \(rows.map(\.metric.clicks)), \(rows.map(\.metric.spendMicros)),
+                            \(rows.map(\.metric.conversionsMilli)), \(rows.map(\.metric.conversionValueMicros)))
+                     AS r(ad_id, day, ad_group_id, campaign_id, channel_id, impressions, clicks, spend, conversions,
+                          value)
+                RETURNING 1)
+            SELECT count(*)::int FROM inserted
+            """, logger: tx.logger)
+        var count = 0
+        for try await n in result.decode(Int.self) { count = n }
+        return count
+    }
+
     /// One stored day of one ad group.
     public struct AdGroupRow: Sendable, Hashable {
         public var adGroupID: UUID

@@ -274,11 +274,11 @@ public enum RuleRepository {
 
     // MARK: - What rules evaluate
 
-    /// A campaign or ad group a rule may act on: published, its campaign not archived, on a linked
+    /// A campaign, ad group or ad a rule may act on: published, its campaign not archived, on a linked
     /// account.
     public struct Candidate: Sendable, Hashable {
         public var level: RuleEntityLevel
-        /// The campaign's or the ad group's id.
+        /// The campaign's, ad group's or ad's id.
         public var entityID: UUID
         public var campaignID: UUID
         public var accountID: UUID
@@ -325,7 +325,19 @@ public enum RuleRepository {
                 ORDER BY g.id
                 """, logger: tx.logger)
         case .ad:
-            return []
+            rows = try await tx.connection.query(
+                """
+                SELECT d.id, c.id, c.account_id, c.channel, d.name, d.status, c.markets, c.budget_micros, a.currency,
+                       a.time_zone, c.bid_strategy::text, g.default_bid_micros
+                FROM ads d
+                JOIN ad_groups g ON g.tenant_id = d.tenant_id AND g.id = d.ad_group_id
+                JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+                JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
+                WHERE d.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL
+                  AND d.channel_ad_id IS NOT NULL AND a.status <> 3
+                  AND (cardinality(\(ids)::uuid[]) = 0 OR d.id = ANY(\(ids)::uuid[]))
+                ORDER BY d.id
+                """, logger: tx.logger)
         }
         var candidates: [Candidate] = []
         for try await row in rows {
@@ -333,7 +345,7 @@ public enum RuleRepository {
             let id = try cells[0].decode(UUID.self)
             guard let channel = AdChannel(storedCode: Int(try cells[3].decode(Int16.self))),
                 let status = CampaignStatus(storedCode: Int(try cells[5].decode(Int16.self)))
-            else { throw StoredValueError(table: level == .campaign ? "campaigns" : "ad_groups", id: id) }
+            else { throw StoredValueError(table: level == .campaign ? "campaigns" : "\(level.rawValue)s", id: id) }
             let campaignBid = try StoredJSON.decode(BidStrategy.self, try cells[10].decode(String.self))
             let ownBid = try cells[11].decode(Int64?.self)
             candidates.append(
@@ -348,7 +360,7 @@ public enum RuleRepository {
         return candidates
     }
 
-    /// What a run history shows of campaigns and ad groups, whatever their status: the channel,
+    /// What a run history shows of campaigns, ad groups and ads, whatever their status: the channel,
     /// the entity's name and the currency.
     public static func entityLabels(ids: [UUID], in tx: TenantTransaction) async throws -> [UUID: (
         channel: AdChannel, name: String, currency: String
@@ -362,6 +374,12 @@ public enum RuleRepository {
             SELECT g.id, c.channel, g.name, c.currency
             FROM ad_groups g JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
             WHERE g.tenant_id = \(tx.tenantID) AND g.id = ANY(\(ids))
+            UNION ALL
+            SELECT d.id, c.channel, d.name, c.currency
+            FROM ads d
+            JOIN ad_groups g ON g.tenant_id = d.tenant_id AND g.id = d.ad_group_id
+            JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
+            WHERE d.tenant_id = \(tx.tenantID) AND d.id = ANY(\(ids))
             """, logger: tx.logger)
         var labels: [UUID: (channel: AdChannel, name: String, currency: String)] = [:]
         for try await (id, code, name, currency) in rows.decode((UUID, Int16, String, String).self) {
@@ -371,7 +389,7 @@ public enum RuleRepository {
         return labels
     }
 
-    /// One campaign's or ad group's day as the channel reported it, in the account's currency.
+    /// One campaign's, ad group's or ad's day as the channel reported it, in the account's currency.
     public struct DailyFigures: Sendable, Hashable {
         public var entityID: UUID
         public var day: CalendarDay
@@ -382,7 +400,7 @@ public enum RuleRepository {
         public var conversionValueMicros: Int64
     }
 
-    /// The channel's figures of the campaigns or ad groups for `from` through `through`.
+    /// The channel's figures of the campaigns, ad groups or ads for `from` through `through`.
     public static func figures(
         level: RuleEntityLevel, ids: [UUID], from: CalendarDay, through: CalendarDay, in tx: TenantTransaction
     ) async throws -> [DailyFigures] {
@@ -391,7 +409,7 @@ public enum RuleRepository {
         switch level {
         case .campaign: (table, column) = ("channel_daily_metrics", "campaign_id")
         case .adGroup: (table, column) = ("channel_ad_group_daily_metrics", "ad_group_id")
-        case .ad: return []
+        case .ad: (table, column) = ("channel_ad_daily_metrics", "ad_id")
         }
         let rows = try await tx.connection.query(
             """
@@ -414,16 +432,17 @@ public enum RuleRepository {
         return figures
     }
 
-    /// Whether any of the tenant's rules acts on ad groups: only then are the channels' figures
-    /// pulled per ad group as well.
-    public static func anyAtAdGroupLevel(in tx: TenantTransaction) async throws -> Bool {
+    /// The levels the tenant's rules act on: the channels' figures are pulled per ad group or per
+    /// ad only for tenants with rules at that level.
+    public static func levelsInUse(in tx: TenantTransaction) async throws -> Set<RuleEntityLevel> {
         let rows = try await tx.connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM automated_rules
-                           WHERE tenant_id = \(tx.tenantID) AND spec->'evaluation'->>'level' = 'ad_group')
+            SELECT DISTINCT spec->'evaluation'->>'level' FROM automated_rules WHERE tenant_id = \(tx.tenantID)
             """, logger: tx.logger)
-        var found = false
-        for try await exists in rows.decode(Bool.self) { found = exists }
-        return found
+        var levels = Set<RuleEntityLevel>()
+        for try await level in rows.decode(String?.self) {
+            if let level = level.flatMap(RuleEntityLevel.init(rawValue:)) { levels.insert(level) }
+        }
+        return levels
     }
 }

@@ -274,6 +274,9 @@ extension ProtoMapping {
                 if record.adIDs.indices.contains(g), record.adIDs[g].indices.contains(a) {
                     adProto.id = record.adIDs[g][a].uuidString.lowercased()
                 }
+                if record.adStatuses.indices.contains(g), record.adStatuses[g].indices.contains(a) {
+                    adProto.status = campaignStatus(record.adStatuses[g][a])
+                }
                 adProto.name = ad.name
                 adProto.creative.headlines = ad.creative.headlines
                 adProto.creative.descriptions = ad.creative.descriptions

@@ -27,8 +27,7 @@ extension ProtoMapping {
         switch level {
         case .campaign: .campaign
         case .adGroup: .adGroup
-        // Refused by validation: never stored.
-        case .ad: .unspecified
+        case .ad: .ad
         }
     }
 
@@ -59,6 +58,7 @@ extension ProtoMapping {
         switch message.entityType {
         case .campaign: level = .campaign
         case .adGroup: level = .adGroup
+        case .ad: level = .ad
         case .unspecified: collector.add("\(prefix).entity_type", "is required")
         case .UNRECOGNIZED: collector.add("\(prefix).entity_type", enumMessage(message.entityType.rawValue))
         }
