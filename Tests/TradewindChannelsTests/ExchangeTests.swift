@@ -195,7 +195,8 @@ struct ExchangeTests {
         ])
         let log = ExchangeLog()
         let metrics = try await connector(.amazonAds, transport).dailyMetrics(
-            .campaign, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!, in: Sample.account(.amazonAds),
+            .campaign, from: CalendarDay("2026-03-01")!, through: CalendarDay("2026-03-31")!,
+            in: Sample.account(.amazonAds),
             session: ChannelSession(credentials: Sample.amazonCredentials, observer: log.record))
         #expect(metrics.count == 2)
         #expect(metrics.first?.spendMicros == 30_740_000)

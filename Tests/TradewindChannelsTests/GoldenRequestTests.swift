@@ -266,7 +266,8 @@ struct GoldenRequestTests {
         // A group with a bid of its own bids it under the campaign's cap per click; without one,
         // the campaign's amount.
         let tree = Self.changedTree(creative: Sample.social, defaultBid: 900_000)
-        let meta = MetaWire.adSetSettingsForm(tree.adGroups[0].spec, campaign: tree.campaign, account: Sample.account(.meta))
+        let meta = MetaWire.adSetSettingsForm(
+            tree.adGroups[0].spec, campaign: tree.campaign, account: Sample.account(.meta))
         #expect(meta.first { $0.0 == "bid_amount" }?.1 == "90")
         let tiktok = TikTokWire.adGroupSettingsBody(
             tree.adGroups[0].spec, campaign: tree.campaign, adGroupID: "1790000000000002",

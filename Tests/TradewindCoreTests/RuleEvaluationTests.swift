@@ -378,7 +378,8 @@ struct RulePlanningTests {
         level: RuleEntityLevel = .campaign
     ) -> RulePlanner.Situation {
         RulePlanner.Situation(
-            level: level, channel: channel, currency: "EUR", status: status, budgetMicros: budget, bid: bid, actionsToday: today,
+            level: level, channel: channel, currency: "EUR", status: status, budgetMicros: budget, bid: bid,
+            actionsToday: today,
             budgetChangesLastHour: lastHour)
     }
 
@@ -500,7 +501,8 @@ struct RulePlanningTests {
         #expect(budget.outcome == .skipped && budget.reason == "the budget is the campaign's, not the ad group's")
         // Its own amount under the campaign's strategy, or the campaign's when it has none.
         let own = AdGroupSpec(name: "g", targeting: Targeting(countries: ["DE"]), defaultBidMicros: 800_000)
-        #expect(own.bidStrategy(under: .maximumCostPerClick(micros: 1_500_000)) == .maximumCostPerClick(micros: 800_000))
+        #expect(
+            own.bidStrategy(under: .maximumCostPerClick(micros: 1_500_000)) == .maximumCostPerClick(micros: 800_000))
         #expect(own.bidStrategy(under: .targetCostPerAction(micros: 9)) == .targetCostPerAction(micros: 800_000))
         #expect(own.bidStrategy(under: .automatic) == .automatic)
         let inherited = AdGroupSpec(name: "g", targeting: Targeting(countries: ["DE"]))

@@ -40,7 +40,8 @@ struct ResidencyAPITests {
 
     static let campaignTables = [
         "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "channel_ad_group_daily_metrics",
-        "outbox_queues", "outbox_jobs", "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs", "rule_actions", "audience_syncs",
+        "outbox_queues", "outbox_jobs", "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs",
+        "rule_actions", "audience_syncs",
         "audience_sync_members",
     ]
 

@@ -14,7 +14,9 @@ extension RulesTests {
         async throws -> Int64
     {
         let answer = try await SandboxControl.call(
-            .GET, "metrics?channel=\(channel.sandbox)&account=\(setup.sandboxID)&from=2026-11-01&to=2026-12-31&level=ad_group")
+            .GET,
+            "metrics?channel=\(channel.sandbox)&account=\(setup.sandboxID)&from=2026-11-01&to=2026-12-31&level=ad_group"
+        )
         var byDay: [String: Int64] = [:]
         for row in ((answer as? [String: Any])?["rows"] as? [[String: Any]]) ?? []
         where row["ad_group_id"] as? String == channelAdGroupID {

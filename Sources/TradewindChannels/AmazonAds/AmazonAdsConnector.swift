@@ -321,7 +321,8 @@ struct AmazonAdsConnector: ChannelConnector {
         let body = try await caller(identity.marketplaceID).callJSON(
             "sp/adGroups:update",
             request(
-                .put, "/sp/adGroups", identity, body: AmazonAdsWire.adGroupStateBody(adGroupID: adGroupID, state: state),
+                .put, "/sp/adGroups", identity,
+                body: AmazonAdsWire.adGroupStateBody(adGroupID: adGroupID, state: state),
                 contentType: AmazonAdsWire.adGroupType, isMutation: true),
             session: session)
         _ = try single(

@@ -25,7 +25,8 @@ extension AutomatedRule {
         case (.adGroup, .changeBudget), (.ad, .changeBudget):
             refuse(
                 "execution.action",
-                "CHANGE_BUDGET acts on campaigns: in Tradewind the budget is the campaign's, not its ad groups' or ads'")
+                "CHANGE_BUDGET acts on campaigns: in Tradewind the budget is the campaign's, not its ad groups' or ads'"
+            )
         case (.ad, .changeBid):
             refuse("execution.action", "CHANGE_BID acts on campaigns and ad groups: an ad has no bid of its own")
         default:

@@ -444,7 +444,8 @@ struct ChannelJobRunner: Sendable {
                     // Rows of ad groups Tradewind did not publish are left out, as campaigns' are.
                     let adGroupRows = fetchedAdGroupRows.compactMap { metric in
                         metric.adGroupExternalID.flatMap { published.adGroups[$0] }.map {
-                            ChannelMetricsRepository.AdGroupRow(adGroupID: $0.adGroup, campaignID: $0.campaign, metric: metric)
+                            ChannelMetricsRepository.AdGroupRow(
+                                adGroupID: $0.adGroup, campaignID: $0.campaign, metric: metric)
                         }
                     }
                     written += try await ChannelMetricsRepository.replaceAdGroups(

@@ -216,11 +216,14 @@ struct RuleJobRunner: Sendable {
         }
         switch plan.kind {
         case .pause, .resume:
-            let (from, to): (CampaignStatus, CampaignStatus) = plan.kind == .pause ? (.active, .paused) : (.paused, .active)
+            let (from, to): (CampaignStatus, CampaignStatus) =
+                plan.kind == .pause ? (.active, .paused) : (.paused, .active)
             guard record.adGroupStatuses[index] == from else {
                 return skipped("the ad group is \(record.adGroupStatuses[index].rawValue)")
             }
-            guard try await CampaignRepository.setAdGroupStatus(id: adGroupID, campaignID: campaignID, status: to, in: tx),
+            guard
+                try await CampaignRepository.setAdGroupStatus(
+                    id: adGroupID, campaignID: campaignID, status: to, in: tx),
                 let updated = try await CampaignRepository.get(id: campaignID, in: tx)
             else { return skipped("the ad group no longer exists") }
             let jobs = try await CampaignJobs.enqueueChanges(
@@ -270,12 +273,16 @@ struct RuleJobRunner: Sendable {
         }
         switch plan.kind {
         case .pause, .resume:
-            let (from, to): (CampaignStatus, CampaignStatus) = plan.kind == .pause ? (.active, .paused) : (.paused, .active)
-            guard record.adStatuses[g][a] == from else { return skipped("the ad is \(record.adStatuses[g][a].rawValue)") }
+            let (from, to): (CampaignStatus, CampaignStatus) =
+                plan.kind == .pause ? (.active, .paused) : (.paused, .active)
+            guard record.adStatuses[g][a] == from else {
+                return skipped("the ad is \(record.adStatuses[g][a].rawValue)")
+            }
             guard try await CampaignRepository.setAdStatus(id: adID, campaignID: campaignID, status: to, in: tx),
                 let updated = try await CampaignRepository.get(id: campaignID, in: tx)
             else { return skipped("the ad no longer exists") }
-            let jobs = try await CampaignJobs.enqueueChanges([.adStatus], for: updated, byRule: rule, adID: adID, in: tx)
+            let jobs = try await CampaignJobs.enqueueChanges(
+                [.adStatus], for: updated, byRule: rule, adID: adID, in: tx)
             return (plan, jobs.first?.id)
         case .changeBudget, .changeBid:
             return skipped("an ad has no budget or bid of its own")
