@@ -40,6 +40,7 @@ struct ResidencyAPITests {
 
     static let campaignTables = [
         "channel_accounts", "campaigns", "ad_groups", "ads", "channel_daily_metrics", "channel_ad_group_daily_metrics",
+        "channel_ad_daily_metrics",
         "outbox_queues", "outbox_jobs", "outbox_wake", "tenant_idempotency_keys", "automated_rules", "rule_runs",
         "rule_actions", "audience_syncs",
         "audience_sync_members",
@@ -72,6 +73,10 @@ struct ResidencyAPITests {
                 var byAdGroup = RulesTests.rule("Home \(region)", [RulesTests.nameContains("Home")], action: .notify)
                 byAdGroup.evaluation.entityType = .adGroup
                 let rule = try await RulesTests.create(owner, byAdGroup)
+                // And one on ads, so it brings figures by ad as well.
+                var byAd = RulesTests.rule("Ads \(region)", [RulesTests.nameContains("Home")], action: .notify)
+                byAd.evaluation.entityType = .ad
+                _ = try await RulesTests.create(owner, byAd)
                 try await SandboxControl.call(.POST, "clock", ["today": "2026-11-23"])
                 // Days are counted back from the server's today, which the sandbox's clock does not move.
                 try await CampaignMetricsTests.sync(owner, account: account.id, days: 30)

@@ -129,13 +129,7 @@ struct RuleJobRunner: Sendable {
         _ plan: RulePlanner.Plan, of execution: RuleExecutionSpec, on campaignID: UUID, rule: UUID,
         in tx: TenantTransaction
     ) async throws -> (RulePlanner.Plan, UUID?) {
-        var plan = plan
-        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
-            plan.outcome = .skipped
-            plan.reason = reason
-            plan.afterMicros = nil
-            return (plan, nil)
-        }
+        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) { (plan.skipped(reason), nil) }
         guard var record = try await CampaignRepository.lock(id: campaignID, in: tx) else {
             return skipped("the campaign no longer exists")
         }
@@ -201,13 +195,7 @@ struct RuleJobRunner: Sendable {
         _ plan: RulePlanner.Plan, onAdGroup adGroupID: UUID, of campaignID: UUID, rule: UUID,
         in tx: TenantTransaction
     ) async throws -> (RulePlanner.Plan, UUID?) {
-        var plan = plan
-        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
-            plan.outcome = .skipped
-            plan.reason = reason
-            plan.afterMicros = nil
-            return (plan, nil)
-        }
+        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) { (plan.skipped(reason), nil) }
         guard var record = try await CampaignRepository.lock(id: campaignID, in: tx),
             let index = record.adGroupIDs.firstIndex(of: adGroupID)
         else { return skipped("the ad group no longer exists") }
@@ -258,13 +246,7 @@ struct RuleJobRunner: Sendable {
     private func act(
         _ plan: RulePlanner.Plan, onAd adID: UUID, of campaignID: UUID, rule: UUID, in tx: TenantTransaction
     ) async throws -> (RulePlanner.Plan, UUID?) {
-        var plan = plan
-        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) {
-            plan.outcome = .skipped
-            plan.reason = reason
-            plan.afterMicros = nil
-            return (plan, nil)
-        }
+        func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) { (plan.skipped(reason), nil) }
         guard let record = try await CampaignRepository.lock(id: campaignID, in: tx),
             let (g, a) = ChannelJobRunner.position(of: adID, in: record)
         else { return skipped("the ad no longer exists") }
@@ -370,5 +352,17 @@ struct RuleJobRunner: Sendable {
             dataClasses: [.rules, .channelMetrics], rowsRead: Int64(evaluation.checked),
             rowsWritten: Int64(actions + 1),
             ruleID: ruleID.uuidString.lowercased())
+    }
+}
+
+extension RulePlanner.Plan {
+    /// The plan turned into nothing done, and why: what the entity had become when the rule came
+    /// to act on it.
+    func skipped(_ reason: String) -> RulePlanner.Plan {
+        var plan = self
+        plan.outcome = .skipped
+        plan.reason = reason
+        plan.afterMicros = nil
+        return plan
     }
 }

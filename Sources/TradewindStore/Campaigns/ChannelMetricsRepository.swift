@@ -75,12 +75,7 @@ public enum ChannelMetricsRepository {
         account: UUID, channel: AdChannel, currency: String, from: CalendarDay, through: CalendarDay, rows: [AdRow],
         in tx: TenantTransaction
     ) async throws -> Int {
-        try await tx.connection.query(
-            """
-            DELETE FROM channel_ad_daily_metrics
-            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
-              AND day BETWEEN \(from.description)::date AND \(through.description)::date
-            """, logger: tx.logger)
+        try await deleteDays(of: "channel_ad_daily_metrics", account: account, from: from, through: through, in: tx)
         guard !rows.isEmpty else { return 0 }
         let result = try await tx.connection.query(
             """
@@ -127,12 +122,7 @@ public enum ChannelMetricsRepository {
         account: UUID, channel: AdChannel, currency: String, from: CalendarDay, through: CalendarDay,
         rows: [AdGroupRow], in tx: TenantTransaction
     ) async throws -> Int {
-        try await tx.connection.query(
-            """
-            DELETE FROM channel_ad_group_daily_metrics
-            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
-              AND day BETWEEN \(from.description)::date AND \(through.description)::date
-            """, logger: tx.logger)
+        try await deleteDays(of: "channel_ad_group_daily_metrics", account: account, from: from, through: through, in: tx)
         guard !rows.isEmpty else { return 0 }
         let result = try await tx.connection.query(
             """
@@ -154,6 +144,19 @@ public enum ChannelMetricsRepository {
         var count = 0
         for try await n in result.decode(Int.self) { count = n }
         return count
+    }
+
+    /// Deletes an account's stored days `from`...`through` of one of the metric tables, before a
+    /// pull writes what the channel says now.
+    private static func deleteDays(
+        of table: String, account: UUID, from: CalendarDay, through: CalendarDay, in tx: TenantTransaction
+    ) async throws {
+        try await tx.connection.query(
+            """
+            DELETE FROM \(unescaped: table)
+            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
+              AND day BETWEEN \(from.description)::date AND \(through.description)::date
+            """, logger: tx.logger)
     }
 
     /// One stored day of one campaign.
@@ -183,12 +186,7 @@ public enum ChannelMetricsRepository {
         account: UUID, channel: AdChannel, currency: String, reportingCurrency: String, from: CalendarDay,
         through: CalendarDay, rows: [Row], in tx: TenantTransaction
     ) async throws -> Int {
-        try await tx.connection.query(
-            """
-            DELETE FROM channel_daily_metrics
-            WHERE tenant_id = \(tx.tenantID) AND account_id = \(account)
-              AND day BETWEEN \(from.description)::date AND \(through.description)::date
-            """, logger: tx.logger)
+        try await deleteDays(of: "channel_daily_metrics", account: account, from: from, through: through, in: tx)
         guard !rows.isEmpty else { return 0 }
         let result = try await tx.connection.query(
             """
