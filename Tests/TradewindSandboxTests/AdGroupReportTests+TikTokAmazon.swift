@@ -93,7 +93,7 @@ extension AdGroupReportTests {
             for (level, dimensions, metrics) in [
                 ("AUCTION_CAMPAIGN", #"["campaign_id"]"#, #"["adgroup_name"]"#),
                 ("AUCTION_ADGROUP", #"["campaign_id","stat_time_day"]"#, #"["spend"]"#),
-                ("AUCTION_AD", #"["ad_id"]"#, #"["spend"]"#),
+                ("AUCTION_ADVERTISER", #"["adgroup_id"]"#, #"["spend"]"#),
             ] {
                 let refused = try await client.tiktokGet(
                     "report/integrated/get",
@@ -105,11 +105,14 @@ extension AdGroupReportTests {
 
     // MARK: Amazon Ads
 
-    /// Requests an spCampaigns report over 11-01...11-09, polls it to COMPLETED and returns its rows.
-    static func amazonReport(_ client: Client, groupBy: [String], columns: [String]) async throws -> [JSONValue] {
+    /// Requests a DAILY report (spCampaigns unless told) over 11-01...11-09, polls it to COMPLETED and
+    /// returns its rows.
+    static func amazonReport(
+        _ client: Client, type: String = "spCampaigns", groupBy: [String], columns: [String]
+    ) async throws -> [JSONValue] {
         let created = try await client.amazon(
             .post, "/reporting/reports", media: AmazonAdsTests.reportMedia,
-            Self.amazonReportRequest(groupBy: groupBy, columns: columns))
+            Self.amazonReportRequest(type: type, groupBy: groupBy, columns: columns))
         #expect(created.status == 200, "\(String(decoding: created.body, as: UTF8.self))")
         let id = try #require(created.json?["reportId"]?.stringValue)
         var status = created.json
@@ -123,11 +126,11 @@ extension AdGroupReportTests {
         return try #require(Gzip.unwrapStored(file.body).flatMap(JSONValue.parse)?.arrayValue)
     }
 
-    static func amazonReportRequest(groupBy: [String], columns: [String]) -> JSONValue {
+    static func amazonReportRequest(type: String = "spCampaigns", groupBy: [String], columns: [String]) -> JSONValue {
         [
             "name": .string("SP \(groupBy.joined(separator: "+"))"), "startDate": "2026-11-01", "endDate": "2026-11-09",
             "configuration": [
-                "adProduct": "SPONSORED_PRODUCTS", "reportTypeId": "spCampaigns", "timeUnit": "DAILY",
+                "adProduct": "SPONSORED_PRODUCTS", "reportTypeId": .string(type), "timeUnit": "DAILY",
                 "format": "GZIP_JSON", "groupBy": .array(groupBy.map(JSONValue.string)),
                 "columns": .array(columns.map(JSONValue.string)),
             ],

@@ -136,11 +136,11 @@ import Testing
                 results.compactMap { $0["metrics"]?["costMicros"]?.int64Value }.reduce(0, +)
                     == campaignRows.map { Self.googleTotals($0).spendMicros }.reduce(0, +))
 
-            let onAds = try await client.google(
+            let onBudgets = try await client.google(
                 "googleAds:search",
-                ["query": .string("SELECT ad_group_ad.ad.id, metrics.clicks FROM ad_group_ad \(range)")])
-            let error = onAds.json?["error"]?["details"]?.arrayValue?.first?["errors"]?.arrayValue?.first
-            #expect(onAds.status == 400)
+                ["query": .string("SELECT campaign_budget.id, metrics.clicks FROM campaign_budget \(range)")])
+            let error = onBudgets.json?["error"]?["details"]?.arrayValue?.first?["errors"]?.arrayValue?.first
+            #expect(onBudgets.status == 400)
             #expect(error?["errorCode"] == ["queryError": "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE"])
             let noRange = try await client.google(
                 "googleAds:search", ["query": "SELECT ad_group.id, segments.date, metrics.clicks FROM ad_group"])
@@ -231,7 +231,7 @@ import Testing
                 .get, "\(MetaTests.account)/insights?\(next.percentEncodedQuery ?? "")")
             #expect(followed.json?["data"]?.arrayValue?.first?["adset_id"] != nil)
 
-            let badLevel = try await client.meta(.get, "\(MetaTests.account)/insights?level=ad&\(range)")
+            let badLevel = try await client.meta(.get, "\(MetaTests.account)/insights?level=creative&\(range)")
             #expect(badLevel.status == 400 && badLevel.json?["error"]?["code"] == 100)
             let badField = try await client.meta(
                 .get, "\(MetaTests.account)/insights?level=adset&\(range)&fields=adset_budget")

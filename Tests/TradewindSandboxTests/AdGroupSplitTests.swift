@@ -108,7 +108,7 @@ import Testing
             #expect(rows.allSatisfy { $0["ad_group_id"]?.stringValue?.hasPrefix("g") == true })
             let spend = rows.compactMap { $0["spend_micros"]?.int64Value }.reduce(0, +)
             #expect(spend == campaigns.compactMap { $0["spend_micros"]?.int64Value }.reduce(0, +))
-            #expect(try await client.control(.get, path + "&level=ad").status == 400)
+            #expect(try await client.control(.get, path + "&level=creative").status == 400)
         }
     }
 }

@@ -8,10 +8,11 @@ import HTTPTypes
 /// An identical request while a report is still being generated is refused with 425 and the existing
 /// id in `detail`. Ranges are at most 31 days, and data is kept for 95 days.
 ///
-/// The report type is spCampaigns, grouped by `campaign`, by `adGroup` (each ad group's share of its
-/// campaign, `World.adGroupDays`) or by both; as on Amazon, each groupBy value adds its own columns to
-/// the base metrics (advertising.amazon.com/API/docs/en-us/guides/reporting/v3/report-types/campaign),
-/// so `campaignId` needs `campaign` among the groupBy values and `adGroupId` needs `adGroup`.
+/// The report types are spCampaigns, grouped by `campaign`, by `adGroup` (each ad group's share of its
+/// campaign, `World.adGroupDays`) or by both, and spAdvertisedProduct, one row per product ad (each
+/// ad's share of its ad group, `World.adDays`); `AmazonReportType` holds the groupBy values and
+/// columns Amazon documents for each, so that, as on Amazon, `campaignId` in spCampaigns needs
+/// `campaign` among the groupBy values and `adGroupId` needs `adGroup`.
 struct AmazonReports {
     let context: CallContext
     let profile: String
@@ -20,20 +21,6 @@ struct AmazonReports {
     static let mediaType = "application/vnd.createasyncreportrequest.v3+json"
     static let maxDays = 31
     static let retentionDays = 95
-    /// The base metrics served, valid whatever the groupBy.
-    static let baseColumns: Set<String> = [
-        "date", "startDate", "endDate", "impressions", "clicks", "cost", "purchases1d", "purchases7d", "purchases14d",
-        "purchases30d", "sales1d", "sales7d", "sales14d", "sales30d",
-    ]
-    /// The columns each groupBy value adds, of those Amazon lists, that the sandbox serves.
-    static let groupColumns: [String: Set<String>] = [
-        "campaign": [
-            "campaignId", "campaignName", "campaignStatus", "campaignBudgetAmount", "campaignBudgetCurrencyCode",
-        ],
-        "adGroup": ["adGroupId", "adGroupName", "adStatus"],
-    ]
-    /// spCampaigns' groupBy values on Amazon; the sandbox serves all but `campaignPlacement`.
-    static let groupBys = ["campaign", "adGroup", "campaignPlacement"]
     static let tooEarly = HTTPResponse.Status(code: 425, reasonPhrase: "Too Early")
 
     private func problem(_ status: HTTPResponse.Status, _ detail: String) -> Reply {
@@ -53,29 +40,15 @@ struct AmazonReports {
         guard configuration["adProduct"]?.stringValue == "SPONSORED_PRODUCTS" else {
             return problem(.badRequest, "configuration adProduct must be SPONSORED_PRODUCTS in the sandbox.")
         }
-        guard configuration["reportTypeId"]?.stringValue == "spCampaigns" else {
-            return problem(.badRequest, "configuration reportTypeId must be spCampaigns in the sandbox.")
+        guard let type = AmazonReportType.named(configuration["reportTypeId"]?.stringValue) else {
+            return problem(
+                .badRequest,
+                "configuration reportTypeId must be one of (\(AmazonReportType.served.map(\.id).joined(separator: ", "))) in the sandbox."
+            )
         }
         let groupBy = configuration["groupBy"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let unknownGroups = groupBy.filter { !Self.groupBys.contains($0) }
-        guard !groupBy.isEmpty, unknownGroups.isEmpty else {
-            return problem(
-                .badRequest,
-                "configuration invalid groupBy values: (\(unknownGroups.joined(separator: ", "))). Allowed values: (\(Self.groupBys.joined(separator: ", ")))"
-            )
-        }
-        guard !groupBy.contains("campaignPlacement") else {
-            return problem(.badRequest, "configuration groupBy campaignPlacement is not served by the sandbox.")
-        }
-        let allowed = groupBy.reduce(Self.baseColumns) { $0.union(Self.groupColumns[$1] ?? []) }
         let columns = configuration["columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let invalid = columns.filter { !allowed.contains($0) }
-        guard !columns.isEmpty, invalid.isEmpty else {
-            return problem(
-                .badRequest,
-                "configuration columns includes invalid values: (\(invalid.joined(separator: ", "))). Allowed values: (\(allowed.sorted().joined(separator: ", ")))"
-            )
-        }
+        if let detail = type.problem(groupBy: groupBy, columns: columns) { return problem(.badRequest, detail) }
         let timeUnit = configuration["timeUnit"]?.stringValue ?? ""
         guard ["DAILY", "SUMMARY"].contains(timeUnit) else {
             return problem(.badRequest, "configuration timeUnit must be DAILY or SUMMARY.")
@@ -195,48 +168,57 @@ struct AmazonReportDownloads: Sendable {
     }
 
     /// The report rows as Amazon writes them: numbers for ids and figures, `cost`/`sales*` in major units;
-    /// one row per ad group when grouped by `adGroup`, else per campaign (per day when DAILY).
+    /// one row per object of the type's grain (ad, ad group or campaign), per day when DAILY.
     static func rows(_ report: AmazonReport, _ world: World) -> [JSONValue] {
-        guard let owner = world.account(.amazonAds, report.profileID) else { return [] }
+        guard let owner = world.account(.amazonAds, report.profileID),
+            let type = AmazonReportType.named(report.configuration["reportTypeId"]?.stringValue)
+        else { return [] }
         let currency = owner.currencyInfo
         let columns = report.configuration["columns"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let daily = report.configuration["timeUnit"]?.stringValue == "DAILY"
-        let byAdGroup =
-            report.configuration["groupBy"]?.arrayValue?.contains { $0.stringValue == "adGroup" } ?? false
-        // Each delivery row as the campaign and, grouped by adGroup, the ad group.
-        let days: [(campaign: String, adGroup: String?, day: SandboxDay, figures: DailyFigures)] =
-            byAdGroup
-            ? world.adGroupDays(
-                .amazonAds, account: report.profileID, from: report.startDate, to: report.endDate,
-                reportedOn: report.reportedOn
-            ).map { ($0.campaignID, $0.adGroupID, $0.day, $0.figures) }
-            : world.campaignDays(
-                .amazonAds, account: report.profileID, from: report.startDate, to: report.endDate,
-                reportedOn: report.reportedOn
-            ).map { ($0.campaignID, nil, $0.day, $0.figures) }
-        var groups: [String: (campaign: String, adGroup: String?, day: SandboxDay?, figures: DailyFigures)] = [:]
+        let groupBy = report.configuration["groupBy"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let (profile, from, to, reportedOn) = (report.profileID, report.startDate, report.endDate, report.reportedOn)
+        let days: [Delivery] =
+            switch type.grain(groupBy: groupBy) {
+            case .ad:
+                world.adDays(.amazonAds, account: profile, from: from, to: to, reportedOn: reportedOn).map {
+                    Delivery(
+                        campaign: $0.campaignID, adGroup: $0.adGroupID, ad: $0.adID, day: $0.day, figures: $0.figures)
+                }
+            case .adGroup:
+                world.adGroupDays(.amazonAds, account: profile, from: from, to: to, reportedOn: reportedOn).map {
+                    Delivery(campaign: $0.campaignID, adGroup: $0.adGroupID, day: $0.day, figures: $0.figures)
+                }
+            default:
+                world.campaignDays(.amazonAds, account: profile, from: from, to: to, reportedOn: reportedOn).map {
+                    Delivery(campaign: $0.campaignID, day: $0.day, figures: $0.figures)
+                }
+            }
+        var groups: [String: Delivery] = [:]
         for row in days {
-            let key = "\(row.adGroup ?? row.campaign)|\(daily ? row.day.description : "")"
-            groups[key] = (
-                row.campaign, row.adGroup, daily ? row.day : nil, (groups[key]?.figures ?? .zero) + row.figures
-            )
+            let key = "\(row.ad ?? row.adGroup ?? row.campaign)|\(daily ? row.day.description : "")"
+            var group =
+                groups[key]
+                ?? Delivery(campaign: row.campaign, adGroup: row.adGroup, ad: row.ad, day: daily ? row.day : from)
+            group.figures = group.figures + row.figures
+            groups[key] = group
         }
         let ordered = groups.values.sorted {
-            ($0.day?.ordinal ?? 0, $0.campaign, $0.adGroup ?? "") < (
-                $1.day?.ordinal ?? 0, $1.campaign, $1.adGroup ?? ""
-            )
+            ($0.day.ordinal, $0.campaign, $0.adGroup ?? "", $0.ad ?? "")
+                < ($1.day.ordinal, $1.campaign, $1.adGroup ?? "", $1.ad ?? "")
         }
         return ordered.map { group in
             let campaign = world.object(.amazonAds, group.campaign)
-            let cost = currency.majorUnits(micros: group.figures.spendMicros)
-            let sales = currency.majorUnits(micros: group.figures.conversionValueMicros)
+            let cost = JSONValue.double(currency.majorUnits(micros: group.figures.spendMicros))
+            let sales = JSONValue.double(currency.majorUnits(micros: group.figures.conversionValueMicros))
             var all: [String: JSONValue] = [
                 "campaignId": .int(Int64(group.campaign) ?? 0), "campaignName": .string(campaign?.name ?? ""),
                 "campaignStatus": .string(campaign?.status ?? ""),
                 "campaignBudgetCurrencyCode": .string(owner.currency),
                 "campaignBudgetAmount": campaign?.fields["budget"]?["budget"] ?? .null,
+                "campaignBudgetType": campaign?.fields["budget"]?["budgetType"] ?? .null,
                 "impressions": .int(group.figures.impressions), "clicks": .int(group.figures.clicks),
-                "cost": .double(cost),
+                "cost": cost, "spend": cost,
                 "startDate": .string(report.startDate.description), "endDate": .string(report.endDate.description),
             ]
             if let id = group.adGroup {
@@ -245,12 +227,29 @@ struct AmazonReportDownloads: Sendable {
                 all["adGroupName"] = .string(adGroup?.name ?? "")
                 all["adStatus"] = .string(adGroup?.status ?? "")
             }
+            if let id = group.ad {
+                let ad = world.object(.amazonAds, id)
+                all["adId"] = .int(Int64(id) ?? 0)
+                all["advertisedAsin"] = ad?.fields["asin"] ?? .null
+                all["advertisedSku"] = ad?.fields["sku"] ?? .null
+            }
             for window in ["1d", "7d", "14d", "30d"] {
                 all["purchases\(window)"] = .int(group.figures.conversions)
-                all["sales\(window)"] = .double(sales)
+                all["purchasesSameSku\(window)"] = .int(group.figures.conversions)
+                all["sales\(window)"] = sales
+                all["attributedSalesSameSku\(window)"] = sales
             }
-            if let day = group.day { all["date"] = .string(day.description) }
+            if daily { all["date"] = .string(group.day.description) }
             return .object(all.filter { columns.contains($0.key) })
         }
+    }
+
+    /// Delivery of one object (the report's grain) on a day, or summed over the range when SUMMARY.
+    struct Delivery {
+        var campaign: String
+        var adGroup: String?
+        var ad: String?
+        var day: SandboxDay
+        var figures: DailyFigures = .zero
     }
 }

@@ -196,8 +196,8 @@ struct ControlAPI: Sendable {
             let account = call.query["account"]
         else { return Self.problem(.badRequest, "needs channel and account") }
         let level = call.query["level"] ?? "campaign"
-        guard ["campaign", "ad_group"].contains(level) else {
-            return Self.problem(.badRequest, "level must be campaign or ad_group")
+        guard ["campaign", "ad_group", "ad"].contains(level) else {
+            return Self.problem(.badRequest, "level must be campaign, ad_group or ad")
         }
         let result = store.read { world -> Reply in
             guard let owner = world.account(channel, account) else {
@@ -207,9 +207,12 @@ struct ControlAPI: Sendable {
             let from = call.query["from"].flatMap(SandboxDay.init) ?? today.adding(days: -30)
             let to = call.query["to"].flatMap(SandboxDay.init) ?? today
             let rows =
-                level == "ad_group"
-                ? store.adGroupDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
-                : store.campaignDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
+                switch level {
+                case "ad": store.adDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
+                case "ad_group":
+                    store.adGroupDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
+                default: store.campaignDays(channel, account: account, from: from, to: to, in: world).map(\.neutralJSON)
+                }
             return .json(
                 .ok,
                 [
@@ -338,6 +341,18 @@ extension AdGroupDay {
         .object(
             figures.neutralFields.merging([
                 "campaign_id": .string(campaignID), "ad_group_id": .string(adGroupID), "date": .string(day.description),
+            ]) { $1 })
+    }
+}
+
+extension AdDay {
+    /// The neutral ground-truth row of `GET /_sandbox/metrics?level=ad`; `ad_id` is the channel's own
+    /// id of the ad (on Google the ad's, not the ad group ad's).
+    var neutralJSON: JSONValue {
+        .object(
+            figures.neutralFields.merging([
+                "campaign_id": .string(campaignID), "ad_group_id": .string(adGroupID), "ad_id": .string(channelAdID),
+                "date": .string(day.description),
             ]) { $1 })
     }
 }

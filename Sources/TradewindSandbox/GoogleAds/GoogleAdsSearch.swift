@@ -4,9 +4,10 @@ import Foundation
 ///
 /// Resources: customer, campaign, campaign_budget, ad_group, ad_group_ad, and the Customer Match
 /// user_list and offline_user_data_job (`GoogleUserLists`). Metrics (impressions, clicks,
-/// cost_micros, conversions, conversions_value) are served FROM customer, FROM campaign and FROM ad_group
-/// (each ad group's share of its campaign, `World.adGroupDays`), optionally by `segments.date`; the
-/// sandbox refuses metrics on the other resources rather than invent them.
+/// cost_micros, conversions, conversions_value) are served FROM customer, FROM campaign, FROM ad_group
+/// (each ad group's share of its campaign, `World.adGroupDays`) and FROM ad_group_ad (each ad's share
+/// of its ad group, `World.adDays`), optionally by `segments.date`; the sandbox refuses metrics on the
+/// other resources rather than invent them.
 struct GoogleAdsSearch {
     let customerID: String
     let requestID: String
@@ -24,7 +25,7 @@ struct GoogleAdsSearch {
         ],
         "ad_group": ["id", "name", "status", "resource_name", "campaign", "type", "cpc_bid_micros"],
         "ad_group_ad": [
-            "resource_name", "status", "ad_group", "ad.id", "ad.name", "ad.type", "ad.final_urls",
+            "resource_name", "status", "ad_group", "ad.id", "ad.resource_name", "ad.name", "ad.type", "ad.final_urls",
             "ad.responsive_search_ad.headlines", "ad.responsive_search_ad.descriptions",
             "ad.responsive_search_ad.path1", "ad.responsive_search_ad.path2",
         ],
@@ -47,6 +48,11 @@ struct GoogleAdsSearch {
         "user_list": ["user_list", "customer"],
         "offline_user_data_job": ["offline_user_data_job", "customer"],
     ]
+    /// Resources that serve metrics and `segments.date`.
+    static let measured: Set<String> = ["customer", "campaign", "ad_group", "ad_group_ad"]
+    /// A resource held inside another's rows and named like any resource: an ad group ad's `ad`
+    /// carries its own `resourceName` (`customers/{c}/ads/{id}`) whenever one of its fields is selected.
+    static let nestedResources = ["ad_group_ad": "ad"]
     static let metrics: Set<String> = ["impressions", "clicks", "cost_micros", "conversions", "conversions_value"]
     static let streamBatchRows = 10_000
     static let int64Fields: Set<String> = [
@@ -123,7 +129,7 @@ struct GoogleAdsSearch {
                 code: "BAD_RESOURCE_TYPE_IN_FROM_CLAUSE",
                 message: "Invalid resource type was specified in the FROM clause.", trigger: query.resource)
         }
-        let servesMetrics = ["customer", "campaign", "ad_group"].contains(query.resource)
+        let servesMetrics = Self.measured.contains(query.resource)
         for field in query.fields + query.conditions.map(\.field) + query.ordering.map(\.field) {
             let (resource, member) = Self.split(field)
             if resource == "metrics" {
@@ -135,7 +141,7 @@ struct GoogleAdsSearch {
                 guard servesMetrics else {
                     throw GAQLQuery.Failure(
                         code: "PROHIBITED_METRIC_IN_SELECT_OR_WHERE_CLAUSE",
-                        message: "The sandbox serves metrics FROM customer, campaign and ad_group only.",
+                        message: "The sandbox serves metrics FROM customer, campaign, ad_group and ad_group_ad only.",
                         trigger: field)
                 }
             } else if resource == "segments" {
@@ -147,7 +153,7 @@ struct GoogleAdsSearch {
                 guard servesMetrics else {
                     throw GAQLQuery.Failure(
                         code: "PROHIBITED_SEGMENT_IN_SELECT_OR_WHERE_CLAUSE",
-                        message: "The sandbox segments by date FROM customer, campaign and ad_group only.",
+                        message: "The sandbox segments by date FROM customer, campaign, ad_group and ad_group_ad only.",
                         trigger: field)
                 }
             } else {
@@ -299,12 +305,18 @@ struct GoogleAdsSearch {
             // Each row's delivery by day, keyed by the id of the row's object ("" for the customer).
             typealias Delivery = (day: SandboxDay, figures: DailyFigures)
             let delivery: [String: [Delivery]]
-            if main == "ad_group" {
+            switch main {
+            case "ad_group_ad":
+                delivery = Dictionary(
+                    grouping: store.adDays(.googleAds, account: customerID, from: from, to: to, in: world),
+                    by: \.adID
+                ).mapValues { $0.map { ($0.day, $0.figures) } }
+            case "ad_group":
                 delivery = Dictionary(
                     grouping: store.adGroupDays(.googleAds, account: customerID, from: from, to: to, in: world),
                     by: \.adGroupID
                 ).mapValues { $0.map { ($0.day, $0.figures) } }
-            } else {
+            default:
                 let days = store.campaignDays(.googleAds, account: customerID, from: from, to: to, in: world)
                 delivery = Dictionary(grouping: days, by: { main == "campaign" ? $0.campaignID : "" })
                     .mapValues { $0.map { ($0.day, $0.figures) } }
@@ -427,15 +439,21 @@ struct GoogleAdsSearch {
         let selected = query.fields.map { field in
             let path = paths[field] ?? FieldPath(field)
             let named = path.resource != "metrics" && path.resource != "segments"
-            return (path: path, resourceName: named ? paths["\(path.resource).resource_name"] : nil)
+            let nested = Self.nestedResources[path.resource].flatMap { member in
+                path.member.hasPrefix(member + ".") ? FieldPath("\(path.resource).\(member).resource_name") : nil
+            }
+            return (path: path, resourceName: named ? paths["\(path.resource).resource_name"] : nil, nested: nested)
         }
         return rows.map { row in
             var out: [String: [String: JSONValue]] = [:]
-            for (path, resourceName) in selected {
+            for (path, resourceName, nested) in selected {
                 guard let fieldValue = value(path, row) else { continue }
                 var container = out[path.jsonResource] ?? [:]
                 insert(fieldValue, at: path.jsonPath[...], into: &container)
                 if let resourceName, let name = value(resourceName, row) { container["resourceName"] = name }
+                if let nested, let name = value(nested, row) {
+                    insert(name, at: nested.jsonPath[...], into: &container)
+                }
                 out[path.jsonResource] = container
             }
             return .object(out.mapValues { .object($0) })

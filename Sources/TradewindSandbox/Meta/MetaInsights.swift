@@ -1,7 +1,8 @@
 import Foundation
 
-/// `GET /act_{id}/insights`: level `account`, `campaign` or `adset` (each ad set's share of its campaign,
-/// `World.adGroupDays`), `time_increment=1` (daily) or the whole range, `time_range={"since","until"}`
+/// `GET /act_{id}/insights`: level `account`, `campaign`, `adset` (each ad set's share of its campaign,
+/// `World.adGroupDays`) or `ad` (each ad's share of its ad set, `World.adDays`), `time_increment=1`
+/// (daily) or the whole range, `time_range={"since","until"}`
 /// or `date_preset`, and the fields Tradewind reads. Numbers are strings, as the Graph API sends them;
 /// purchases appear in `actions` / `action_values` under both `purchase` and
 /// `offsite_conversion.fb_pixel_purchase`. Pages are offsets in `after`; `paging.next` repeats the
@@ -11,18 +12,18 @@ struct MetaInsights {
     let parameters: MetaParameters
 
     static let knownFields: Set<String> = [
-        "account_id", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name", "impressions",
-        "clicks", "spend", "actions", "action_values", "date_start", "date_stop",
+        "account_id", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name", "ad_id", "ad_name",
+        "impressions", "clicks", "spend", "actions", "action_values", "date_start", "date_stop",
     ]
-    /// The levels served, finest last; Meta's fourth, `ad`, is not.
-    static let levels = ["account", "campaign", "adset"]
+    /// Meta's levels, finest last.
+    static let levels = ["account", "campaign", "adset", "ad"]
 
     func run(account: String) -> Reply {
         let trace = context.requestID
         let level = parameters.string("level") ?? "account"
         guard Self.levels.contains(level) else {
             return MetaEmulator.invalidParameter(
-                "Param level must be one of {\(Self.levels.joined(separator: ", "))} in the sandbox", traceID: trace)
+                "Param level must be one of {\(Self.levels.joined(separator: ", "))}", traceID: trace)
         }
         let fields = (parameters.string("fields") ?? "impressions,spend").split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces)
@@ -59,29 +60,38 @@ struct MetaInsights {
                 }
             }
             let daily = parameters.string("time_increment") == "1"
-            // Each delivery row as (campaign, ad set) ids; the ad set only at level adset.
-            let days: [(campaign: String, adSet: String?, day: SandboxDay, figures: DailyFigures)] =
-                level == "adset"
-                ? context.store.adGroupDays(.meta, account: account, from: since, to: until, in: world).map {
-                    ($0.campaignID, $0.adGroupID, $0.day, $0.figures)
-                }
-                : context.store.campaignDays(.meta, account: account, from: since, to: until, in: world).map {
-                    ($0.campaignID, nil, $0.day, $0.figures)
+            // Each delivery row as (campaign, ad set, ad) ids; the ad set and ad only at their levels.
+            let days: [(campaign: String, adSet: String?, ad: String?, day: SandboxDay, figures: DailyFigures)] =
+                switch level {
+                case "ad":
+                    context.store.adDays(.meta, account: account, from: since, to: until, in: world).map {
+                        ($0.campaignID, $0.adGroupID, $0.adID, $0.day, $0.figures)
+                    }
+                case "adset":
+                    context.store.adGroupDays(.meta, account: account, from: since, to: until, in: world).map {
+                        ($0.campaignID, $0.adGroupID, nil, $0.day, $0.figures)
+                    }
+                default:
+                    context.store.campaignDays(.meta, account: account, from: since, to: until, in: world).map {
+                        ($0.campaignID, nil, nil, $0.day, $0.figures)
+                    }
                 }
             let currency = owner.currencyInfo
-            // Group rows by object (ad set, campaign or account) and by day or whole range.
+            // Group rows by object (ad, ad set, campaign or account) and by day or whole range.
             var groups: [String: Group] = [:]
             for row in days {
                 let campaign = level == "account" ? nil : row.campaign
                 let start = daily ? row.day : since
                 let stop = daily ? row.day : until
-                let key = "\(row.adSet ?? campaign ?? "")|\(start)"
+                let key = "\(row.ad ?? row.adSet ?? campaign ?? "")|\(start)"
                 let previous = groups[key]?.figures ?? .zero
                 groups[key] = Group(
-                    campaign: campaign, adSet: row.adSet, start: start, stop: stop, figures: previous + row.figures)
+                    campaign: campaign, adSet: row.adSet, ad: row.ad, start: start, stop: stop,
+                    figures: previous + row.figures)
             }
             let ordered = groups.values.sorted {
-                ($0.start, $0.campaign ?? "", $0.adSet ?? "") < ($1.start, $1.campaign ?? "", $1.adSet ?? "")
+                ($0.start, $0.campaign ?? "", $0.adSet ?? "", $0.ad ?? "")
+                    < ($1.start, $1.campaign ?? "", $1.adSet ?? "", $1.ad ?? "")
             }
             let limit = Int(parameters.int("limit") ?? 25)
             let offset = parameters.string("after").flatMap(Int.init) ?? 0
@@ -102,6 +112,10 @@ struct MetaInsights {
                 if let adSet = group.adSet {
                     all["adset_id"] = .string(adSet)
                     all["adset_name"] = world.object(.meta, adSet).map { .string($0.name) }
+                }
+                if let ad = group.ad {
+                    all["ad_id"] = .string(ad)
+                    all["ad_name"] = world.object(.meta, ad).map { .string($0.name) }
                 }
                 if group.figures.conversions > 0 {
                     all["actions"] = [
@@ -133,10 +147,11 @@ struct MetaInsights {
         }
     }
 
-    /// One insights row before it is written: an object (account, campaign or ad set) over a range.
+    /// One insights row before it is written: an object (account, campaign, ad set or ad) over a range.
     struct Group {
         var campaign: String?
         var adSet: String?
+        var ad: String?
         var start: SandboxDay
         var stop: SandboxDay
         var figures: DailyFigures

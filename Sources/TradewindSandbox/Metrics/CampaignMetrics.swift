@@ -6,29 +6,44 @@ public struct CampaignDay: Sendable, Equatable {
 }
 
 extension World {
-    /// An account's budgets and ad groups by id and parent, looked up once per report rather than
-    /// by scanning every object for every campaign-day.
+    /// An account's budgets, ad groups and ads by id and parent, looked up once per report rather
+    /// than by scanning every object for every campaign-day.
     struct BudgetIndex {
         var byID: [String: AdObject] = [:]
         var adGroupsByCampaign: [String: [AdObject]] = [:]
+        var adsByAdGroup: [String: [AdObject]] = [:]
 
         init(_ objects: [AdObject], channel: AdChannel, account: String) {
             for object in objects where object.channel == channel && object.account == account {
                 byID[object.id] = object
-                if object.level == .adGroup, let parent = object.parentID {
-                    adGroupsByCampaign[parent, default: []].append(object)
+                guard let parent = object.parentID else { continue }
+                switch object.level {
+                case .adGroup: adGroupsByCampaign[parent, default: []].append(object)
+                case .ad: adsByAdGroup[parent, default: []].append(object)
+                default: break
                 }
             }
         }
 
         /// The campaign's ad groups that deliver on `day`, in creation order; nil when none existed
-        /// yet that day. A campaign delivers through its ad groups, so an empty list means it delivers
-        /// nothing; nil keeps a campaign without ad groups delivering on its own, and keeps the days
-        /// before its first ad group as they were reported.
+        /// yet that day. A campaign delivers through its ad groups, and an ad group through its ads,
+        /// so an empty list means it delivers nothing; nil keeps a campaign without ad groups
+        /// delivering on its own, and keeps the days before its first ad group as they were reported.
         func deliveringAdGroups(of campaignID: String, on day: SandboxDay) -> [AdObject]? {
-            let groups = adGroupsByCampaign[campaignID] ?? []
-            guard groups.contains(where: { $0.state(on: day) != nil }) else { return nil }
-            return groups.filter { $0.delivers(on: day) }
+            Self.delivering(adGroupsByCampaign[campaignID] ?? [], on: day)?.filter {
+                deliveringAds(of: $0.id, on: day)?.isEmpty != true
+            }
+        }
+
+        /// The ad group's ads that deliver on `day`, in creation order; nil when none existed yet that
+        /// day (an ad group without ads delivers on its own, as before ads were modelled).
+        func deliveringAds(of adGroupID: String, on day: SandboxDay) -> [AdObject]? {
+            Self.delivering(adsByAdGroup[adGroupID] ?? [], on: day)
+        }
+
+        private static func delivering(_ children: [AdObject], on day: SandboxDay) -> [AdObject]? {
+            guard children.contains(where: { $0.state(on: day) != nil }) else { return nil }
+            return children.filter { $0.delivers(on: day) }
         }
     }
 
@@ -48,7 +63,7 @@ extension World {
     /// Every non-zero campaign-day of an account within `from...to` (clamped to today), as reported
     /// today. Days with no delivery are left out, as Google and Meta leave them out of reports; so are
     /// days on which the campaign has ad groups but none of them can deliver (all paused, removed,
-    /// not started or ended), as on the real channels.
+    /// not started or ended, or all their ads stopped), as on the real channels.
     public func campaignDays(
         _ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, campaignIDs: Set<String>? = nil,
         reportedOn: SandboxDay? = nil

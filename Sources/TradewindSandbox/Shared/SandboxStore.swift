@@ -26,6 +26,7 @@ public final class SandboxStore: Sendable {
         var persistedGeneration: UInt64 = 0
         var reports: [ReportKey: [CampaignDay]] = [:]
         var adGroupReports: [ReportKey: [AdGroupDay]] = [:]
+        var adReports: [ReportKey: [AdDay]] = [:]
     }
 
     struct RateWindow {
@@ -124,6 +125,18 @@ public final class SandboxStore: Sendable {
         return cached(key, in: \.adGroupReports) {
             world.adGroupDays(
                 splitting: campaignDays(channel, account: account, from: from, to: to, in: world), channel,
+                account: account)
+        }
+    }
+
+    /// The ad-days of `World.adDays`, split from the cached ad-group-days and cached alike.
+    func adDays(_ channel: AdChannel, account: String, from: SandboxDay, to: SandboxDay, in world: World) -> [AdDay] {
+        let key = ReportKey(
+            generation: world.generation, channel: channel, account: account, from: from, to: to,
+            reportedOn: world.today)
+        return cached(key, in: \.adReports) {
+            world.adDays(
+                splitting: adGroupDays(channel, account: account, from: from, to: to, in: world), channel,
                 account: account)
         }
     }

@@ -15,7 +15,8 @@ struct TikTokEmulator: ChannelEmulator {
     static let operations: [String: HTTPRequest.Method] = [
         "advertiser/info": .get, "campaign/create": .post, "campaign/get": .get, "campaign/update": .post,
         "campaign/status/update": .post, "adgroup/create": .post, "adgroup/get": .get, "adgroup/update": .post,
-        "adgroup/status/update": .post, "ad/create": .post, "ad/get": .get, "report/integrated/get": .get,
+        "adgroup/status/update": .post, "ad/create": .post, "ad/get": .get, "ad/status/update": .post,
+        "report/integrated/get": .get,
         "oauth2/access_token": .post, "segment/audience": .post, "segment/mapping": .post,
         "dmp/custom_audience/list": .get,
     ]
@@ -99,6 +100,7 @@ struct TikTokEmulator: ChannelEmulator {
         case "adgroup/update": return objects.update(.adGroup)
         case "campaign/status/update": return objects.updateStatus(.campaign)
         case "adgroup/status/update": return objects.updateStatus(.adGroup)
+        case "ad/status/update": return objects.updateStatus(.ad)
         case "segment/audience", "segment/mapping", "dmp/custom_audience/list":
             let audiences = TikTokAudiences(context: context, parameters: parameters, advertiser: advertiser)
             switch route.operation {

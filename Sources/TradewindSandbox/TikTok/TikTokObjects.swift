@@ -238,7 +238,8 @@ struct TikTokObjects {
         switch operation {
         case "ENABLE": return level == .campaign ? "\(prefix)_ENABLE" : "\(prefix)_DELIVERY_OK"
         case "DELETE": return "\(prefix)_DELETE"
-        default: return level == .campaign ? "\(prefix)_DISABLE" : "\(prefix)_CAMPAIGN_DISABLE"
+        // A disabled ad reads AD_STATUS_DISABLE, as TikTok names an ad paused on its own.
+        default: return level == .adGroup ? "\(prefix)_CAMPAIGN_DISABLE" : "\(prefix)_DISABLE"
         }
     }
 
@@ -492,8 +493,10 @@ struct TikTokObjects {
         }
     }
 
+    /// `campaign/status/update/`, `adgroup/status/update/` and `ad/status/update/`: `operation_status`
+    /// ENABLE, DISABLE or DELETE for the ids in `campaign_ids`, `adgroup_ids` or `ad_ids`.
     func updateStatus(_ level: ObjectLevel) -> Reply {
-        let idsKey = level == .campaign ? "campaign_ids" : "adgroup_ids"
+        let idsKey = level == .campaign ? "campaign_ids" : level == .adGroup ? "adgroup_ids" : "ad_ids"
         return context.store.write { world -> Reply in
             guard
                 let ids = parameters.json(idsKey)?.arrayValue?.compactMap({

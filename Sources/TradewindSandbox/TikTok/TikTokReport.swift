@@ -1,10 +1,11 @@
 /// `GET /report/integrated/get/` (synchronous reports), in the shape the SDK's `report_integrated_get.yml`
-/// defines: `report_type` BASIC, `data_level` AUCTION_ADGROUP, AUCTION_CAMPAIGN or AUCTION_ADVERTISER,
-/// `dimensions` (adgroup_id / campaign_id / advertiser_id, stat_time_day), `metrics`, `start_date`,
-/// `end_date`, `page`, `page_size`. Rows are `{dimensions:{...}, metrics:{...}}` with every value a
-/// string; at ad group level the attribute metrics `campaign_id`, `campaign_name` and `adgroup_name`
-/// name the row's objects. Ad group figures are each ad group's share of its campaign
-/// (`World.adGroupDays`).
+/// defines: `report_type` BASIC, `data_level` AUCTION_AD, AUCTION_ADGROUP, AUCTION_CAMPAIGN or
+/// AUCTION_ADVERTISER, `dimensions` (ad_id / adgroup_id / campaign_id / advertiser_id, stat_time_day),
+/// `metrics`, `start_date`, `end_date`, `page`, `page_size`. Rows are `{dimensions:{...}, metrics:{...}}`
+/// with every value a string; below the campaign level the attribute metrics (`campaign_id`,
+/// `adgroup_id`, `adgroup_name`, `ad_name`) name the row's parents and itself. Ad group figures are
+/// each ad group's share of its campaign (`World.adGroupDays`), ad figures each ad's share of its ad
+/// group (`World.adDays`).
 struct TikTokReport {
     let context: CallContext
     let parameters: TikTokParameters
@@ -16,11 +17,15 @@ struct TikTokReport {
         "spend", "impressions", "clicks", "conversion", "complete_payment", "total_complete_payment_rate",
         "total_purchase_value", "campaign_name", "currency",
     ]
-    /// Attribute metrics of the ad group level only.
-    static let adGroupAttributes: Set<String> = ["campaign_id", "adgroup_name"]
+    /// Attribute metrics TikTok allows only from a data level down, per level.
+    static let levelAttributes: [String: Set<String>] = [
+        "AUCTION_ADGROUP": ["campaign_id", "adgroup_name"],
+        "AUCTION_AD": ["campaign_id", "adgroup_id", "adgroup_name", "ad_name"],
+    ]
     /// The dimension naming a row's object, per data level served.
     static let idDimensions = [
         "AUCTION_ADVERTISER": "advertiser_id", "AUCTION_CAMPAIGN": "campaign_id", "AUCTION_ADGROUP": "adgroup_id",
+        "AUCTION_AD": "ad_id",
     ]
     static let maxDays = 30
 
@@ -33,7 +38,8 @@ struct TikTokReport {
         guard reportType == "BASIC" else { return problem("report_type: The sandbox serves BASIC reports only.") }
         let level = parameters.string("data_level") ?? "AUCTION_ADVERTISER"
         guard let idDimension = Self.idDimensions[level] else {
-            return problem("data_level: Must be one of: AUCTION_ADGROUP, AUCTION_ADVERTISER, AUCTION_CAMPAIGN.")
+            return problem(
+                "data_level: Must be one of: \(Self.idDimensions.keys.sorted().joined(separator: ", ")).")
         }
         guard let dimensions = parameters.json("dimensions")?.arrayValue?.compactMap(\.stringValue), !dimensions.isEmpty
         else {
@@ -43,7 +49,7 @@ struct TikTokReport {
             return problem("dimensions: Invalid dimension \(dimension) for data_level \(level).")
         }
         let metrics = parameters.json("metrics")?.arrayValue?.compactMap(\.stringValue) ?? ["spend", "impressions"]
-        let served = level == "AUCTION_ADGROUP" ? Self.metrics.union(Self.adGroupAttributes) : Self.metrics
+        let served = Self.metrics.union(Self.levelAttributes[level] ?? [])
         if let unknown = metrics.first(where: { !served.contains($0) }) {
             return problem("metrics: Invalid metric: \(unknown).")
         }
@@ -69,21 +75,32 @@ struct TikTokReport {
             }
             let currency = owner.currencyInfo
             let byDay = dimensions.contains("stat_time_day")
-            // Each delivery row as the id of the level's object and its campaign (none for the advertiser).
-            let days: [(id: String, campaign: String, day: SandboxDay, figures: DailyFigures)] =
-                level == "AUCTION_ADGROUP"
-                ? context.store.adGroupDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
-                    ($0.adGroupID, $0.campaignID, $0.day, $0.figures)
+            // Each delivery row as the id of the level's object, its campaign (none for the advertiser)
+            // and its ad group (below the campaign level).
+            let days: [(id: String, campaign: String, adGroup: String, day: SandboxDay, figures: DailyFigures)] =
+                switch level {
+                case "AUCTION_AD":
+                    context.store.adDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
+                        ($0.adID, $0.campaignID, $0.adGroupID, $0.day, $0.figures)
+                    }
+                case "AUCTION_ADGROUP":
+                    context.store.adGroupDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
+                        ($0.adGroupID, $0.campaignID, $0.adGroupID, $0.day, $0.figures)
+                    }
+                default:
+                    context.store.campaignDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
+                        level == "AUCTION_CAMPAIGN"
+                            ? ($0.campaignID, $0.campaignID, "", $0.day, $0.figures)
+                            : (advertiser, "", "", $0.day, $0.figures)
+                    }
                 }
-                : context.store.campaignDays(.tiktok, account: advertiser, from: start, to: end, in: world).map {
-                    level == "AUCTION_CAMPAIGN"
-                        ? ($0.campaignID, $0.campaignID, $0.day, $0.figures) : (advertiser, "", $0.day, $0.figures)
-                }
-            var groups: [String: (id: String, campaign: String, day: SandboxDay?, figures: DailyFigures)] = [:]
+            var groups: [String: Group] = [:]
             for row in days {
                 let day = byDay ? row.day : nil
                 let key = "\(row.id)|\(day?.description ?? "")"
-                groups[key] = (row.id, row.campaign, day, (groups[key]?.figures ?? .zero) + row.figures)
+                groups[key] = Group(
+                    id: row.id, campaign: row.campaign, adGroup: row.adGroup, day: day,
+                    figures: (groups[key]?.figures ?? .zero) + row.figures)
             }
             let ordered = groups.values.sorted { ($0.day?.ordinal ?? 0, $0.id) < ($1.day?.ordinal ?? 0, $1.id) }
             let slice: [JSONValue] = ordered.dropFirst((page - 1) * pageSize).prefix(pageSize).map { group in
@@ -98,8 +115,9 @@ struct TikTokReport {
                     "complete_payment": .string(String(group.figures.conversions)),
                     "total_complete_payment_rate": .string(value), "total_purchase_value": .string(value),
                     "campaign_name": .string(world.object(.tiktok, group.campaign)?.name ?? ""),
-                    "campaign_id": .string(group.campaign),
-                    "adgroup_name": .string(world.object(.tiktok, group.id)?.name ?? ""),
+                    "campaign_id": .string(group.campaign), "adgroup_id": .string(group.adGroup),
+                    "adgroup_name": .string(world.object(.tiktok, group.adGroup)?.name ?? ""),
+                    "ad_name": .string(world.object(.tiktok, group.id)?.name ?? ""),
                     "currency": .string(owner.currency),
                 ]
                 return [
@@ -116,5 +134,14 @@ struct TikTokReport {
                     ],
                 ], requestID: requestID)
         }
+    }
+
+    /// One report row before it is written: the level's object over a day or the whole range.
+    struct Group {
+        var id: String
+        var campaign: String
+        var adGroup: String
+        var day: SandboxDay?
+        var figures: DailyFigures
     }
 }
