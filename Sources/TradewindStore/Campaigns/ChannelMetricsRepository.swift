@@ -122,7 +122,8 @@ public enum ChannelMetricsRepository {
         account: UUID, channel: AdChannel, currency: String, from: CalendarDay, through: CalendarDay,
         rows: [AdGroupRow], in tx: TenantTransaction
     ) async throws -> Int {
-        try await deleteDays(of: "channel_ad_group_daily_metrics", account: account, from: from, through: through, in: tx)
+        try await deleteDays(
+            of: "channel_ad_group_daily_metrics", account: account, from: from, through: through, in: tx)
         guard !rows.isEmpty else { return 0 }
         let result = try await tx.connection.query(
             """
