@@ -365,6 +365,7 @@ struct ChannelJobRunner: Sendable {
             return (
                 account, credentials,
                 Published(
+                    levels: Set(levels.map { ChannelMetricLevel(rawValue: $0.rawValue) ?? .campaign }),
                     campaigns: try await ChannelMetricsRepository.campaignsByChannelID(account: accountID, in: tx),
                     adGroups: levels.contains(.adGroup)
                         ? try await ChannelMetricsRepository.adGroupsByChannelID(account: accountID, in: tx) : [:],
@@ -464,7 +465,8 @@ struct ChannelJobRunner: Sendable {
                         from: from, through: through, rows: adRows, in: tx)
                 }
                 metricsCall.wrote(rows: max(written, 1))
-                try await ChannelAccountRepository.recordMetricsSync(id: account.id, at: Date(), in: tx)
+                try await ChannelAccountRepository.recordMetricsSync(
+                    id: account.id, at: Date(), levels: published.levels, in: tx)
                 if try await Outbox.complete(job, owner: owner, in: tx) {
                     try await CampaignJobs.scheduleMetricsSync(
                         channel: account.identity.channel, account: account.id, days: nil,
@@ -480,6 +482,8 @@ struct ChannelJobRunner: Sendable {
     /// What the account has published, by the channel's ids: its campaigns, its ad groups and its
     /// ads with their parents (these two only when figures at their level are pulled).
     struct Published: Sendable {
+        /// The levels this pull covers: the campaigns', and those the tenant's rules look at.
+        var levels: Set<ChannelMetricLevel>
         var campaigns: [String: UUID]
         var adGroups: [String: (adGroup: UUID, campaign: UUID)]
         var ads: [String: (ad: UUID, adGroup: UUID, campaign: UUID)]

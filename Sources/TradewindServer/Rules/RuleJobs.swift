@@ -57,6 +57,19 @@ enum RuleJobs {
         return try await enqueue(rule: rule.id, at: next, trigger: .schedule, in: tx).dueAt
     }
 
+    /// A rule on ad groups or ads needs their figures, which accounts pull only for tenants with
+    /// such rules: brings every linked account's next pull forward to now, over the longest window
+    /// a rule looks at, so the rule has whole windows from its first run on. Until that pull is
+    /// done, the rule sees no entity of its level on the account (`RuleRepository.candidates`).
+    static func pullFigures(for rule: AutomatedRule, in tx: TenantTransaction) async throws {
+        guard rule.evaluation.level != .campaign else { return }
+        for account in try await ChannelAccountRepository.linked(in: tx) {
+            try await CampaignJobs.scheduleMetricsSync(
+                channel: account.channel, account: account.id, days: Int(RuleTimeWindow.maximumDays), at: Date(),
+                in: tx)
+        }
+    }
+
     /// After a metric sync: an evaluation now of every enabled rule that runs on syncs, unless one
     /// is queued already.
     static func scheduleAfterMetricSync(in tx: TenantTransaction) async throws {

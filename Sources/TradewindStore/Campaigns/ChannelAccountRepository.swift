@@ -123,10 +123,29 @@ public enum ChannelAccountRepository {
         return try await decode(rows).first
     }
 
-    public static func recordMetricsSync(id: UUID, at time: Date, in tx: TenantTransaction) async throws {
+    /// Records a complete pull at `time` and the levels it covered (always the campaigns').
+    public static func recordMetricsSync(
+        id: UUID, at time: Date, levels: Set<ChannelMetricLevel>, in tx: TenantTransaction
+    ) async throws {
+        let names = levels.union([.campaign]).map(\.rawValue).sorted()
         try await tx.connection.query(
-            "UPDATE channel_accounts SET metrics_synced_at = \(time) WHERE tenant_id = \(tx.tenantID) AND id = \(id)",
+            """
+            UPDATE channel_accounts SET metrics_synced_at = \(time), metric_levels = \(names)
+            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+            """, logger: tx.logger)
+    }
+
+    /// The tenant's linked accounts: their ids and channels.
+    public static func linked(in tx: TenantTransaction) async throws -> [(id: UUID, channel: AdChannel)] {
+        let rows = try await tx.connection.query(
+            "SELECT id, channel FROM channel_accounts WHERE tenant_id = \(tx.tenantID) AND status <> 3",
             logger: tx.logger)
+        var accounts: [(id: UUID, channel: AdChannel)] = []
+        for try await (id, code) in rows.decode((UUID, Int16).self) {
+            guard let channel = AdChannel(storedCode: Int(code)) else { continue }
+            accounts.append((id, channel))
+        }
+        return accounts
     }
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [ChannelAccountRecord] {

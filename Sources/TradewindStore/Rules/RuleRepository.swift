@@ -295,7 +295,8 @@ public enum RuleRepository {
         public var timeZone: String
     }
 
-    /// The entities of `level` rules may act on (all, or those of `ids`).
+    /// The entities of `level` rules may act on (all, or those of `ids`). Ad groups and ads only
+    /// on accounts whose last pull covered their level: before it, they have no figures at all.
     public static func candidates(level: RuleEntityLevel, ids: [UUID], in tx: TenantTransaction) async throws
         -> [Candidate]
     {
@@ -320,7 +321,7 @@ public enum RuleRepository {
                 JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
                 JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
                 WHERE g.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL
-                  AND g.channel_ad_group_id IS NOT NULL AND a.status <> 3
+                  AND g.channel_ad_group_id IS NOT NULL AND a.status <> 3 AND 'ad_group' = ANY(a.metric_levels)
                   AND (cardinality(\(ids)::uuid[]) = 0 OR g.id = ANY(\(ids)::uuid[]))
                 ORDER BY g.id
                 """, logger: tx.logger)
@@ -334,7 +335,7 @@ public enum RuleRepository {
                 JOIN campaigns c ON c.tenant_id = g.tenant_id AND c.id = g.campaign_id
                 JOIN channel_accounts a ON a.tenant_id = c.tenant_id AND a.id = c.account_id
                 WHERE d.tenant_id = \(tx.tenantID) AND c.status IN (2, 3) AND c.published IS NOT NULL
-                  AND d.channel_ad_id IS NOT NULL AND a.status <> 3
+                  AND d.channel_ad_id IS NOT NULL AND a.status <> 3 AND 'ad' = ANY(a.metric_levels)
                   AND (cardinality(\(ids)::uuid[]) = 0 OR d.id = ANY(\(ids)::uuid[]))
                 ORDER BY d.id
                 """, logger: tx.logger)

@@ -31,6 +31,7 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
                 of: rule, enabled: !disabled, from: Date(), tenant: tenant, in: tx)
             let record = try await RuleRepository.insert(
                 rule, status: disabled ? .disabled : .enabled, nextRunAt: next, createdBy: principal, in: tx)
+            try await RuleJobs.pullFigures(for: rule, in: tx)
             call.touch("rule:\(rule.id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
@@ -127,6 +128,9 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
                     of: rule, enabled: current.status == .enabled, from: Date(), tenant: tenant, in: tx)
             }
             let record = try await RuleRepository.update(rule, status: current.status, nextRunAt: next, in: tx)
+            if rule.evaluation.level != current.rule.evaluation.level {
+                try await RuleJobs.pullFigures(for: rule, in: tx)
+            }
             call.touch("rule:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
