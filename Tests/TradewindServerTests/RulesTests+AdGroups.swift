@@ -113,7 +113,8 @@ extension RulesTests {
             })
     }
 
-    @Test("a budget rule on ad groups is refused naming the action; ads are not a level rules take")
+    @Test(
+        "a budget rule on ad groups or ads and a bid rule on ads are refused naming the action, as is an unknown level")
     func adGroupBudgetRefused() async throws {
         let (_, key) = try await TestStack.tenant()
         var rule = Self.rule("Budget by ad set", [Self.nameContains("x")], action: .changeBudget)
@@ -122,7 +123,14 @@ extension RulesTests {
         rule.execution.change.limitMicros = 90_000_000
         let error = await Status.of { _ = try await Self.create(key, rule) }
         #expect(Status.fieldViolations(error) == ["rule.execution.action"], "\(String(describing: error))")
-        rule.evaluation.entityType = Tradewind_V1_RuleEntityType(rawValue: 3) ?? .unspecified
+        rule.evaluation.entityType = .ad
+        let onAds = await Status.of { _ = try await Self.create(key, rule) }
+        #expect(Status.fieldViolations(onAds) == ["rule.execution.action"], "\(String(describing: onAds))")
+        rule.execution.action = .changeBid
+        let bidOnAds = await Status.of { _ = try await Self.create(key, rule) }
+        #expect(Status.fieldViolations(bidOnAds) == ["rule.execution.action"], "\(String(describing: bidOnAds))")
+        rule.execution.action = .changeBudget
+        rule.evaluation.entityType = Tradewind_V1_RuleEntityType(rawValue: 9) ?? .unspecified
         let unknown = await Status.of { _ = try await Self.create(key, rule) }
         #expect(Status.fieldViolations(unknown) == ["rule.evaluation.entity_type"], "\(String(describing: unknown))")
     }
