@@ -312,8 +312,8 @@ struct RuleJobRunner: Sendable {
 
     // MARK: - Audit
 
-    /// One record per action: the rule, the campaign (and ad group or ad), what was done (or why not) and the values
-    /// each condition saw. Ids, amounts and figures only, never personal data.
+    /// One record per action: the rule, the campaign (and ad group or ad), what was done (or why
+    /// not) and the values each condition saw. Ids, amounts and figures only, never personal data.
     static func auditEntry(
         for action: RuleActionRecord, ruleID: UUID, channel: AdChannel, tenant: Tenant, requestID: String
     ) -> AuditEntry {
