@@ -165,6 +165,14 @@ public struct CampaignRecord: Sendable, Hashable {
         self.updatedAt = updatedAt
     }
 
+    /// Where an ad sits in the tree: its ad group's index and its own.
+    public func position(ofAd adID: UUID) -> (group: Int, ad: Int)? {
+        for (g, ads) in adIDs.enumerated() {
+            if let a = ads.firstIndex(of: adID) { return (g, a) }
+        }
+        return nil
+    }
+
     /// The etag clients send back: opaque, changes with every version.
     public var etag: String { "\"v\(version)\"" }
 

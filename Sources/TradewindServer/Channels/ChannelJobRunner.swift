@@ -178,7 +178,7 @@ struct ChannelJobRunner: Sendable {
                     session: session)
                 outcome = .done(published: nil)
             case .adStatus:
-                guard let adID = payload.adID, let (g, a) = Self.position(of: adID, in: campaign),
+                guard let adID = payload.adID, let (g, a) = campaign.position(ofAd: adID),
                     let published = campaign.published, g < published.adGroups.count,
                     a < published.adGroups[g].adIDs.count
                 else {
@@ -214,14 +214,6 @@ struct ChannelJobRunner: Sendable {
         try await finish(
             job, owner: owner, campaignID: campaign.id, operation: operation, account: account, outcome: outcome,
             session: session, recorder: recorder, call: call)
-    }
-
-    /// Where an ad sits in the campaign's tree: its ad group's index and its own.
-    static func position(of adID: UUID, in campaign: CampaignRecord) -> (group: Int, ad: Int)? {
-        for (g, ads) in campaign.adIDs.enumerated() {
-            if let a = ads.firstIndex(of: adID) { return (g, a) }
-        }
-        return nil
     }
 
     /// Records a job's channel exchanges for the audit log: the worker as principal, the job's id

@@ -248,7 +248,7 @@ struct RuleJobRunner: Sendable {
     ) async throws -> (RulePlanner.Plan, UUID?) {
         func skipped(_ reason: String) -> (RulePlanner.Plan, UUID?) { (plan.skipped(reason), nil) }
         guard let record = try await CampaignRepository.lock(id: campaignID, in: tx),
-            let (g, a) = ChannelJobRunner.position(of: adID, in: record)
+            let (g, a) = record.position(ofAd: adID)
         else { return skipped("the ad no longer exists") }
         guard record.status == .active || record.status == .paused else {
             return skipped("its campaign is \(record.status.rawValue)")
