@@ -20,17 +20,33 @@ public struct AudienceList: Sendable, Hashable, Codable {
 public struct AudienceUploadResult: Sendable, Hashable {
     public var received: Int
     public var invalid: Int
+    /// The channel's asynchronous jobs that carry the change (Google's offline user data job,
+    /// Amazon's records jobs): the change holds only once `jobState` says each succeeded. Empty
+    /// where the answer itself confirms it (Meta, TikTok).
+    public var jobs: [String]
 
-    public init(received: Int, invalid: Int) {
+    public init(received: Int, invalid: Int, jobs: [String] = []) {
         self.received = received
         self.invalid = invalid
+        self.jobs = jobs
     }
 
     static let none = AudienceUploadResult(received: 0, invalid: 0)
 
     static func + (lhs: AudienceUploadResult, rhs: AudienceUploadResult) -> AudienceUploadResult {
-        AudienceUploadResult(received: lhs.received + rhs.received, invalid: lhs.invalid + rhs.invalid)
+        AudienceUploadResult(
+            received: lhs.received + rhs.received, invalid: lhs.invalid + rhs.invalid, jobs: lhs.jobs + rhs.jobs)
     }
+}
+
+/// Where a channel's asynchronous upload job stands.
+public enum AudienceJobState: Sendable, Hashable {
+    /// Queued or under way.
+    case running
+    /// Applied: the list holds the change.
+    case succeeded
+    /// Not applied; the change must be sent again. The reason is the channel's.
+    case failed(reason: String)
 }
 
 /// Customer-list upload on one channel, in its own wire format (see `ChannelMapping.md`,
@@ -78,9 +94,21 @@ public protocol AudienceConnector: Sendable {
         _ members: [AudienceMemberHashes], from list: AudienceList, in account: ChannelAccount,
         session: ChannelSession
     ) async throws(ChannelError) -> AudienceUploadResult
+
+    /// Where one of the jobs an `add` or `remove` named stands. A job the channel no longer knows
+    /// reads as failed, so its change is sent again (safe: membership is a set).
+    func jobState(_ job: String, in account: ChannelAccount, session: ChannelSession) async throws(ChannelError)
+        -> AudienceJobState
 }
 
 extension AudienceConnector {
+    /// Channels whose answers confirm a change (Meta, TikTok) name no jobs, so none is asked about.
+    public func jobState(_ job: String, in account: ChannelAccount, session: ChannelSession)
+        async throws(ChannelError) -> AudienceJobState
+    {
+        .succeeded
+    }
+
     /// `ensureList` for a list the caller does not know yet.
     public func ensureList(
         reference: ChannelReference, name: String, in account: ChannelAccount, session: ChannelSession

@@ -286,6 +286,15 @@ public nonisolated struct Tradewind_V1_AudienceSync: @unchecked Sendable {
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {_uniqueStorage()._createTime = nil}
 
+  /// Output only. Of the pending removals, those the channel took into
+  /// asynchronous jobs of its own (Google's offline user data jobs, Amazon's
+  /// records jobs) and has not confirmed yet. Their hashes are kept until each
+  /// job succeeds; a failed job makes them owed again.
+  public var removalsAwaitingConfirmation: Int64 {
+    get {_storage._removalsAwaitingConfirmation}
+    set {_uniqueStorage()._removalsAwaitingConfirmation = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -551,7 +560,7 @@ nonisolated extension Tradewind_V1_ListAudienceExportsResponse: SwiftProtobuf.Me
 
 nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AudienceSync"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}segment_id\0\u{3}account_id\0\u{1}channel\0\u{1}status\0\u{3}list_id\0\u{3}list_name\0\u{3}members_on_list\0\u{3}pending_removals\0\u{3}oldest_pending_removal_time\0\u{3}members_sent\0\u{3}members_removed\0\u{3}last_run_time\0\u{3}last_error_code\0\u{3}last_error_message\0\u{3}next_run_time\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}segment_id\0\u{3}account_id\0\u{1}channel\0\u{1}status\0\u{3}list_id\0\u{3}list_name\0\u{3}members_on_list\0\u{3}pending_removals\0\u{3}oldest_pending_removal_time\0\u{3}members_sent\0\u{3}members_removed\0\u{3}last_run_time\0\u{3}last_error_code\0\u{3}last_error_message\0\u{3}next_run_time\0\u{3}create_time\0\u{3}removals_awaiting_confirmation\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -571,6 +580,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
     var _lastErrorMessage: String = String()
     var _nextRunTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _removalsAwaitingConfirmation: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -598,6 +608,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
       _lastErrorMessage = source._lastErrorMessage
       _nextRunTime = source._nextRunTime
       _createTime = source._createTime
+      _removalsAwaitingConfirmation = source._removalsAwaitingConfirmation
     }
   }
 
@@ -633,6 +644,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._lastErrorMessage) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._nextRunTime) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._createTime) }()
+        case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._removalsAwaitingConfirmation) }()
         default: break
         }
       }
@@ -696,6 +708,9 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
       try { if let v = _storage._createTime {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
       } }()
+      if _storage._removalsAwaitingConfirmation != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._removalsAwaitingConfirmation, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -722,6 +737,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
         if _storage._lastErrorMessage != rhs_storage._lastErrorMessage {return false}
         if _storage._nextRunTime != rhs_storage._nextRunTime {return false}
         if _storage._createTime != rhs_storage._createTime {return false}
+        if _storage._removalsAwaitingConfirmation != rhs_storage._removalsAwaitingConfirmation {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -5,15 +5,16 @@ import Logging
 import SwiftASN1
 import Testing
 import TradewindCore
-import TradewindSandbox
 import X509
 
 @testable import TradewindChannels
+@testable import TradewindSandbox
 
 /// The real connectors against the in-process sandbox over TLS, through `ChannelConnectors` and
 /// AsyncHTTPClient: ensure a list twice, add three members, remove one, and read in the sandbox's
 /// store (what `GET /_sandbox/audiences` answers) that the channel holds exactly the other two, on
-/// all four channels.
+/// all four channels. Google and Amazon apply uploads in jobs of their own: the removal holds once
+/// its job reads succeeded, and a job that failed applied nothing.
 @Suite("Customer lists: connectors against the sandbox over TLS")
 struct AudienceRoundTripTests {
     /// A self-signed certificate for 127.0.0.1, its key, written as PEM files; the connectors trust it.
@@ -95,6 +96,81 @@ struct AudienceRoundTripTests {
         }
     }
 
+    /// Asks about `job` until it is no longer running (the sandbox finishes a job by the second look).
+    static func outcome(
+        of job: String, _ audiences: any AudienceConnector, _ setup: Case, _ session: ChannelSession
+    ) async throws -> AudienceJobState {
+        for _ in 0..<5 {
+            let state = try await audiences.jobState(job, in: setup.account, session: session)
+            if state != .running { return state }
+        }
+        return .running
+    }
+
+    static func failed(_ state: AudienceJobState) -> Bool {
+        if case .failed = state { return true }
+        return false
+    }
+
+    @Test(
+        "Google and Amazon: a removal whose job failed applied nothing and reads failed; sent again, it holds",
+        arguments: [TradewindCore.AdChannel.googleAds, .amazonAds])
+    func failedJob(_ channel: AdChannel) async throws {
+        let (certificatePath, keyPath) = try Self.certificate()
+        let store = SandboxStore(seed: 6)
+        store.provisionDefaults()
+        let app = try SandboxServer.application(
+            store: store, host: "127.0.0.1", port: 0, certificatePath: certificatePath, privateKeyPath: keyPath)
+        let setup = try #require(Self.cases()[channel])
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let origin = try #require(URL(string: "https://127.0.0.1:\(port)"))
+            let connectors = try ChannelConnectors(
+                configuration: ChannelClientConfiguration(
+                    endpoints: .sandbox(origin), trustRootsPEMPath: certificatePath),
+                logger: Logger(label: "audience-failed-job"))
+            do {
+                let audiences = connectors.audienceConnector(for: channel)
+                let session = ChannelSession(credentials: setup.credentials)
+                let list = try await audiences.ensureList(
+                    reference: ChannelReference("tw-00000000000000000043"), name: "Lapsed", in: setup.account,
+                    session: session)
+                let members = try ["ada@example.org", "bob@example.org"].map {
+                    try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
+                }
+                _ = try await audiences.add(members, to: list, in: setup.account, session: session)
+                let run = channel == .googleAds ? "offlineUserDataJobs:run" : "audiences/records.create"
+                store.write { world in
+                    world.faults.append(
+                        FaultRule(
+                            id: 1, channel: Self.sandboxChannel(channel), account: nil, operation: run,
+                            kind: .jobFailure, remaining: 1, latencyMs: 0, retryAfterSeconds: 0))
+                }
+                let doomed = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
+                let job = try #require(doomed.jobs.first)
+                let doomedState = try await Self.outcome(of: job, audiences, setup, session)
+                #expect(Self.failed(doomedState), "a job that applied nothing read \(doomedState)")
+                func held() -> Set<String> {
+                    let lists = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
+                    return lists.first?.emails ?? []
+                }
+                #expect(held().count == 2)
+                let again = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
+                #expect(
+                    try await Self.outcome(of: try #require(again.jobs.first), audiences, setup, session) == .succeeded)
+                #expect(held() == [members[1].email!])
+                // A job the channel never made reads failed, so its change is sent again.
+                let unknown = channel == .googleAds ? "customers/1234567890/offlineUserDataJobs/999999" : "no-such-job"
+                let unknownState = try await audiences.jobState(unknown, in: setup.account, session: session)
+                #expect(Self.failed(unknownState), "an unknown job read \(unknownState)")
+            } catch {
+                try await connectors.shutdown()
+                throw error
+            }
+            try await connectors.shutdown()
+        }
+    }
+
     @Test(
         "Every channel: ensure twice is one list; add three, remove one, the channel holds two",
         arguments: TradewindCore.AdChannel.allCases)
@@ -130,9 +206,13 @@ struct AudienceRoundTripTests {
                     try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
                 }
                 let added = try await audiences.add(members, to: list, in: setup.account, session: session)
-                #expect(added == AudienceUploadResult(received: 3, invalid: 0))
+                let asynchronous = channel == .googleAds || channel == .amazonAds
+                #expect(added.received == 3 && added.invalid == 0 && added.jobs.count == (asynchronous ? 1 : 0))
                 let removed = try await audiences.remove([members[1]], from: list, in: setup.account, session: session)
-                #expect(removed == AudienceUploadResult(received: 1, invalid: 0))
+                #expect(removed.received == 1 && removed.invalid == 0 && removed.jobs.count == (asynchronous ? 1 : 0))
+                for job in added.jobs + removed.jobs {
+                    #expect(try await Self.outcome(of: job, audiences, setup, session) == .succeeded)
+                }
 
                 let held = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
                 #expect(held.count == 1)

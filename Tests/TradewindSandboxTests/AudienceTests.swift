@@ -182,6 +182,30 @@ import Testing
             let held = try await client.control(.get, "audiences?channel=google-ads&account=1234567890")
             #expect(Self.hashes(held) == [Self.ada, Self.cy].sorted())
             #expect(held.json?["jobs"]?.arrayValue?.count == 2)
+
+            // A job the `job_failure` fault hits runs, applies nothing and ends FAILED.
+            _ = try await client.control(
+                .post, "faults",
+                ["channel": "google-ads", "kind": "job_failure", "operation": "offlineUserDataJobs:run"])
+            let failing = try await job()
+            _ = try await call(failing, "addOperations", Self.operations("remove", [Self.ada]))
+            #expect(try await call(failing, "run", [:]).json?["name"] != nil)
+            func failingJob() async throws -> JSONValue? {
+                let rows = try await client.google(
+                    "googleAds:searchStream",
+                    [
+                        "query": .string(
+                            "SELECT offline_user_data_job.status, offline_user_data_job.failure_reason"
+                                + " FROM offline_user_data_job WHERE offline_user_data_job.resource_name = '\(failing)'"
+                        )
+                    ])
+                return rows.json?.arrayValue?.first?["results"]?.arrayValue?.first?["offlineUserDataJob"]
+            }
+            #expect(try await failingJob()?["status"] == "RUNNING")
+            let failed = try await failingJob()
+            #expect(failed?["status"] == "FAILED" && failed?["failureReason"] == "UNKNOWN")
+            let still = try await client.control(.get, "audiences?channel=google-ads&account=1234567890")
+            #expect(Self.hashes(still) == [Self.ada, Self.cy].sorted())
         }
     }
 
@@ -370,6 +394,20 @@ import Testing
             let limited = try await client.amazon(
                 .post, "/amc/audiences/records", media: Self.audienceMedia, Self.records(id, "DELETE", [Self.ada]))
             #expect(limited.status == 429 && limited.headers["retry-after"] == "4")
+            #expect(harness.store.read { $0.audience(.amazonAds, String(id))?.emails.count } == 2)
+
+            // A records job the `job_failure` fault hits is accepted, applies nothing and reads FAILED.
+            _ = try await client.control(
+                .post, "faults",
+                ["channel": "amazon-ads", "kind": "job_failure", "operation": "audiences/records.create"])
+            let doomed = try await client.amazon(
+                .post, "/amc/audiences/records", media: Self.audienceMedia, Self.records(id, "DELETE", [Self.ada]))
+            #expect(doomed.status == 202)
+            let doomedJob = try #require(doomed.json?["jobRequestId"]?.stringValue)
+            let doomedStatus = try await client.call(
+                .get, "/amazon-ads/amc/audiences/records/\(doomedJob)",
+                headers: SandboxHarness.Client.amazonHeaders("application/json"))
+            #expect(doomedStatus.json?["status"] == "FAILED")
             #expect(harness.store.read { $0.audience(.amazonAds, String(id))?.emails.count } == 2)
         }
     }

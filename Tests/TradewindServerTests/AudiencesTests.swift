@@ -338,6 +338,71 @@ struct AudiencesTests {
         #expect(erasedLeft == [0], "an erased person's hashes outlived the channel's confirmation")
     }
 
+    @Test(
+        "Google: an erasure's hashes stay until Google's job confirms the removal; a job that failed is sent again"
+    )
+    func removalWaitsForTheChannelsJob() async throws {
+        let google = Channel.all[0]
+        let (key, tenant, account, sandboxID, segment, people) = try await Self.setUp(google, count: 3, granted: 3)
+        _ = try await Self.allow(key, .googleAds)
+        let sync = try await Self.start(key, segment: segment, account: account.id)
+        let all = people.reduce(into: Set<String>()) { $0.formUnion($1.hashes(for: .googleAds)) }
+        #expect(try await Self.waitFor(all, google, sandboxID) != nil)
+
+        /// Google's jobs that carried a removal and failed, as the sandbox logged them.
+        func failedRuns() async throws -> Int {
+            let answer = try await SandboxControl.call(.GET, "requests?channel=google-ads")
+            let requests = ((answer as? [String: Any])?["requests"] as? [[String: Any]]) ?? []
+            return requests.filter {
+                $0["account"] as? String == sandboxID && $0["operation"] as? String == "offlineUserDataJobs:run"
+                    && $0["fault"] as? String == "job_failure"
+            }.count
+        }
+        try await SandboxControl.fault("google-ads", "job_failure", operation: "offlineUserDataJobs:run", times: 0)
+        do {
+            let erasure = try await PrivacyTests.open(key, .erasure) { $0.contactID = people[0].id }
+            _ = try await TestStack.withClient { grpc in
+                var erase = Tradewind_V1_EraseSubjectRequest()
+                erase.requestID = erasure.id
+                return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(erase, metadata: .bearer(key))
+            }
+            // Two failed jobs: the first was seen to fail and its removal sent again.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await failedRuns() < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(try await failedRuns() >= 2)
+            let waiting = try await Self.get(key, sync.id)
+            #expect(waiting.pendingRemovals == 1 && waiting.hasOldestPendingRemovalTime, "\(waiting)")
+            #expect(try await Self.onChannel(google, sandboxID) == all, "a failed job applied nothing")
+            let kept = try await EventsTests.querying(
+                tenant,
+                """
+                SELECT state::int FROM audience_sync_members
+                WHERE tenant_id = \(tenant.id) AND contact_id IS NULL
+                """, as: Int.self)
+            #expect(kept.count == 1 && kept.allSatisfy { $0 >= 2 }, "the hashes went before Google confirmed: \(kept)")
+            let traces = try await PrivacyTests.traces(
+                tenant, [people[0].email.lowercased(), people[0].phone, people[0].id])
+            #expect(traces.isEmpty, "\(traces)")
+        } catch {
+            _ = try? await SandboxControl.call(.DELETE, "faults")
+            throw error
+        }
+        try await SandboxControl.call(.DELETE, "faults")
+        let remaining = people[1].hashes(for: .googleAds).union(people[2].hashes(for: .googleAds))
+        #expect(try await Self.waitFor(remaining, google, sandboxID) != nil)
+        let after = try await Self.waitForState(key, sync.id) {
+            $0.pendingRemovals == 0 && $0.removalsAwaitingConfirmation == 0 && $0.membersOnList == 2
+        }
+        #expect(after.pendingRemovals == 0 && after.removalsAwaitingConfirmation == 0 && after.membersOnList == 2)
+        let erasedLeft = try await EventsTests.querying(
+            tenant,
+            "SELECT count(*)::int FROM audience_sync_members WHERE tenant_id = \(tenant.id) AND contact_id IS NULL",
+            as: Int.self)
+        #expect(erasedLeft == [0], "an erased person's hashes outlived Google's confirmation")
+    }
+
     @Test("stopping a sync empties the channel's list; pause sends nothing new")
     func pauseAndStop() async throws {
         let tiktok = Channel.all[2]

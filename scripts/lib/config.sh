@@ -66,6 +66,8 @@ channels:
   caCertificate: $s/ca/ca.pem
   # The sandbox answers in milliseconds; a request it holds (its timeout fault) counts as unanswered sooner.
   requestTimeoutSeconds: 10
+  # The sandbox's upload jobs finish by the second look at them; ask again soon.
+  audienceConfirmationPollSeconds: 3
 secrets:
   cursorKey: "$CURSOR_KEY"
 EOF

@@ -13,7 +13,9 @@ import TradewindCore
 /// leaves an empty audience behind. `POST /amc/audiences/records` `{audienceId, records: [{
 /// externalUserId, countryCode, action: "CREATE"|"DELETE", hashedPII: [{email, phone}]}]}` adds
 /// and removes members asynchronously and answers `{jobRequestId}`; Amazon's guidance is 6,000
-/// records per request.
+/// records per request. `GET /amc/audiences/records/{jobRequestId}` tells where the job stands:
+/// `status` SUCCEEDED or FAILED once done (these two values, and any other meaning "not yet", are
+/// the sandbox's reading, unverified against a stored source).
 extension AmazonAdsConnector: AudienceConnector {
     static let membersPerRequest = 6_000
     static let audiencesType = "application/vnd.amcaudiences.v1+json"
@@ -90,10 +92,32 @@ extension AmazonAdsConnector: AudienceConnector {
                 contentType: Self.audiencesType, isMutation: true)
             upload.setHeader("Accept", "application/json")
             let body = try await caller.callJSON("audiences/records:\(action.lowercased())", upload, session: session)
-            guard body["jobRequestId"]?.stringValue != nil else { throw malformedAudienceResponse("jobRequestId") }
-            result = result + AudienceUploadResult(received: batch.count, invalid: 0)
+            guard let job = body["jobRequestId"]?.stringValue else { throw malformedAudienceResponse("jobRequestId") }
+            result = result + AudienceUploadResult(received: batch.count, invalid: 0, jobs: [job])
         }
         return result
+    }
+
+    func jobState(_ job: String, in account: ChannelAccount, session: ChannelSession) async throws(ChannelError)
+        -> AudienceJobState
+    {
+        let identity = account.identity
+        guard !job.isEmpty, job.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+            return .failed(reason: "not an Amazon records job id: \(job)")
+        }
+        let body: JSONValue
+        do {
+            body = try await caller(identity.marketplaceID).callJSON(
+                "audiences/records:get", request(.get, "/amc/audiences/records/\(job)", identity, isMutation: false),
+                session: session)
+        } catch .notFound {
+            return .failed(reason: "Amazon Ads no longer knows the job \(job)")
+        }
+        switch body["status"]?.stringValue {
+        case "SUCCEEDED": return .succeeded
+        case "FAILED": return .failed(reason: "the job failed")
+        default: return .running
+        }
     }
 
     /// The country the data was collected for: the profile's marketplace, else none (Amazon then

@@ -12,8 +12,10 @@ import TradewindCore
 /// `create` or `remove` operations, each a member's `userIdentifiers` `hashedEmail` /
 /// `hashedPhoneNumber`, with `enablePartialFailure`) → `{job}:run`. A job takes operations only
 /// while PENDING; after `run` it is RUNNING, then SUCCESS or FAILED, so a new call makes a new
-/// job. At most 100,000 identifiers per `addOperations` request (`TOO_MANY_USER_IDENTIFIERS`);
-/// Google recommends about 10,000.
+/// job, and the change holds only once GAQL on `offline_user_data_job` reads SUCCESS (the
+/// library's `add_customer_match_user_list.py` checks it the same way). At most 100,000
+/// identifiers per `addOperations` request (`TOO_MANY_USER_IDENTIFIERS`); Google recommends about
+/// 10,000.
 extension GoogleAdsConnector: AudienceConnector {
     /// Two identifiers per member: 10,000 identifiers per request, as Google recommends.
     static let membersPerRequest = 5_000
@@ -102,11 +104,48 @@ extension GoogleAdsConnector: AudienceConnector {
                 .post, base: endpoints.googleAds, path: "/\(GoogleAdsWire.version)/\(job):run",
                 body: .json(.object([])), isMutation: true),
             session: session)
+        result.jobs = [job]
         return result
+    }
+
+    func jobState(_ job: String, in account: ChannelAccount, session: ChannelSession) async throws(ChannelError)
+        -> AudienceJobState
+    {
+        let customerID = account.identity.externalID
+        guard GoogleAdsWire.isUserDataJob(job, of: customerID) else {
+            return .failed(reason: "not an offline user data job of customer \(customerID): \(job)")
+        }
+        let rows = try await caller.callJSON(
+            "googleAds:searchStream",
+            WireRequest(
+                .post, base: endpoints.googleAds,
+                path: GoogleAdsWire.customerPath(customerID) + "/googleAds:searchStream",
+                body: .json(GoogleAdsWire.searchBody(GoogleAdsWire.userDataJobQuery(job))), isMutation: false),
+            session: session)
+        guard let found = GoogleAdsWire.rows(rows).first?["offlineUserDataJob"] else {
+            return .failed(reason: "Google Ads no longer knows the job \(job)")
+        }
+        switch found["status"]?.stringValue {
+        case "SUCCESS": return .succeeded
+        case "FAILED": return .failed(reason: "the job failed: " + (found["failureReason"]?.stringValue ?? "UNKNOWN"))
+        default: return .running
+        }
     }
 }
 
 extension GoogleAdsWire {
+    /// `customers/{cid}/offlineUserDataJobs/{id}`, digits only: safe inside a GAQL string.
+    static func isUserDataJob(_ job: String, of customerID: String) -> Bool {
+        let prefix = "customers/\(customerID)/offlineUserDataJobs/"
+        let id = job.dropFirst(prefix.count)
+        return job.hasPrefix(prefix) && !id.isEmpty && id.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+
+    static func userDataJobQuery(_ job: String) -> String {
+        "SELECT offline_user_data_job.id, offline_user_data_job.status, offline_user_data_job.failure_reason"
+            + " FROM offline_user_data_job WHERE offline_user_data_job.resource_name = '\(job)'"
+    }
+
     static func userListByReferenceQuery(_ reference: ChannelReference) -> String {
         "SELECT user_list.id, user_list.name FROM user_list WHERE user_list.name LIKE '%"
             + likeEscaped(reference.bracketed + "]") + "%'"

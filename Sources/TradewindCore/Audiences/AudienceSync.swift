@@ -85,9 +85,11 @@ public struct AudienceSyncRecord: Sendable, Hashable {
     /// Members the channel holds from this sync (their hashes are kept until it confirms removal).
     public var membersOnList: Int64
     /// Removals owed to the channel (withdrawals, erasures, members who left the segment) and how
-    /// old the oldest is.
+    /// old the oldest is, until the channel confirms them.
     public var pendingRemovals: Int64
     public var oldestPendingRemovalAt: Date?
+    /// Of those, the ones sent and waiting for the channel's job to confirm them (Google, Amazon).
+    public var removalsAwaitingConfirmation: Int64
     /// Totals over the sync's life.
     public var membersSent: Int64
     public var membersRemoved: Int64
@@ -101,7 +103,8 @@ public struct AudienceSyncRecord: Sendable, Hashable {
     public init(
         id: UUID, segmentID: UUID, accountID: UUID, channel: AdChannel, status: AudienceSyncStatus, listID: String?,
         listName: String, membersOnList: Int64, pendingRemovals: Int64, oldestPendingRemovalAt: Date?,
-        membersSent: Int64, membersRemoved: Int64, lastRunAt: Date?, lastErrorCode: String, lastErrorMessage: String,
+        removalsAwaitingConfirmation: Int64 = 0, membersSent: Int64, membersRemoved: Int64, lastRunAt: Date?,
+        lastErrorCode: String, lastErrorMessage: String,
         nextRunAt: Date?, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -114,6 +117,7 @@ public struct AudienceSyncRecord: Sendable, Hashable {
         self.membersOnList = membersOnList
         self.pendingRemovals = pendingRemovals
         self.oldestPendingRemovalAt = oldestPendingRemovalAt
+        self.removalsAwaitingConfirmation = removalsAwaitingConfirmation
         self.membersSent = membersSent
         self.membersRemoved = membersRemoved
         self.lastRunAt = lastRunAt

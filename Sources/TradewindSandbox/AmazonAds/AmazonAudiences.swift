@@ -9,7 +9,8 @@ import HTTPTypes
 /// - `GET /amc/audiences/metadata/{audienceId}` reads one back.
 /// - `POST /amc/audiences/records` `{audienceId, records: [{externalUserId, countryCode, action:
 ///   CREATE|DELETE, hashedPII: [{email, phone, …}]}]}` answers 202 `{jobRequestId}`; the records are
-///   applied at once and `GET /amc/audiences/records/{jobRequestId}` reports the job SUCCEEDED. Amazon's
+///   applied at once and `GET /amc/audiences/records/{jobRequestId}` reports the job SUCCEEDED (under
+///   the `job_failure` fault nothing is applied and the job reads FAILED). Amazon's
 ///   guidance is 6,000 records per request; the sandbox refuses more. Records whose hashes are not
 ///   SHA-256 hex are counted invalid and change nothing.
 ///
@@ -138,12 +139,16 @@ struct AmazonAudiences {
             }
             if action == "CREATE" { creates.append(member) } else { deletes.append(member) }
         }
+        let fails = context.injectJobFailure
         let job = context.store.write { world -> AmazonAudienceJob? in
             guard world.audience(.amazonAds, audienceID) != nil else { return nil }
-            world.changeMembers(.amazonAds, audienceID, creates, remove: false)
-            world.changeMembers(.amazonAds, audienceID, deletes, remove: true)
+            if !fails {
+                world.changeMembers(.amazonAds, audienceID, creates, remove: false)
+                world.changeMembers(.amazonAds, audienceID, deletes, remove: true)
+            }
             let job = AmazonAudienceJob(
-                id: UUID().uuidString.lowercased(), audienceID: audienceID, received: records.count, invalid: invalid)
+                id: UUID().uuidString.lowercased(), audienceID: audienceID, received: records.count, invalid: invalid,
+                status: fails ? "FAILED" : "SUCCEEDED")
             world.withAudiences { $0.amazonJobs[job.id] = job }
             return job
         }
@@ -159,7 +164,7 @@ struct AmazonAudiences {
             .ok,
             [
                 "jobRequestId": .string(job.id), "audienceId": .int(Int64(job.audienceID) ?? 0),
-                "status": "SUCCEEDED", "receivedRecords": .int(Int64(job.received)),
+                "status": .string(job.status), "receivedRecords": .int(Int64(job.received)),
                 "invalidRecords": .int(Int64(job.invalid)),
             ])
     }

@@ -15,6 +15,9 @@ public struct FaultRule: Codable, Sendable, Equatable {
         case lostResponse = "lost_response"
         /// Expires the presented access token now; the call gets the channel's expired-token error.
         case expiredToken = "expired_token"
+        /// Accepts an asynchronous upload (Google's offline user data job `:run`, Amazon's
+        /// audience records) but fails its job without applying it; the job's status says FAILED.
+        case jobFailure = "job_failure"
     }
 
     public var id: Int

@@ -35,7 +35,7 @@ struct GoogleAdsSearch {
             "crm_based_user_list.data_source_type",
         ],
         "offline_user_data_job": [
-            "id", "resource_name", "status", "type", "customer_match_user_list_metadata.user_list",
+            "id", "resource_name", "status", "type", "failure_reason", "customer_match_user_list_metadata.user_list",
         ],
     ]
     /// Resources whose fields may be selected FROM each resource (the main one first).

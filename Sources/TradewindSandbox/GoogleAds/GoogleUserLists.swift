@@ -15,6 +15,8 @@ import Foundation
 ///   others reported in `partialFailureError`; without it one bad operation refuses the request.
 /// - `POST customers/{cid}/offlineUserDataJobs/{id}:run`: applies the operations in order and answers
 ///   a long-running operation; the job is RUNNING, and SUCCESS from the second read of its status.
+///   Under the `job_failure` fault it applies nothing and ends FAILED (`failureReason` UNKNOWN:
+///   Google's reasons are all about store sales transactions, none about customer lists).
 /// - GAQL `FROM user_list` and `FROM offline_user_data_job`.
 struct GoogleUserLists {
     let customerID: String
@@ -311,9 +313,15 @@ struct GoogleUserLists {
                         path: [FieldPathElement("resource_name")])
                 ])
             }
+            let fails = context.injectJobFailure
             world.withAudiences { book in
+                book.googleJobs[jobID]?.fails = fails
                 let key = AudienceBook.key(.googleAds, job.userListID)
-                guard var list = book.lists.removeValue(forKey: key) else { return }
+                guard !fails, var list = book.lists.removeValue(forKey: key) else {
+                    book.googleJobs[jobID]?.status = "RUNNING"
+                    book.googleJobs[jobID]?.operations = []
+                    return
+                }
                 for change in job.operations { list.apply(change.member, remove: change.remove) }
                 list.fields["sizeForSearch"] = .string(String(list.memberCount))
                 book.lists[key] = list
@@ -335,7 +343,7 @@ struct GoogleUserLists {
     // MARK: Search
 
     /// Moves RUNNING jobs on: the first read of a job's status after `:run` finds it RUNNING, the
-    /// next SUCCESS.
+    /// next SUCCESS (FAILED for a job the `job_failure` fault hit).
     static func advanceJobs(customerID: String, store: SandboxStore) {
         let running = store.read { world in
             world.audienceBook.googleJobs.values.contains { $0.customerID == customerID && $0.status == "RUNNING" }
@@ -344,7 +352,7 @@ struct GoogleUserLists {
         store.write { world in
             world.withAudiences { book in
                 for (id, job) in book.googleJobs where job.customerID == customerID && job.status == "RUNNING" {
-                    if job.statusReads >= 1 { book.googleJobs[id]?.status = "SUCCESS" }
+                    if job.statusReads >= 1 { book.googleJobs[id]?.status = job.fails ? "FAILED" : "SUCCESS" }
                     book.googleJobs[id]?.statusReads += 1
                 }
             }
@@ -373,6 +381,7 @@ struct GoogleUserLists {
                     "id": .string(job.id),
                     "resourceName": .string("customers/\(customerID)/offlineUserDataJobs/\(job.id)"),
                     "status": .string(job.status), "type": "CUSTOMER_MATCH_USER_LIST",
+                    "failureReason": job.status == "FAILED" ? "UNKNOWN" : "UNSPECIFIED",
                     "customerMatchUserListMetadata": [
                         "userList": .string("customers/\(customerID)/userLists/\(job.userListID)")
                     ],

@@ -59,4 +59,6 @@ struct CallContext: Sendable {
     let requestID: String
     /// The `partial_failure` fault hit this call: its second item must fail.
     let injectPartialFailure: Bool
+    /// The `job_failure` fault hit this call: its asynchronous job must fail, unapplied.
+    var injectJobFailure = false
 }

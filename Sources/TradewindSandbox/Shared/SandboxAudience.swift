@@ -67,6 +67,8 @@ public struct GoogleUserDataJob: Codable, Sendable, Equatable {
     public var operations: [MemberChange] = []
     /// Reads of the status since `:run`.
     public var statusReads = 0
+    /// Set by the `job_failure` fault: the job ends FAILED, its operations unapplied.
+    public var fails = false
 }
 
 /// One member added or removed, in request order.
@@ -82,6 +84,8 @@ public struct AmazonAudienceJob: Codable, Sendable, Equatable {
     public var audienceID: String
     public var received: Int
     public var invalid: Int
+    /// SUCCEEDED, or FAILED (nothing applied) under the `job_failure` fault.
+    public var status = "SUCCEEDED"
 }
 
 /// Every channel's customer lists and the jobs that change them, persisted with the world.

@@ -82,6 +82,7 @@ public struct SandboxResponder: HTTPResponder {
             matching.contains { $0.remaining != nil }
             ? store.write { world in world.takeFaults(emulator.channel, route: route, path: call.pathText) } : matching
         var injectPartialFailure = false
+        var injectJobFailure = false
         var dropConnection = false
         for fault in faults {
             switch fault.kind {
@@ -106,6 +107,8 @@ public struct SandboxResponder: HTTPResponder {
                 }
             case .partialFailure:
                 injectPartialFailure = true
+            case .jobFailure:
+                injectJobFailure = true
             case .lostResponse:
                 dropConnection = true
             }
@@ -120,7 +123,9 @@ public struct SandboxResponder: HTTPResponder {
             let reply = emulator.refusal(.rateLimited(retryAfterSeconds: retryAfter), call: call, requestID: requestID)
             return finish(reply, call, emulator, requestID, route: route, fault: nil)
         }
-        let callContext = CallContext(store: store, requestID: requestID, injectPartialFailure: injectPartialFailure)
+        let callContext = CallContext(
+            store: store, requestID: requestID, injectPartialFailure: injectPartialFailure,
+            injectJobFailure: injectJobFailure)
         var reply = await emulator.handle(call, route: route, context: callContext)
         if dropConnection {
             // The change is applied; the client must see the connection end with no answer at all.

@@ -10,6 +10,10 @@ import TradewindStore
 /// list yet, in batches read by key, so a segment of millions never sits in memory. Each step
 /// commits what the channel confirmed, with the audit records of its exchanges; a run cut short
 /// loses nothing, since adding a member twice or removing one twice changes nothing on a channel.
+///
+/// Google and Amazon apply uploads in jobs of their own, later: a removal they took waits for its
+/// jobs (state 3), each run asks how they stand first, and only a job that succeeded lets the
+/// hashes go; a failed one makes the removal owed again.
 extension ChannelJobRunner {
     func runAudienceSync(_ job: OutboxJob, tenant: Tenant, owner: UUID, call jobCall: SystemCall) async throws {
         guard let syncID = job.subjectID else { return }
@@ -59,6 +63,8 @@ extension ChannelJobRunner {
                 try await AudienceSyncRepository.recordProgress(
                     id: syncID, listID: list.externalID, sent: 0, removed: 0, errorCode: "", errorMessage: "", in: tx)
             }
+            removed += try await settleAwaitedRemovals(
+                syncID, connector, target, session, call, recorder, account, tenant)
             removed += try await sendRemovals(syncID, list, connector, target, session, call, recorder, account, tenant)
             if sync.status == .active && tenant.settings.allowsAudienceExport(to: sync.channel) {
                 let deadline = started + audience.passBudget
@@ -91,7 +97,7 @@ extension ChannelJobRunner {
             }
             return
         }
-        let (interval, totals, cursor) = (audienceInterval, (sent, removed), leftOff)
+        let (interval, poll, totals, cursor) = (audienceInterval, audience.confirmationPoll, (sent, removed), leftOff)
         let runRecord = AuditEntry(
             time: Date(), requestID: job.id.uuidString.lowercased(), tenantID: tenant.id,
             region: tenant.homeRegion.rawValue, principal: AuditPrincipal(id: Self.principal, kind: "system"),
@@ -113,9 +119,11 @@ extension ChannelJobRunner {
             } else if now.record.status != .stopped {
                 // A pass that ran out of time goes on at once from where it stopped; removals still
                 // owed (the channel refused part, or a withdrawal came in meanwhile) go at once too;
-                // otherwise the next look is after the interval.
-                let soon = cursor != nil || now.record.pendingRemovals > 0
-                let next = soon ? Date() : Date().addingTimeInterval(interval.seconds)
+                // removals awaiting the channel's jobs are asked about after `poll`; otherwise the
+                // next look is after the interval.
+                let owed = now.record.pendingRemovals - now.record.removalsAwaitingConfirmation
+                let wait = now.record.removalsAwaitingConfirmation > 0 ? min(poll, interval) : interval
+                let next = cursor != nil || owed > 0 ? Date() : Date().addingTimeInterval(wait.seconds)
                 try await AudienceSyncRepository.setResumeAfter(id: syncID, contact: cursor, in: tx)
                 try await Outbox.enqueue(
                     queue: AudienceSyncRepository.queue(channel: now.record.channel, sync: syncID),
@@ -127,21 +135,57 @@ extension ChannelJobRunner {
 
     /// One transaction of a run: `body`, the credentials the connector refreshed, and the audit
     /// records of the exchanges made since the last step.
-    private func step(
+    @discardableResult
+    private func step<Result: Sendable>(
         _ call: SystemCall, _ recorder: OutboundRecorder, _ session: ChannelSession, _ account: ChannelAccountRecord,
-        _ tenant: Tenant, extra: [AuditEntry] = [], _ body: @Sendable @escaping (TenantTransaction) async throws -> Void
-    ) async throws {
+        _ tenant: Tenant, extra: [AuditEntry] = [],
+        _ body: @Sendable @escaping (TenantTransaction) async throws -> Result
+    ) async throws -> Result {
         let refreshed = try sealedRefresh(session, account: account, tenant: tenant)
-        try await store.write(for: call, alsoRecording: { _ in recorder.takeRecords() + extra }) { tx in
+        return try await store.write(for: call, alsoRecording: { _ in recorder.takeRecords() + extra }) { tx in
             if let refreshed {
                 try await ChannelAccountRepository.storeRefreshedCredentials(
                     id: account.id, sealedCredentials: refreshed, in: tx)
             }
-            try await body(tx)
+            return try await body(tx)
         }
     }
 
-    /// Sends every removal owed, oldest first, deleting the hashes the channel confirmed.
+    /// Asks the channel how the jobs carrying earlier removals stand: the removals of jobs that all
+    /// succeeded are confirmed (their hashes deleted), those of a failed job are owed again, and
+    /// those still running wait. Returns how many were confirmed.
+    private func settleAwaitedRemovals(
+        _ syncID: UUID, _ connector: any AudienceConnector, _ target: ChannelAccount, _ session: ChannelSession,
+        _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord, _ tenant: Tenant
+    ) async throws -> Int {
+        let awaited = try await store.read(for: call) { tx in
+            try await AudienceSyncRepository.awaitedJobs(sync: syncID, in: tx)
+        }
+        var confirmed = 0
+        for jobs in awaited {
+            var states: [AudienceJobState] = []
+            for job in jobs { states.append(try await connector.jobState(job, in: target, session: session)) }
+            if states.allSatisfy({ $0 == .succeeded }) {
+                confirmed += try await step(call, recorder, session, account, tenant) { tx in
+                    let count = try await AudienceSyncRepository.confirmJobs(jobs, sync: syncID, in: tx)
+                    try await AudienceSyncRepository.recordProgress(
+                        id: syncID, listID: nil, sent: 0, removed: count, errorCode: "", errorMessage: "", in: tx)
+                    return count
+                }
+            } else if case .failed(let reason) = states.first(where: { $0 != .running && $0 != .succeeded }) {
+                try await step(call, recorder, session, account, tenant) { tx in
+                    try await AudienceSyncRepository.reoweJobs(jobs, sync: syncID, in: tx)
+                    try await AudienceSyncRepository.recordProgress(
+                        id: syncID, listID: nil, sent: 0, removed: 0, errorCode: "job_failed",
+                        errorMessage: "\(account.identity.channel.rawValue) did not apply a removal: \(reason)", in: tx)
+                }
+            }
+        }
+        return confirmed
+    }
+
+    /// Sends every removal owed, oldest first. Hashes the channel's answer confirmed are deleted;
+    /// those its jobs carry wait for them (`settleAwaitedRemovals`).
     private func sendRemovals(
         _ syncID: UUID, _ list: AudienceList, _ connector: any AudienceConnector, _ target: ChannelAccount,
         _ session: ChannelSession, _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord,
@@ -153,14 +197,20 @@ extension ChannelJobRunner {
                 try await AudienceSyncRepository.owed(sync: syncID, limit: audience.batch, in: tx)
             }
             guard !owed.isEmpty else { return removed }
-            _ = try await connector.remove(owed.map(\.hashes), from: list, in: target, session: session)
+            let taken = try await connector.remove(owed.map(\.hashes), from: list, in: target, session: session)
             let ids = owed.map(\.id)
+            let confirmed = taken.jobs.isEmpty ? ids.count : 0
             try await step(call, recorder, session, account, tenant) { tx in
-                try await AudienceSyncRepository.confirmRemoved(rows: ids, sync: syncID, in: tx)
+                if taken.jobs.isEmpty {
+                    try await AudienceSyncRepository.confirmRemoved(rows: ids, sync: syncID, in: tx)
+                } else {
+                    try await AudienceSyncRepository.awaitConfirmation(
+                        rows: ids, jobs: taken.jobs, sync: syncID, in: tx)
+                }
                 try await AudienceSyncRepository.recordProgress(
-                    id: syncID, listID: nil, sent: 0, removed: ids.count, errorCode: "", errorMessage: "", in: tx)
+                    id: syncID, listID: nil, sent: 0, removed: confirmed, errorCode: "", errorMessage: "", in: tx)
             }
-            removed += ids.count
+            removed += confirmed
         }
     }
 

@@ -34,6 +34,9 @@ struct ChannelJobRunner: Sendable {
         /// removals owed (withdrawals arriving meanwhile) go out at least this often during a long
         /// first upload.
         var passBudget: Duration = .seconds(45)
+        /// How soon a run asks again about the channel's jobs carrying removals (Google's offline
+        /// user data jobs, Amazon's records jobs), while any is under way.
+        var confirmationPoll: Duration = .seconds(15)
     }
 
     static let principal = "channel-worker"

@@ -67,6 +67,8 @@ public struct ServerConfiguration: Sendable {
     /// from where they left off are exercised on small segments.
     public var audienceBatch = 10_000
     public var audiencePassBudget: Duration = .seconds(45)
+    /// How soon a sync asks again about a channel's jobs carrying removals while any is under way.
+    public var audienceConfirmationPoll: Duration = .seconds(15)
     /// How long one request to a channel may take before it counts as unanswered (and a create
     /// is looked up on the channel before it is sent again).
     public var channelRequestTimeout: Duration = .seconds(30)
@@ -169,6 +171,11 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("channels.audienceSyncIntervalSeconds must be 1-300")
         }
         audienceSyncInterval = .seconds(audienceSeconds)
+        let pollSeconds = reader.int(forKey: "channels.audienceConfirmationPollSeconds", default: 15)
+        guard (1...300).contains(pollSeconds) else {
+            throw ConfigurationError("channels.audienceConfirmationPollSeconds must be 1-300")
+        }
+        audienceConfirmationPoll = .seconds(pollSeconds)
         let requestSeconds = reader.int(forKey: "channels.requestTimeoutSeconds", default: 30)
         guard (1...60).contains(requestSeconds) else {
             throw ConfigurationError("channels.requestTimeoutSeconds must be 1-60")

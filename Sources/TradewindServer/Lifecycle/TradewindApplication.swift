@@ -93,7 +93,9 @@ public struct TradewindApplication: Sendable {
                 metricsInterval: configuration.metricsSyncInterval, timeout: limits.databaseTimeout,
                 metricsTimeout: limits.backgroundTimeout, logger: logger,
                 audienceInterval: configuration.audienceSyncInterval,
-                audience: .init(batch: configuration.audienceBatch, passBudget: configuration.audiencePassBudget)),
+                audience: .init(
+                    batch: configuration.audienceBatch, passBudget: configuration.audiencePassBudget,
+                    confirmationPoll: configuration.audienceConfirmationPoll)),
             rules: RuleJobRunner(store: store, timeout: limits.backgroundTimeout, logger: logger),
             limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
         let rpc = TradewindRPC(

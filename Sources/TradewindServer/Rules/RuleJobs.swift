@@ -61,9 +61,16 @@ enum RuleJobs {
     /// such rules: brings every linked account's next pull forward to now, over the longest window
     /// a rule looks at, so the rule has whole windows from its first run on. Until that pull is
     /// done, the rule sees no entity of its level on the account (`RuleRepository.candidates`).
+    ///
+    /// Call it before anything else of the transaction touches the outbox: it locks the pending
+    /// pulls' rows first, then the wake row, the order a worker finishing a pull takes them in.
+    /// The other order (a rule's evaluation queued first) deadlocked against a finishing pull.
     static func pullFigures(for rule: AutomatedRule, in tx: TenantTransaction) async throws {
         guard rule.evaluation.level != .campaign else { return }
-        for account in try await ChannelAccountRepository.linked(in: tx) {
+        let accounts = try await ChannelAccountRepository.linked(in: tx)
+        try await Outbox.lockPending(
+            queues: accounts.map { CampaignJobs.metricsQueue(channel: $0.channel, account: $0.id) }, in: tx)
+        for account in accounts {
             try await CampaignJobs.scheduleMetricsSync(
                 channel: account.channel, account: account.id, days: Int(RuleTimeWindow.maximumDays), at: Date(),
                 in: tx)

@@ -22,12 +22,14 @@ public enum AudienceSyncRepository {
         (SELECT count(*) FROM audience_sync_members m
           WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 1),
         (SELECT count(*) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2),
         (SELECT min(m.removal_requested_at) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2),
         (SELECT min(j.due_at) FROM outbox_jobs j
           WHERE j.tenant_id = s.tenant_id AND j.subject_id = s.id AND j.state = 1 AND j.kind = 'audience.sync'),
-        s.reference, s.resume_after
+        s.reference, s.resume_after,
+        (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 3)
         """
 
     public struct Stored: Sendable {
@@ -201,7 +203,7 @@ public enum AudienceSyncRepository {
         guard !ids.isEmpty else { return }
         try await tx.connection.query(
             """
-            UPDATE audience_sync_members SET contact_id = NULL, state = 2,
+            UPDATE audience_sync_members SET contact_id = NULL, state = greatest(state, 2),
                 removal_requested_at = coalesce(removal_requested_at, now())
             WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND id = ANY(\(ids))
             """, logger: tx.logger)
@@ -242,6 +244,7 @@ public enum AudienceSyncRepository {
             ON CONFLICT (tenant_id, sync_id, contact_id) WHERE contact_id IS NOT NULL DO UPDATE
             SET email_sha256 = EXCLUDED.email_sha256, phone_sha256 = EXCLUDED.phone_sha256, state = EXCLUDED.state,
                 removal_requested_at = EXCLUDED.removal_requested_at, sent_at = now()
+            WHERE m.state <> 3
             RETURNING m.state
             """, logger: tx.logger)
         var owed = 0
@@ -276,6 +279,53 @@ public enum AudienceSyncRepository {
             """, logger: tx.logger)
     }
 
+    /// The channel took these removals into `jobs` of its own: the hashes stay, awaiting the
+    /// jobs' outcome, and are no longer owed.
+    public static func awaitConfirmation(rows ids: [UUID], jobs: [String], sync: UUID, in tx: TenantTransaction)
+        async throws
+    {
+        guard !ids.isEmpty, !jobs.isEmpty else { return }
+        try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET state = 3, removal_jobs = \(jobs)
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND id = ANY(\(ids)) AND state = 2
+            """, logger: tx.logger)
+    }
+
+    /// The distinct sets of channel jobs this sync's removals await.
+    public static func awaitedJobs(sync: UUID, in tx: TenantTransaction) async throws -> [[String]] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT DISTINCT removal_jobs FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND state = 3
+            """, logger: tx.logger)
+        var found: [[String]] = []
+        for try await jobs in rows.decode([String].self) { found.append(jobs) }
+        return found
+    }
+
+    /// Every job of `jobs` succeeded: the removals they carried are confirmed, their hashes
+    /// deleted. Returns how many.
+    @discardableResult
+    public static func confirmJobs(_ jobs: [String], sync: UUID, in tx: TenantTransaction) async throws -> Int {
+        let rows = try await tx.connection.query(
+            """
+            DELETE FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND state = 3 AND removal_jobs = \(jobs)
+            RETURNING 1
+            """, logger: tx.logger)
+        return try await rows.collect().count
+    }
+
+    /// A job of `jobs` failed: the removals they carried are owed again, as old as they were.
+    public static func reoweJobs(_ jobs: [String], sync: UUID, in tx: TenantTransaction) async throws {
+        try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET state = 2, removal_jobs = NULL
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND state = 3 AND removal_jobs = \(jobs)
+            """, logger: tx.logger)
+    }
+
     // MARK: - Withdrawals and erasures
 
     /// A withdrawal of ad personalisation: the contact's hashes on every list become removals owed,
@@ -298,7 +348,7 @@ public enum AudienceSyncRepository {
         // Members' rows before syncs' rows, the order a pass's steps take them in.
         let rows = try await tx.connection.query(
             """
-            UPDATE audience_sync_members SET contact_id = NULL, state = 2,
+            UPDATE audience_sync_members SET contact_id = NULL, state = greatest(state, 2),
                 removal_requested_at = coalesce(removal_requested_at, now())
             WHERE tenant_id = \(tx.tenantID) AND contact_id = \(contactID)
             RETURNING sync_id
@@ -329,7 +379,7 @@ public enum AudienceSyncRepository {
     )] {
         let rows = try await tx.connection.query(
             """
-            SELECT s.channel, a.external_id, m.sent_at, m.state = 2
+            SELECT s.channel, a.external_id, m.sent_at, m.state >= 2
             FROM audience_sync_members m
             JOIN audience_syncs s ON s.tenant_id = m.tenant_id AND s.id = m.sync_id
             JOIN channel_accounts a ON a.tenant_id = s.tenant_id AND a.id = s.account_id
@@ -360,6 +410,7 @@ public enum AudienceSyncRepository {
                         listName: try cells[6].decode(String.self), membersOnList: try cells[14].decode(Int64.self),
                         pendingRemovals: try cells[15].decode(Int64.self),
                         oldestPendingRemovalAt: try cells[16].decode(Date?.self),
+                        removalsAwaitingConfirmation: try cells[20].decode(Int64.self),
                         membersSent: try cells[7].decode(Int64.self), membersRemoved: try cells[8].decode(Int64.self),
                         lastRunAt: try cells[9].decode(Date?.self), lastErrorCode: try cells[10].decode(String.self),
                         lastErrorMessage: try cells[11].decode(String.self),

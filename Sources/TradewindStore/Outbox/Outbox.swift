@@ -191,6 +191,18 @@ public enum Outbox {
         return count
     }
 
+    /// Locks the pending jobs of these queues, in one statement, before a transaction that
+    /// changes several of them touches the wake row: a worker finishing one of them holds its row
+    /// and then takes the wake row, so taking the wake row between two of them could deadlock.
+    public static func lockPending(queues: [String], in tx: TenantTransaction) async throws {
+        guard !queues.isEmpty else { return }
+        try await tx.connection.query(
+            """
+            SELECT 1 FROM outbox_jobs
+            WHERE tenant_id = \(tx.tenantID) AND queue = ANY(\(queues)) AND state = 1 ORDER BY id FOR UPDATE
+            """, logger: tx.logger)
+    }
+
     /// Pending jobs of a queue, in order.
     public static func pending(queue: String, in tx: TenantTransaction) async throws -> [OutboxJob] {
         let rows = try await tx.connection.query(

@@ -188,7 +188,7 @@ public enum PrivacyRepository {
                         'channel', CASE s.channel WHEN 1 THEN 'google_ads' WHEN 2 THEN 'meta' WHEN 3 THEN 'tiktok'
                                                   ELSE 'amazon_ads' END,
                         'account', a.external_id, 'sync_id', s.id, 'sent_at', am.sent_at,
-                        'removal_owed', am.state = 2) ORDER BY am.sent_at, s.id)
+                        'removal_owed', am.state >= 2) ORDER BY am.sent_at, s.id)
                     FROM audience_sync_members am
                     JOIN audience_syncs s ON s.tenant_id = am.tenant_id AND s.id = am.sync_id
                     JOIN channel_accounts a ON a.tenant_id = s.tenant_id AND a.id = s.account_id

@@ -241,6 +241,7 @@ extension ProtoMapping {
         message.listName = sync.listName
         message.membersOnList = sync.membersOnList
         message.pendingRemovals = sync.pendingRemovals
+        message.removalsAwaitingConfirmation = sync.removalsAwaitingConfirmation
         if let oldest = sync.oldestPendingRemovalAt {
             message.oldestPendingRemovalTime = Google_Protobuf_Timestamp(date: oldest)
         }

@@ -27,11 +27,11 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
         let call = try CallContext.tenantCall()
         let (disabled, tenant, principal) = (request.disabled, call.tenant, call.principal.id)
         let record = try await store.write(for: call) { tx in
+            try await RuleJobs.pullFigures(for: rule, in: tx)
             let next = try await RuleJobs.restartSchedule(
                 of: rule, enabled: !disabled, from: Date(), tenant: tenant, in: tx)
             let record = try await RuleRepository.insert(
                 rule, status: disabled ? .disabled : .enabled, nextRunAt: next, createdBy: principal, in: tx)
-            try await RuleJobs.pullFigures(for: rule, in: tx)
             call.touch("rule:\(rule.id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
@@ -122,15 +122,15 @@ struct RulesService: Tradewind_V1_Rules.SimpleServiceProtocol {
                 }
             }
             try Self.check(rule, ViolationCollector())
+            if rule.evaluation.level != current.rule.evaluation.level {
+                try await RuleJobs.pullFigures(for: rule, in: tx)
+            }
             var next = current.nextRunAt
             if paths.contains("schedule") {
                 next = try await RuleJobs.restartSchedule(
                     of: rule, enabled: current.status == .enabled, from: Date(), tenant: tenant, in: tx)
             }
             let record = try await RuleRepository.update(rule, status: current.status, nextRunAt: next, in: tx)
-            if rule.evaluation.level != current.rule.evaluation.level {
-                try await RuleJobs.pullFigures(for: rule, in: tx)
-            }
             call.touch("rule:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
             return record
