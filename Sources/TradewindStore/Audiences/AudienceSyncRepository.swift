@@ -22,9 +22,13 @@ public enum AudienceSyncRepository {
         (SELECT count(*) FROM audience_sync_members m
           WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 1),
         (SELECT count(*) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2),
-        (SELECT min(m.removal_requested_at) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2),
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2)
+        + (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 3),
+        least((SELECT min(m.removal_requested_at) FROM audience_sync_members m
+                WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2),
+              (SELECT min(m.removal_requested_at) FROM audience_sync_members m
+                WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 3)),
         (SELECT min(j.due_at) FROM outbox_jobs j
           WHERE j.tenant_id = s.tenant_id AND j.subject_id = s.id AND j.state = 1 AND j.kind = 'audience.sync'),
         s.reference, s.resume_after,

@@ -10,4 +10,6 @@ ALTER TABLE audience_sync_members ADD CONSTRAINT audience_sync_members_removal_r
     CHECK ((state >= 2) = (removal_requested_at IS NOT NULL));
 ALTER TABLE audience_sync_members ADD CONSTRAINT audience_sync_members_removal_jobs
     CHECK ((state = 3) = (removal_jobs IS NOT NULL AND cardinality(removal_jobs) > 0));
-CREATE INDEX audience_sync_members_awaiting ON audience_sync_members (tenant_id, sync_id) WHERE state = 3;
+-- Counted and aged apart from the owed ones (`state = 2`), each through its own partial index.
+CREATE INDEX audience_sync_members_awaiting ON audience_sync_members (tenant_id, sync_id, removal_requested_at)
+    WHERE state = 3;
