@@ -86,7 +86,10 @@ struct AudienceWireTests {
                     Self.members(.googleAds), to: list, in: Sample.account(.googleAds), session: session)
                 : try await google.remove(
                     Self.members(.googleAds), from: list, in: Sample.account(.googleAds), session: session)
-            #expect(result == AudienceUploadResult(received: 2, invalid: 0))
+            #expect(
+                result
+                    == AudienceUploadResult(
+                        received: 2, invalid: 0, jobs: ["customers/1234567890/offlineUserDataJobs/21000000001"]))
             let requests = transport.requests
             #expect(
                 requests.map(\.path) == [
@@ -270,8 +273,60 @@ struct AudienceWireTests {
         let result = try await connector(.googleAds, transport).add(
             Self.members(.googleAds), to: AudienceList(externalID: "9876543210", name: "x"),
             in: Sample.account(.googleAds), session: ChannelSession(credentials: Sample.googleCredentials))
-        #expect(result == AudienceUploadResult(received: 1, invalid: 1))
+        #expect(
+            result
+                == AudienceUploadResult(
+                    received: 1, invalid: 1, jobs: ["customers/1234567890/offlineUserDataJobs/21000000001"]))
         #expect(transport.requests.count == 3)
+    }
+
+    @Test("Google and Amazon: where an upload's job stands, asked in each channel's shape")
+    func jobStates() async throws {
+        let job = "customers/1234567890/offlineUserDataJobs/21000000001"
+        func googleRow(_ fields: String) -> WireResponse {
+            WireResponse(
+                status: 200,
+                json: #"[{"results":[{"offlineUserDataJob":{"resourceName":"\#(job)",\#(fields)}}],"requestId":"r"}]"#)
+        }
+        let google = ScriptedTransport(responses: [
+            googleRow(#""status":"RUNNING""#), googleRow(#""status":"SUCCESS""#),
+            googleRow(#""status":"FAILED","failureReason":"UNKNOWN""#), WireResponse(status: 200, json: "[]"),
+        ])
+        let googleConnector = try connector(.googleAds, google)
+        let session = ChannelSession(credentials: Sample.googleCredentials)
+        var states: [AudienceJobState] = []
+        for _ in 0..<4 {
+            states.append(try await googleConnector.jobState(job, in: Sample.account(.googleAds), session: session))
+        }
+        #expect(
+            states == [
+                .running, .succeeded, .failed(reason: "the job failed: UNKNOWN"),
+                .failed(reason: "Google Ads no longer knows the job \(job)"),
+            ])
+        #expect(google.requests.allSatisfy { $0.path == "/v21/customers/1234567890/googleAds:searchStream" })
+        #expect(
+            json(google.requests[0])?["query"]?.stringValue
+                == "SELECT offline_user_data_job.id, offline_user_data_job.status, offline_user_data_job.failure_reason"
+                + " FROM offline_user_data_job WHERE offline_user_data_job.resource_name = '\(job)'")
+        // A name that is not one of the customer's jobs is never put into a query.
+        let foreign = try await googleConnector.jobState(
+            "customers/1234567890/offlineUserDataJobs/1' OR '1'='1", in: Sample.account(.googleAds), session: session)
+        #expect(foreign != .succeeded && google.requests.count == 4)
+
+        let amazon = ScriptedTransport(responses: [
+            WireResponse(status: 200, json: #"{"jobRequestId":"a1b2-c3","status":"SUCCEEDED"}"#),
+            WireResponse(status: 200, json: #"{"jobRequestId":"a1b2-c3","status":"FAILED"}"#),
+            WireResponse(status: 200, json: #"{"jobRequestId":"a1b2-c3","status":"PROCESSING"}"#),
+        ])
+        let amazonConnector = try connector(.amazonAds, amazon)
+        let amazonSession = ChannelSession(credentials: Sample.amazonCredentials)
+        var amazonStates: [AudienceJobState] = []
+        for _ in 0..<3 {
+            amazonStates.append(
+                try await amazonConnector.jobState("a1b2-c3", in: Self.amazonAccount, session: amazonSession))
+        }
+        #expect(amazonStates == [.succeeded, .failed(reason: "the job failed"), .running])
+        #expect(amazon.requests.allSatisfy { $0.path == "/amc/audiences/records/a1b2-c3" && $0.method == .get })
     }
 
     @Test("Throttling, expired tokens and job errors read as the campaign calls' ChannelErrors")

@@ -1,0 +1,147 @@
+/// How bad a finding is, after Google's `PolicyApprovalStatus` (DISAPPROVED > AREA_OF_INTEREST_ONLY
+/// > APPROVED_LIMITED > APPROVED): the verdict of a text for a market is its most severe finding.
+public enum CopySeverity: String, Sendable, Hashable, Codable, Comparable, CaseIterable {
+    case pass, warn, review, block
+
+    var rank: Int {
+        switch self {
+        case .pass: 0
+        case .warn: 1
+        case .review: 2
+        case .block: 3
+        }
+    }
+
+    public static func < (lhs: CopySeverity, rhs: CopySeverity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Where a rule comes from: the law or policy, its link, and whether the citation was checked
+/// against a source this project could read (an article number that could not be is marked, never
+/// invented).
+public struct CopyReference: Sendable, Hashable, Codable {
+    public var citation: String
+    public var url: String
+    public var verified: Bool
+
+    public init(citation: String, url: String, verified: Bool) {
+        self.citation = citation
+        self.url = url
+        self.verified = verified
+    }
+}
+
+/// One rule of a pack: phrases that make a finding, phrases that exempt, and the examples it must
+/// and must not match, checked every time the pack loads.
+public struct CopyRule: Sendable, Hashable, Codable {
+    public var id: String
+    public var severity: CopySeverity
+    /// Why it matters, in English and in the pack's own language(s), by BCP 47 tag.
+    public var explanation: [String: String]
+    public var reference: CopyReference
+    public var phrases: [String]
+    public var exemptions: [String]
+    /// Whether a reviewer may approve the text despite the finding (Google's `is_exemptible`).
+    public var exemptible: Bool
+    /// A rewrite to suggest, if there is one.
+    public var suggestion: String?
+    /// Texts the rule must find something in, and texts it must find nothing in.
+    public var mustMatch: [String]
+    public var mustNotMatch: [String]
+
+    public init(
+        id: String, severity: CopySeverity, explanation: [String: String], reference: CopyReference,
+        phrases: [String], exemptions: [String] = [], exemptible: Bool = false, suggestion: String? = nil,
+        mustMatch: [String], mustNotMatch: [String]
+    ) {
+        self.id = id
+        self.severity = severity
+        self.explanation = explanation
+        self.reference = reference
+        self.phrases = phrases
+        self.exemptions = exemptions
+        self.exemptible = exemptible
+        self.suggestion = suggestion
+        self.mustMatch = mustMatch
+        self.mustNotMatch = mustNotMatch
+    }
+}
+
+/// A versioned set of rules for a market (`cn`, `us`, `eu` ...), a platform (`google_ads` ...) or
+/// a tenant's own. A verdict records the versions of the packs that made it.
+public struct CopyRulePack: Sendable, Hashable, Codable {
+    public var id: String
+    public var version: String
+    public var rules: [CopyRule]
+
+    public init(id: String, version: String, rules: [CopyRule]) {
+        self.id = id
+        self.version = version
+        self.rules = rules
+    }
+}
+
+/// Why a pack cannot load: the rule and the example named, so its author can fix it.
+public struct CopyRulePackError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var pack: String
+    public var rule: String
+    public var problem: String
+
+    public var description: String { "rule pack \(pack), rule \(rule): \(problem)" }
+}
+
+/// Packs compiled into one matcher, their examples checked: a pack whose rule misses an example it
+/// must match, or matches one it must not, is refused (prh's `specs`, enforced at load).
+public struct CompiledCopyRules: Sendable {
+    public let packs: [CopyRulePack]
+    public let matcher: CopyMatcher
+    /// Rules by `"<pack>/<rule>"`, the id findings carry.
+    public let rules: [String: CopyRule]
+
+    public init(_ packs: [CopyRulePack]) throws(CopyRulePackError) {
+        var phrases: [CopyPhrase] = []
+        var rules: [String: CopyRule] = [:]
+        for pack in packs {
+            for rule in pack.rules {
+                let key = "\(pack.id)/\(rule.id)"
+                guard rules.updateValue(rule, forKey: key) == nil else {
+                    throw CopyRulePackError(pack: pack.id, rule: rule.id, problem: "the rule id is used twice")
+                }
+                guard !rule.phrases.isEmpty else {
+                    throw CopyRulePackError(pack: pack.id, rule: rule.id, problem: "no phrases")
+                }
+                phrases += rule.phrases.map { CopyPhrase(ruleID: key, text: $0) }
+                phrases += rule.exemptions.map { CopyPhrase(ruleID: key, text: $0, exempts: true) }
+            }
+        }
+        let matcher = CopyMatcher(phrases: phrases)
+        for (index, phrase) in phrases.enumerated() where matcher.isEmpty(phrase: index) {
+            let (pack, rule) = Self.split(phrase.ruleID)
+            throw CopyRulePackError(
+                pack: pack, rule: rule, problem: "the phrase \"\(phrase.text)\" is only spaces or punctuation")
+        }
+        for pack in packs {
+            for rule in pack.rules {
+                let key = "\(pack.id)/\(rule.id)"
+                for example in rule.mustMatch where !matcher.matches(in: example).contains(where: { $0.ruleID == key })
+                {
+                    throw CopyRulePackError(pack: pack.id, rule: rule.id, problem: "finds nothing in \"\(example)\"")
+                }
+                for example in rule.mustNotMatch {
+                    if let found = matcher.matches(in: example).first(where: { $0.ruleID == key }) {
+                        throw CopyRulePackError(
+                            pack: pack.id, rule: rule.id,
+                            problem: "finds \"\(found.phrase)\" in \"\(example)\", which it must not match")
+                    }
+                }
+            }
+        }
+        self.packs = packs
+        self.matcher = matcher
+        self.rules = rules
+    }
+
+    private static func split(_ key: String) -> (pack: String, rule: String) {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        return (parts.first ?? key, parts.count > 1 ? parts[1] : "")
+    }
+}
