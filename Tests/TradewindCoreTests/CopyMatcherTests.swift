@@ -104,7 +104,9 @@ struct CopyRulePackTests {
 
     @Test("a pack whose examples hold loads, and findings carry the pack and rule")
     func loads() throws {
-        let compiled = try CompiledCopyRules([CopyRulePack(id: "cn", version: "2026.12.1", rules: [Self.absolute()])])
+        let compiled = try CompiledCopyRules([
+            CopyRulePack(id: "cn", version: "2026.12.1", markets: ["CN"], rules: [Self.absolute()])
+        ])
         #expect(compiled.matcher.matches(in: "國家級品质").map(\.ruleID) == ["cn/absolute-terms"])
         #expect(compiled.rules["cn/absolute-terms"]?.severity == .block)
         #expect(CopySeverity.allCases.sorted() == [.pass, .warn, .review, .block])
@@ -112,16 +114,17 @@ struct CopyRulePackTests {
 
     @Test("a pack refuses to load naming the rule and the example that failed")
     func refuses() {
-        let missed = CopyRulePack(id: "cn", version: "1", rules: [Self.absolute(mustMatch: ["最好的品牌"])])
+        let missed = CopyRulePack(id: "cn", version: "1", markets: ["CN"], rules: [Self.absolute(mustMatch: ["最好的品牌"])])
         #expect(throws: CopyRulePackError(pack: "cn", rule: "absolute-terms", problem: "finds nothing in \"最好的品牌\"")) {
             try CompiledCopyRules([missed])
         }
-        let overreach = CopyRulePack(id: "cn", version: "1", rules: [Self.absolute(mustNotMatch: ["最佳选择"])])
+        let overreach = CopyRulePack(
+            id: "cn", version: "1", markets: ["CN"], rules: [Self.absolute(mustNotMatch: ["最佳选择"])])
         #expect(
             throws: CopyRulePackError(
                 pack: "cn", rule: "absolute-terms", problem: "finds \"最佳\" in \"最佳选择\", which it must not match")
         ) { try CompiledCopyRules([overreach]) }
-        let twice = CopyRulePack(id: "cn", version: "1", rules: [Self.absolute(), Self.absolute()])
+        let twice = CopyRulePack(id: "cn", version: "1", markets: ["CN"], rules: [Self.absolute(), Self.absolute()])
         #expect(throws: CopyRulePackError(pack: "cn", rule: "absolute-terms", problem: "the rule id is used twice")) {
             try CompiledCopyRules([twice])
         }
@@ -130,6 +133,95 @@ struct CopyRulePackTests {
         #expect(
             throws: CopyRulePackError(
                 pack: "cn", rule: "absolute-terms", problem: "the phrase \"！ \" is only spaces or punctuation")
-        ) { try CompiledCopyRules([CopyRulePack(id: "cn", version: "1", rules: [blank])]) }
+        ) { try CompiledCopyRules([CopyRulePack(id: "cn", version: "1", markets: ["CN"], rules: [blank])]) }
+    }
+}
+
+@Suite("Ad copy verdicts per market")
+struct CopyVerdictTests {
+    static func reference(_ citation: String) -> CopyReference {
+        CopyReference(citation: citation, url: "https://example.org/", verified: false)
+    }
+
+    static func compiled() throws -> CompiledCopyRules {
+        let disclosure = CopyRule(
+            id: "undisclosed-sponsorship", kind: .required, scope: CopyRuleScope(sponsored: true), severity: .block,
+            explanation: ["en": "A sponsored post must say so clearly."], reference: Self.reference("16 CFR 255.5"),
+            phrases: ["#ad", "sponsored", "paid partnership"], exemptible: false,
+            suggestion: "Add \"#ad\" at the start.",
+            mustMatch: ["Loving this serum!"], mustNotMatch: ["#ad Loving this serum", "Sponsored: loving it"])
+        let urgency = CopyRule(
+            id: "false-urgency", scope: CopyRuleScope(withoutOfferEndDate: true), severity: .review,
+            explanation: ["en": "A limited-time claim needs a real end date.", "de": "Befristung nur mit Enddatum."],
+            reference: Self.reference("Directive 2005/29/EC, Annex I, no. 7"), phrases: ["only today", "nur heute"],
+            exemptible: true, mustMatch: ["Nur heute: 20 %"], mustNotMatch: ["Heute geöffnet"])
+        let clickbait = CopyRule(
+            id: "click-here", severity: .warn, explanation: ["en": "Say what the link leads to."],
+            reference: Self.reference("platform policy"), phrases: ["click here"], mustMatch: ["Click here!"],
+            mustNotMatch: ["Clicking heresy"])
+        return try CompiledCopyRules([
+            CopyRulePack(id: "cn", version: "2026.12.1", markets: ["CN"], rules: [CopyRulePackTests.absolute()]),
+            CopyRulePack(id: "us", version: "2026.12.2", markets: ["US"], rules: [disclosure]),
+            CopyRulePack(id: "eu", version: "2026.11.9", markets: ["DE", "FR"], rules: [urgency]),
+            CopyRulePack(id: "meta", version: "7", markets: ["*"], rules: [clickbait]),
+        ])
+    }
+
+    @Test("each market keeps its own packs' findings; the verdict is the most severe; pack versions are recorded")
+    func verdicts() throws {
+        let rules = try Self.compiled()
+        let draft = CopyDraft(
+            fields: [.headline: "全球最佳品牌", .body: "Only today: click here", .callToAction: "Shop"], language: "zh-CN",
+            sponsored: true)
+        let verdicts = rules.check(draft, markets: ["CN", "US", "DE", "JP"])
+        #expect(verdicts.map(\.market) == ["CN", "US", "DE", "JP"])
+        #expect(verdicts.map(\.severity) == [.block, .block, .review, .warn])
+        let china = verdicts[0]
+        #expect(china.findings.map(\.ruleID) == ["cn/absolute-terms", "meta/click-here"])
+        #expect(china.findings.first?.span == 2..<4 && china.findings.first?.field == .headline)
+        #expect(china.findings.first?.localizedExplanation == "广告不得使用绝对化用语。")
+        #expect(china.findings.first?.explanation == "Absolute terms are banned in advertising.")
+        #expect(china.packVersions == ["cn": "2026.12.1", "meta": "7"])
+        // The sponsored post says nowhere that it is one: a finding about the whole text.
+        let missing = try #require(verdicts[1].findings.first)
+        #expect(missing.ruleID == "us/undisclosed-sponsorship" && missing.span == nil && missing.phrase.isEmpty)
+        #expect(missing.suggestion == "Add \"#ad\" at the start.")
+        #expect(verdicts[2].findings.map(\.ruleID) == ["eu/false-urgency", "meta/click-here"])
+        #expect(verdicts[2].findings.first?.span == 0..<10 && verdicts[2].findings.first?.exemptible == true)
+    }
+
+    @Test("scopes: a disclosure is found anywhere, an end date lifts the urgency rule, unsponsored posts owe none")
+    func scopes() throws {
+        let rules = try Self.compiled()
+        let disclosed = CopyDraft(
+            fields: [.headline: "New serum", .body: "#ad Loving it"], language: "en", sponsored: true)
+        #expect(rules.check(disclosed, markets: ["US"]).first?.severity == .pass)
+        let organic = CopyDraft(fields: [.headline: "New serum"], language: "en")
+        #expect(rules.check(organic, markets: ["US"]).first?.findings.isEmpty == true)
+        let dated = CopyDraft(fields: [.body: "Nur heute: 20 % Rabatt"], language: "de", offerEndDate: "2026-12-24")
+        #expect(rules.check(dated, markets: ["DE"]).first?.severity == .pass)
+        let undated = CopyDraft(fields: [.body: "Nur heute: 20 % Rabatt"], language: "de-DE")
+        #expect(
+            rules.check(undated, markets: ["DE"]).first?.findings.first?.localizedExplanation
+                == "Befristung nur mit Enddatum.")
+    }
+
+    @Test("a required rule's examples are checked the other way round")
+    func requiredExamples() {
+        var rule = CopyRule(
+            id: "disclosure", kind: .required, severity: .block, explanation: ["en": "x"],
+            reference: Self.reference("x"), phrases: ["#ad"], mustMatch: ["#ad great"], mustNotMatch: [])
+        #expect(
+            throws: CopyRulePackError(
+                pack: "us", rule: "disclosure",
+                problem: "finds \"#ad\" in \"#ad great\", which it must flag as missing it")
+        ) { try CompiledCopyRules([CopyRulePack(id: "us", version: "1", markets: ["US"], rules: [rule])]) }
+        rule.mustMatch = []
+        rule.mustNotMatch = ["great"]
+        #expect(
+            throws: CopyRulePackError(
+                pack: "us", rule: "disclosure",
+                problem: "finds none of its phrases in \"great\", which it must not flag")
+        ) { try CompiledCopyRules([CopyRulePack(id: "us", version: "1", markets: ["US"], rules: [rule])]) }
     }
 }

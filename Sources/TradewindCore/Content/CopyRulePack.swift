@@ -30,10 +30,52 @@ public struct CopyReference: Sendable, Hashable, Codable {
     }
 }
 
+/// The fields of an ad text a check reads.
+public enum CopyField: String, Sendable, Hashable, Codable, CaseIterable {
+    case headline, description, body
+    case callToAction = "call_to_action"
+    case landingURL = "landing_url"
+}
+
+/// When a rule applies: to texts of these product categories (none: all), sponsored or not (nil:
+/// either), only when the offer has no end date (urgency claims), and to these fields (none: all).
+public struct CopyRuleScope: Sendable, Hashable, Codable {
+    public var categories: [String]
+    public var sponsored: Bool?
+    public var withoutOfferEndDate: Bool
+    public var fields: [CopyField]
+
+    public init(
+        categories: [String] = [], sponsored: Bool? = nil, withoutOfferEndDate: Bool = false, fields: [CopyField] = []
+    ) {
+        self.categories = categories
+        self.sponsored = sponsored
+        self.withoutOfferEndDate = withoutOfferEndDate
+        self.fields = fields
+    }
+
+    func applies(to draft: CopyDraft) -> Bool {
+        (categories.isEmpty || categories.contains(draft.category))
+            && (sponsored == nil || sponsored == draft.sponsored)
+            && (!withoutOfferEndDate || draft.offerEndDate == nil)
+    }
+
+    func reads(_ field: CopyField) -> Bool { fields.isEmpty || fields.contains(field) }
+}
+
 /// One rule of a pack: phrases that make a finding, phrases that exempt, and the examples it must
-/// and must not match, checked every time the pack loads.
+/// and must not flag, checked every time the pack loads.
+///
+/// A `forbidden` rule flags a text holding one of its phrases (an absolute claim); a `required`
+/// rule flags a text it applies to that holds none of them (a sponsored post with no disclosure).
 public struct CopyRule: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case forbidden, required
+    }
+
     public var id: String
+    public var kind: Kind
+    public var scope: CopyRuleScope
     public var severity: CopySeverity
     /// Why it matters, in English and in the pack's own language(s), by BCP 47 tag.
     public var explanation: [String: String]
@@ -44,16 +86,18 @@ public struct CopyRule: Sendable, Hashable, Codable {
     public var exemptible: Bool
     /// A rewrite to suggest, if there is one.
     public var suggestion: String?
-    /// Texts the rule must find something in, and texts it must find nothing in.
+    /// Texts the rule must flag, and texts it must not, where it applies.
     public var mustMatch: [String]
     public var mustNotMatch: [String]
 
     public init(
-        id: String, severity: CopySeverity, explanation: [String: String], reference: CopyReference,
-        phrases: [String], exemptions: [String] = [], exemptible: Bool = false, suggestion: String? = nil,
-        mustMatch: [String], mustNotMatch: [String]
+        id: String, kind: Kind = .forbidden, scope: CopyRuleScope = CopyRuleScope(), severity: CopySeverity,
+        explanation: [String: String], reference: CopyReference, phrases: [String], exemptions: [String] = [],
+        exemptible: Bool = false, suggestion: String? = nil, mustMatch: [String], mustNotMatch: [String]
     ) {
         self.id = id
+        self.kind = kind
+        self.scope = scope
         self.severity = severity
         self.explanation = explanation
         self.reference = reference
@@ -67,17 +111,22 @@ public struct CopyRule: Sendable, Hashable, Codable {
 }
 
 /// A versioned set of rules for a market (`cn`, `us`, `eu` ...), a platform (`google_ads` ...) or
-/// a tenant's own. A verdict records the versions of the packs that made it.
+/// a tenant's own. A verdict records the versions of the packs that made it. `markets` are the
+/// ISO 3166-1 codes it applies to (`*`: every market, as a platform's or a tenant's pack).
 public struct CopyRulePack: Sendable, Hashable, Codable {
     public var id: String
     public var version: String
+    public var markets: [String]
     public var rules: [CopyRule]
 
-    public init(id: String, version: String, rules: [CopyRule]) {
+    public init(id: String, version: String, markets: [String], rules: [CopyRule]) {
         self.id = id
         self.version = version
+        self.markets = markets
         self.rules = rules
     }
+
+    func applies(to market: String) -> Bool { markets.contains("*") || markets.contains(market) }
 }
 
 /// Why a pack cannot load: the rule and the example named, so its author can fix it.
@@ -122,15 +171,31 @@ public struct CompiledCopyRules: Sendable {
         for pack in packs {
             for rule in pack.rules {
                 let key = "\(pack.id)/\(rule.id)"
-                for example in rule.mustMatch where !matcher.matches(in: example).contains(where: { $0.ruleID == key })
-                {
-                    throw CopyRulePackError(pack: pack.id, rule: rule.id, problem: "finds nothing in \"\(example)\"")
+                for example in rule.mustMatch {
+                    let found = matcher.matches(in: example).first { $0.ruleID == key }
+                    switch (rule.kind, found) {
+                    case (.forbidden, nil):
+                        throw CopyRulePackError(
+                            pack: pack.id, rule: rule.id, problem: "finds nothing in \"\(example)\"")
+                    case (.required, let found?):
+                        throw CopyRulePackError(
+                            pack: pack.id, rule: rule.id,
+                            problem: "finds \"\(found.phrase)\" in \"\(example)\", which it must flag as missing it")
+                    default: break
+                    }
                 }
                 for example in rule.mustNotMatch {
-                    if let found = matcher.matches(in: example).first(where: { $0.ruleID == key }) {
+                    let found = matcher.matches(in: example).first { $0.ruleID == key }
+                    switch (rule.kind, found) {
+                    case (.forbidden, let found?):
                         throw CopyRulePackError(
                             pack: pack.id, rule: rule.id,
                             problem: "finds \"\(found.phrase)\" in \"\(example)\", which it must not match")
+                    case (.required, nil):
+                        throw CopyRulePackError(
+                            pack: pack.id, rule: rule.id,
+                            problem: "finds none of its phrases in \"\(example)\", which it must not flag")
+                    default: break
                     }
                 }
             }
