@@ -96,6 +96,33 @@ struct AudienceRoundTripTests {
         }
     }
 
+    /// Runs `body` with the real connectors talking to an in-process sandbox over TLS, and shuts
+    /// them down whatever happens.
+    static func withSandbox(
+        seed: UInt64, _ body: @Sendable (ChannelConnectors, SandboxStore) async throws -> Void
+    ) async throws {
+        let (certificatePath, keyPath) = try certificate()
+        let store = SandboxStore(seed: seed)
+        store.provisionDefaults()
+        let app = try SandboxServer.application(
+            store: store, host: "127.0.0.1", port: 0, certificatePath: certificatePath, privateKeyPath: keyPath)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let origin = try #require(URL(string: "https://127.0.0.1:\(port)"))
+            let connectors = try ChannelConnectors(
+                configuration: ChannelClientConfiguration(
+                    endpoints: .sandbox(origin), trustRootsPEMPath: certificatePath),
+                logger: Logger(label: "audience-round-trip"))
+            do {
+                try await body(connectors, store)
+            } catch {
+                try await connectors.shutdown()
+                throw error
+            }
+            try await connectors.shutdown()
+        }
+    }
+
     /// Asks about `job` until it is no longer running (the sandbox finishes a job by the second look).
     static func outcome(
         of job: String, _ audiences: any AudienceConnector, _ setup: Case, _ session: ChannelSession
@@ -116,58 +143,41 @@ struct AudienceRoundTripTests {
         "Google and Amazon: a removal whose job failed applied nothing and reads failed; sent again, it holds",
         arguments: [TradewindCore.AdChannel.googleAds, .amazonAds])
     func failedJob(_ channel: AdChannel) async throws {
-        let (certificatePath, keyPath) = try Self.certificate()
-        let store = SandboxStore(seed: 6)
-        store.provisionDefaults()
-        let app = try SandboxServer.application(
-            store: store, host: "127.0.0.1", port: 0, certificatePath: certificatePath, privateKeyPath: keyPath)
         let setup = try #require(Self.cases()[channel])
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let origin = try #require(URL(string: "https://127.0.0.1:\(port)"))
-            let connectors = try ChannelConnectors(
-                configuration: ChannelClientConfiguration(
-                    endpoints: .sandbox(origin), trustRootsPEMPath: certificatePath),
-                logger: Logger(label: "audience-failed-job"))
-            do {
-                let audiences = connectors.audienceConnector(for: channel)
-                let session = ChannelSession(credentials: setup.credentials)
-                let list = try await audiences.ensureList(
-                    reference: ChannelReference("tw-00000000000000000043"), name: "Lapsed", in: setup.account,
-                    session: session)
-                let members = try ["ada@example.org", "bob@example.org"].map {
-                    try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
-                }
-                _ = try await audiences.add(members, to: list, in: setup.account, session: session)
-                let run = channel == .googleAds ? "offlineUserDataJobs:run" : "audiences/records.create"
-                store.write { world in
-                    world.faults.append(
-                        FaultRule(
-                            id: 1, channel: Self.sandboxChannel(channel), account: nil, operation: run,
-                            kind: .jobFailure, remaining: 1, latencyMs: 0, retryAfterSeconds: 0))
-                }
-                let doomed = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
-                let job = try #require(doomed.jobs.first)
-                let doomedState = try await Self.outcome(of: job, audiences, setup, session)
-                #expect(Self.failed(doomedState), "a job that applied nothing read \(doomedState)")
-                func held() -> Set<String> {
-                    let lists = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
-                    return lists.first?.emails ?? []
-                }
-                #expect(held().count == 2)
-                let again = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
-                #expect(
-                    try await Self.outcome(of: try #require(again.jobs.first), audiences, setup, session) == .succeeded)
-                #expect(held() == [members[1].email!])
-                // A job the channel never made reads failed, so its change is sent again.
-                let unknown = channel == .googleAds ? "customers/1234567890/offlineUserDataJobs/999999" : "no-such-job"
-                let unknownState = try await audiences.jobState(unknown, in: setup.account, session: session)
-                #expect(Self.failed(unknownState), "an unknown job read \(unknownState)")
-            } catch {
-                try await connectors.shutdown()
-                throw error
+        try await Self.withSandbox(seed: 6) { connectors, store in
+            let audiences = connectors.audienceConnector(for: channel)
+            let session = ChannelSession(credentials: setup.credentials)
+            let list = try await audiences.ensureList(
+                reference: ChannelReference("tw-00000000000000000043"), name: "Lapsed", in: setup.account,
+                session: session)
+            let members = try ["ada@example.org", "bob@example.org"].map {
+                try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
             }
-            try await connectors.shutdown()
+            _ = try await audiences.add(members, to: list, in: setup.account, session: session)
+            let run = channel == .googleAds ? "offlineUserDataJobs:run" : "audiences/records.create"
+            store.write { world in
+                world.faults.append(
+                    FaultRule(
+                        id: 1, channel: Self.sandboxChannel(channel), account: nil, operation: run,
+                        kind: .jobFailure, remaining: 1, latencyMs: 0, retryAfterSeconds: 0))
+            }
+            let doomed = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
+            let job = try #require(doomed.jobs.first)
+            let doomedState = try await Self.outcome(of: job, audiences, setup, session)
+            #expect(Self.failed(doomedState), "a job that applied nothing read \(doomedState)")
+            func held() -> Set<String> {
+                let lists = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
+                return lists.first?.emails ?? []
+            }
+            #expect(held().count == 2)
+            let again = try await audiences.remove([members[0]], from: list, in: setup.account, session: session)
+            #expect(
+                try await Self.outcome(of: try #require(again.jobs.first), audiences, setup, session) == .succeeded)
+            #expect(held() == [members[1].email!])
+            // A job the channel never made reads failed, so its change is sent again.
+            let unknown = channel == .googleAds ? "customers/1234567890/offlineUserDataJobs/999999" : "no-such-job"
+            let unknownState = try await audiences.jobState(unknown, in: setup.account, session: session)
+            #expect(Self.failed(unknownState), "an unknown job read \(unknownState)")
         }
     }
 
@@ -175,55 +185,38 @@ struct AudienceRoundTripTests {
         "Every channel: ensure twice is one list; add three, remove one, the channel holds two",
         arguments: TradewindCore.AdChannel.allCases)
     func roundTrip(_ channel: AdChannel) async throws {
-        let (certificatePath, keyPath) = try Self.certificate()
-        let store = SandboxStore(seed: 5)
-        store.provisionDefaults()
-        let app = try SandboxServer.application(
-            store: store, host: "127.0.0.1", port: 0, certificatePath: certificatePath, privateKeyPath: keyPath)
         let setup = try #require(Self.cases()[channel])
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let origin = try #require(URL(string: "https://127.0.0.1:\(port)"))
-            let connectors = try ChannelConnectors(
-                configuration: ChannelClientConfiguration(
-                    endpoints: .sandbox(origin), trustRootsPEMPath: certificatePath),
-                logger: Logger(label: "audience-round-trip"))
-            do {
-                let audiences = connectors.audienceConnector(for: channel)
-                let session = ChannelSession(credentials: setup.credentials)
-                let reference = ChannelReference("tw-00000000000000000042")
-                let list = try await audiences.ensureList(
-                    reference: reference, name: "Spring buyers", in: setup.account, session: session)
-                // Amazon cannot search for a list, so the caller hands back the one it knows.
-                let again = try await audiences.ensureList(
-                    reference: reference, name: "Spring buyers", existing: channel == .amazonAds ? list : nil,
-                    in: setup.account, session: session)
-                #expect(again == list)
-                #expect(list.name == "Spring buyers [tw-00000000000000000042]")
+        try await Self.withSandbox(seed: 5) { connectors, store in
+            let audiences = connectors.audienceConnector(for: channel)
+            let session = ChannelSession(credentials: setup.credentials)
+            let reference = ChannelReference("tw-00000000000000000042")
+            let list = try await audiences.ensureList(
+                reference: reference, name: "Spring buyers", in: setup.account, session: session)
+            // Amazon cannot search for a list, so the caller hands back the one it knows.
+            let again = try await audiences.ensureList(
+                reference: reference, name: "Spring buyers", existing: channel == .amazonAds ? list : nil,
+                in: setup.account, session: session)
+            #expect(again == list)
+            #expect(list.name == "Spring buyers [tw-00000000000000000042]")
 
-                let people = ["ada@example.org", "bob@example.org", "cy@example.org"]
-                let members = try people.map {
-                    try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
-                }
-                let added = try await audiences.add(members, to: list, in: setup.account, session: session)
-                let asynchronous = channel == .googleAds || channel == .amazonAds
-                #expect(added.received == 3 && added.invalid == 0 && added.jobs.count == (asynchronous ? 1 : 0))
-                let removed = try await audiences.remove([members[1]], from: list, in: setup.account, session: session)
-                #expect(removed.received == 1 && removed.invalid == 0 && removed.jobs.count == (asynchronous ? 1 : 0))
-                for job in added.jobs + removed.jobs {
-                    #expect(try await Self.outcome(of: job, audiences, setup, session) == .succeeded)
-                }
-
-                let held = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
-                #expect(held.count == 1)
-                #expect(held.first?.id == list.externalID)
-                #expect(held.first?.emails == [members[0].email!, members[2].email!])
-                #expect(held.first?.phones.isEmpty == true)
-            } catch {
-                try await connectors.shutdown()
-                throw error
+            let people = ["ada@example.org", "bob@example.org", "cy@example.org"]
+            let members = try people.map {
+                try #require(AudienceMemberHashes(email: $0, phone: nil, for: channel))
             }
-            try await connectors.shutdown()
+            let added = try await audiences.add(members, to: list, in: setup.account, session: session)
+            let asynchronous = channel == .googleAds || channel == .amazonAds
+            #expect(added.received == 3 && added.invalid == 0 && added.jobs.count == (asynchronous ? 1 : 0))
+            let removed = try await audiences.remove([members[1]], from: list, in: setup.account, session: session)
+            #expect(removed.received == 1 && removed.invalid == 0 && removed.jobs.count == (asynchronous ? 1 : 0))
+            for job in added.jobs + removed.jobs {
+                #expect(try await Self.outcome(of: job, audiences, setup, session) == .succeeded)
+            }
+
+            let held = store.read { $0.audiences(Self.sandboxChannel(channel), account: setup.owner) }
+            #expect(held.count == 1)
+            #expect(held.first?.id == list.externalID)
+            #expect(held.first?.emails == [members[0].email!, members[2].email!])
+            #expect(held.first?.phones.isEmpty == true)
         }
     }
 }

@@ -86,6 +86,16 @@ struct AudiencesTests {
         }
     }
 
+    /// Opens an erasure request for the contact and carries it out.
+    static func erase(_ key: String, _ contactID: String) async throws {
+        let request = try await PrivacyTests.open(key, .erasure) { $0.contactID = contactID }
+        _ = try await TestStack.withClient { grpc in
+            var erase = Tradewind_V1_EraseSubjectRequest()
+            erase.requestID = request.id
+            return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(erase, metadata: .bearer(key))
+        }
+    }
+
     /// The hashes every list of the account holds on the channel.
     static func onChannel(_ channel: Channel, _ account: String) async throws -> Set<String> {
         let answer = try await SandboxControl.call(.GET, "audiences?channel=\(channel.sandbox)&account=\(account)")
@@ -229,12 +239,7 @@ struct AudiencesTests {
         // And one erasure of someone on the list.
         if let i = people.indices.first(where: { !people[$0].hashes(for: .meta).isEmpty }) {
             let id = people[i].id
-            let request = try await PrivacyTests.open(key, .erasure) { $0.contactID = id }
-            _ = try await TestStack.withClient { grpc in
-                var erase = Tradewind_V1_EraseSubjectRequest()
-                erase.requestID = request.id
-                return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(erase, metadata: .bearer(key))
-            }
+            try await Self.erase(key, id)
             people[i].erased = true
         }
         let agreed = try await Self.waitFor(expected(), meta, sandboxID)
@@ -296,12 +301,7 @@ struct AudiencesTests {
         try await SandboxControl.fault(
             "meta", "server_error", operation: "customaudience.users.remove", times: 1000)
         do {
-            let erasure = try await PrivacyTests.open(key, .erasure) { $0.contactID = people[0].id }
-            _ = try await TestStack.withClient { grpc in
-                var erase = Tradewind_V1_EraseSubjectRequest()
-                erase.requestID = erasure.id
-                return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(erase, metadata: .bearer(key))
-            }
+            try await Self.erase(key, people[0].id)
             try await Self.consent(key, people[1].id, .withdraw)
             var owed = try await Self.get(key, sync.id)
             let deadline = ContinuousClock.now + .seconds(20)
@@ -360,12 +360,7 @@ struct AudiencesTests {
         }
         try await SandboxControl.fault("google-ads", "job_failure", operation: "offlineUserDataJobs:run", times: 0)
         do {
-            let erasure = try await PrivacyTests.open(key, .erasure) { $0.contactID = people[0].id }
-            _ = try await TestStack.withClient { grpc in
-                var erase = Tradewind_V1_EraseSubjectRequest()
-                erase.requestID = erasure.id
-                return try await Tradewind_V1_Privacy.Client(wrapping: grpc).eraseSubject(erase, metadata: .bearer(key))
-            }
+            try await Self.erase(key, people[0].id)
             // Two failed jobs: the first was seen to fail and its removal sent again.
             let deadline = ContinuousClock.now + .seconds(60)
             while try await failedRuns() < 2 && ContinuousClock.now < deadline {
