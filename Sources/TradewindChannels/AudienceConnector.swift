@@ -47,6 +47,12 @@ public enum AudienceJobState: Sendable, Hashable {
     case succeeded
     /// Not applied; the change must be sent again. The reason is the channel's.
     case failed(reason: String)
+
+    /// The channel's reason, for a failed job.
+    public var failureReason: String? {
+        if case .failed(let reason) = self { return reason }
+        return nil
+    }
 }
 
 /// Customer-list upload on one channel, in its own wire format (see `ChannelMapping.md`,

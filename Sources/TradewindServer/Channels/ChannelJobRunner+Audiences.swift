@@ -172,7 +172,7 @@ extension ChannelJobRunner {
                         id: syncID, listID: nil, sent: 0, removed: count, errorCode: "", errorMessage: "", in: tx)
                     return count
                 }
-            } else if case .failed(let reason) = states.first(where: { $0 != .running && $0 != .succeeded }) {
+            } else if let reason = states.lazy.compactMap(\.failureReason).first {
                 try await step(call, recorder, session, account, tenant) { tx in
                     try await AudienceSyncRepository.reoweJobs(jobs, sync: syncID, in: tx)
                     try await AudienceSyncRepository.recordProgress(
