@@ -54,6 +54,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Ad-copy rule packs as data: the shipped YAML packs per market and platform, and their reader.
+        .target(
+            name: "TradewindContent",
+            dependencies: [
+                "TradewindCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Packs")],
+            swiftSettings: strict
+        ),
         // Audit records, the hash chain, signed checkpoints and the offline verifier (pure, no I/O).
         .target(
             name: "TradewindAudit",
@@ -107,6 +117,7 @@ let package = Package(
                 "TradewindStore",
                 "TradewindProto",
                 "TradewindChannels",
+                "TradewindContent",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -132,6 +143,7 @@ let package = Package(
                 "TradewindAudit",
                 "TradewindStore",
                 "TradewindCore",
+                "TradewindContent",
                 "TradewindProto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -216,6 +228,11 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TradewindContentTests",
+            dependencies: ["TradewindContent", "TradewindCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -24,4 +24,6 @@ public enum AuditDataClass: String, Sendable, Hashable, Codable, CaseIterable {
     case rules = "automated_rules"
     /// Audience syncs to the channels (counts, never identifiers or hashes).
     case audiences
+    /// Ad copy checked against the rule packs, approvals of it, and a tenant's packs and glossaries.
+    case adCopy = "ad_copy"
 }

@@ -1134,11 +1134,60 @@ public nonisolated struct Tradewind_V1_Campaign: @unchecked Sendable {
   /// Clears the value of `updateTime`. Subsequent reads from it will return its default value.
   public mutating func clearUpdateTime() {_uniqueStorage()._updateTime = nil}
 
+  /// What the ad copy rules need to know: the product category, empty for
+  /// none (one of the categories Content.CheckCopy takes: alcohol, cosmetics,
+  /// health_supplement ...).
+  public var productCategory: String {
+    get {_storage._productCategory}
+    set {_uniqueStorage()._productCategory = newValue}
+  }
+
+  /// The day the ads' offer ends, `YYYY-MM-DD`, empty when it has none:
+  /// urgency claims without one are flagged where the law says so.
+  public var offerEndDate: String {
+    get {_storage._offerEndDate}
+    set {_uniqueStorage()._offerEndDate = newValue}
+  }
+
+  /// Output only. The latest ad-copy check of each ad, as the publication gate
+  /// reads it: PublishCampaign refuses a campaign with a BLOCK verdict in a
+  /// market its ad runs in, or a REVIEW verdict no compliance officer has
+  /// approved (Content.ApproveCopyCheck). Checked on create and on every
+  /// change; PublishCampaign checks again when a rule pack changed since.
+  public var copyChecks: [Tradewind_V1_AdCopyCheck] {
+    get {_storage._copyChecks}
+    set {_uniqueStorage()._copyChecks = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// An ad's latest copy check, in short (Content.GetCopyCheck has the findings).
+public nonisolated struct Tradewind_V1_AdCopyCheck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var adID: String = String()
+
+  public var checkID: String = String()
+
+  /// The worst verdict over the ad's markets.
+  public var severity: Tradewind_V1_CopySeverity = .unspecified
+
+  /// Markets whose verdict is BLOCK.
+  public var blockedMarkets: [String] = []
+
+  /// Markets whose verdict is REVIEW and that no one has approved yet.
+  public var marketsAwaitingApproval: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Request for Campaigns.CreateCampaign.
@@ -2332,7 +2381,7 @@ nonisolated extension Tradewind_V1_SyncState: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Campaign"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}account_id\0\u{1}channel\0\u{1}name\0\u{1}objective\0\u{1}status\0\u{1}budget\0\u{1}currency\0\u{3}bid_strategy\0\u{3}start_date\0\u{3}end_date\0\u{1}markets\0\u{1}languages\0\u{3}ad_groups\0\u{1}etag\0\u{1}sync\0\u{3}channel_campaign_id\0\u{3}create_time\0\u{3}update_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}account_id\0\u{1}channel\0\u{1}name\0\u{1}objective\0\u{1}status\0\u{1}budget\0\u{1}currency\0\u{3}bid_strategy\0\u{3}start_date\0\u{3}end_date\0\u{1}markets\0\u{1}languages\0\u{3}ad_groups\0\u{1}etag\0\u{1}sync\0\u{3}channel_campaign_id\0\u{3}create_time\0\u{3}update_time\0\u{3}product_category\0\u{3}offer_end_date\0\u{3}copy_checks\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -2354,6 +2403,9 @@ nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobu
     var _channelCampaignID: String = String()
     var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _productCategory: String = String()
+    var _offerEndDate: String = String()
+    var _copyChecks: [Tradewind_V1_AdCopyCheck] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2383,6 +2435,9 @@ nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobu
       _channelCampaignID = source._channelCampaignID
       _createTime = source._createTime
       _updateTime = source._updateTime
+      _productCategory = source._productCategory
+      _offerEndDate = source._offerEndDate
+      _copyChecks = source._copyChecks
     }
   }
 
@@ -2420,6 +2475,9 @@ nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobu
         case 17: try { try decoder.decodeSingularStringField(value: &_storage._channelCampaignID) }()
         case 18: try { try decoder.decodeSingularMessageField(value: &_storage._createTime) }()
         case 19: try { try decoder.decodeSingularMessageField(value: &_storage._updateTime) }()
+        case 20: try { try decoder.decodeSingularStringField(value: &_storage._productCategory) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._offerEndDate) }()
+        case 22: try { try decoder.decodeRepeatedMessageField(value: &_storage._copyChecks) }()
         default: break
         }
       }
@@ -2489,6 +2547,15 @@ nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobu
       try { if let v = _storage._updateTime {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
       } }()
+      if !_storage._productCategory.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._productCategory, fieldNumber: 20)
+      }
+      if !_storage._offerEndDate.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._offerEndDate, fieldNumber: 21)
+      }
+      if !_storage._copyChecks.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._copyChecks, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2517,10 +2584,63 @@ nonisolated extension Tradewind_V1_Campaign: SwiftProtobuf.Message, SwiftProtobu
         if _storage._channelCampaignID != rhs_storage._channelCampaignID {return false}
         if _storage._createTime != rhs_storage._createTime {return false}
         if _storage._updateTime != rhs_storage._updateTime {return false}
+        if _storage._productCategory != rhs_storage._productCategory {return false}
+        if _storage._offerEndDate != rhs_storage._offerEndDate {return false}
+        if _storage._copyChecks != rhs_storage._copyChecks {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_AdCopyCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdCopyCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ad_id\0\u{3}check_id\0\u{1}severity\0\u{3}blocked_markets\0\u{3}markets_awaiting_approval\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.adID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.checkID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.severity) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.blockedMarkets) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.marketsAwaitingApproval) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.adID.isEmpty {
+      try visitor.visitSingularStringField(value: self.adID, fieldNumber: 1)
+    }
+    if !self.checkID.isEmpty {
+      try visitor.visitSingularStringField(value: self.checkID, fieldNumber: 2)
+    }
+    if self.severity != .unspecified {
+      try visitor.visitSingularEnumField(value: self.severity, fieldNumber: 3)
+    }
+    if !self.blockedMarkets.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.blockedMarkets, fieldNumber: 4)
+    }
+    if !self.marketsAwaitingApproval.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.marketsAwaitingApproval, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_AdCopyCheck, rhs: Tradewind_V1_AdCopyCheck) -> Bool {
+    if lhs.adID != rhs.adID {return false}
+    if lhs.checkID != rhs.checkID {return false}
+    if lhs.severity != rhs.severity {return false}
+    if lhs.blockedMarkets != rhs.blockedMarkets {return false}
+    if lhs.marketsAwaitingApproval != rhs.marketsAwaitingApproval {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

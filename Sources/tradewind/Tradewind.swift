@@ -12,7 +12,8 @@ struct Tradewind: AsyncParsableCommand {
         commandName: "tradewind",
         abstract: "Tradewind: multi-tenant marketing data platform over gRPC.",
         subcommands: [
-            Serve.self, Migrate.self, Tenants.self, Keys.self, FX.self, Audit.self, Analytics.self, Health.self,
+            Serve.self, Migrate.self, Tenants.self, Keys.self, FX.self, Audit.self, Analytics.self, Content.self,
+            Health.self,
         ])
 }
 

@@ -15,23 +15,24 @@ public enum Role: String, CaseIterable, Sendable, Hashable {
             [
                 .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .privacyRead, .privacyWrite,
                 .campaignsRead, .campaignsWrite, .channelsManage, .audiencesRead, .audiencesWrite, .rulesRead,
-                .rulesWrite,
+                .rulesWrite, .contentCheck, .contentApprove, .contentRules,
             ]
         case .admin:
             [
                 .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .auditRead, .campaignsRead,
                 .campaignsWrite, .channelsManage, .audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite,
+                .contentCheck, .contentApprove, .contentRules,
             ]
         case .marketer:
             [
                 .contactsRead, .contactsWrite, .eventsWrite, .analyticsRead, .campaignsRead, .campaignsWrite,
-                .audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite,
+                .audiencesRead, .audiencesWrite, .rulesRead, .rulesWrite, .contentCheck,
             ]
         case .analyst:
             // Aggregates only: an analyst never sees a contact record.
             [.analyticsRead, .campaignsRead, .audiencesRead, .rulesRead]
         case .complianceOfficer:
-            [.auditRead, .privacyRead, .privacyWrite]
+            [.auditRead, .privacyRead, .privacyWrite, .contentCheck, .contentApprove, .contentRules]
         case .operator:
             [.tenantsRead, .tenantsWrite, .credentialsRead, .credentialsWrite, .platformAuditRead]
         }

@@ -22,6 +22,12 @@ public enum Scope: String, CaseIterable, Sendable, Hashable, Comparable {
     case rulesRead = "rules:read"
     /// Create, change, enable, disable, run and delete automated rules.
     case rulesWrite = "rules:write"
+    /// Check ad copy against the rule packs, and read the packs.
+    case contentCheck = "content:check"
+    /// Approve a checked text despite its review findings, on that exact text and pack version.
+    case contentApprove = "content:approve"
+    /// The tenant's own rule packs and glossaries.
+    case contentRules = "content:rules"
     /// Platform operators only: create and read tenants.
     case tenantsRead = "tenants:read"
     case tenantsWrite = "tenants:write"

@@ -176,11 +176,18 @@ public struct CampaignSpec: Sendable, Hashable, Codable {
     public var markets: [String]
     /// BCP 47 tags of the languages its copy is written in.
     public var languages: [String]
+    /// What the ad-copy rules read: the product category (`CopyCategory.known`), if any.
+    public var productCategory: String?
+    /// The day the ads' offer ends, if it has one.
+    public var offerEndDay: CalendarDay?
 
     public init(
         name: String, objective: CampaignObjective, budget: Budget, bidStrategy: BidStrategy = .automatic,
-        startDay: CalendarDay? = nil, endDay: CalendarDay? = nil, markets: [String] = [], languages: [String] = []
+        startDay: CalendarDay? = nil, endDay: CalendarDay? = nil, markets: [String] = [], languages: [String] = [],
+        productCategory: String? = nil, offerEndDay: CalendarDay? = nil
     ) {
+        self.productCategory = productCategory
+        self.offerEndDay = offerEndDay
         self.name = name
         self.objective = objective
         self.budget = budget

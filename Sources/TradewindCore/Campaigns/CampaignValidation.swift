@@ -87,6 +87,11 @@ public enum CampaignValidation {
                 FieldFormats.isValidLanguageTag(language), "\(prefix).languages[\(i)]",
                 "must be a BCP 47 language tag such as de or zh-Hans")
         }
+        if let category = campaign.productCategory {
+            collector.require(
+                CopyCategory.known.contains(category), "\(prefix).product_category",
+                "must be one of " + CopyCategory.known.sorted().joined(separator: ", "))
+        }
     }
 
     static func checkBudget(

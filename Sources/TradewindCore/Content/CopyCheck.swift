@@ -1,8 +1,23 @@
 import Foundation
 
+/// One text of an ad: a field, and which of its values (the second of a Google ad's headlines is
+/// index 1; fields with one value have index 0).
+public struct CopyPart: Sendable, Hashable {
+    public var field: CopyField
+    public var index: Int
+    public var text: String
+
+    public init(field: CopyField, index: Int = 0, text: String) {
+        self.field = field
+        self.index = index
+        self.text = text
+    }
+}
+
 /// An ad text as a check reads it, with the metadata rules need.
 public struct CopyDraft: Sendable, Hashable {
-    public var fields: [CopyField: String]
+    /// The ad's texts, in the order a reader meets them; empty texts are left out.
+    public var parts: [CopyPart]
     /// BCP 47 tag of the text's language; explanations are given in it where the pack has one.
     public var language: String
     public var sponsored: Bool
@@ -11,28 +26,49 @@ public struct CopyDraft: Sendable, Hashable {
     public var brand: String
     /// The day an offer ends (`YYYY-MM-DD`), if it has one.
     public var offerEndDate: String?
+    /// The ad channels the text is for (`google_ads`, `meta` ...): their platform packs apply.
+    public var channels: [String]
 
     public init(
-        fields: [CopyField: String], language: String, sponsored: Bool = false, category: String = "",
-        brand: String = "", offerEndDate: String? = nil
+        parts: [CopyPart], language: String, sponsored: Bool = false, category: String = "", brand: String = "",
+        offerEndDate: String? = nil, channels: [String] = []
     ) {
-        self.fields = fields
+        self.parts = parts.filter { !$0.text.isEmpty }
         self.language = language
         self.sponsored = sponsored
         self.category = category
         self.brand = brand
         self.offerEndDate = offerEndDate
+        self.channels = channels
+    }
+
+    /// A text with one value per field.
+    public init(
+        fields: [CopyField: String], language: String, sponsored: Bool = false, category: String = "",
+        brand: String = "", offerEndDate: String? = nil, channels: [String] = []
+    ) {
+        self.init(
+            parts: CopyField.allCases.compactMap { field in fields[field].map { CopyPart(field: field, text: $0) } },
+            language: language, sponsored: sponsored, category: category, brand: brand, offerEndDate: offerEndDate,
+            channels: channels)
+    }
+
+    /// The text of a part, if the draft has it.
+    public func text(_ field: CopyField, index: Int) -> String? {
+        parts.first { $0.field == field && $0.index == index }?.text
     }
 }
 
 /// One reason a text may not run as it is in a market.
-public struct CopyFinding: Sendable, Hashable {
+public struct CopyFinding: Sendable, Hashable, Codable {
     /// `"<pack>/<rule>"`.
     public var ruleID: String
     public var market: String
     public var severity: CopySeverity
     public var field: CopyField
-    /// Unicode scalar offsets in the field as sent; nil for a required phrase that is missing,
+    /// Which of the field's values (`CopyPart.index`).
+    public var index: Int
+    /// Unicode scalar offsets in that value as sent; nil for a required phrase that is missing,
     /// which is about the whole text.
     public var span: Range<Int>?
     /// The phrase found (as the rule wrote it), empty for a missing one.
@@ -47,36 +83,56 @@ public struct CopyFinding: Sendable, Hashable {
 
 /// A text's verdict for one market: its most severe finding (pass without any), the findings, and
 /// the versions of the packs that made it.
-public struct CopyVerdict: Sendable, Hashable {
+public struct CopyVerdict: Sendable, Hashable, Codable {
     public var market: String
     public var severity: CopySeverity
+    /// Most severe first, then as a reader meets them.
     public var findings: [CopyFinding]
     /// Pack id to version, for every pack that applies to the market.
     public var packVersions: [String: String]
+
+    public init(market: String, findings: [CopyFinding], packVersions: [String: String]) {
+        self.market = market
+        self.findings = findings.sorted {
+            ($1.severity, $0.field.order, $0.index, $0.span?.lowerBound ?? -1, $0.ruleID)
+                < ($0.severity, $1.field.order, $1.index, $1.span?.lowerBound ?? -1, $1.ruleID)
+        }
+        self.severity = findings.map(\.severity).max() ?? .pass
+        self.packVersions = packVersions
+    }
+
+    /// One verdict from two sets of packs' verdicts for the same market (the shipped packs and a
+    /// tenant's own).
+    public func merged(with other: CopyVerdict) -> CopyVerdict {
+        CopyVerdict(
+            market: market, findings: findings + other.findings,
+            packVersions: packVersions.merging(other.packVersions) { mine, _ in mine })
+    }
 }
 
 extension CompiledCopyRules {
     /// Checks `draft` for each of `markets` (ISO 3166-1 codes, upper case). The text is folded and
     /// matched once; each market then keeps the findings of the packs that apply to it.
     public func check(_ draft: CopyDraft, markets: [String]) -> [CopyVerdict] {
-        var matches: [(field: CopyField, match: CopyMatch)] = []
-        for field in CopyField.allCases {
-            guard let text = draft.fields[field], !text.isEmpty else { continue }
-            for match in matcher.matches(in: text) { matches.append((field, match)) }
+        var matches: [String: [(part: CopyPart, match: CopyMatch)]] = [:]
+        for part in draft.parts {
+            for match in matcher.matches(in: part.text) { matches[match.ruleID, default: []].append((part, match)) }
         }
         let language = Self.primaryLanguage(draft.language)
         return markets.map { market in
             var findings: [CopyFinding] = []
             var versions: [String: String] = [:]
-            for pack in packs where pack.applies(to: market) {
+            for pack in packs where pack.applies(to: market, channels: draft.channels) {
                 versions[pack.id] = pack.version
                 for rule in pack.rules where rule.scope.applies(to: draft) {
                     let key = "\(pack.id)/\(rule.id)"
-                    let found = matches.filter { $0.match.ruleID == key && rule.scope.reads($0.field) }
-                    func finding(_ field: CopyField, _ span: Range<Int>?, _ phrase: String) -> CopyFinding {
+                    let found = (matches[key] ?? []).filter { rule.scope.reads($0.part.field) }
+                    func finding(_ field: CopyField, _ index: Int, _ span: Range<Int>?, _ phrase: String) -> CopyFinding
+                    {
                         let english = rule.explanation["en"] ?? rule.explanation.values.sorted().first ?? ""
                         return CopyFinding(
-                            ruleID: key, market: market, severity: rule.severity, field: field, span: span,
+                            ruleID: key, market: market, severity: rule.severity, field: field, index: index,
+                            span: span,
                             phrase: phrase, explanation: english,
                             localizedExplanation: rule.explanation[draft.language] ?? rule.explanation[language]
                                 ?? english,
@@ -84,22 +140,16 @@ extension CompiledCopyRules {
                     }
                     switch rule.kind {
                     case .forbidden:
-                        findings += found.map { finding($0.field, $0.match.span, $0.match.phrase) }
+                        findings += found.map { finding($0.part.field, $0.part.index, $0.match.span, $0.match.phrase) }
                     case .required where found.isEmpty:
-                        let field = CopyField.allCases.first { rule.scope.reads($0) && draft.fields[$0] != nil }
-                        findings.append(finding(field ?? .body, nil, ""))
+                        let part = draft.parts.first { rule.scope.reads($0.field) }
+                        findings.append(finding(part?.field ?? .body, part?.index ?? 0, nil, ""))
                     case .required:
                         break
                     }
                 }
             }
-            findings.sort {
-                ($1.severity, $0.field.order, $0.span?.lowerBound ?? -1, $0.ruleID)
-                    < ($0.severity, $1.field.order, $1.span?.lowerBound ?? -1, $1.ruleID)
-            }
-            return CopyVerdict(
-                market: market, severity: findings.map(\.severity).max() ?? .pass, findings: findings,
-                packVersions: versions)
+            return CopyVerdict(market: market, findings: findings, packVersions: versions)
         }
     }
 

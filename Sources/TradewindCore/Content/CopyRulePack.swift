@@ -112,21 +112,28 @@ public struct CopyRule: Sendable, Hashable, Codable {
 
 /// A versioned set of rules for a market (`cn`, `us`, `eu` ...), a platform (`google_ads` ...) or
 /// a tenant's own. A verdict records the versions of the packs that made it. `markets` are the
-/// ISO 3166-1 codes it applies to (`*`: every market, as a platform's or a tenant's pack).
+/// ISO 3166-1 codes it applies to (`*`: every market, as a platform's or a tenant's pack);
+/// `channels` are the ad channels it speaks for (a platform's own policy), none for a law, which
+/// holds whatever the channel.
 public struct CopyRulePack: Sendable, Hashable, Codable {
     public var id: String
     public var version: String
     public var markets: [String]
+    public var channels: [String]
     public var rules: [CopyRule]
 
-    public init(id: String, version: String, markets: [String], rules: [CopyRule]) {
+    public init(id: String, version: String, markets: [String], channels: [String] = [], rules: [CopyRule]) {
         self.id = id
         self.version = version
         self.markets = markets
+        self.channels = channels
         self.rules = rules
     }
 
-    func applies(to market: String) -> Bool { markets.contains("*") || markets.contains(market) }
+    func applies(to market: String, channels targeted: [String]) -> Bool {
+        (markets.contains("*") || markets.contains(market))
+            && (channels.isEmpty || channels.contains { targeted.contains($0) })
+    }
 }
 
 /// Why a pack cannot load: the rule and the example named, so its author can fix it.
@@ -134,6 +141,12 @@ public struct CopyRulePackError: Error, Sendable, Hashable, CustomStringConverti
     public var pack: String
     public var rule: String
     public var problem: String
+
+    public init(pack: String, rule: String, problem: String) {
+        self.pack = pack
+        self.rule = rule
+        self.problem = problem
+    }
 
     public var description: String { "rule pack \(pack), rule \(rule): \(problem)" }
 }
@@ -209,4 +222,14 @@ public struct CompiledCopyRules: Sendable {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         return (parts.first ?? key, parts.count > 1 ? parts[1] : "")
     }
+}
+
+/// The product categories a rule can be scoped to and a text can declare: one closed list, so a
+/// misspelt category in a pack or a request is refused instead of silently matching nothing.
+public enum CopyCategory {
+    public static let known: Set<String> = [
+        "alcohol", "gambling", "tobacco", "cosmetics", "health_supplement", "medicine", "medical_device",
+        "financial", "crypto", "real_estate", "education", "food", "infant_formula", "weight_loss", "dating",
+        "weapons", "political",
+    ]
 }

@@ -54,12 +54,15 @@ public struct MethodPolicy: Sendable, Hashable {
         typealias Campaigns = Tradewind_V1_Campaigns.Method
         typealias Rules = Tradewind_V1_Rules.Method
         typealias Audiences = Tradewind_V1_Audiences.Method
+        typealias Content = Tradewind_V1_Content.Method
         let campaignRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .campaigns)
         let campaignWrite = MethodPolicy(scope: .campaignsWrite, auditClass: .write, dataClass: .campaigns)
         let ruleRead = MethodPolicy(scope: .rulesRead, auditClass: .read, dataClass: .rules)
         let ruleWrite = MethodPolicy(scope: .rulesWrite, auditClass: .write, dataClass: .rules)
         let audienceRead = MethodPolicy(scope: .audiencesRead, auditClass: .read, dataClass: .audiences)
         let audienceWrite = MethodPolicy(scope: .audiencesWrite, auditClass: .write, dataClass: .audiences)
+        let contentRead = MethodPolicy(scope: .contentCheck, auditClass: .read, dataClass: .adCopy)
+        let contentRules = MethodPolicy(scope: .contentRules, auditClass: .write, dataClass: .adCopy)
         let accountRead = MethodPolicy(scope: .campaignsRead, auditClass: .read, dataClass: .channelAccounts)
         let accountManage = MethodPolicy(scope: .channelsManage, auditClass: .write, dataClass: .channelAccounts)
         let analytics = MethodPolicy(
@@ -250,6 +253,23 @@ public struct MethodPolicy: Sendable, Hashable {
             (Audiences.PauseAudienceSync.descriptor, audienceWrite),
             (Audiences.ResumeAudienceSync.descriptor, audienceWrite),
             (Audiences.StopAudienceSync.descriptor, audienceWrite),
+
+            (Content.CheckCopy.descriptor, contentRead),
+            (Content.ListRulePacks.descriptor, contentRead),
+            (Content.GetRulePack.descriptor, contentRead),
+            (Content.CreateRulePack.descriptor, contentRules),
+            (Content.UpdateRulePack.descriptor, contentRules),
+            (Content.DeleteRulePack.descriptor, contentRules),
+            (Content.GetCopyCheck.descriptor, contentRead),
+            (Content.ListCopyChecks.descriptor, contentRead),
+            (
+                Content.RecheckCampaignCopy.descriptor,
+                .init(scope: .contentCheck, auditClass: .write, dataClass: .adCopy)
+            ),
+            (
+                Content.ApproveCopyCheck.descriptor,
+                .init(scope: .contentApprove, auditClass: .write, dataClass: .adCopy)
+            ),
         ]
         var table: [MethodDescriptor: MethodPolicy] = [:]
         for (method, policy) in entries {

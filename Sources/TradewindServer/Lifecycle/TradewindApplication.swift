@@ -6,6 +6,7 @@ import Logging
 import ServiceLifecycle
 import TradewindAudit
 import TradewindChannels
+import TradewindContent
 import TradewindCore
 import TradewindProto
 import TradewindStore
@@ -98,9 +99,12 @@ public struct TradewindApplication: Sendable {
                     confirmationPoll: configuration.audienceConfirmationPoll)),
             rules: RuleJobRunner(store: store, timeout: limits.backgroundTimeout, logger: logger),
             limits: .init(lease: configuration.outboxLease), timeout: limits.databaseTimeout, logger: logger)
+        // The rule packs are compiled once; a pack whose examples fail stops the server here.
+        let copyRules = CopyRuleBook(shipped: try CompiledCopyRules(ShippedRulePacks.load()))
         let rpc = TradewindRPC(
             configuration: configuration, control: control, store: store, auditLog: auditLog,
-            regions: router.regions, rollups: rollups, channels: channels, health: health, logger: logger)
+            regions: router.regions, rollups: rollups, channels: channels, copyRules: copyRules, health: health,
+            logger: logger)
         let server = GRPCServer(transport: transport, router: rpc.router(for: Transport.self))
         self.server = GRPCServerService(server: server, health: health)
         self.listeningAddress = listeningAddress(server)
@@ -154,8 +158,8 @@ struct TradewindRPC: Sendable {
 
     init(
         configuration: ServerConfiguration, control: ControlStore, store: TenantStore, auditLog: AuditLog,
-        regions: Set<Region>, rollups: RollupFolder, channels: ChannelConnectors, health: HealthService,
-        logger: Logger
+        regions: Set<Region>, rollups: RollupFolder, channels: ChannelConnectors, copyRules: CopyRuleBook,
+        health: HealthService, logger: Logger
     ) {
         let limits = configuration.limits
         let credentials = CredentialCache(control: control)
@@ -176,9 +180,10 @@ struct TradewindRPC: Sendable {
             AnalyticsService(store: store, limits: limits),
             CampaignsService(
                 store: store, channels: channels, sealer: Self.credentialSealer(configuration.cursorKey),
-                pageTokens: pageTokens, limits: limits),
+                pageTokens: pageTokens, limits: limits, copyRules: copyRules),
             RulesService(store: store, pageTokens: pageTokens, limits: limits),
             AudiencesService(store: store, control: control, pageTokens: pageTokens, limits: limits),
+            ContentService(store: store, rules: copyRules),
             health,
         ]
         audit = AuditInterceptor(

@@ -20,6 +20,8 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
     let sealer: CredentialSealer
     let pageTokens: PageTokenCodec
     let limits: ServerConfiguration.Limits
+    /// The ad-copy rules each ad is checked on when its campaign is saved or published.
+    let copyRules: CopyRuleBook
 
     static let notFound = RPCError(code: .notFound, message: "no such campaign")
     static let accountNotFound = RPCError(code: .notFound, message: "no such channel account")
@@ -273,19 +275,24 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
         }
         try checkAgainstChannel(tree, account: account)
         let campaignID = UUID()
-        let record = try await store.write(for: call) { tx in
+        let copyRules = copyRules
+        let (record, checks) = try await store.write(for: call) { tx in
             if let idempotency, let existing = try await idempotency.claim(for: campaignID, call: call, in: tx) {
                 guard let record = try await CampaignRepository.get(id: existing, in: tx) else { throw Self.notFound }
-                return record
+                return (record, try await ContentRepository.latestChecks(campaignID: existing, in: tx))
             }
             let record = try await CampaignRepository.insert(
                 id: campaignID, accountID: accountID, channel: account.identity.channel,
                 currency: account.profile.currency, tree: tree, in: tx)
+            // The ads' copy is checked as it is saved: the gate and the compliance officer read it.
+            let (checks, _) = try await CopyChecks.ensure(
+                for: record, rules: try await copyRules.rules(in: tx), by: call.principal.id, in: tx)
             call.touch("campaign:\(campaignID.uuidString.lowercased())")
-            call.wrote(rows: 1 + tree.adGroups.count + tree.adGroups.reduce(0) { $0 + $1.ads.count })
-            return record
+            for check in checks.values { call.touch("copy_check:\(CopyChecks.id(check.id))") }
+            call.wrote(rows: 1 + tree.adGroups.count + tree.adGroups.reduce(0) { $0 + $1.ads.count } + checks.count)
+            return (record, Array(checks.values))
         }
-        return ProtoMapping.proto(record)
+        return ProtoMapping.proto(record, checks: checks)
     }
 
     func getCampaign(request: Tradewind_V1_GetCampaignRequest, context: ServerContext) async throws
@@ -293,13 +300,14 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
     {
         let id = try ProtoMapping.uuid(request.id, field: "id")
         let call = try CallContext.tenantCall()
-        let record = try await store.read(for: call) { tx in
+        let (record, checks) = try await store.read(for: call) { tx in
             guard let record = try await CampaignRepository.get(id: id, in: tx) else { throw Self.notFound }
+            let checks = try await ContentRepository.latestChecks(campaignID: id, in: tx)
             call.touch("campaign:\(id.uuidString.lowercased())")
-            call.read(rows: 1)
-            return record
+            call.read(rows: 1 + checks.count)
+            return (record, checks)
         }
-        return ProtoMapping.proto(record)
+        return ProtoMapping.proto(record, checks: checks)
     }
 
     func listCampaigns(request: Tradewind_V1_ListCampaignsRequest, context: ServerContext) async throws
@@ -365,6 +373,7 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
     /// The paths UpdateCampaign takes, and those a published campaign still takes.
     static let updatablePaths: Set<String> = [
         "name", "budget", "bid_strategy", "start_date", "end_date", "markets", "languages", "objective", "ad_groups",
+        "product_category", "offer_end_date",
     ]
     static let publishedUpdatablePaths: Set<String> = ["name", "budget", "bid_strategy", "end_date"]
 
@@ -391,7 +400,8 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
 
         let call = try CallContext.tenantCall()
         let etag = request.campaign.etag
-        let record = try await store.write(for: call) { tx in
+        let copyRules = copyRules
+        let (record, checks) = try await store.write(for: call) { tx in
             guard var record = try await CampaignRepository.lock(id: id, in: tx) else { throw Self.notFound }
             guard record.etag == etag else {
                 throw RPCError(code: .aborted, message: "campaign.etag: the campaign changed since; read it again")
@@ -420,6 +430,8 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                 case "languages": record.tree.campaign.languages = proposed.campaign.languages
                 case "objective": record.tree.campaign.objective = proposed.campaign.objective
                 case "ad_groups": record.tree.adGroups = proposed.adGroups
+                case "product_category": record.tree.campaign.productCategory = proposed.campaign.productCategory
+                case "offer_end_date": record.tree.campaign.offerEndDay = proposed.campaign.offerEndDay
                 default: break
                 }
             }
@@ -441,11 +453,14 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                 }
             }
             try await CampaignJobs.enqueueChanges(queued, for: updated, in: tx)
+            // An edit makes a new check (and voids the approvals of the old text).
+            let (checks, _) = try await CopyChecks.ensure(
+                for: updated, rules: try await copyRules.rules(in: tx), by: call.principal.id, in: tx)
             call.touch("campaign:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
-            return try await CampaignRepository.get(id: id, in: tx) ?? updated
+            return (try await CampaignRepository.get(id: id, in: tx) ?? updated, Array(checks.values))
         }
-        return ProtoMapping.proto(record)
+        return ProtoMapping.proto(record, checks: checks)
     }
 
     func publishCampaign(request: Tradewind_V1_PublishCampaignRequest, context: ServerContext) async throws
@@ -459,11 +474,12 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
         guard let id else { throw RPCError(code: .invalidArgument, message: "id: is required") }
         let call = try CallContext.tenantCall()
         let (etag, startActive) = (request.etag, request.startActive)
-        let record = try await store.write(for: call) { tx in
+        let copyRules = copyRules
+        let (record, checks) = try await store.write(for: call) { tx in
             // A retry of the same publish answers with the campaign as it is now.
             if let idempotency, try await idempotency.claim(for: id, call: call, in: tx) != nil {
                 guard let record = try await CampaignRepository.get(id: id, in: tx) else { throw Self.notFound }
-                return record
+                return (record, try await ContentRepository.latestChecks(campaignID: id, in: tx))
             }
             guard let record = try await CampaignRepository.lock(id: id, in: tx) else { throw Self.notFound }
             if !etag.isEmpty, record.etag != etag {
@@ -485,16 +501,25 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
                     code: .failedPrecondition,
                     message: "id: the campaign's channel account is not usable; re-authorise or link it again")
             }
+            // The publication gate: no ad runs in a market where its check blocks it, or where
+            // its review findings are not approved. A text checked on packs that changed since is
+            // checked again here. Audited with the checks it read.
+            let (checks, fresh) = try await CopyChecks.ensure(
+                for: record, rules: try await copyRules.rules(in: tx), by: call.principal.id, in: tx)
+            call.touch("campaign:\(id.uuidString.lowercased())")
+            for check in checks.values where !fresh.contains(check.id) {
+                call.touch("copy_check:\(CopyChecks.id(check.id))")
+            }
+            try CopyChecks.gate(record, checks: checks, fresh: fresh)
             let operation: CampaignJobs.Operation = startActive ? .publishActive : .publishPaused
             try await CampaignJobs.enqueue(operation, for: record, in: tx)
             try await CampaignRepository.setStatus(
                 id: id, status: startActive ? .active : .paused,
                 sync: SyncState(kind: .pending, operation: operation.syncName), in: tx)
-            call.touch("campaign:\(id.uuidString.lowercased())")
             call.wrote(rows: 1)
-            return try await CampaignRepository.get(id: id, in: tx) ?? record
+            return (try await CampaignRepository.get(id: id, in: tx) ?? record, Array(checks.values))
         }
-        return ProtoMapping.proto(record)
+        return ProtoMapping.proto(record, checks: checks)
     }
 
     func pauseCampaign(request: Tradewind_V1_PauseCampaignRequest, context: ServerContext) async throws

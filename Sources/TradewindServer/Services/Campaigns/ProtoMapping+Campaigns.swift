@@ -136,7 +136,9 @@ extension ProtoMapping {
             bidStrategy: bidStrategy(campaign.bidStrategy, field: "\(prefix).bid_strategy", into: &collector),
             startDay: day(campaign.startDate, field: "\(prefix).start_date", into: &collector),
             endDay: day(campaign.endDate, field: "\(prefix).end_date", into: &collector),
-            markets: campaign.markets, languages: campaign.languages)
+            markets: campaign.markets, languages: campaign.languages,
+            productCategory: campaign.productCategory.isEmpty ? nil : campaign.productCategory,
+            offerEndDay: day(campaign.offerEndDate, field: "\(prefix).offer_end_date", into: &collector))
         let groups = campaign.adGroups.enumerated().map { g, group in
             adGroup(group, prefix: "\(prefix).ad_groups[\(g)]", into: &collector)
         }
@@ -254,6 +256,8 @@ extension ProtoMapping {
         message.endDate = spec.endDay?.description ?? ""
         message.markets = spec.markets
         message.languages = spec.languages
+        message.productCategory = spec.productCategory ?? ""
+        message.offerEndDate = spec.offerEndDay?.description ?? ""
         message.adGroups = record.tree.adGroups.enumerated().map { g, group in
             var proto = Tradewind_V1_AdGroup()
             proto.id = record.adGroupIDs.indices.contains(g) ? record.adGroupIDs[g].uuidString.lowercased() : ""

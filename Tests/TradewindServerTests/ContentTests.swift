@@ -1,0 +1,203 @@
+import Foundation
+import GRPCCore
+import Testing
+import TradewindCore
+import TradewindProto
+import TradewindTestSupport
+
+@testable import TradewindServer
+
+/// Ad copy checked over TLS against the shipped rule packs: verdicts per market with spans into
+/// the text as sent, every bad field named, the limits, the roles, and the audit record naming the
+/// packs that made the verdicts.
+@Suite("Content")
+struct ContentTests {
+    typealias Content = Tradewind_V1_Content.Client
+
+    static func check(_ key: String, _ texts: [Tradewind_V1_AdText], markets: [String], requestID: String? = nil)
+        async throws -> Tradewind_V1_CheckCopyResponse
+    {
+        try await TestStack.withClient { grpc in
+            let request = Tradewind_V1_CheckCopyRequest.with {
+                $0.texts = texts
+                $0.markets = markets
+            }
+            return try await Content(wrapping: grpc).checkCopy(
+                request, metadata: AuditHarness.metadata(key, requestID: requestID))
+        }
+    }
+
+    static func text(
+        headline: String = "", body: String = "", language: String, sponsored: Bool = false,
+        channels: [Tradewind_V1_Channel] = []
+    ) -> Tradewind_V1_AdText {
+        .with {
+            $0.headline = headline
+            $0.body = body
+            $0.language = language
+            $0.sponsored = sponsored
+            $0.channels = channels
+        }
+    }
+
+    @Test("an absolute term blocks in China only, at its span; the exempt tip beside it does not")
+    func verdictsPerMarket() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        // 🎉 is one code point and two UTF-16 units: the two offsets differ after it.
+        let headline = "🎉 全网最好的面霜，给你最好的时光"
+        let response = try await Self.check(
+            key, [Self.text(headline: headline, language: "zh-CN")], markets: ["CN", "US"])
+        let result = try #require(response.results.first)
+        #expect(result.severity == .block)
+        #expect(result.markets.map(\.market) == ["CN", "US"])
+        let china = result.markets[0]
+        #expect(china.severity == .block && china.packVersions["cn"] != nil && china.packVersions["us"] == nil)
+        let absolute = china.findings.filter { $0.ruleID == "cn/absolute-terms" }
+        #expect(absolute.count == 1, "the tip 最好的时光 is exempt: \(absolute.map(\.phrase))")
+        let finding = try #require(absolute.first)
+        #expect(finding.field == .headline && finding.phrase == "最好" && finding.market == "CN")
+        #expect(finding.span.start == 4 && finding.span.end == 6)
+        #expect(finding.span.utf16Start == 5 && finding.span.utf16End == 7)
+        let scalars = Array(headline.unicodeScalars)[Int(finding.span.start)..<Int(finding.span.end)]
+        #expect(String(String.UnicodeScalarView(scalars)) == "最好")
+        #expect(finding.explanation != finding.localizedExplanation, "the zh text gets the zh explanation")
+        #expect(finding.reference.url.hasPrefix("http") && !finding.reference.citation.isEmpty)
+        #expect(result.markets[1].packVersions["us"] != nil)
+        #expect(!result.markets[1].findings.contains { $0.ruleID.hasPrefix("cn/") })
+    }
+
+    @Test("spelling tricks are seen through: spaces, traditional characters, full-width forms")
+    func disguises() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let texts = ["全网最 好的面霜", "全網最好的面霜", "全网最\u{200B}好的面霜", "ＮＯ．１的面霜"].map {
+            Self.text(headline: $0, language: "zh-CN")
+        }
+        let response = try await Self.check(key, texts, markets: ["CN"])
+        for (index, result) in response.results.enumerated() {
+            #expect(result.severity == .block, "\(texts[index].headline)")
+            #expect(
+                result.markets[0].findings.contains { $0.ruleID == "cn/absolute-terms" }, "\(texts[index].headline)")
+        }
+    }
+
+    @Test("a sponsored post without a disclosure is blocked where the law asks for one, with no span")
+    func missingDisclosure() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let undisclosed = Self.text(body: "Loving my new running shoes from Stride!", language: "en", sponsored: true)
+        let disclosed = Self.text(body: "#ad Loving my new running shoes from Stride!", language: "en", sponsored: true)
+        let response = try await Self.check(key, [undisclosed, disclosed], markets: ["US"])
+        let missing = response.results[0].markets[0]
+        #expect(missing.severity == .block)
+        let finding = try #require(missing.findings.first { $0.ruleID.hasPrefix("us/") && $0.severity == .block })
+        #expect(!finding.hasSpan && finding.phrase.isEmpty)
+        #expect(!response.results[1].markets[0].findings.contains { $0.ruleID == finding.ruleID })
+    }
+
+    @Test("a channel's own policy applies only to texts bound for that channel")
+    func platformPacks() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let plain = Self.text(headline: "Shop now", language: "en")
+        let bound = Self.text(headline: "Shop now", language: "en", channels: [.meta, .amazonAds])
+        let response = try await Self.check(key, [plain, bound], markets: ["GB"])
+        let unbound = response.results[0].markets[0].packVersions
+        let forChannels = response.results[1].markets[0].packVersions
+        #expect(unbound["meta"] == nil && unbound["amazon_ads"] == nil && unbound["gb"] != nil)
+        #expect(forChannels["meta"] != nil && forChannels["amazon_ads"] != nil && forChannels["google_ads"] == nil)
+    }
+
+    @Test("every bad field is named, and nothing is checked")
+    func badInput() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        var texts = [
+            Self.text(language: "zh-CN"),
+            Self.text(headline: "ok", language: ""),
+            Self.text(headline: "ok", language: "english"),
+            Self.text(headline: String(repeating: "a", count: 5_001), language: "en"),
+            Self.text(headline: "ok", language: "en", channels: [.email]),
+        ]
+        texts.append(
+            .with {
+                $0.headline = "ok"
+                $0.language = "en"
+                $0.category = "booze"
+                $0.offerEndDate = "31/12/2026"
+            })
+        let error = await Status.of { _ = try await Self.check(key, texts, markets: ["CN", "cn", "CN", "EU"]) }
+        #expect(error?.code == .invalidArgument)
+        #expect(
+            Set(Status.fieldViolations(error)) == [
+                "texts[0]", "texts[1].language", "texts[2].language", "texts[3].headline", "texts[4].channels[0]",
+                "texts[5].category", "texts[5].offer_end_date", "markets[1]", "markets[2]", "markets[3]",
+            ])
+        let none = await Status.of { _ = try await Self.check(key, [], markets: []) }
+        #expect(Set(Status.fieldViolations(none)) == ["texts", "markets"])
+    }
+
+    @Test("at most 1,000 texts and 30 markets a call")
+    func limits() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let text = Self.text(headline: "Fresh coffee, roasted this week", language: "en")
+        let markets = [
+            "CN", "US", "DE", "FR", "GB", "SA", "AE", "KW", "JP", "KR", "BR", "IT", "ES", "NL", "PL", "AT",
+            "BE", "SE", "DK", "FI", "IE", "PT", "GR", "CZ", "HU", "RO", "BG", "HR", "SK", "SI",
+        ]
+        let full = try await Self.check(key, Array(repeating: text, count: 1_000), markets: markets)
+        #expect(full.results.count == 1_000 && full.results.allSatisfy { $0.markets.count == 30 })
+        let tooMany = await Status.of {
+            _ = try await Self.check(key, Array(repeating: text, count: 1_001), markets: ["US"])
+        }
+        #expect(Status.fieldViolations(tooMany) == ["texts"])
+        let tooManyMarkets = await Status.of { _ = try await Self.check(key, [text], markets: markets + ["LU"]) }
+        #expect(Status.fieldViolations(tooManyMarkets) == ["markets"])
+    }
+
+    @Test("content:check: owner, admin, marketer and compliance officer; never an analyst")
+    func roles() async throws {
+        let (tenant, _) = try await TestStack.tenant()
+        let text = Self.text(headline: "Fresh coffee", language: "en")
+        for role in [Role.owner, .admin, .marketer, .complianceOfficer] {
+            let key = try await TestStack.key(tenantID: tenant.id, role: role)
+            _ = try await Self.check(key, [text], markets: ["US"])
+        }
+        let analyst = try await TestStack.key(tenantID: tenant.id, role: .analyst)
+        let denied = await Status.of { _ = try await Self.check(analyst, [text], markets: ["US"]) }
+        #expect(denied?.code == .permissionDenied)
+    }
+
+    @Test("each check is audited with the packs that made its verdicts")
+    func audited() async throws {
+        let (_, key) = try await TestStack.tenant(role: .owner)
+        let requestID = "content-\(UUID().uuidString)"
+        let response = try await Self.check(
+            key, [Self.text(headline: "全网最好的面霜", language: "zh-CN")], markets: ["CN", "DE"], requestID: requestID)
+        let versions = response.results[0].markets.reduce(into: [String: String]()) {
+            $0.merge($1.packVersions) { a, _ in a }
+        }
+        let records = try AuditHarness.records(try await AuditHarness.export(key: key)).filter {
+            $0.requestID == requestID
+        }
+        #expect(records.count == 1)
+        let record = try #require(records.first)
+        #expect(record.method == "tradewind.v1.Content/CheckCopy" && record.code == 0)
+        #expect(Set(record.resources ?? []) == Set(versions.map { "rule_pack:\($0.key)@\($0.value)" }))
+    }
+
+    @Test("the packs in force can be read, filtered by market")
+    func listPacks() async throws {
+        let (_, key) = try await TestStack.tenant(role: .complianceOfficer)
+        let germany = try await TestStack.withClient { grpc in
+            try await Content(wrapping: grpc).listRulePacks(.with { $0.market = "DE" }, metadata: .bearer(key))
+        }
+        let ids = Set(germany.packs.map(\.id))
+        #expect(ids.contains("eu") && ids.contains("meta") && !ids.contains("cn") && !ids.contains("gb"))
+        let eu = try #require(germany.packs.first { $0.id == "eu" })
+        #expect(eu.rules.allSatisfy { $0.id.hasPrefix("eu/") && $0.explanations["en"] != nil })
+        #expect(eu.rules.allSatisfy { !$0.examplesMatching.isEmpty && !$0.examplesNotMatching.isEmpty })
+        let bad = await Status.of {
+            _ = try await TestStack.withClient { grpc in
+                try await Content(wrapping: grpc).listRulePacks(.with { $0.market = "Germany" }, metadata: .bearer(key))
+            }
+        }
+        #expect(Status.fieldViolations(bad) == ["market"])
+    }
+}
