@@ -64,6 +64,13 @@ let package = Package(
             resources: [.copy("Packs")],
             swiftSettings: strict
         ),
+        // ICU (the toolchain's _FoundationICU, ICU 76.1) behind one small module: CLDR plural rules,
+        // MessageFormat with named arguments and a lint for what ICU accepts silently, bidi isolation.
+        .target(
+            name: "TradewindLocalization",
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("_FoundationICU")]
+        ),
         // Audit records, the hash chain, signed checkpoints and the offline verifier (pure, no I/O).
         .target(
             name: "TradewindAudit",
@@ -118,6 +125,7 @@ let package = Package(
                 "TradewindProto",
                 "TradewindChannels",
                 "TradewindContent",
+                "TradewindLocalization",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -233,6 +241,11 @@ let package = Package(
         .testTarget(
             name: "TradewindContentTests",
             dependencies: ["TradewindContent", "TradewindCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TradewindLocalizationTests",
+            dependencies: ["TradewindLocalization"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1172,8 +1172,10 @@ public nonisolated struct Tradewind_V1_AdCopyCheck: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The ad (Ad.id).
   public var adID: String = String()
 
+  /// Its latest check (Content.GetCopyCheck).
   public var checkID: String = String()
 
   /// The worst verdict over the ad's markets.

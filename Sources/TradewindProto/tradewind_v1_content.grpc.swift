@@ -150,6 +150,71 @@ public enum Tradewind_V1_Content: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PutGlossary" metadata.
+        public enum PutGlossary: Sendable {
+            /// Request type for "PutGlossary".
+            public typealias Input = Tradewind_V1_PutGlossaryRequest
+            /// Response type for "PutGlossary".
+            public typealias Output = Tradewind_V1_Glossary
+            /// Descriptor for "PutGlossary".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Content"),
+                method: "PutGlossary",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetGlossary" metadata.
+        public enum GetGlossary: Sendable {
+            /// Request type for "GetGlossary".
+            public typealias Input = Tradewind_V1_GetGlossaryRequest
+            /// Response type for "GetGlossary".
+            public typealias Output = Tradewind_V1_Glossary
+            /// Descriptor for "GetGlossary".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Content"),
+                method: "GetGlossary",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListGlossaries" metadata.
+        public enum ListGlossaries: Sendable {
+            /// Request type for "ListGlossaries".
+            public typealias Input = Tradewind_V1_ListGlossariesRequest
+            /// Response type for "ListGlossaries".
+            public typealias Output = Tradewind_V1_ListGlossariesResponse
+            /// Descriptor for "ListGlossaries".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Content"),
+                method: "ListGlossaries",
+                type: .unary
+            )
+        }
+        /// Namespace for "DeleteGlossary" metadata.
+        public enum DeleteGlossary: Sendable {
+            /// Request type for "DeleteGlossary".
+            public typealias Input = Tradewind_V1_DeleteGlossaryRequest
+            /// Response type for "DeleteGlossary".
+            public typealias Output = Tradewind_V1_DeleteGlossaryResponse
+            /// Descriptor for "DeleteGlossary".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Content"),
+                method: "DeleteGlossary",
+                type: .unary
+            )
+        }
+        /// Namespace for "RenderMessage" metadata.
+        public enum RenderMessage: Sendable {
+            /// Request type for "RenderMessage".
+            public typealias Input = Tradewind_V1_RenderMessageRequest
+            /// Response type for "RenderMessage".
+            public typealias Output = Tradewind_V1_RenderMessageResponse
+            /// Descriptor for "RenderMessage".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "tradewind.v1.Content"),
+                method: "RenderMessage",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "tradewind.v1.Content" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CheckCopy.descriptor,
@@ -161,7 +226,12 @@ public enum Tradewind_V1_Content: Sendable {
             GetCopyCheck.descriptor,
             ListCopyChecks.descriptor,
             RecheckCampaignCopy.descriptor,
-            ApproveCopyCheck.descriptor
+            ApproveCopyCheck.descriptor,
+            PutGlossary.descriptor,
+            GetGlossary.descriptor,
+            ListGlossaries.descriptor,
+            DeleteGlossary.descriptor,
+            RenderMessage.descriptor
         ]
     }
 }
@@ -416,6 +486,109 @@ extension Tradewind_V1_Content {
             request: GRPCCore.StreamingServerRequest<Tradewind_V1_ApproveCopyCheckRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_CopyCheck>
+
+        /// Handle the "PutGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates or replaces the tenant's glossary for a market and language:
+        /// > brand terms kept as written and untranslated, preferred terms, forbidden
+        /// > terms. Checked on every text in that language for that market (CheckCopy
+        /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+        /// > glossary has no version; replacing one names the version it was read at
+        /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+        /// > Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_PutGlossaryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_Glossary` messages.
+        func putGlossary(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_PutGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_Glossary>
+
+        /// Handle the "GetGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One glossary. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_GetGlossaryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_Glossary` messages.
+        func getGlossary(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_GetGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_Glossary>
+
+        /// Handle the "ListGlossaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every glossary of the tenant.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_ListGlossariesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_ListGlossariesResponse` messages.
+        func listGlossaries(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_ListGlossariesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_ListGlossariesResponse>
+
+        /// Handle the "DeleteGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a glossary. Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_DeleteGlossaryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_DeleteGlossaryResponse` messages.
+        func deleteGlossary(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_DeleteGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_DeleteGlossaryResponse>
+
+        /// Handle the "RenderMessage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+        /// > select, numbers) for a locale with the server's ICU (76.1). The template
+        /// > is linted first, refusing what ICU accepts silently: a plural missing a
+        /// > category its locale needs (Arabic without `few`), a category the locale
+        /// > does not have (`few` in English), no `other`, an unknown argument type;
+        /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+        /// > locales, left-to-right runs (a Latin brand name) are isolated with
+        /// > U+2066 ... U+2069 so they do not reorder the sentence.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Tradewind_V1_RenderMessageRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Tradewind_V1_RenderMessageResponse` messages.
+        func renderMessage(
+            request: GRPCCore.StreamingServerRequest<Tradewind_V1_RenderMessageRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_RenderMessageResponse>
     }
 
     /// Service protocol for the "tradewind.v1.Content" service.
@@ -654,6 +827,109 @@ extension Tradewind_V1_Content {
             request: GRPCCore.ServerRequest<Tradewind_V1_ApproveCopyCheckRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_CopyCheck>
+
+        /// Handle the "PutGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates or replaces the tenant's glossary for a market and language:
+        /// > brand terms kept as written and untranslated, preferred terms, forbidden
+        /// > terms. Checked on every text in that language for that market (CheckCopy
+        /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+        /// > glossary has no version; replacing one names the version it was read at
+        /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+        /// > Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_PutGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_Glossary` message.
+        func putGlossary(
+            request: GRPCCore.ServerRequest<Tradewind_V1_PutGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_Glossary>
+
+        /// Handle the "GetGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One glossary. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_GetGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_Glossary` message.
+        func getGlossary(
+            request: GRPCCore.ServerRequest<Tradewind_V1_GetGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_Glossary>
+
+        /// Handle the "ListGlossaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every glossary of the tenant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_ListGlossariesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_ListGlossariesResponse` message.
+        func listGlossaries(
+            request: GRPCCore.ServerRequest<Tradewind_V1_ListGlossariesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_ListGlossariesResponse>
+
+        /// Handle the "DeleteGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a glossary. Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_DeleteGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_DeleteGlossaryResponse` message.
+        func deleteGlossary(
+            request: GRPCCore.ServerRequest<Tradewind_V1_DeleteGlossaryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_DeleteGlossaryResponse>
+
+        /// Handle the "RenderMessage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+        /// > select, numbers) for a locale with the server's ICU (76.1). The template
+        /// > is linted first, refusing what ICU accepts silently: a plural missing a
+        /// > category its locale needs (Arabic without `few`), a category the locale
+        /// > does not have (`few` in English), no `other`, an unknown argument type;
+        /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+        /// > locales, left-to-right runs (a Latin brand name) are isolated with
+        /// > U+2066 ... U+2069 so they do not reorder the sentence.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_RenderMessageRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Tradewind_V1_RenderMessageResponse` message.
+        func renderMessage(
+            request: GRPCCore.ServerRequest<Tradewind_V1_RenderMessageRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_RenderMessageResponse>
     }
 
     /// Simple service protocol for the "tradewind.v1.Content" service.
@@ -890,6 +1166,109 @@ extension Tradewind_V1_Content {
             request: Tradewind_V1_ApproveCopyCheckRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Tradewind_V1_CopyCheck
+
+        /// Handle the "PutGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates or replaces the tenant's glossary for a market and language:
+        /// > brand terms kept as written and untranslated, preferred terms, forbidden
+        /// > terms. Checked on every text in that language for that market (CheckCopy
+        /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+        /// > glossary has no version; replacing one names the version it was read at
+        /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+        /// > Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_PutGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_Glossary` to respond with.
+        func putGlossary(
+            request: Tradewind_V1_PutGlossaryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_Glossary
+
+        /// Handle the "GetGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One glossary. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_GetGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_Glossary` to respond with.
+        func getGlossary(
+            request: Tradewind_V1_GetGlossaryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_Glossary
+
+        /// Handle the "ListGlossaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every glossary of the tenant.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_ListGlossariesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_ListGlossariesResponse` to respond with.
+        func listGlossaries(
+            request: Tradewind_V1_ListGlossariesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_ListGlossariesResponse
+
+        /// Handle the "DeleteGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a glossary. Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_DeleteGlossaryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_DeleteGlossaryResponse` to respond with.
+        func deleteGlossary(
+            request: Tradewind_V1_DeleteGlossaryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_DeleteGlossaryResponse
+
+        /// Handle the "RenderMessage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+        /// > select, numbers) for a locale with the server's ICU (76.1). The template
+        /// > is linted first, refusing what ICU accepts silently: a plural missing a
+        /// > category its locale needs (Arabic without `few`), a category the locale
+        /// > does not have (`few` in English), no `other`, an unknown argument type;
+        /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+        /// > locales, left-to-right runs (a Latin brand name) are isolated with
+        /// > U+2066 ... U+2069 so they do not reorder the sentence.
+        ///
+        /// - Parameters:
+        ///   - request: A `Tradewind_V1_RenderMessageRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Tradewind_V1_RenderMessageResponse` to respond with.
+        func renderMessage(
+            request: Tradewind_V1_RenderMessageRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Tradewind_V1_RenderMessageResponse
     }
 }
 
@@ -1007,6 +1386,61 @@ extension Tradewind_V1_Content.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Content.Method.PutGlossary.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_PutGlossaryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_Glossary>(),
+            handler: { request, context in
+                try await self.putGlossary(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Content.Method.GetGlossary.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_GetGlossaryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_Glossary>(),
+            handler: { request, context in
+                try await self.getGlossary(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Content.Method.ListGlossaries.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_ListGlossariesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_ListGlossariesResponse>(),
+            handler: { request, context in
+                try await self.listGlossaries(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Content.Method.DeleteGlossary.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_DeleteGlossaryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_DeleteGlossaryResponse>(),
+            handler: { request, context in
+                try await self.deleteGlossary(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Tradewind_V1_Content.Method.RenderMessage.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_RenderMessageRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_RenderMessageResponse>(),
+            handler: { request, context in
+                try await self.renderMessage(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1117,6 +1551,61 @@ extension Tradewind_V1_Content.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_CopyCheck> {
         let response = try await self.approveCopyCheck(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func putGlossary(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_PutGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_Glossary> {
+        let response = try await self.putGlossary(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getGlossary(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_GetGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_Glossary> {
+        let response = try await self.getGlossary(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listGlossaries(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_ListGlossariesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_ListGlossariesResponse> {
+        let response = try await self.listGlossaries(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteGlossary(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_DeleteGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_DeleteGlossaryResponse> {
+        let response = try await self.deleteGlossary(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func renderMessage(
+        request: GRPCCore.StreamingServerRequest<Tradewind_V1_RenderMessageRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Tradewind_V1_RenderMessageResponse> {
+        let response = try await self.renderMessage(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1250,6 +1739,71 @@ extension Tradewind_V1_Content.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_CopyCheck> {
         return GRPCCore.ServerResponse<Tradewind_V1_CopyCheck>(
             message: try await self.approveCopyCheck(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func putGlossary(
+        request: GRPCCore.ServerRequest<Tradewind_V1_PutGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_Glossary> {
+        return GRPCCore.ServerResponse<Tradewind_V1_Glossary>(
+            message: try await self.putGlossary(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getGlossary(
+        request: GRPCCore.ServerRequest<Tradewind_V1_GetGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_Glossary> {
+        return GRPCCore.ServerResponse<Tradewind_V1_Glossary>(
+            message: try await self.getGlossary(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listGlossaries(
+        request: GRPCCore.ServerRequest<Tradewind_V1_ListGlossariesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_ListGlossariesResponse> {
+        return GRPCCore.ServerResponse<Tradewind_V1_ListGlossariesResponse>(
+            message: try await self.listGlossaries(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteGlossary(
+        request: GRPCCore.ServerRequest<Tradewind_V1_DeleteGlossaryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_DeleteGlossaryResponse> {
+        return GRPCCore.ServerResponse<Tradewind_V1_DeleteGlossaryResponse>(
+            message: try await self.deleteGlossary(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func renderMessage(
+        request: GRPCCore.ServerRequest<Tradewind_V1_RenderMessageRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Tradewind_V1_RenderMessageResponse> {
+        return GRPCCore.ServerResponse<Tradewind_V1_RenderMessageResponse>(
+            message: try await self.renderMessage(
                 request: request.message,
                 context: context
             ),
@@ -1544,6 +2098,134 @@ extension Tradewind_V1_Content {
             deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_CopyCheck>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_CopyCheck>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PutGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates or replaces the tenant's glossary for a market and language:
+        /// > brand terms kept as written and untranslated, preferred terms, forbidden
+        /// > terms. Checked on every text in that language for that market (CheckCopy
+        /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+        /// > glossary has no version; replacing one names the version it was read at
+        /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+        /// > Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_PutGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_PutGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_Glossary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_PutGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_PutGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_Glossary>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One glossary. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_GetGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_GetGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_Glossary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_GetGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_GetGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_Glossary>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListGlossaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every glossary of the tenant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_ListGlossariesRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_ListGlossariesRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_ListGlossariesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listGlossaries<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_ListGlossariesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_ListGlossariesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_ListGlossariesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_ListGlossariesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a glossary. Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_DeleteGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_DeleteGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_DeleteGlossaryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_DeleteGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_DeleteGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_DeleteGlossaryResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_DeleteGlossaryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RenderMessage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+        /// > select, numbers) for a locale with the server's ICU (76.1). The template
+        /// > is linted first, refusing what ICU accepts silently: a plural missing a
+        /// > category its locale needs (Arabic without `few`), a category the locale
+        /// > does not have (`few` in English), no `other`, an unknown argument type;
+        /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+        /// > locales, left-to-right runs (a Latin brand name) are isolated with
+        /// > U+2066 ... U+2069 so they do not reorder the sentence.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_RenderMessageRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_RenderMessageRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_RenderMessageResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func renderMessage<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_RenderMessageRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_RenderMessageRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_RenderMessageResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_RenderMessageResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1951,6 +2633,189 @@ extension Tradewind_V1_Content {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "PutGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates or replaces the tenant's glossary for a market and language:
+        /// > brand terms kept as written and untranslated, preferred terms, forbidden
+        /// > terms. Checked on every text in that language for that market (CheckCopy
+        /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+        /// > glossary has no version; replacing one names the version it was read at
+        /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+        /// > Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_PutGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_PutGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_Glossary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_PutGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_PutGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_Glossary>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Content.Method.PutGlossary.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One glossary. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_GetGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_GetGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_Glossary` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_GetGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_GetGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_Glossary>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Content.Method.GetGlossary.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListGlossaries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every glossary of the tenant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_ListGlossariesRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_ListGlossariesRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_ListGlossariesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listGlossaries<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_ListGlossariesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_ListGlossariesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_ListGlossariesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_ListGlossariesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Content.Method.ListGlossaries.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteGlossary" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a glossary. Needs content:rules.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_DeleteGlossaryRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_DeleteGlossaryRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_DeleteGlossaryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteGlossary<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_DeleteGlossaryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_DeleteGlossaryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_DeleteGlossaryResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_DeleteGlossaryResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Content.Method.DeleteGlossary.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RenderMessage" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+        /// > select, numbers) for a locale with the server's ICU (76.1). The template
+        /// > is linted first, refusing what ICU accepts silently: a plural missing a
+        /// > category its locale needs (Arabic without `few`), a category the locale
+        /// > does not have (`few` in English), no `other`, an unknown argument type;
+        /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+        /// > locales, left-to-right runs (a Latin brand name) are isolated with
+        /// > U+2066 ... U+2069 so they do not reorder the sentence.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Tradewind_V1_RenderMessageRequest` message.
+        ///   - serializer: A serializer for `Tradewind_V1_RenderMessageRequest` messages.
+        ///   - deserializer: A deserializer for `Tradewind_V1_RenderMessageResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func renderMessage<Result>(
+            request: GRPCCore.ClientRequest<Tradewind_V1_RenderMessageRequest>,
+            serializer: some GRPCCore.MessageSerializer<Tradewind_V1_RenderMessageRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Tradewind_V1_RenderMessageResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_RenderMessageResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Tradewind_V1_Content.Method.RenderMessage.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2266,6 +3131,164 @@ extension Tradewind_V1_Content.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_ApproveCopyCheckRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_CopyCheck>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates or replaces the tenant's glossary for a market and language:
+    /// > brand terms kept as written and untranslated, preferred terms, forbidden
+    /// > terms. Checked on every text in that language for that market (CheckCopy
+    /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+    /// > glossary has no version; replacing one names the version it was read at
+    /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+    /// > Needs content:rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_PutGlossaryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putGlossary<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_PutGlossaryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putGlossary(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_PutGlossaryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_Glossary>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One glossary. NOT_FOUND when there is none.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_GetGlossaryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getGlossary<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_GetGlossaryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getGlossary(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_GetGlossaryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_Glossary>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListGlossaries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every glossary of the tenant.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_ListGlossariesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGlossaries<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_ListGlossariesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_ListGlossariesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listGlossaries(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_ListGlossariesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_ListGlossariesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes a glossary. Needs content:rules.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_DeleteGlossaryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteGlossary<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_DeleteGlossaryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_DeleteGlossaryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteGlossary(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_DeleteGlossaryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_DeleteGlossaryResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RenderMessage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+    /// > select, numbers) for a locale with the server's ICU (76.1). The template
+    /// > is linted first, refusing what ICU accepts silently: a plural missing a
+    /// > category its locale needs (Arabic without `few`), a category the locale
+    /// > does not have (`few` in English), no `other`, an unknown argument type;
+    /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+    /// > locales, left-to-right runs (a Latin brand name) are isolated with
+    /// > U+2066 ... U+2069 so they do not reorder the sentence.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Tradewind_V1_RenderMessageRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func renderMessage<Result>(
+        request: GRPCCore.ClientRequest<Tradewind_V1_RenderMessageRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_RenderMessageResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.renderMessage(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Tradewind_V1_RenderMessageRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Tradewind_V1_RenderMessageResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2623,6 +3646,184 @@ extension Tradewind_V1_Content.ClientProtocol {
             metadata: metadata
         )
         return try await self.approveCopyCheck(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates or replaces the tenant's glossary for a market and language:
+    /// > brand terms kept as written and untranslated, preferred terms, forbidden
+    /// > terms. Checked on every text in that language for that market (CheckCopy
+    /// > and campaigns), as the pack `glossary-<market>-<language>`. A new
+    /// > glossary has no version; replacing one names the version it was read at
+    /// > (ABORTED when it changed since, ALREADY_EXISTS when a new one exists).
+    /// > Needs content:rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putGlossary<Result>(
+        _ message: Tradewind_V1_PutGlossaryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_PutGlossaryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.putGlossary(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One glossary. NOT_FOUND when there is none.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getGlossary<Result>(
+        _ message: Tradewind_V1_GetGlossaryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_Glossary>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_GetGlossaryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getGlossary(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListGlossaries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every glossary of the tenant.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGlossaries<Result>(
+        _ message: Tradewind_V1_ListGlossariesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_ListGlossariesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_ListGlossariesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listGlossaries(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteGlossary" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes a glossary. Needs content:rules.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteGlossary<Result>(
+        _ message: Tradewind_V1_DeleteGlossaryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_DeleteGlossaryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_DeleteGlossaryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteGlossary(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RenderMessage" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Renders an ICU MessageFormat template (named arguments, CLDR plural and
+    /// > select, numbers) for a locale with the server's ICU (76.1). The template
+    /// > is linted first, refusing what ICU accepts silently: a plural missing a
+    /// > category its locale needs (Arabic without `few`), a category the locale
+    /// > does not have (`few` in English), no `other`, an unknown argument type;
+    /// > INVALID_ARGUMENT names each problem under `template`. In right-to-left
+    /// > locales, left-to-right runs (a Latin brand name) are isolated with
+    /// > U+2066 ... U+2069 so they do not reorder the sentence.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func renderMessage<Result>(
+        _ message: Tradewind_V1_RenderMessageRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Tradewind_V1_RenderMessageResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Tradewind_V1_RenderMessageRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.renderMessage(
             request: request,
             options: options,
             onResponse: handleResponse

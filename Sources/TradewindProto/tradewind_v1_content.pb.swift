@@ -24,6 +24,8 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 /// severe finding, PASS without any.
 public nonisolated enum Tradewind_V1_CopySeverity: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
+
+  /// Never returned; refused in a rule.
   case unspecified // = 0
 
   /// Nothing found (Google's APPROVED).
@@ -80,11 +82,23 @@ public nonisolated enum Tradewind_V1_CopySeverity: SwiftProtobuf.Enum, Swift.Cas
 /// The field of an ad text a finding is in.
 public nonisolated enum Tradewind_V1_CopyField: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
+
+  /// Never returned; refused in a rule.
   case unspecified // = 0
+
+  /// AdText.headline, a creative's headlines.
   case headline // = 1
+
+  /// AdText.description, a creative's descriptions.
   case description_ // = 2
+
+  /// AdText.body.
   case body // = 3
+
+  /// AdText.call_to_action.
   case callToAction // = 4
+
+  /// AdText.landing_url, a creative's final URL.
   case landingURL // = 5
   case UNRECOGNIZED(Int)
 
@@ -138,12 +152,16 @@ public nonisolated struct Tradewind_V1_AdText: Sendable {
   /// characters.
   public var headline: String = String()
 
+  /// The description line(s) (Google's description, Meta's primary text).
   public var description_p: String = String()
 
+  /// The body of a post or advertorial.
   public var body: String = String()
 
+  /// The button's words, as written in the text's language.
   public var callToAction: String = String()
 
+  /// The landing page's address; its words are matched like the others.
   public var landingURL: String = String()
 
   /// The text's language as a BCP 47 tag (`zh-CN`, `ar-SA`, `en`); required.
@@ -176,6 +194,7 @@ public nonisolated struct Tradewind_V1_AdText: Sendable {
   public init() {}
 }
 
+/// Request for Content.CheckCopy.
 public nonisolated struct Tradewind_V1_CheckCopyRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -193,6 +212,7 @@ public nonisolated struct Tradewind_V1_CheckCopyRequest: Sendable {
   public init() {}
 }
 
+/// Response of Content.CheckCopy.
 public nonisolated struct Tradewind_V1_CheckCopyResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -206,6 +226,7 @@ public nonisolated struct Tradewind_V1_CheckCopyResponse: Sendable {
   public init() {}
 }
 
+/// The verdicts on one text of a CheckCopyRequest.
 public nonisolated struct Tradewind_V1_CopyCheckResult: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -217,18 +238,53 @@ public nonisolated struct Tradewind_V1_CopyCheckResult: Sendable {
   /// One per market, in the order of the request.
   public var markets: [Tradewind_V1_MarketVerdict] = []
 
+  /// Fields longer than a channel the text is bound for takes, counted the
+  /// way that channel counts (Google and TikTok count Chinese, Japanese,
+  /// Korean and full-width characters twice).
+  public var lengthOverruns: [Tradewind_V1_LengthOverrun] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
+/// A field longer than a channel takes or shows.
+public nonisolated struct Tradewind_V1_LengthOverrun: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The channel whose limit it is.
+  public var channel: Tradewind_V1_Channel = .unspecified
+
+  /// The field that is too long.
+  public var field: Tradewind_V1_CopyField = .unspecified
+
+  /// As the channel counts.
+  public var length: Int32 = 0
+
+  /// The channel's limit, counted the same way.
+  public var limit: Int32 = 0
+
+  /// True when the channel refuses the text; false when it only cuts it short
+  /// on screen.
+  public var refused: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A text's verdict for one market.
 public nonisolated struct Tradewind_V1_MarketVerdict: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// ISO 3166-1 alpha-2.
   public var market: String = String()
 
+  /// The most severe finding's, PASS without any.
   public var severity: Tradewind_V1_CopySeverity = .unspecified
 
   /// Most severe first, then as a reader meets them.
@@ -253,12 +309,16 @@ public nonisolated struct Tradewind_V1_TextSpan: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// First code point of the phrase.
   public var start: Int32 = 0
 
+  /// One past its last code point.
   public var end: Int32 = 0
 
+  /// First UTF-16 code unit of the phrase.
   public var utf16Start: Int32 = 0
 
+  /// One past its last UTF-16 code unit.
   public var utf16End: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -266,6 +326,7 @@ public nonisolated struct Tradewind_V1_TextSpan: Sendable {
   public init() {}
 }
 
+/// One reason a text may not run as it is in a market.
 public nonisolated struct Tradewind_V1_CopyFinding: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -277,16 +338,19 @@ public nonisolated struct Tradewind_V1_CopyFinding: @unchecked Sendable {
     set {_uniqueStorage()._ruleID = newValue}
   }
 
+  /// ISO 3166-1 alpha-2.
   public var market: String {
     get {_storage._market}
     set {_uniqueStorage()._market = newValue}
   }
 
+  /// The rule's severity.
   public var severity: Tradewind_V1_CopySeverity {
     get {_storage._severity}
     set {_uniqueStorage()._severity = newValue}
   }
 
+  /// The field the phrase is in (for a missing phrase, the first the rule reads).
   public var field: Tradewind_V1_CopyField {
     get {_storage._field}
     set {_uniqueStorage()._field = newValue}
@@ -321,6 +385,7 @@ public nonisolated struct Tradewind_V1_CopyFinding: @unchecked Sendable {
     set {_uniqueStorage()._localizedExplanation = newValue}
   }
 
+  /// The law or policy behind the rule.
   public var reference: Tradewind_V1_PolicyReference {
     get {_storage._reference ?? Tradewind_V1_PolicyReference()}
     set {_uniqueStorage()._reference = newValue}
@@ -362,8 +427,10 @@ public nonisolated struct Tradewind_V1_PolicyReference: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The law, article or policy page, as a compliance team would cite it.
   public var citation: String = String()
 
+  /// Where to read it; empty for a tenant's own rule without one.
   public var url: String = String()
 
   /// False when the citation could not be checked against a source: read it
@@ -375,6 +442,7 @@ public nonisolated struct Tradewind_V1_PolicyReference: Sendable {
   public init() {}
 }
 
+/// Request for Content.ListRulePacks.
 public nonisolated struct Tradewind_V1_ListRulePacksRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -389,11 +457,13 @@ public nonisolated struct Tradewind_V1_ListRulePacksRequest: Sendable {
   public init() {}
 }
 
+/// Response of Content.ListRulePacks.
 public nonisolated struct Tradewind_V1_ListRulePacksResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The shipped packs first (markets, then channels), then the tenant's own.
   public var packs: [Tradewind_V1_RulePack] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -401,6 +471,7 @@ public nonisolated struct Tradewind_V1_ListRulePacksResponse: Sendable {
   public init() {}
 }
 
+/// A versioned set of rules for a market, a channel, or a tenant's own.
 public nonisolated struct Tradewind_V1_RulePack: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -446,21 +517,26 @@ public nonisolated struct Tradewind_V1_CopyRule: @unchecked Sendable {
     set {_uniqueStorage()._id = newValue}
   }
 
+  /// FORBIDDEN unless set.
   public var kind: Tradewind_V1_CopyRule.Kind {
     get {_storage._kind}
     set {_uniqueStorage()._kind = newValue}
   }
 
+  /// WARN, REVIEW or BLOCK.
   public var severity: Tradewind_V1_CopySeverity {
     get {_storage._severity}
     set {_uniqueStorage()._severity = newValue}
   }
 
+  /// Plain text, matched as the service comment says (no regular expressions).
   public var phrases: [String] {
     get {_storage._phrases}
     set {_uniqueStorage()._phrases = newValue}
   }
 
+  /// Phrases whose occurrences suppress this rule's matches inside them, and
+  /// nothing else (SAMR's consumption tips, a registered name).
   public var exemptions: [String] {
     get {_storage._exemptions}
     set {_uniqueStorage()._exemptions = newValue}
@@ -501,6 +577,7 @@ public nonisolated struct Tradewind_V1_CopyRule: @unchecked Sendable {
     set {_uniqueStorage()._explanations = newValue}
   }
 
+  /// The law or policy behind the rule.
   public var reference: Tradewind_V1_PolicyReference {
     get {_storage._reference ?? Tradewind_V1_PolicyReference()}
     set {_uniqueStorage()._reference = newValue}
@@ -510,21 +587,25 @@ public nonisolated struct Tradewind_V1_CopyRule: @unchecked Sendable {
   /// Clears the value of `reference`. Subsequent reads from it will return its default value.
   public mutating func clearReference() {_uniqueStorage()._reference = nil}
 
+  /// Whether a compliance officer may approve a text despite a finding of it.
   public var exemptible: Bool {
     get {_storage._exemptible}
     set {_uniqueStorage()._exemptible = newValue}
   }
 
+  /// A rewrite to suggest, if there is one.
   public var suggestion: String {
     get {_storage._suggestion}
     set {_uniqueStorage()._suggestion = newValue}
   }
 
+  /// Texts the rule must flag (for REQUIRED: texts lacking every phrase).
   public var examplesMatching: [String] {
     get {_storage._examplesMatching}
     set {_uniqueStorage()._examplesMatching = newValue}
   }
 
+  /// Texts it must not flag.
   public var examplesNotMatching: [String] {
     get {_storage._examplesNotMatching}
     set {_uniqueStorage()._examplesNotMatching = newValue}
@@ -577,11 +658,13 @@ public nonisolated struct Tradewind_V1_CopyRule: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Request for Content.CreateRulePack.
 public nonisolated struct Tradewind_V1_CreateRulePackRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Required: id, markets, rules.
   public var pack: Tradewind_V1_RulePack {
     get {_pack ?? Tradewind_V1_RulePack()}
     set {_pack = newValue}
@@ -598,11 +681,13 @@ public nonisolated struct Tradewind_V1_CreateRulePackRequest: Sendable {
   fileprivate var _pack: Tradewind_V1_RulePack? = nil
 }
 
+/// Request for Content.GetRulePack.
 public nonisolated struct Tradewind_V1_GetRulePackRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The tenant's pack's id.
   public var id: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -610,11 +695,13 @@ public nonisolated struct Tradewind_V1_GetRulePackRequest: Sendable {
   public init() {}
 }
 
+/// Request for Content.UpdateRulePack.
 public nonisolated struct Tradewind_V1_UpdateRulePackRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The whole pack as it should be, with the version it was read at.
   public var pack: Tradewind_V1_RulePack {
     get {_pack ?? Tradewind_V1_RulePack()}
     set {_pack = newValue}
@@ -631,11 +718,13 @@ public nonisolated struct Tradewind_V1_UpdateRulePackRequest: Sendable {
   fileprivate var _pack: Tradewind_V1_RulePack? = nil
 }
 
+/// Request for Content.DeleteRulePack.
 public nonisolated struct Tradewind_V1_DeleteRulePackRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The tenant's pack's id.
   public var id: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -643,6 +732,7 @@ public nonisolated struct Tradewind_V1_DeleteRulePackRequest: Sendable {
   public init() {}
 }
 
+/// Response of Content.DeleteRulePack.
 public nonisolated struct Tradewind_V1_DeleteRulePackResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -659,10 +749,13 @@ public nonisolated struct Tradewind_V1_CopyCheck: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The check's id (UUID).
   public var id: String = String()
 
+  /// The campaign the ad belongs to.
   public var campaignID: String = String()
 
+  /// The ad whose texts were checked.
   public var adID: String = String()
 
   /// The worst verdict over the markets.
@@ -671,6 +764,7 @@ public nonisolated struct Tradewind_V1_CopyCheck: Sendable {
   /// One per market the ad runs in.
   public var markets: [Tradewind_V1_MarketVerdict] = []
 
+  /// The markets whose REVIEW findings a compliance officer approved.
   public var approvals: [Tradewind_V1_CopyApproval] = []
 
   /// Markets the ad may not be published to as it stands: BLOCK, or REVIEW
@@ -680,6 +774,7 @@ public nonisolated struct Tradewind_V1_CopyCheck: Sendable {
   /// The credential that made the check (the campaign's change or publish).
   public var createdBy: String = String()
 
+  /// When the check was made.
   public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_createTime = newValue}
@@ -696,18 +791,22 @@ public nonisolated struct Tradewind_V1_CopyCheck: Sendable {
   fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+/// A compliance officer's approval of a check's REVIEW findings in a market.
 public nonisolated struct Tradewind_V1_CopyApproval: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// ISO 3166-1 alpha-2.
   public var market: String = String()
 
   /// The compliance officer's credential.
   public var approvedBy: String = String()
 
+  /// What was checked, in the officer's words.
   public var note: String = String()
 
+  /// When it was given.
   public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_createTime = newValue}
@@ -724,11 +823,13 @@ public nonisolated struct Tradewind_V1_CopyApproval: Sendable {
   fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+/// Request for Content.GetCopyCheck.
 public nonisolated struct Tradewind_V1_GetCopyCheckRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The check's id.
   public var id: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -736,11 +837,13 @@ public nonisolated struct Tradewind_V1_GetCopyCheckRequest: Sendable {
   public init() {}
 }
 
+/// Request for Content.ListCopyChecks.
 public nonisolated struct Tradewind_V1_ListCopyChecksRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The campaign's id.
   public var campaignID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -748,11 +851,13 @@ public nonisolated struct Tradewind_V1_ListCopyChecksRequest: Sendable {
   public init() {}
 }
 
+/// Request for Content.RecheckCampaignCopy.
 public nonisolated struct Tradewind_V1_RecheckCampaignCopyRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The campaign's id.
   public var campaignID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -760,11 +865,13 @@ public nonisolated struct Tradewind_V1_RecheckCampaignCopyRequest: Sendable {
   public init() {}
 }
 
+/// The latest check of each ad of a campaign, in the campaign's order.
 public nonisolated struct Tradewind_V1_ListCopyChecksResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// One per ad.
   public var checks: [Tradewind_V1_CopyCheck] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -772,11 +879,13 @@ public nonisolated struct Tradewind_V1_ListCopyChecksResponse: Sendable {
   public init() {}
 }
 
+/// Request for Content.ApproveCopyCheck.
 public nonisolated struct Tradewind_V1_ApproveCopyCheckRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The check to approve.
   public var checkID: String = String()
 
   /// ISO 3166-1 alpha-2; one of the check's markets.
@@ -785,6 +894,254 @@ public nonisolated struct Tradewind_V1_ApproveCopyCheckRequest: Sendable {
   /// Why it may run: the facts checked (a certificate, a licence ...), at most
   /// 2,000 characters; required.
   public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A tenant's glossary for one market and language.
+public nonisolated struct Tradewind_V1_Glossary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// ISO 3166-1 alpha-2, or `*` for every market.
+  public var market: String = String()
+
+  /// A primary language subtag (`de`, `zh`, `ar`).
+  public var language: String = String()
+
+  /// Do-not-translate terms.
+  public var keep: [Tradewind_V1_Glossary.KeptTerm] = []
+
+  /// Preferred terms.
+  public var preferred: [Tradewind_V1_Glossary.PreferredTerm] = []
+
+  /// Forbidden terms.
+  public var forbidden: [Tradewind_V1_Glossary.ForbiddenTerm] = []
+
+  /// Output only on create; on replace, the version it was read at.
+  public var version: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// A brand term kept as written.
+  public nonisolated struct KeptTerm: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    /// Written exactly so (`iPhone`): another spelling is a WARN finding.
+    public var term: String = String()
+
+    /// Its translations, which are REVIEW findings: keep the term as it is.
+    public var translations: [String] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  /// A term to use instead of others.
+  public nonisolated struct PreferredTerm: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    /// The term to use.
+    public var term: String = String()
+
+    /// Each a WARN finding suggesting `term`.
+    public var insteadOf: [String] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  /// A term the brand never uses.
+  public nonisolated struct ForbiddenTerm: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    /// A BLOCK finding.
+    public var term: String = String()
+
+    /// Why, shown as the finding's explanation.
+    public var reason: String = String()
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+}
+
+/// Request for Content.PutGlossary.
+public nonisolated struct Tradewind_V1_PutGlossaryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// At most 1,000 terms in all, each 1 to 200 characters.
+  public var glossary: Tradewind_V1_Glossary {
+    get {_glossary ?? Tradewind_V1_Glossary()}
+    set {_glossary = newValue}
+  }
+  /// Returns true if `glossary` has been explicitly set.
+  public var hasGlossary: Bool {self._glossary != nil}
+  /// Clears the value of `glossary`. Subsequent reads from it will return its default value.
+  public mutating func clearGlossary() {self._glossary = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _glossary: Tradewind_V1_Glossary? = nil
+}
+
+/// Request for Content.GetGlossary.
+public nonisolated struct Tradewind_V1_GetGlossaryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// ISO 3166-1 alpha-2, or `*`.
+  public var market: String = String()
+
+  /// A primary language subtag.
+  public var language: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Request for Content.ListGlossaries.
+public nonisolated struct Tradewind_V1_ListGlossariesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Response of Content.ListGlossaries.
+public nonisolated struct Tradewind_V1_ListGlossariesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// By market, then language.
+  public var glossaries: [Tradewind_V1_Glossary] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Request for Content.DeleteGlossary.
+public nonisolated struct Tradewind_V1_DeleteGlossaryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// ISO 3166-1 alpha-2, or `*`.
+  public var market: String = String()
+
+  /// A primary language subtag.
+  public var language: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Response of Content.DeleteGlossary.
+public nonisolated struct Tradewind_V1_DeleteGlossaryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Request for Content.RenderMessage.
+public nonisolated struct Tradewind_V1_RenderMessageRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// At most 10,000 characters.
+  public var template: String = String()
+
+  /// An ICU locale with a region: `ar_SA`, `de-DE`, `ja_JP`.
+  public var locale: String = String()
+
+  /// By name, each a number or a text; every argument the template uses.
+  public var arguments: Dictionary<String,Tradewind_V1_MessageArgument> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One argument of a message.
+public nonisolated struct Tradewind_V1_MessageArgument: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The argument's value.
+  public var value: Tradewind_V1_MessageArgument.OneOf_Value? = nil
+
+  /// For plural, selectordinal, number, or a plain `{count}`.
+  public var number: Double {
+    get {
+      if case .number(let v)? = value {return v}
+      return 0
+    }
+    set {value = .number(newValue)}
+  }
+
+  /// For select, or a plain `{name}`.
+  public var text: String {
+    get {
+      if case .text(let v)? = value {return v}
+      return String()
+    }
+    set {value = .text(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// The argument's value.
+  public nonisolated enum OneOf_Value: Equatable, Sendable {
+    /// For plural, selectordinal, number, or a plain `{count}`.
+    case number(Double)
+    /// For select, or a plain `{name}`.
+    case text(String)
+
+  }
+
+  public init() {}
+}
+
+/// Response of Content.RenderMessage.
+public nonisolated struct Tradewind_V1_RenderMessageResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The message, with bidi isolation in right-to-left locales.
+  public var text: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -950,7 +1307,7 @@ nonisolated extension Tradewind_V1_CheckCopyResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Tradewind_V1_CopyCheckResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CopyCheckResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}severity\0\u{1}markets\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}severity\0\u{1}markets\0\u{3}length_overruns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -960,6 +1317,7 @@ nonisolated extension Tradewind_V1_CopyCheckResult: SwiftProtobuf.Message, Swift
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularEnumField(value: &self.severity) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.markets) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.lengthOverruns) }()
       default: break
       }
     }
@@ -972,12 +1330,66 @@ nonisolated extension Tradewind_V1_CopyCheckResult: SwiftProtobuf.Message, Swift
     if !self.markets.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.markets, fieldNumber: 2)
     }
+    if !self.lengthOverruns.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.lengthOverruns, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tradewind_V1_CopyCheckResult, rhs: Tradewind_V1_CopyCheckResult) -> Bool {
     if lhs.severity != rhs.severity {return false}
     if lhs.markets != rhs.markets {return false}
+    if lhs.lengthOverruns != rhs.lengthOverruns {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_LengthOverrun: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LengthOverrun"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}channel\0\u{1}field\0\u{1}length\0\u{1}limit\0\u{1}refused\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.channel) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.field) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.length) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.refused) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.channel != .unspecified {
+      try visitor.visitSingularEnumField(value: self.channel, fieldNumber: 1)
+    }
+    if self.field != .unspecified {
+      try visitor.visitSingularEnumField(value: self.field, fieldNumber: 2)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularInt32Field(value: self.length, fieldNumber: 3)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 4)
+    }
+    if self.refused != false {
+      try visitor.visitSingularBoolField(value: self.refused, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_LengthOverrun, rhs: Tradewind_V1_LengthOverrun) -> Bool {
+    if lhs.channel != rhs.channel {return false}
+    if lhs.field != rhs.field {return false}
+    if lhs.length != rhs.length {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.refused != rhs.refused {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1972,6 +2384,465 @@ nonisolated extension Tradewind_V1_ApproveCopyCheckRequest: SwiftProtobuf.Messag
     if lhs.checkID != rhs.checkID {return false}
     if lhs.market != rhs.market {return false}
     if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_Glossary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Glossary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}market\0\u{1}language\0\u{1}keep\0\u{1}preferred\0\u{1}forbidden\0\u{1}version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.market) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.language) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.keep) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.preferred) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.forbidden) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.version) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.market.isEmpty {
+      try visitor.visitSingularStringField(value: self.market, fieldNumber: 1)
+    }
+    if !self.language.isEmpty {
+      try visitor.visitSingularStringField(value: self.language, fieldNumber: 2)
+    }
+    if !self.keep.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keep, fieldNumber: 3)
+    }
+    if !self.preferred.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.preferred, fieldNumber: 4)
+    }
+    if !self.forbidden.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.forbidden, fieldNumber: 5)
+    }
+    if !self.version.isEmpty {
+      try visitor.visitSingularStringField(value: self.version, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_Glossary, rhs: Tradewind_V1_Glossary) -> Bool {
+    if lhs.market != rhs.market {return false}
+    if lhs.language != rhs.language {return false}
+    if lhs.keep != rhs.keep {return false}
+    if lhs.preferred != rhs.preferred {return false}
+    if lhs.forbidden != rhs.forbidden {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_Glossary.KeptTerm: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Tradewind_V1_Glossary.protoMessageName + ".KeptTerm"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}term\0\u{1}translations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.term) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.translations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.term.isEmpty {
+      try visitor.visitSingularStringField(value: self.term, fieldNumber: 1)
+    }
+    if !self.translations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.translations, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_Glossary.KeptTerm, rhs: Tradewind_V1_Glossary.KeptTerm) -> Bool {
+    if lhs.term != rhs.term {return false}
+    if lhs.translations != rhs.translations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_Glossary.PreferredTerm: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Tradewind_V1_Glossary.protoMessageName + ".PreferredTerm"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}term\0\u{3}instead_of\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.term) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.insteadOf) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.term.isEmpty {
+      try visitor.visitSingularStringField(value: self.term, fieldNumber: 1)
+    }
+    if !self.insteadOf.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.insteadOf, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_Glossary.PreferredTerm, rhs: Tradewind_V1_Glossary.PreferredTerm) -> Bool {
+    if lhs.term != rhs.term {return false}
+    if lhs.insteadOf != rhs.insteadOf {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_Glossary.ForbiddenTerm: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Tradewind_V1_Glossary.protoMessageName + ".ForbiddenTerm"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}term\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.term) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.term.isEmpty {
+      try visitor.visitSingularStringField(value: self.term, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_Glossary.ForbiddenTerm, rhs: Tradewind_V1_Glossary.ForbiddenTerm) -> Bool {
+    if lhs.term != rhs.term {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_PutGlossaryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutGlossaryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}glossary\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._glossary) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._glossary {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_PutGlossaryRequest, rhs: Tradewind_V1_PutGlossaryRequest) -> Bool {
+    if lhs._glossary != rhs._glossary {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_GetGlossaryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetGlossaryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}market\0\u{1}language\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.market) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.language) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.market.isEmpty {
+      try visitor.visitSingularStringField(value: self.market, fieldNumber: 1)
+    }
+    if !self.language.isEmpty {
+      try visitor.visitSingularStringField(value: self.language, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_GetGlossaryRequest, rhs: Tradewind_V1_GetGlossaryRequest) -> Bool {
+    if lhs.market != rhs.market {return false}
+    if lhs.language != rhs.language {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_ListGlossariesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListGlossariesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_ListGlossariesRequest, rhs: Tradewind_V1_ListGlossariesRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_ListGlossariesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListGlossariesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}glossaries\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.glossaries) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.glossaries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.glossaries, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_ListGlossariesResponse, rhs: Tradewind_V1_ListGlossariesResponse) -> Bool {
+    if lhs.glossaries != rhs.glossaries {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_DeleteGlossaryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteGlossaryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}market\0\u{1}language\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.market) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.language) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.market.isEmpty {
+      try visitor.visitSingularStringField(value: self.market, fieldNumber: 1)
+    }
+    if !self.language.isEmpty {
+      try visitor.visitSingularStringField(value: self.language, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_DeleteGlossaryRequest, rhs: Tradewind_V1_DeleteGlossaryRequest) -> Bool {
+    if lhs.market != rhs.market {return false}
+    if lhs.language != rhs.language {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_DeleteGlossaryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteGlossaryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_DeleteGlossaryResponse, rhs: Tradewind_V1_DeleteGlossaryResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_RenderMessageRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RenderMessageRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}template\0\u{1}locale\0\u{1}arguments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.template) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.locale) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_MessageArgument>.self, value: &self.arguments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.template.isEmpty {
+      try visitor.visitSingularStringField(value: self.template, fieldNumber: 1)
+    }
+    if !self.locale.isEmpty {
+      try visitor.visitSingularStringField(value: self.locale, fieldNumber: 2)
+    }
+    if !self.arguments.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_MessageArgument>.self, value: self.arguments, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_RenderMessageRequest, rhs: Tradewind_V1_RenderMessageRequest) -> Bool {
+    if lhs.template != rhs.template {return false}
+    if lhs.locale != rhs.locale {return false}
+    if lhs.arguments != rhs.arguments {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_MessageArgument: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MessageArgument"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}text\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Double?
+        try decoder.decodeSingularDoubleField(value: &v)
+        if let v = v {
+          if self.value != nil {try decoder.handleConflictingOneOf()}
+          self.value = .number(v)
+        }
+      }()
+      case 2: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.value != nil {try decoder.handleConflictingOneOf()}
+          self.value = .text(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.value {
+    case .number?: try {
+      guard case .number(let v)? = self.value else { preconditionFailure() }
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 1)
+    }()
+    case .text?: try {
+      guard case .text(let v)? = self.value else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_MessageArgument, rhs: Tradewind_V1_MessageArgument) -> Bool {
+    if lhs.value != rhs.value {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_RenderMessageResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RenderMessageResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.text) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.text.isEmpty {
+      try visitor.visitSingularStringField(value: self.text, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_RenderMessageResponse, rhs: Tradewind_V1_RenderMessageResponse) -> Bool {
+    if lhs.text != rhs.text {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

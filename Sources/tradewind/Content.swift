@@ -9,7 +9,7 @@ import Yams
 struct Content: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lint ad-copy rule packs, check a text offline, or score the packs on a labelled corpus.",
-        subcommands: [Lint.self, Check.self, Evaluate.self])
+        subcommands: [Lint.self, Check.self, Evaluate.self, Bench.self])
 
     /// Packs from the given files and folders (a folder: its `markets/` and `platforms/`, or its own
     /// `*.yaml`), or the shipped ones when none are given.

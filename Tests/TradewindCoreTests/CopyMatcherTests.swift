@@ -225,3 +225,28 @@ struct CopyVerdictTests {
         ) { try CompiledCopyRules([CopyRulePack(id: "us", version: "1", markets: ["US"], rules: [rule])]) }
     }
 }
+
+@Suite("Glossaries as rules")
+struct CopyGlossaryTests {
+    static let glossary = CopyGlossary(
+        market: "DE", language: "de", keep: [.init(term: "iPhone", translations: ["Ei-Telefon"])],
+        preferred: [.init(term: "Sneaker", insteadOf: ["Turnschuh"])],
+        forbidden: [.init(term: "billig", reason: "Nie billig.")])
+
+    @Test func spellingLanguageAndMarket() throws {
+        let rules = try CompiledCopyRules([Self.glossary.rulePack(version: "3")])
+        func found(_ text: String, language: String = "de", market: String = "DE") -> [String] {
+            rules.check(CopyDraft(fields: [.headline: text], language: language), markets: [market])[0].findings
+                .map(\.ruleID)
+        }
+        #expect(found("Das iPhone für alle").isEmpty, "written as the glossary writes it")
+        #expect(found("Das IPHONE für alle") == ["glossary-de-de/keep-0-spelling"])
+        #expect(found("Das ｉＰｈｏｎｅ für alle") == ["glossary-de-de/keep-0-spelling"], "full-width is another spelling")
+        #expect(found("Das Ei-Telefon") == ["glossary-de-de/keep-0-untranslated"])
+        #expect(Set(found("Billig: Turnschuh")) == ["glossary-de-de/forbidden-0", "glossary-de-de/prefer-0"])
+        #expect(found("Billig: Turnschuh", language: "en").isEmpty, "another language")
+        #expect(found("Billig: Turnschuh", market: "AT").isEmpty, "another market")
+        let verdict = rules.check(CopyDraft(fields: [.body: "billig"], language: "de-AT"), markets: ["DE"])[0]
+        #expect(verdict.severity == .block && verdict.packVersions == ["glossary-de-de": "3"])
+    }
+}

@@ -201,3 +201,190 @@ struct ContentTests {
         #expect(Status.fieldViolations(bad) == ["market"])
     }
 }
+
+/// Glossaries, ICU messages and the channels' length limits through the API.
+@Suite("Content: glossaries, messages and lengths")
+struct ContentLocalizationTests {
+    typealias Content = Tradewind_V1_Content.Client
+
+    static func put(_ key: String, _ glossary: Tradewind_V1_Glossary) async throws -> Tradewind_V1_Glossary {
+        try await TestStack.withClient { grpc in
+            try await Content(wrapping: grpc).putGlossary(.with { $0.glossary = glossary }, metadata: .bearer(key))
+        }
+    }
+
+    static func german(version: String = "", forbidden: String = "billig") -> Tradewind_V1_Glossary {
+        .with {
+            $0.market = "DE"
+            $0.language = "de"
+            $0.version = version
+            $0.keep = [
+                .with { $0.term = "iPhone" },
+                .with {
+                    $0.term = "Stride"
+                    $0.translations = ["Schritt-Schuhe"]
+                },
+            ]
+            $0.preferred = [
+                .with {
+                    $0.term = "Sneaker"
+                    $0.insteadOf = ["Turnschuh", "Turnschuhe"]
+                }
+            ]
+            $0.forbidden = [
+                .with {
+                    $0.term = forbidden
+                    $0.reason = "Wir sind nie billig: sagen Sie preiswert."
+                }
+            ]
+        }
+    }
+
+    @Test("a glossary is checked on texts in its market and language: spelling, translation, preference, ban")
+    func glossary() async throws {
+        let (tenant, owner) = try await TestStack.tenant()
+        let created = try await Self.put(owner, Self.german())
+        #expect(created.version == "1")
+        let text = ContentTests.text(headline: "Die IPHONE-Hülle für Turnschuhe, nicht billig", language: "de-DE")
+        let response = try await ContentTests.check(owner, [text], markets: ["DE", "AT"])
+        let germany = response.results[0].markets[0]
+        let rules = Set(germany.findings.map(\.ruleID))
+        #expect(
+            rules.isSuperset(of: [
+                "glossary-de-de/keep-0-spelling", "glossary-de-de/prefer-0", "glossary-de-de/forbidden-0",
+            ]))
+        let spelling = try #require(germany.findings.first { $0.ruleID == "glossary-de-de/keep-0-spelling" })
+        #expect(
+            spelling.span.start == 4 && spelling.span.end == 10 && spelling.severity == .warn
+                && spelling.suggestion == "iPhone")
+        #expect(germany.findings.first { $0.ruleID == "glossary-de-de/prefer-0" }?.suggestion == "Sneaker")
+        #expect(germany.severity == .block && germany.packVersions["glossary-de-de"] == "1")
+        // Austria is another market, and English text another language.
+        #expect(!response.results[0].markets[1].findings.contains { $0.ruleID.hasPrefix("glossary-") })
+        let english = try await ContentTests.check(
+            owner, [ContentTests.text(headline: "The IPHONE case, not billig", language: "en")], markets: ["DE"])
+        #expect(!english.results[0].markets[0].findings.contains { $0.ruleID.hasPrefix("glossary-") })
+        // Written as the glossary writes it: no finding; translated: review.
+        let right = try await ContentTests.check(
+            owner, [ContentTests.text(headline: "Die iPhone-Hülle von Schritt-Schuhe", language: "de")], markets: ["DE"]
+        )
+        let found = right.results[0].markets[0].findings.map(\.ruleID)
+        #expect(
+            !found.contains("glossary-de-de/keep-0-spelling") && found.contains("glossary-de-de/keep-1-untranslated"))
+
+        // Versioned like a pack; other tenants see nothing of it; roles.
+        let replaced = try await Self.put(owner, Self.german(version: "1", forbidden: "Schnäppchen"))
+        #expect(replaced.version == "2")
+        #expect(await Status.of { _ = try await Self.put(owner, Self.german(version: "1")) }?.code == .aborted)
+        #expect(await Status.of { _ = try await Self.put(owner, Self.german()) }?.code == .alreadyExists)
+        let (_, stranger) = try await TestStack.tenant()
+        let hidden = await Status.of {
+            _ = try await TestStack.withClient { grpc in
+                try await Content(wrapping: grpc).getGlossary(
+                    .with {
+                        $0.market = "DE"
+                        $0.language = "de"
+                    }, metadata: .bearer(stranger))
+            }
+        }
+        #expect(hidden?.code == .notFound)
+        let theirs = try await ContentTests.check(stranger, [text], markets: ["DE"])
+        #expect(!theirs.results[0].markets[0].findings.contains { $0.ruleID.hasPrefix("glossary-") })
+        let marketer = try await TestStack.key(tenantID: tenant.id, role: .marketer)
+        #expect(
+            await Status.of { _ = try await Self.put(marketer, Self.german(version: "2")) }?.code == .permissionDenied)
+        let listed = try await TestStack.withClient { grpc in
+            try await Content(wrapping: grpc).listGlossaries(.init(), metadata: .bearer(marketer))
+        }
+        #expect(listed.glossaries.map(\.version) == ["2"] && listed.glossaries[0].forbidden[0].term == "Schnäppchen")
+        _ = try await TestStack.withClient { grpc in
+            try await Content(wrapping: grpc).deleteGlossary(
+                .with {
+                    $0.market = "DE"
+                    $0.language = "de"
+                }, metadata: .bearer(owner))
+        }
+        let after = try await ContentTests.check(owner, [text], markets: ["DE"])
+        #expect(!after.results[0].markets[0].findings.contains { $0.ruleID.hasPrefix("glossary-") })
+    }
+
+    @Test("a bad glossary is refused naming each field")
+    func badGlossary() async throws {
+        let (_, owner) = try await TestStack.tenant()
+        var glossary = Self.german()
+        glossary.market = "Germany"
+        glossary.language = "German"
+        glossary.keep[0].term = ""
+        glossary.preferred[0].insteadOf = []
+        let error = await Status.of { _ = try await Self.put(owner, glossary) }
+        #expect(
+            Set(Status.fieldViolations(error)) == [
+                "glossary.market", "glossary.language", "glossary.keep[0].term", "glossary.preferred[0].instead_of",
+            ])
+    }
+
+    static func render(
+        _ key: String, _ template: String, locale: String, _ arguments: [String: Tradewind_V1_MessageArgument]
+    )
+        async throws -> String
+    {
+        try await TestStack.withClient { grpc in
+            try await Content(wrapping: grpc).renderMessage(
+                .with {
+                    $0.template = template
+                    $0.locale = locale
+                    $0.arguments = arguments
+                }, metadata: .bearer(key)
+            ).text
+        }
+    }
+
+    static func number(_ value: Double) -> Tradewind_V1_MessageArgument { .with { $0.number = value } }
+
+    static let arabic =
+        "{count, plural, zero {لا منتجات من Acme} one {منتج واحد من Acme} two {منتجان من Acme} few {# منتجات من Acme} many {# منتجًا من Acme} other {# منتج من Acme}}"
+
+    @Test(
+        "messages render with ICU's plural rules, Arabic digits and bidi isolation; what ICU accepts silently is refused"
+    )
+    func messages() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let three = try await Self.render(key, Self.arabic, locale: "ar_SA", ["count": Self.number(3)])
+        #expect(Array(three.unicodeScalars) == Array("٣ منتجات من \u{2066}Acme\u{2069}".unicodeScalars))
+        let eleven = try await Self.render(key, Self.arabic, locale: "ar_SA", ["count": Self.number(11)])
+        #expect(eleven.hasPrefix("١١ منتجًا"))
+        let russian = "{n, plural, one {# товар} few {# товара} many {# товаров} other {# товара}}"
+        #expect(try await Self.render(key, russian, locale: "ru_RU", ["n": Self.number(22)]) == "22 товара")
+
+        let strayFew = await Status.of {
+            _ = try await Self.render(
+                key, "{n, plural, one {# item} few {# items} other {# items}}", locale: "en_US", ["n": Self.number(2)])
+        }
+        #expect(Status.fieldViolations(strayFew) == ["template"])
+        let noFew = await Status.of {
+            _ = try await Self.render(
+                key, "{n, plural, zero {a} one {b} two {c} many {d} other {e}}", locale: "ar_SA", ["n": Self.number(3)])
+        }
+        #expect(Status.fieldViolations(noFew) == ["template"])
+        #expect(noFew?.message.contains("few") == true, "\(noFew?.message ?? "")")
+        let missing = await Status.of { _ = try await Self.render(key, Self.arabic, locale: "ar_SA", [:]) }
+        #expect(Status.fieldViolations(missing) == ["arguments"])
+        let noRegion = await Status.of {
+            _ = try await Self.render(key, Self.arabic, locale: "ar", ["count": Self.number(1)])
+        }
+        #expect(Status.fieldViolations(noRegion) == ["locale"])
+    }
+
+    @Test("each channel's length limit, counted its way: Google counts Chinese characters twice")
+    func lengths() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let headline = String(repeating: "冬季保暖靴", count: 4)  // 20 characters, 40 wide
+        let text = ContentTests.text(headline: headline, language: "zh-CN", channels: [.googleAds, .meta])
+        let response = try await ContentTests.check(key, [text], markets: ["CN"])
+        let overruns = response.results[0].lengthOverruns
+        #expect(overruns.count == 1)
+        let google = try #require(overruns.first)
+        #expect(google.channel == .googleAds && google.field == .headline && google.length == 40 && google.limit == 30)
+        #expect(google.refused)
+    }
+}

@@ -104,7 +104,7 @@ struct PolicyTableTests {
     func auditClassFollowsTheVerb() {
         let readVerbs = [
             "Get", "List", "Query", "Export", "Attribute", "Forecast", "Detect", "Allocate", "Simulate", "Reconcile",
-            "DryRun", "Check",
+            "DryRun", "Check", "Render",
         ]
         for method in Self.contract where !Self.documentedExemptions.contains(method.fullName) {
             guard let policy = Self.policy(method) else { continue }  // everyMethodIsDeclared reports it

@@ -109,6 +109,22 @@ struct ResidencyAPITests {
         try await Self.expectOnlyAtHome(tenants, tables: Self.campaignTables)
     }
 
+    @Test("a tenant's own rule packs, the checks of its ads and their approvals stay in the home region")
+    func contentStaysHome() async throws {
+        var tenants: [Tenant] = []
+        for region in ["eu", "us", "cn", "sg"] {
+            let (tenant, owner) = try await TestStack.tenant(region)
+            tenants.append(tenant)
+            _ = try await ContentGateTests.createPack(
+                owner, ContentGateTests.pack("home-\(region)", phrases: ["Globex"]))
+            let (account, _) = try await CampaignsTests.link(owner, ContentGateTests.google)
+            let campaign = try await ContentGateTests.campaign(
+                owner, accountID: account.id, text: "Kostenlose Stilberatung im Laden.")
+            _ = try await ContentGateTests.approve(owner, try #require(campaign.copyChecks.first).checkID, "DE")
+        }
+        try await Self.expectOnlyAtHome(tenants, tables: ["content_rule_packs", "content_checks", "content_approvals"])
+    }
+
     /// Every table has rows of each tenant in its home region's cluster and none in any other.
     static func expectOnlyAtHome(_ tenants: [Tenant], tables: [String]) async throws {
         try await DatabaseSession.with { session in

@@ -126,7 +126,11 @@ extension CompiledCopyRules {
                 versions[pack.id] = pack.version
                 for rule in pack.rules where rule.scope.applies(to: draft) {
                     let key = "\(pack.id)/\(rule.id)"
-                    let found = (matches[key] ?? []).filter { rule.scope.reads($0.part.field) }
+                    let found = (matches[key] ?? []).filter { hit in
+                        rule.scope.reads(hit.part.field)
+                            && !(rule.flagsOtherSpellingsOnly
+                                && Self.slice(hit.part.text, hit.match.span) == hit.match.phrase)
+                    }
                     func finding(_ field: CopyField, _ index: Int, _ span: Range<Int>?, _ phrase: String) -> CopyFinding
                     {
                         let english = rule.explanation["en"] ?? rule.explanation.values.sorted().first ?? ""
@@ -153,8 +157,15 @@ extension CompiledCopyRules {
         }
     }
 
+    /// The text at a span of Unicode scalar offsets.
+    static func slice(_ text: String, _ span: Range<Int>) -> String {
+        var slice = String.UnicodeScalarView()
+        slice.append(contentsOf: text.unicodeScalars.dropFirst(span.lowerBound).prefix(span.count))
+        return String(slice)
+    }
+
     /// `zh-Hant-TW` → `zh`.
-    static func primaryLanguage(_ tag: String) -> String {
+    public static func primaryLanguage(_ tag: String) -> String {
         String(tag.split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? "").lowercased()
     }
 }

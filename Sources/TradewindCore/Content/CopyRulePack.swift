@@ -38,26 +38,31 @@ public enum CopyField: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// When a rule applies: to texts of these product categories (none: all), sponsored or not (nil:
-/// either), only when the offer has no end date (urgency claims), and to these fields (none: all).
+/// either), only when the offer has no end date (urgency claims), to these fields (none: all), and
+/// to texts in these languages (primary subtags such as `de`; none: all).
 public struct CopyRuleScope: Sendable, Hashable, Codable {
     public var categories: [String]
     public var sponsored: Bool?
     public var withoutOfferEndDate: Bool
     public var fields: [CopyField]
+    public var languages: [String]
 
     public init(
-        categories: [String] = [], sponsored: Bool? = nil, withoutOfferEndDate: Bool = false, fields: [CopyField] = []
+        categories: [String] = [], sponsored: Bool? = nil, withoutOfferEndDate: Bool = false, fields: [CopyField] = [],
+        languages: [String] = []
     ) {
         self.categories = categories
         self.sponsored = sponsored
         self.withoutOfferEndDate = withoutOfferEndDate
         self.fields = fields
+        self.languages = languages
     }
 
     func applies(to draft: CopyDraft) -> Bool {
         (categories.isEmpty || categories.contains(draft.category))
             && (sponsored == nil || sponsored == draft.sponsored)
             && (!withoutOfferEndDate || draft.offerEndDate == nil)
+            && (languages.isEmpty || languages.contains(CompiledCopyRules.primaryLanguage(draft.language)))
     }
 
     func reads(_ field: CopyField) -> Bool { fields.isEmpty || fields.contains(field) }
@@ -89,12 +94,17 @@ public struct CopyRule: Sendable, Hashable, Codable {
     /// Texts the rule must flag, and texts it must not, where it applies.
     public var mustMatch: [String]
     public var mustNotMatch: [String]
+    /// A forbidden rule that flags only the phrase written otherwise than the rule writes it (a
+    /// brand name as `IPHONE` or `ｉＰｈｏｎｅ` where the glossary says `iPhone`).
+    public var flagsOtherSpellingsOnly: Bool
 
     public init(
         id: String, kind: Kind = .forbidden, scope: CopyRuleScope = CopyRuleScope(), severity: CopySeverity,
         explanation: [String: String], reference: CopyReference, phrases: [String], exemptions: [String] = [],
-        exemptible: Bool = false, suggestion: String? = nil, mustMatch: [String], mustNotMatch: [String]
+        exemptible: Bool = false, suggestion: String? = nil, mustMatch: [String], mustNotMatch: [String],
+        flagsOtherSpellingsOnly: Bool = false
     ) {
+        self.flagsOtherSpellingsOnly = flagsOtherSpellingsOnly
         self.id = id
         self.kind = kind
         self.scope = scope
@@ -184,8 +194,16 @@ public struct CompiledCopyRules: Sendable {
         for pack in packs {
             for rule in pack.rules {
                 let key = "\(pack.id)/\(rule.id)"
+                // What the rule finds in an example, as a check would (a correct spelling is no finding).
+                func found(in example: String) -> CopyMatch? {
+                    matcher.matches(in: example).first { match in
+                        match.ruleID == key
+                            && !(rule.flagsOtherSpellingsOnly
+                                && CompiledCopyRules.slice(example, match.span) == match.phrase)
+                    }
+                }
                 for example in rule.mustMatch {
-                    let found = matcher.matches(in: example).first { $0.ruleID == key }
+                    let found = found(in: example)
                     switch (rule.kind, found) {
                     case (.forbidden, nil):
                         throw CopyRulePackError(
@@ -198,7 +216,7 @@ public struct CompiledCopyRules: Sendable {
                     }
                 }
                 for example in rule.mustNotMatch {
-                    let found = matcher.matches(in: example).first { $0.ruleID == key }
+                    let found = found(in: example)
                     switch (rule.kind, found) {
                     case (.forbidden, let found?):
                         throw CopyRulePackError(

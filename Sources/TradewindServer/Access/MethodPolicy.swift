@@ -270,6 +270,11 @@ public struct MethodPolicy: Sendable, Hashable {
                 Content.ApproveCopyCheck.descriptor,
                 .init(scope: .contentApprove, auditClass: .write, dataClass: .adCopy)
             ),
+            (Content.PutGlossary.descriptor, contentRules),
+            (Content.GetGlossary.descriptor, contentRead),
+            (Content.ListGlossaries.descriptor, contentRead),
+            (Content.DeleteGlossary.descriptor, contentRules),
+            (Content.RenderMessage.descriptor, contentRead),
         ]
         var table: [MethodDescriptor: MethodPolicy] = [:]
         for (method, policy) in entries {

@@ -7,10 +7,16 @@ import TradewindCore
 public enum ContentRepository {
     // MARK: Rule packs
 
-    /// Each of the tenant's packs with its revision: what a compiled set of its packs is keyed by.
+    /// Each of the tenant's packs and glossaries with its revision: what a compiled set of them is
+    /// keyed by.
     public static func packRevisions(in tx: TenantTransaction) async throws -> [String: Int64] {
         let rows = try await tx.connection.query(
-            "SELECT pack_id, revision FROM content_rule_packs WHERE tenant_id = \(tx.tenantID)", logger: tx.logger)
+            """
+            SELECT 'pack:' || pack_id, revision FROM content_rule_packs WHERE tenant_id = \(tx.tenantID)
+            UNION ALL
+            SELECT 'glossary:' || market || '/' || language, revision FROM content_glossaries
+            WHERE tenant_id = \(tx.tenantID)
+            """, logger: tx.logger)
         var revisions: [String: Int64] = [:]
         for try await (id, revision) in rows.decode((String, Int64).self) { revisions[id] = revision }
         return revisions
@@ -90,6 +96,75 @@ public enum ContentRepository {
                     createdAt: createdAt, updatedAt: updatedAt))
         }
         return records
+    }
+
+    // MARK: Glossaries
+
+    public static func glossaries(in tx: TenantTransaction) async throws -> [(CopyGlossary, revision: Int64)] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT spec::text, revision FROM content_glossaries WHERE tenant_id = \(tx.tenantID)
+            ORDER BY market, language
+            """, logger: tx.logger)
+        var glossaries: [(CopyGlossary, revision: Int64)] = []
+        for try await (spec, revision) in rows.decode((String, Int64).self) {
+            glossaries.append((try StoredJSON.decode(CopyGlossary.self, spec), revision))
+        }
+        return glossaries
+    }
+
+    public static func glossary(market: String, language: String, in tx: TenantTransaction) async throws
+        -> (CopyGlossary, revision: Int64)?
+    {
+        let rows = try await tx.connection.query(
+            """
+            SELECT spec::text, revision FROM content_glossaries
+            WHERE tenant_id = \(tx.tenantID) AND market = \(market) AND language = \(language) FOR UPDATE
+            """, logger: tx.logger)
+        for try await (spec, revision) in rows.decode((String, Int64).self) {
+            return (try StoredJSON.decode(CopyGlossary.self, spec), revision)
+        }
+        return nil
+    }
+
+    /// Stores the glossary: new at revision 1 when `revision` is nil, else replacing that revision;
+    /// the new revision, or nil when the glossary exists already (new) or is not at `revision`.
+    public static func putGlossary(
+        _ glossary: CopyGlossary, revision: Int64?, createdBy: String, in tx: TenantTransaction
+    ) async throws -> Int64? {
+        let spec = try StoredJSON.encode(glossary)
+        let rows: PostgresRowSequence
+        if let revision {
+            rows = try await tx.connection.query(
+                """
+                UPDATE content_glossaries SET spec = \(spec)::jsonb, revision = revision + 1, updated_at = now()
+                WHERE tenant_id = \(tx.tenantID) AND market = \(glossary.market) AND language = \(glossary.language)
+                  AND revision = \(revision)
+                RETURNING revision
+                """, logger: tx.logger)
+        } else {
+            rows = try await tx.connection.query(
+                """
+                INSERT INTO content_glossaries (tenant_id, market, language, spec, created_by)
+                VALUES (\(tx.tenantID), \(glossary.market), \(glossary.language), \(spec)::jsonb, \(createdBy))
+                ON CONFLICT DO NOTHING RETURNING revision
+                """, logger: tx.logger)
+        }
+        for try await revision in rows.decode(Int64.self) { return revision }
+        return nil
+    }
+
+    public static func deleteGlossary(market: String, language: String, in tx: TenantTransaction) async throws
+        -> Bool
+    {
+        let rows = try await tx.connection.query(
+            """
+            DELETE FROM content_glossaries
+            WHERE tenant_id = \(tx.tenantID) AND market = \(market) AND language = \(language) RETURNING market
+            """, logger: tx.logger)
+        var deleted = false
+        for try await _ in rows { deleted = true }
+        return deleted
     }
 
     // MARK: Checks and approvals

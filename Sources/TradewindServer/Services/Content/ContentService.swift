@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import TradewindCore
+import TradewindLocalization
 import TradewindProto
 import TradewindStore
 
@@ -47,6 +48,7 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
             var result = Tradewind_V1_CopyCheckResult()
             result.severity = ProtoMapping.severity(verdicts.map(\.severity).max() ?? .pass)
             result.markets = verdicts.map { ProtoMapping.verdict($0, of: draft) }
+            result.lengthOverruns = ProtoMapping.lengthOverruns(draft, markets: markets)
             for verdict in verdicts { versions.merge(verdict.packVersions) { current, _ in current } }
             response.results.append(result)
         }
@@ -148,6 +150,9 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
         let pack = ProtoMapping.customPack(proto, prefix: "pack", into: &collector)
         if rules.shipped.packs.contains(where: { $0.id == proto.id }) {
             collector.add("pack.id", "\(proto.id) is a shipped pack's id; choose another")
+        }
+        if proto.id.hasPrefix("glossary-") {
+            collector.add("pack.id", "glossary- names the tenant's glossaries; choose another")
         }
         try collector.throwIfAny()
         do {
@@ -271,6 +276,142 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
             return (approved, try await Self.currentDrafts(campaignID: approved.campaignID, in: tx))
         }
         return ProtoMapping.proto(check, drafts: Self.matching(drafts, check))
+    }
+
+    // MARK: Glossaries
+
+    func putGlossary(request: Tradewind_V1_PutGlossaryRequest, context: ServerContext) async throws
+        -> Tradewind_V1_Glossary
+    {
+        var collector = ViolationCollector()
+        let glossary = ProtoMapping.glossary(request.glossary, prefix: "glossary", into: &collector)
+        var revision: Int64?
+        if !request.glossary.version.isEmpty {
+            revision = Int64(request.glossary.version)
+            if revision == nil { collector.add("glossary.version", "must be the version the glossary was read at") }
+        }
+        try collector.throwIfAny()
+        // Its terms must compile as rules do (none folds to nothing).
+        do { _ = try CompiledCopyRules([glossary.rulePack(version: "0")]) } catch {
+            throw ValidationFailure(field: "glossary", error.problem)
+        }
+        let call = try CallContext.tenantCall()
+        let readRevision = revision
+        let stored = try await store.write(for: call) { tx in
+            let current = try await ContentRepository.glossary(
+                market: glossary.market, language: glossary.language, in: tx)
+            guard
+                let stored = try await ContentRepository.putGlossary(
+                    glossary, revision: readRevision, createdBy: call.principal.id, in: tx)
+            else {
+                if readRevision == nil {
+                    throw RPCError(
+                        code: .alreadyExists,
+                        message: "glossary: \(glossary.market) \(glossary.language) exists; replace it with its version"
+                    )
+                }
+                guard let current else { throw Self.glossaryNotFound }
+                throw RPCError(
+                    code: .aborted,
+                    message: "glossary.version: the glossary is at version \(current.revision); read it again")
+            }
+            call.touch("glossary:\(glossary.market)/\(glossary.language)@\(stored)")
+            call.wrote(rows: 1)
+            return stored
+        }
+        return ProtoMapping.proto(glossary, revision: stored)
+    }
+
+    static let glossaryNotFound = RPCError(code: .notFound, message: "no such glossary")
+
+    func getGlossary(request: Tradewind_V1_GetGlossaryRequest, context: ServerContext) async throws
+        -> Tradewind_V1_Glossary
+    {
+        let call = try CallContext.tenantCall()
+        let (market, language) = (request.market, request.language)
+        let (glossary, revision) = try await store.read(for: call) { tx in
+            guard let found = try await ContentRepository.glossary(market: market, language: language, in: tx) else {
+                throw Self.glossaryNotFound
+            }
+            call.touch("glossary:\(market)/\(language)@\(found.revision)")
+            call.read(rows: 1)
+            return found
+        }
+        return ProtoMapping.proto(glossary, revision: revision)
+    }
+
+    func listGlossaries(request: Tradewind_V1_ListGlossariesRequest, context: ServerContext) async throws
+        -> Tradewind_V1_ListGlossariesResponse
+    {
+        let call = try CallContext.tenantCall()
+        let glossaries = try await store.read(for: call) { tx in
+            let found = try await ContentRepository.glossaries(in: tx)
+            call.read(rows: found.count)
+            return found
+        }
+        return .with { $0.glossaries = glossaries.map { ProtoMapping.proto($0.0, revision: $0.revision) } }
+    }
+
+    func deleteGlossary(request: Tradewind_V1_DeleteGlossaryRequest, context: ServerContext) async throws
+        -> Tradewind_V1_DeleteGlossaryResponse
+    {
+        let call = try CallContext.tenantCall()
+        let (market, language) = (request.market, request.language)
+        try await store.write(for: call) { tx in
+            guard try await ContentRepository.deleteGlossary(market: market, language: language, in: tx) else {
+                throw Self.glossaryNotFound
+            }
+            call.touch("glossary:\(market)/\(language)")
+            call.wrote(rows: 1)
+        }
+        return .init()
+    }
+
+    // MARK: Messages
+
+    static let maximumTemplateLength = 10_000
+
+    func renderMessage(request: Tradewind_V1_RenderMessageRequest, context: ServerContext) async throws
+        -> Tradewind_V1_RenderMessageResponse
+    {
+        var collector = ViolationCollector()
+        collector.require(!request.template.isEmpty, "template", "is required")
+        collector.require(
+            request.template.unicodeScalars.count <= Self.maximumTemplateLength, "template",
+            "is longer than \(Self.maximumTemplateLength) characters")
+        collector.require(!request.locale.isEmpty, "locale", "is required: an ICU locale with a region, such as ar_SA")
+        var arguments: [String: MessageValue] = [:]
+        for (name, argument) in request.arguments.sorted(by: { $0.key < $1.key }) {
+            switch argument.value {
+            case .number(let number): arguments[name] = .number(number)
+            case .text(let text): arguments[name] = .text(text)
+            case nil: collector.add("arguments[\(name)]", "needs a number or a text")
+            }
+        }
+        try collector.throwIfAny()
+        _ = try CallContext.tenantCall()
+        let template = MessageTemplate(request.template)
+        do {
+            let problems = try template.lint(locale: request.locale)
+            guard problems.isEmpty else {
+                throw ValidationFailure(problems.map { FieldViolation(field: "template", description: $0.description) })
+            }
+            var text = try template.render(locale: request.locale, arguments: arguments)
+            if Self.isRightToLeft(request.locale) { text = BidiIsolation.isolate(text, baseDirection: .rightToLeft) }
+            return .with { $0.text = text }
+        } catch let error as LocalizationError {
+            switch error {
+            case .invalidLocale: throw ValidationFailure(field: "locale", error.description)
+            case .missingArgument, .unknownArgument, .wrongArgumentType:
+                throw ValidationFailure(field: "arguments", error.description)
+            case .invalidTemplate, .icu: throw ValidationFailure(field: "template", error.description)
+            }
+        }
+    }
+
+    /// Locales written right to left: Arabic, Hebrew, Persian, Urdu.
+    static func isRightToLeft(_ locale: String) -> Bool {
+        ["ar", "he", "iw", "fa", "ur"].contains(CompiledCopyRules.primaryLanguage(locale))
     }
 
     /// The campaign's ads' texts as they are now.

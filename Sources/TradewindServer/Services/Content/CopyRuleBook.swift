@@ -24,7 +24,9 @@ final class CopyRuleBook: Sendable {
         if let cached = compiled.withLock({ $0[tenant] }), cached.revisions == revisions {
             return TenantCopyRules(shipped: shipped, own: cached.rules)
         }
-        let packs = try await ContentRepository.packs(in: tx).map(\.pack)
+        let packs =
+            try await ContentRepository.packs(in: tx).map(\.pack)
+            + ContentRepository.glossaries(in: tx).map { $0.0.rulePack(version: String($0.revision)) }
         // Stored packs held their examples when they were written; a failure here is a stored
         // row this build reads differently, and is reported as such.
         let own = try CompiledCopyRules(packs)

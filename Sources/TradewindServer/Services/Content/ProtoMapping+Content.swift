@@ -330,3 +330,104 @@ extension ProtoMapping {
         return CopyRulePack(id: proto.id, version: "", markets: proto.markets, channels: channels, rules: rules)
     }
 }
+
+extension ProtoMapping {
+    /// The most terms a glossary holds, and the longest.
+    static let maximumGlossaryTerms = 1_000
+    static let maximumTermLength = 200
+
+    /// Each field over a limit of a channel the text is bound for; Amazon's Japanese headline
+    /// limit where the text is for Japan.
+    static func lengthOverruns(_ draft: CopyDraft, markets: [String]) -> [Tradewind_V1_LengthOverrun] {
+        draft.channels.compactMap(AdChannel.init(rawValue:)).flatMap { channel in
+            draft.parts.compactMap { part -> Tradewind_V1_LengthOverrun? in
+                guard
+                    let overrun = ChannelTextLimits.fieldsOverLimit(
+                        [part.field.rawValue: part.text], channel: channel.rawValue,
+                        market: markets.contains("JP") ? "JP" : nil
+                    ).first
+                else { return nil }
+                return .with {
+                    $0.channel = Self.channel(channel)
+                    $0.field = copyField(part.field)
+                    $0.length = Int32(overrun.length)
+                    $0.limit = Int32(overrun.limit)
+                    $0.refused = overrun.consequence == .refused
+                }
+            }
+        }
+    }
+
+    static func glossary(_ proto: Tradewind_V1_Glossary, prefix: String, into collector: inout ViolationCollector)
+        -> CopyGlossary
+    {
+        if proto.market != "*" && !FieldFormats.isValidCountryCode(proto.market) {
+            collector.add("\(prefix).market", "must be an ISO 3166-1 alpha-2 code or \"*\"")
+        }
+        let language = proto.language
+        if !(2...3).contains(language.count) || !language.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) }) {
+            collector.add("\(prefix).language", "must be a primary language subtag such as de or zh")
+        }
+        var count = 0
+        func term(_ value: String, _ field: String) {
+            count += 1
+            if value.isEmpty || value.unicodeScalars.count > maximumTermLength {
+                collector.add(field, "must be 1 to \(maximumTermLength) characters")
+            }
+        }
+        for (i, kept) in proto.keep.enumerated() {
+            term(kept.term, "\(prefix).keep[\(i)].term")
+            for (j, translation) in kept.translations.enumerated() {
+                term(translation, "\(prefix).keep[\(i)].translations[\(j)]")
+            }
+        }
+        for (i, preferred) in proto.preferred.enumerated() {
+            term(preferred.term, "\(prefix).preferred[\(i)].term")
+            if preferred.insteadOf.isEmpty { collector.add("\(prefix).preferred[\(i)].instead_of", "is required") }
+            for (j, other) in preferred.insteadOf.enumerated() {
+                term(other, "\(prefix).preferred[\(i)].instead_of[\(j)]")
+            }
+        }
+        for (i, forbidden) in proto.forbidden.enumerated() {
+            term(forbidden.term, "\(prefix).forbidden[\(i)].term")
+            if forbidden.reason.unicodeScalars.count > 2_000 {
+                collector.add("\(prefix).forbidden[\(i)].reason", "is longer than 2,000 characters")
+            }
+        }
+        if count == 0 { collector.add(prefix, "holds no terms") }
+        if count > maximumGlossaryTerms {
+            collector.add(prefix, "holds \(count) terms; at most \(maximumGlossaryTerms)")
+        }
+        return CopyGlossary(
+            market: proto.market, language: language,
+            keep: proto.keep.map { .init(term: $0.term, translations: $0.translations) },
+            preferred: proto.preferred.map { .init(term: $0.term, insteadOf: $0.insteadOf) },
+            forbidden: proto.forbidden.map { .init(term: $0.term, reason: $0.reason) })
+    }
+
+    static func proto(_ glossary: CopyGlossary, revision: Int64) -> Tradewind_V1_Glossary {
+        .with { message in
+            message.market = glossary.market
+            message.language = glossary.language
+            message.keep = glossary.keep.map { kept in
+                .with {
+                    $0.term = kept.term
+                    $0.translations = kept.translations
+                }
+            }
+            message.preferred = glossary.preferred.map { preferred in
+                .with {
+                    $0.term = preferred.term
+                    $0.insteadOf = preferred.insteadOf
+                }
+            }
+            message.forbidden = glossary.forbidden.map { forbidden in
+                .with {
+                    $0.term = forbidden.term
+                    $0.reason = forbidden.reason
+                }
+            }
+            message.version = String(revision)
+        }
+    }
+}

@@ -1,5 +1,5 @@
 -- Issue 15: ad copy. A tenant's own rule packs (competitor trademarks, brand-safety words,
--- forbidden claims), the stored checks of its creatives that the publication gate reads, and the
+-- forbidden claims), its glossaries, the stored checks of its creatives that the publication gate reads, and the
 -- approvals compliance officers give on them. All tenant data: forced row-level security, home
 -- region only.
 
@@ -14,6 +14,21 @@ CREATE TABLE content_rule_packs (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, pack_id)
+);
+
+-- A glossary per market (`*`: every one) and language (a primary subtag): brand terms kept as
+-- written, preferred and forbidden terms. `spec` is Core's `CopyGlossary` as JSON; `revision` its
+-- version and etag, as for a pack.
+CREATE TABLE content_glossaries (
+    tenant_id  uuid NOT NULL,
+    market     text NOT NULL CHECK (market ~ '^([A-Z]{2}|\*)$'),
+    language   text NOT NULL CHECK (language ~ '^[a-z]{2,3}$'),
+    revision   bigint NOT NULL DEFAULT 1 CHECK (revision >= 1),
+    spec       jsonb NOT NULL,
+    created_by text NOT NULL CHECK (length(created_by) BETWEEN 1 AND 200),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, market, language)
 );
 
 -- One check of one ad's texts for the markets it runs in. `text_sha256` is the fingerprint of
@@ -56,6 +71,12 @@ CREATE POLICY tenant_isolation ON content_rule_packs
     USING (tenant_id = current_setting('tradewind.tenant_id')::uuid)
     WITH CHECK (tenant_id = current_setting('tradewind.tenant_id')::uuid);
 
+ALTER TABLE content_glossaries ENABLE ROW LEVEL SECURITY;
+ALTER TABLE content_glossaries FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON content_glossaries
+    USING (tenant_id = current_setting('tradewind.tenant_id')::uuid)
+    WITH CHECK (tenant_id = current_setting('tradewind.tenant_id')::uuid);
+
 ALTER TABLE content_checks ENABLE ROW LEVEL SECURITY;
 ALTER TABLE content_checks FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON content_checks
@@ -69,5 +90,6 @@ CREATE POLICY tenant_isolation ON content_approvals
     WITH CHECK (tenant_id = current_setting('tradewind.tenant_id')::uuid);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON content_rule_packs TO tradewind_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON content_glossaries TO tradewind_app;
 GRANT SELECT, INSERT ON content_checks TO tradewind_app;
 GRANT SELECT, INSERT ON content_approvals TO tradewind_app;
