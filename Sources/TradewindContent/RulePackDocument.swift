@@ -211,7 +211,8 @@ private struct Reader {
 
     func scope(_ node: Node, rule: String) throws(RulePackFileError) -> CopyRuleScope {
         let values = try mapping(
-            node, "applies_to of rule \(rule)", keys: ["categories", "sponsored", "without_offer_end_date", "fields"])
+            node, "applies_to of rule \(rule)",
+            keys: ["categories", "sponsored", "without_offer_end_date", "fields", "languages"])
         var fields: [CopyField] = []
         if let fieldsNode = values["fields"] {
             for name in try strings(fieldsNode, "fields") {
@@ -240,6 +241,9 @@ private struct Reader {
             withoutOfferEndDate: try values["without_offer_end_date"].map { node throws(RulePackFileError) in
                 try bool(node, "without_offer_end_date")
             } ?? false,
-            fields: fields)
+            fields: fields,
+            languages: try values["languages"].map { node throws(RulePackFileError) in
+                try strings(node, "languages").map { $0.lowercased() }
+            } ?? [])
     }
 }

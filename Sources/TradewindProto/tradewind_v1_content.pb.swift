@@ -571,6 +571,12 @@ public nonisolated struct Tradewind_V1_CopyRule: @unchecked Sendable {
     set {_uniqueStorage()._fields = newValue}
   }
 
+  /// Only texts in these languages, as primary subtags (`de`); empty: all.
+  public var languages: [String] {
+    get {_storage._languages}
+    set {_uniqueStorage()._languages = newValue}
+  }
+
   /// By BCP 47 tag; `en` always.
   public var explanations: Dictionary<String,String> {
     get {_storage._explanations}
@@ -1789,7 +1795,7 @@ nonisolated extension Tradewind_V1_RulePack: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CopyRule"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}severity\0\u{1}phrases\0\u{1}exemptions\0\u{1}categories\0\u{1}sponsored\0\u{3}without_offer_end_date\0\u{1}fields\0\u{1}explanations\0\u{1}reference\0\u{1}exemptible\0\u{1}suggestion\0\u{3}examples_matching\0\u{3}examples_not_matching\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}severity\0\u{1}phrases\0\u{1}exemptions\0\u{1}categories\0\u{1}sponsored\0\u{3}without_offer_end_date\0\u{1}fields\0\u{1}explanations\0\u{1}reference\0\u{1}exemptible\0\u{1}suggestion\0\u{3}examples_matching\0\u{3}examples_not_matching\0\u{1}languages\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1801,6 +1807,7 @@ nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobu
     var _sponsored: Bool? = nil
     var _withoutOfferEndDate: Bool = false
     var _fields: [Tradewind_V1_CopyField] = []
+    var _languages: [String] = []
     var _explanations: Dictionary<String,String> = [:]
     var _reference: Tradewind_V1_PolicyReference? = nil
     var _exemptible: Bool = false
@@ -1826,6 +1833,7 @@ nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobu
       _sponsored = source._sponsored
       _withoutOfferEndDate = source._withoutOfferEndDate
       _fields = source._fields
+      _languages = source._languages
       _explanations = source._explanations
       _reference = source._reference
       _exemptible = source._exemptible
@@ -1865,6 +1873,7 @@ nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobu
         case 13: try { try decoder.decodeSingularStringField(value: &_storage._suggestion) }()
         case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._examplesMatching) }()
         case 15: try { try decoder.decodeRepeatedStringField(value: &_storage._examplesNotMatching) }()
+        case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._languages) }()
         default: break
         }
       }
@@ -1922,6 +1931,9 @@ nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobu
       if !_storage._examplesNotMatching.isEmpty {
         try visitor.visitRepeatedStringField(value: _storage._examplesNotMatching, fieldNumber: 15)
       }
+      if !_storage._languages.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._languages, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1940,6 +1952,7 @@ nonisolated extension Tradewind_V1_CopyRule: SwiftProtobuf.Message, SwiftProtobu
         if _storage._sponsored != rhs_storage._sponsored {return false}
         if _storage._withoutOfferEndDate != rhs_storage._withoutOfferEndDate {return false}
         if _storage._fields != rhs_storage._fields {return false}
+        if _storage._languages != rhs_storage._languages {return false}
         if _storage._explanations != rhs_storage._explanations {return false}
         if _storage._reference != rhs_storage._reference {return false}
         if _storage._exemptible != rhs_storage._exemptible {return false}

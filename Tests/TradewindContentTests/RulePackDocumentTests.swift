@@ -13,7 +13,7 @@ struct RulePackDocumentTests {
         rules:
           - id: absolute-terms
             severity: block
-            applies_to: {fields: [headline, body], sponsored: false}
+            applies_to: {fields: [headline, body], sponsored: false, languages: [ZH]}
             phrases: [最好, 最佳]
             exemptions: [最好的时光]
             exemptible: false
@@ -41,6 +41,7 @@ struct RulePackDocumentTests {
         let absolute = pack.rules[0]
         #expect(absolute.kind == .forbidden && absolute.severity == .block)
         #expect(absolute.scope.fields == [.headline, .body] && absolute.scope.sponsored == false)
+        #expect(absolute.scope.languages == ["zh"])
         #expect(absolute.phrases == ["最好", "最佳"] && absolute.exemptions == ["最好的时光"])
         #expect(absolute.explanation == ["en": "Absolute terms are forbidden.", "zh": "禁止使用绝对化用语。"])
         #expect(

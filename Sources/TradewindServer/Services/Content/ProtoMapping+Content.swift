@@ -143,6 +143,7 @@ extension ProtoMapping {
                     if let sponsored = rule.scope.sponsored { $0.sponsored = sponsored }
                     $0.withoutOfferEndDate = rule.scope.withoutOfferEndDate
                     $0.fields = rule.scope.fields.map(copyField)
+                    $0.languages = rule.scope.languages
                     $0.explanations = rule.explanation
                     $0.reference = reference(rule.reference)
                     $0.exemptible = rule.exemptible
@@ -303,6 +304,11 @@ extension ProtoMapping {
                     collector.add("\(field).fields[\(i)]", "is not a field")
                 }
             }
+            for (i, language) in rule.languages.enumerated()
+            where !(2...3).contains(language.count) || !language.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) })
+            {
+                collector.add("\(field).languages[\(i)]", "must be a primary language subtag such as de")
+            }
             if (rule.explanations["en"] ?? "").isEmpty {
                 collector.add("\(field).explanations", "needs an \"en\" explanation")
             }
@@ -319,7 +325,8 @@ extension ProtoMapping {
                 id: rule.id, kind: kind,
                 scope: CopyRuleScope(
                     categories: rule.categories, sponsored: rule.hasSponsored ? rule.sponsored : nil,
-                    withoutOfferEndDate: rule.withoutOfferEndDate, fields: fields),
+                    withoutOfferEndDate: rule.withoutOfferEndDate, fields: fields,
+                    languages: rule.languages.map { $0.lowercased() }),
                 severity: severity ?? .warn, explanation: rule.explanations,
                 reference: CopyReference(
                     citation: rule.reference.citation, url: rule.reference.url, verified: rule.reference.verified),
