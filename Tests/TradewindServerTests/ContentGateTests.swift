@@ -138,11 +138,27 @@ struct ContentGateTests {
             return try await Campaigns(wrapping: grpc).updateCampaign(request, metadata: .bearer(owner))
         }
         #expect(renamed.copyChecks.first?.checkID == recheck.checkID)
+        // What the rules read about the text is part of it: the same ad, approved, then declared
+        // a financial product, is checked again and needs a new approval.
+        _ = try await Self.approve(officer, recheck.checkID, "DE")
+        let declared = try await TestStack.withClient { grpc in
+            var request = Tradewind_V1_UpdateCampaignRequest()
+            request.campaign = try await CampaignsTests.get(owner, edited.id)
+            request.campaign.productCategory = "financial"
+            request.updateMask.paths = ["product_category"]
+            return try await Campaigns(wrapping: grpc).updateCampaign(request, metadata: .bearer(owner))
+        }
+        #expect(declared.productCategory == "financial")
+        #expect(try await CampaignsTests.get(owner, edited.id).productCategory == "financial")
+        let redeclared = try #require(declared.copyChecks.first)
+        #expect(redeclared.adID == recheck.adID && redeclared.checkID != recheck.checkID)
+        #expect(redeclared.marketsAwaitingApproval == ["DE"])
+        #expect(await Status.of { _ = try await CampaignsTests.publish(owner, edited.id) }?.code == .failedPrecondition)
         let listed = try await TestStack.withClient { grpc in
             try await Content(wrapping: grpc).listCopyChecks(
                 .with { $0.campaignID = edited.id }, metadata: .bearer(owner))
         }
-        #expect(listed.checks.map(\.id) == [recheck.checkID])
+        #expect(listed.checks.map(\.id) == [redeclared.checkID])
         let finding = try #require(listed.checks.first?.markets.first?.findings.first)
         #expect(finding.ruleID == "eu/free-claims" && finding.field == .description_ && finding.index == 0)
         #expect(finding.span.start == 0 && finding.span.end == 10 && finding.span.utf16End == 10)

@@ -8,7 +8,8 @@ public enum CampaignRepository {
         c.id, c.account_id, c.channel, c.name, c.objective, c.status, c.budget_period, c.budget_micros, c.currency,
         c.bid_strategy::text, coalesce(c.start_day::text, ''), coalesce(c.end_day::text, ''), c.markets, c.languages,
         c.version, c.reference, coalesce(c.published::text, ''), c.sync_state, c.sync_operation, c.sync_attempts,
-        c.sync_next_attempt_at, c.sync_error_code, c.sync_error_message, c.synced_at, c.created_at, c.updated_at
+        c.sync_next_attempt_at, c.sync_error_code, c.sync_error_message, c.synced_at, c.created_at, c.updated_at,
+        coalesce(c.product_category, ''), coalesce(c.offer_end_day::text, '')
         """
 
     /// Creates a draft with new ids for it, its ad groups and ads.
@@ -20,12 +21,13 @@ public enum CampaignRepository {
             """
             INSERT INTO campaigns AS c (tenant_id, id, account_id, channel, name, objective, budget_period,
                                         budget_micros, currency, bid_strategy, start_day, end_day, markets,
-                                        languages, reference)
+                                        languages, reference, product_category, offer_end_day)
             VALUES (\(tx.tenantID), \(id), \(accountID), \(Int16(channel.storedCode)), \(spec.name),
                     \(Int16(spec.objective.storedCode)), \(spec.budget.period.rawValue), \(spec.budget.amountMicros),
                     \(currency), \(try StoredJSON.encode(spec.bidStrategy))::jsonb,
                     NULLIF(\(spec.startDay?.description ?? ""), '')::date, NULLIF(\(spec.endDay?.description ?? ""), '')::date,
-                    \(spec.markets), \(spec.languages), \(CampaignRecord.reference(for: id)))
+                    \(spec.markets), \(spec.languages), \(CampaignRecord.reference(for: id)), \(spec.productCategory),
+                    NULLIF(\(spec.offerEndDay?.description ?? ""), '')::date)
             RETURNING \(unescaped: columns)
             """, logger: tx.logger)
         guard var record = try await decodeCampaigns(rows).first else {
@@ -149,7 +151,9 @@ public enum CampaignRepository {
                 budget_micros = \(spec.budget.amountMicros), bid_strategy = \(try StoredJSON.encode(spec.bidStrategy))::jsonb,
                 start_day = NULLIF(\(spec.startDay?.description ?? ""), '')::date,
                 end_day = NULLIF(\(spec.endDay?.description ?? ""), '')::date,
-                markets = \(spec.markets), languages = \(spec.languages), version = version + 1, updated_at = now()
+                markets = \(spec.markets), languages = \(spec.languages), product_category = \(spec.productCategory),
+                offer_end_day = NULLIF(\(spec.offerEndDay?.description ?? ""), '')::date, version = version + 1,
+                updated_at = now()
             WHERE tenant_id = \(tx.tenantID) AND id = \(record.id)
             """, logger: tx.logger)
         if replacingAdGroups {
@@ -245,7 +249,9 @@ public enum CampaignRepository {
                 budget: Budget(period: period, amountMicros: try cells[7].decode(Int64.self)),
                 bidStrategy: try StoredJSON.decode(BidStrategy.self, try cells[9].decode(String.self)),
                 startDay: CalendarDay(startDay), endDay: CalendarDay(endDay),
-                markets: try cells[12].decode([String].self), languages: try cells[13].decode([String].self))
+                markets: try cells[12].decode([String].self), languages: try cells[13].decode([String].self),
+                productCategory: try cells[26].decode(String.self).nilIfEmpty,
+                offerEndDay: CalendarDay(try cells[27].decode(String.self)))
             records.append(
                 CampaignRecord(
                     id: id, accountID: try cells[1].decode(UUID.self), channel: channel, status: status,
@@ -348,4 +354,8 @@ public enum CampaignRepository {
         }
         record.tree.adGroups = groups
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

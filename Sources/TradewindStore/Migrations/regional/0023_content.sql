@@ -16,6 +16,11 @@ CREATE TABLE content_rule_packs (
     PRIMARY KEY (tenant_id, pack_id)
 );
 
+-- What the copy rules read about a campaign's ads: its product category (Core's
+-- `CopyCategory.known`) and the day its offer ends.
+ALTER TABLE campaigns ADD COLUMN product_category text CHECK (product_category ~ '^[a-z_]{1,40}$');
+ALTER TABLE campaigns ADD COLUMN offer_end_day date;
+
 -- A glossary per market (`*`: every one) and language (a primary subtag): brand terms kept as
 -- written, preferred and forbidden terms. `spec` is Core's `CopyGlossary` as JSON; `revision` its
 -- version and etag, as for a pack.
