@@ -221,9 +221,53 @@ public nonisolated struct Tradewind_V1_CheckCopyResponse: Sendable {
   /// One per text, in the order of the request.
   public var results: [Tradewind_V1_CopyCheckResult] = []
 
+  /// What each rule a finding names says, once per answer rather than once
+  /// per finding, which keeps the answer for 1,000 texts in 30 markets well
+  /// within gRPC's default 4 MiB message.
+  public var rules: Dictionary<String,Tradewind_V1_FindingRule> = [:]
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// A rule as the findings of an answer cite it: why it matters and what to do,
+/// its source, whether it can be approved, and a rewrite.
+public nonisolated struct Tradewind_V1_FindingRule: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Why it matters and what to do, in English.
+  public var explanation: String = String()
+
+  /// The explanation by language, keyed by each language tag the texts were
+  /// sent with (`zh-CN`) and by `en`: in the text's language where the pack
+  /// has it, else in English. So a finding's explanation in its text's
+  /// language is `rules[finding.rule_id].explanations[text.language]`.
+  public var explanations: Dictionary<String,String> = [:]
+
+  /// The law or policy behind the rule.
+  public var reference: Tradewind_V1_PolicyReference {
+    get {_reference ?? Tradewind_V1_PolicyReference()}
+    set {_reference = newValue}
+  }
+  /// Returns true if `reference` has been explicitly set.
+  public var hasReference: Bool {self._reference != nil}
+  /// Clears the value of `reference`. Subsequent reads from it will return its default value.
+  public mutating func clearReference() {self._reference = nil}
+
+  /// Whether a compliance officer may approve a text despite its findings.
+  public var exemptible: Bool = false
+
+  /// A rewrite to consider, when the rule has one.
+  public var suggestion: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _reference: Tradewind_V1_PolicyReference? = nil
 }
 
 /// The verdicts on one text of a CheckCopyRequest.
@@ -287,12 +331,15 @@ public nonisolated struct Tradewind_V1_MarketVerdict: Sendable {
   /// The most severe finding's, PASS without any.
   public var severity: Tradewind_V1_CopySeverity = .unspecified
 
-  /// Most severe first, then as a reader meets them.
+  /// Most severe first, then as a reader meets them; at most 50.
   public var findings: [Tradewind_V1_CopyFinding] = []
 
   /// The version of every pack that applied to the market, by pack id: the
   /// verdict holds for these versions.
   public var packVersions: Dictionary<String,String> = [:]
+
+  /// Findings beyond the first 50, left out (a text repeating a term).
+  public var omittedFindings: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -327,98 +374,46 @@ public nonisolated struct Tradewind_V1_TextSpan: Sendable {
 }
 
 /// One reason a text may not run as it is in a market.
-public nonisolated struct Tradewind_V1_CopyFinding: @unchecked Sendable {
+public nonisolated struct Tradewind_V1_CopyFinding: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// `<pack>/<rule>`, e.g. `cn/absolute-terms`.
-  public var ruleID: String {
-    get {_storage._ruleID}
-    set {_uniqueStorage()._ruleID = newValue}
-  }
+  public var ruleID: String = String()
 
   /// ISO 3166-1 alpha-2.
-  public var market: String {
-    get {_storage._market}
-    set {_uniqueStorage()._market = newValue}
-  }
+  public var market: String = String()
 
   /// The rule's severity.
-  public var severity: Tradewind_V1_CopySeverity {
-    get {_storage._severity}
-    set {_uniqueStorage()._severity = newValue}
-  }
+  public var severity: Tradewind_V1_CopySeverity = .unspecified
 
   /// The field the phrase is in (for a missing phrase, the first the rule reads).
-  public var field: Tradewind_V1_CopyField {
-    get {_storage._field}
-    set {_uniqueStorage()._field = newValue}
-  }
+  public var field: Tradewind_V1_CopyField = .unspecified
 
   /// Unset when the finding is a phrase the text lacks (a disclosure).
   public var span: Tradewind_V1_TextSpan {
-    get {_storage._span ?? Tradewind_V1_TextSpan()}
-    set {_uniqueStorage()._span = newValue}
+    get {_span ?? Tradewind_V1_TextSpan()}
+    set {_span = newValue}
   }
   /// Returns true if `span` has been explicitly set.
-  public var hasSpan: Bool {_storage._span != nil}
+  public var hasSpan: Bool {self._span != nil}
   /// Clears the value of `span`. Subsequent reads from it will return its default value.
-  public mutating func clearSpan() {_uniqueStorage()._span = nil}
+  public mutating func clearSpan() {self._span = nil}
 
   /// The rule's phrase that was found, as the rule writes it; empty when
   /// missing.
-  public var phrase: String {
-    get {_storage._phrase}
-    set {_uniqueStorage()._phrase = newValue}
-  }
-
-  /// Why it matters and what to do, in English.
-  public var explanation: String {
-    get {_storage._explanation}
-    set {_uniqueStorage()._explanation = newValue}
-  }
-
-  /// The same in the text's language where the pack has it, else English.
-  public var localizedExplanation: String {
-    get {_storage._localizedExplanation}
-    set {_uniqueStorage()._localizedExplanation = newValue}
-  }
-
-  /// The law or policy behind the rule.
-  public var reference: Tradewind_V1_PolicyReference {
-    get {_storage._reference ?? Tradewind_V1_PolicyReference()}
-    set {_uniqueStorage()._reference = newValue}
-  }
-  /// Returns true if `reference` has been explicitly set.
-  public var hasReference: Bool {_storage._reference != nil}
-  /// Clears the value of `reference`. Subsequent reads from it will return its default value.
-  public mutating func clearReference() {_uniqueStorage()._reference = nil}
-
-  /// Whether a compliance officer may approve the text despite the finding.
-  public var exemptible: Bool {
-    get {_storage._exemptible}
-    set {_uniqueStorage()._exemptible = newValue}
-  }
-
-  /// A rewrite to consider, when the rule has one.
-  public var suggestion: String {
-    get {_storage._suggestion}
-    set {_uniqueStorage()._suggestion = newValue}
-  }
+  public var phrase: String = String()
 
   /// Which of the field's values the span is in, for a creative with several
   /// headlines or descriptions (the second headline: 1); 0 for an AdText.
-  public var index: Int32 {
-    get {_storage._index}
-    set {_uniqueStorage()._index = newValue}
-  }
+  public var index: Int32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _storage = _StorageClass.defaultInstance
+  fileprivate var _span: Tradewind_V1_TextSpan? = nil
 }
 
 /// The law or policy behind a rule.
@@ -789,6 +784,10 @@ public nonisolated struct Tradewind_V1_CopyCheck: Sendable {
   public var hasCreateTime: Bool {self._createTime != nil}
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
+
+  /// What each rule a finding names says (see CheckCopyResponse.rules), keyed
+  /// by the ad's language and `en`.
+  public var rules: Dictionary<String,Tradewind_V1_FindingRule> = [:]
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1283,7 +1282,7 @@ nonisolated extension Tradewind_V1_CheckCopyRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Tradewind_V1_CheckCopyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CheckCopyResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0\u{1}rules\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1292,6 +1291,7 @@ nonisolated extension Tradewind_V1_CheckCopyResponse: SwiftProtobuf.Message, Swi
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_FindingRule>.self, value: &self.rules) }()
       default: break
       }
     }
@@ -1301,11 +1301,69 @@ nonisolated extension Tradewind_V1_CheckCopyResponse: SwiftProtobuf.Message, Swi
     if !self.results.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 1)
     }
+    if !self.rules.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_FindingRule>.self, value: self.rules, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tradewind_V1_CheckCopyResponse, rhs: Tradewind_V1_CheckCopyResponse) -> Bool {
     if lhs.results != rhs.results {return false}
+    if lhs.rules != rhs.rules {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Tradewind_V1_FindingRule: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FindingRule"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}explanation\0\u{1}explanations\0\u{1}reference\0\u{1}exemptible\0\u{1}suggestion\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.explanation) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.explanations) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._reference) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.exemptible) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.suggestion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.explanation.isEmpty {
+      try visitor.visitSingularStringField(value: self.explanation, fieldNumber: 1)
+    }
+    if !self.explanations.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.explanations, fieldNumber: 2)
+    }
+    try { if let v = self._reference {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if self.exemptible != false {
+      try visitor.visitSingularBoolField(value: self.exemptible, fieldNumber: 4)
+    }
+    if !self.suggestion.isEmpty {
+      try visitor.visitSingularStringField(value: self.suggestion, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Tradewind_V1_FindingRule, rhs: Tradewind_V1_FindingRule) -> Bool {
+    if lhs.explanation != rhs.explanation {return false}
+    if lhs.explanations != rhs.explanations {return false}
+    if lhs._reference != rhs._reference {return false}
+    if lhs.exemptible != rhs.exemptible {return false}
+    if lhs.suggestion != rhs.suggestion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1403,7 +1461,7 @@ nonisolated extension Tradewind_V1_LengthOverrun: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Tradewind_V1_MarketVerdict: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MarketVerdict"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}market\0\u{1}severity\0\u{1}findings\0\u{3}pack_versions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}market\0\u{1}severity\0\u{1}findings\0\u{3}pack_versions\0\u{3}omitted_findings\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1415,6 +1473,7 @@ nonisolated extension Tradewind_V1_MarketVerdict: SwiftProtobuf.Message, SwiftPr
       case 2: try { try decoder.decodeSingularEnumField(value: &self.severity) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.findings) }()
       case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.packVersions) }()
+      case 5: try { try decoder.decodeSingularInt32Field(value: &self.omittedFindings) }()
       default: break
       }
     }
@@ -1433,6 +1492,9 @@ nonisolated extension Tradewind_V1_MarketVerdict: SwiftProtobuf.Message, SwiftPr
     if !self.packVersions.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.packVersions, fieldNumber: 4)
     }
+    if self.omittedFindings != 0 {
+      try visitor.visitSingularInt32Field(value: self.omittedFindings, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1441,6 +1503,7 @@ nonisolated extension Tradewind_V1_MarketVerdict: SwiftProtobuf.Message, SwiftPr
     if lhs.severity != rhs.severity {return false}
     if lhs.findings != rhs.findings {return false}
     if lhs.packVersions != rhs.packVersions {return false}
+    if lhs.omittedFindings != rhs.omittedFindings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1493,146 +1556,63 @@ nonisolated extension Tradewind_V1_TextSpan: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Tradewind_V1_CopyFinding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CopyFinding"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}market\0\u{1}severity\0\u{1}field\0\u{1}span\0\u{1}phrase\0\u{1}explanation\0\u{3}localized_explanation\0\u{1}reference\0\u{1}exemptible\0\u{1}suggestion\0\u{1}index\0")
-
-  fileprivate class _StorageClass {
-    var _ruleID: String = String()
-    var _market: String = String()
-    var _severity: Tradewind_V1_CopySeverity = .unspecified
-    var _field: Tradewind_V1_CopyField = .unspecified
-    var _span: Tradewind_V1_TextSpan? = nil
-    var _phrase: String = String()
-    var _explanation: String = String()
-    var _localizedExplanation: String = String()
-    var _reference: Tradewind_V1_PolicyReference? = nil
-    var _exemptible: Bool = false
-    var _suggestion: String = String()
-    var _index: Int32 = 0
-
-      // This property is used as the initial default value for new instances of the type.
-      // The type itself is protecting the reference to its storage via CoW semantics.
-      // This will force a copy to be made of this reference when the first mutation occurs;
-      // hence, it is safe to mark this as `nonisolated(unsafe)`.
-      static nonisolated(unsafe) let defaultInstance = _StorageClass()
-
-    private init() {}
-
-    init(copying source: _StorageClass) {
-      _ruleID = source._ruleID
-      _market = source._market
-      _severity = source._severity
-      _field = source._field
-      _span = source._span
-      _phrase = source._phrase
-      _explanation = source._explanation
-      _localizedExplanation = source._localizedExplanation
-      _reference = source._reference
-      _exemptible = source._exemptible
-      _suggestion = source._suggestion
-      _index = source._index
-    }
-  }
-
-  fileprivate mutating func _uniqueStorage() -> _StorageClass {
-    if !isKnownUniquelyReferenced(&_storage) {
-      _storage = _StorageClass(copying: _storage)
-    }
-    return _storage
-  }
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{1}market\0\u{1}severity\0\u{1}field\0\u{1}span\0\u{1}phrase\0\u{2}\u{6}index\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    _ = _uniqueStorage()
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      while let fieldNumber = try decoder.nextFieldNumber() {
-        // The use of inline closures is to circumvent an issue where the compiler
-        // allocates stack space for every case branch when no optimizations are
-        // enabled. https://github.com/apple/swift-protobuf/issues/1034
-        switch fieldNumber {
-        case 1: try { try decoder.decodeSingularStringField(value: &_storage._ruleID) }()
-        case 2: try { try decoder.decodeSingularStringField(value: &_storage._market) }()
-        case 3: try { try decoder.decodeSingularEnumField(value: &_storage._severity) }()
-        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._field) }()
-        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._span) }()
-        case 6: try { try decoder.decodeSingularStringField(value: &_storage._phrase) }()
-        case 7: try { try decoder.decodeSingularStringField(value: &_storage._explanation) }()
-        case 8: try { try decoder.decodeSingularStringField(value: &_storage._localizedExplanation) }()
-        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._reference) }()
-        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._exemptible) }()
-        case 11: try { try decoder.decodeSingularStringField(value: &_storage._suggestion) }()
-        case 12: try { try decoder.decodeSingularInt32Field(value: &_storage._index) }()
-        default: break
-        }
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ruleID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.market) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.severity) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.field) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._span) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.phrase) }()
+      case 12: try { try decoder.decodeSingularInt32Field(value: &self.index) }()
+      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every if/case branch local when no optimizations
-      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-      // https://github.com/apple/swift-protobuf/issues/1182
-      if !_storage._ruleID.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._ruleID, fieldNumber: 1)
-      }
-      if !_storage._market.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._market, fieldNumber: 2)
-      }
-      if _storage._severity != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._severity, fieldNumber: 3)
-      }
-      if _storage._field != .unspecified {
-        try visitor.visitSingularEnumField(value: _storage._field, fieldNumber: 4)
-      }
-      try { if let v = _storage._span {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-      } }()
-      if !_storage._phrase.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._phrase, fieldNumber: 6)
-      }
-      if !_storage._explanation.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._explanation, fieldNumber: 7)
-      }
-      if !_storage._localizedExplanation.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._localizedExplanation, fieldNumber: 8)
-      }
-      try { if let v = _storage._reference {
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-      } }()
-      if _storage._exemptible != false {
-        try visitor.visitSingularBoolField(value: _storage._exemptible, fieldNumber: 10)
-      }
-      if !_storage._suggestion.isEmpty {
-        try visitor.visitSingularStringField(value: _storage._suggestion, fieldNumber: 11)
-      }
-      if _storage._index != 0 {
-        try visitor.visitSingularInt32Field(value: _storage._index, fieldNumber: 12)
-      }
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.ruleID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ruleID, fieldNumber: 1)
+    }
+    if !self.market.isEmpty {
+      try visitor.visitSingularStringField(value: self.market, fieldNumber: 2)
+    }
+    if self.severity != .unspecified {
+      try visitor.visitSingularEnumField(value: self.severity, fieldNumber: 3)
+    }
+    if self.field != .unspecified {
+      try visitor.visitSingularEnumField(value: self.field, fieldNumber: 4)
+    }
+    try { if let v = self._span {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.phrase.isEmpty {
+      try visitor.visitSingularStringField(value: self.phrase, fieldNumber: 6)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularInt32Field(value: self.index, fieldNumber: 12)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Tradewind_V1_CopyFinding, rhs: Tradewind_V1_CopyFinding) -> Bool {
-    if lhs._storage !== rhs._storage {
-      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
-        let _storage = _args.0
-        let rhs_storage = _args.1
-        if _storage._ruleID != rhs_storage._ruleID {return false}
-        if _storage._market != rhs_storage._market {return false}
-        if _storage._severity != rhs_storage._severity {return false}
-        if _storage._field != rhs_storage._field {return false}
-        if _storage._span != rhs_storage._span {return false}
-        if _storage._phrase != rhs_storage._phrase {return false}
-        if _storage._explanation != rhs_storage._explanation {return false}
-        if _storage._localizedExplanation != rhs_storage._localizedExplanation {return false}
-        if _storage._reference != rhs_storage._reference {return false}
-        if _storage._exemptible != rhs_storage._exemptible {return false}
-        if _storage._suggestion != rhs_storage._suggestion {return false}
-        if _storage._index != rhs_storage._index {return false}
-        return true
-      }
-      if !storagesAreEqual {return false}
-    }
+    if lhs.ruleID != rhs.ruleID {return false}
+    if lhs.market != rhs.market {return false}
+    if lhs.severity != rhs.severity {return false}
+    if lhs.field != rhs.field {return false}
+    if lhs._span != rhs._span {return false}
+    if lhs.phrase != rhs.phrase {return false}
+    if lhs.index != rhs.index {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2121,7 +2101,7 @@ nonisolated extension Tradewind_V1_DeleteRulePackResponse: SwiftProtobuf.Message
 
 nonisolated extension Tradewind_V1_CopyCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CopyCheck"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}campaign_id\0\u{3}ad_id\0\u{1}severity\0\u{1}markets\0\u{1}approvals\0\u{3}markets_refused\0\u{3}created_by\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}campaign_id\0\u{3}ad_id\0\u{1}severity\0\u{1}markets\0\u{1}approvals\0\u{3}markets_refused\0\u{3}created_by\0\u{3}create_time\0\u{1}rules\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2138,6 +2118,7 @@ nonisolated extension Tradewind_V1_CopyCheck: SwiftProtobuf.Message, SwiftProtob
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.marketsRefused) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.createdBy) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 10: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_FindingRule>.self, value: &self.rules) }()
       default: break
       }
     }
@@ -2175,6 +2156,9 @@ nonisolated extension Tradewind_V1_CopyCheck: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._createTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    if !self.rules.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Tradewind_V1_FindingRule>.self, value: self.rules, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2188,6 +2172,7 @@ nonisolated extension Tradewind_V1_CopyCheck: SwiftProtobuf.Message, SwiftProtob
     if lhs.marketsRefused != rhs.marketsRefused {return false}
     if lhs.createdBy != rhs.createdBy {return false}
     if lhs._createTime != rhs._createTime {return false}
+    if lhs.rules != rhs.rules {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

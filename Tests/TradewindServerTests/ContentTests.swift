@@ -60,8 +60,13 @@ struct ContentTests {
         #expect(finding.span.utf16Start == 5 && finding.span.utf16End == 7)
         let scalars = Array(headline.unicodeScalars)[Int(finding.span.start)..<Int(finding.span.end)]
         #expect(String(String.UnicodeScalarView(scalars)) == "最好")
-        #expect(finding.explanation != finding.localizedExplanation, "the zh text gets the zh explanation")
-        #expect(finding.reference.url.hasPrefix("http") && !finding.reference.citation.isEmpty)
+        // What the rule says is in the answer once, in English and in the text's language.
+        let rule = try #require(response.rules["cn/absolute-terms"])
+        let chinese = try #require(rule.explanations["zh-CN"])
+        #expect(rule.explanations["en"] == rule.explanation && chinese != rule.explanation)
+        #expect(chinese.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) })
+        #expect(rule.reference.url.hasPrefix("http") && !rule.reference.citation.isEmpty)
+        #expect(Set(response.rules.keys) == Set(result.markets.flatMap { $0.findings.map(\.ruleID) }))
         #expect(result.markets[1].packVersions["us"] != nil)
         #expect(!result.markets[1].findings.contains { $0.ruleID.hasPrefix("cn/") })
     }
@@ -256,8 +261,8 @@ struct ContentLocalizationTests {
         let spelling = try #require(germany.findings.first { $0.ruleID == "glossary-de-de/keep-0-spelling" })
         #expect(
             spelling.span.start == 4 && spelling.span.end == 10 && spelling.severity == .warn
-                && spelling.suggestion == "iPhone")
-        #expect(germany.findings.first { $0.ruleID == "glossary-de-de/prefer-0" }?.suggestion == "Sneaker")
+                && response.rules[spelling.ruleID]?.suggestion == "iPhone")
+        #expect(response.rules["glossary-de-de/prefer-0"]?.suggestion == "Sneaker")
         #expect(germany.severity == .block && germany.packVersions["glossary-de-de"] == "1")
         // Austria is another market, and English text another language.
         #expect(!response.results[0].markets[1].findings.contains { $0.ruleID.hasPrefix("glossary-") })
@@ -386,5 +391,16 @@ struct ContentLocalizationTests {
         let google = try #require(overruns.first)
         #expect(google.channel == .googleAds && google.field == .headline && google.length == 40 && google.limit == 30)
         #expect(google.refused)
+    }
+}
+
+extension ContentTests {
+    @Test("a text repeating a term gets a bounded answer: 50 findings a market, the rest counted")
+    func boundedFindings() async throws {
+        let (_, key) = try await TestStack.tenant(role: .marketer)
+        let body = String(repeating: "最好", count: 2_000)
+        let response = try await Self.check(key, [Self.text(body: body, language: "zh-CN")], markets: ["CN"])
+        let verdict = response.results[0].markets[0]
+        #expect(verdict.findings.count == 50 && verdict.omittedFindings > 0 && verdict.severity == .block)
     }
 }

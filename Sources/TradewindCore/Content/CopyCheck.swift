@@ -112,49 +112,71 @@ public struct CopyVerdict: Sendable, Hashable, Codable {
 
 extension CompiledCopyRules {
     /// Checks `draft` for each of `markets` (ISO 3166-1 codes, upper case). The text is folded and
-    /// matched once; each market then keeps the findings of the packs that apply to it.
+    /// matched once, and each pack's findings are worked out once (a pack's rules do not depend on
+    /// the market); each market then takes the findings of the packs that apply to it.
     public func check(_ draft: CopyDraft, markets: [String]) -> [CopyVerdict] {
-        var matches: [String: [(part: CopyPart, match: CopyMatch)]] = [:]
+        // Matches by compiled pack, then by rule.
+        var matched: [Int: [Int: [(part: CopyPart, match: CopyMatch)]]] = [:]
         for part in draft.parts {
-            for match in matcher.matches(in: part.text) { matches[match.ruleID, default: []].append((part, match)) }
+            for match in matcher.matches(in: part.text) {
+                guard let position = positions[match.ruleID] else { continue }
+                matched[position.pack, default: [:]][position.rule, default: []].append((part, match))
+            }
         }
         let language = Self.primaryLanguage(draft.language)
+        var byPack = [[CopyFinding]?](repeating: nil, count: compiled.count)
         return markets.map { market in
             var findings: [CopyFinding] = []
             var versions: [String: String] = [:]
-            for pack in packs where pack.applies(to: market, channels: draft.channels) {
+            for (index, pack) in compiled.enumerated() where pack.applies(to: market, channels: draft.channels) {
                 versions[pack.id] = pack.version
-                for rule in pack.rules where rule.scope.applies(to: draft) {
-                    let key = "\(pack.id)/\(rule.id)"
-                    let found = (matches[key] ?? []).filter { hit in
-                        rule.scope.reads(hit.part.field)
-                            && !(rule.flagsOtherSpellingsOnly
-                                && Self.slice(hit.part.text, hit.match.span) == hit.match.phrase)
-                    }
-                    func finding(_ field: CopyField, _ index: Int, _ span: Range<Int>?, _ phrase: String) -> CopyFinding
-                    {
-                        let english = rule.explanation["en"] ?? rule.explanation.values.sorted().first ?? ""
-                        return CopyFinding(
-                            ruleID: key, market: market, severity: rule.severity, field: field, index: index,
-                            span: span,
-                            phrase: phrase, explanation: english,
-                            localizedExplanation: rule.explanation[draft.language] ?? rule.explanation[language]
-                                ?? english,
-                            reference: rule.reference, exemptible: rule.exemptible, suggestion: rule.suggestion)
-                    }
-                    switch rule.kind {
-                    case .forbidden:
-                        findings += found.map { finding($0.part.field, $0.part.index, $0.match.span, $0.match.phrase) }
-                    case .required where found.isEmpty:
-                        let part = draft.parts.first { rule.scope.reads($0.field) }
-                        findings.append(finding(part?.field ?? .body, part?.index ?? 0, nil, ""))
-                    case .required:
-                        break
-                    }
+                if byPack[index] == nil {
+                    byPack[index] = packFindings(pack, matched[index] ?? [:], draft, language: language)
+                }
+                for var finding in byPack[index] ?? [] {
+                    finding.market = market
+                    findings.append(finding)
                 }
             }
             return CopyVerdict(market: market, findings: findings, packVersions: versions)
         }
+    }
+
+    /// A pack's findings in a draft, whatever the market (left empty here).
+    private func packFindings(
+        _ pack: CompiledPack, _ matched: [Int: [(part: CopyPart, match: CopyMatch)]], _ draft: CopyDraft,
+        language: String
+    ) -> [CopyFinding] {
+        guard !matched.isEmpty || pack.hasRequiredRules else { return [] }
+        var findings: [CopyFinding] = []
+        for (index, compiled) in pack.rules.enumerated() {
+            // Most rules neither matched nor require anything: they are passed over before the rule is read.
+            guard compiled.isRequired || matched[index] != nil else { continue }
+            let rule = compiled.rule
+            guard rule.scope.applies(to: draft, language: language) else { continue }
+            let found = (matched[index] ?? []).filter { hit in
+                rule.scope.reads(hit.part.field)
+                    && !(rule.flagsOtherSpellingsOnly && Self.slice(hit.part.text, hit.match.span) == hit.match.phrase)
+            }
+            func finding(_ field: CopyField, _ index: Int, _ span: Range<Int>?, _ phrase: String) -> CopyFinding {
+                CopyFinding(
+                    ruleID: compiled.key, market: "", severity: rule.severity, field: field, index: index, span: span,
+                    phrase: phrase, explanation: compiled.english,
+                    localizedExplanation: rule.explanation[draft.language] ?? rule.explanation[language]
+                        ?? compiled.english,
+                    reference: rule.reference, exemptible: rule.exemptible, suggestion: rule.suggestion)
+            }
+            switch rule.kind {
+            case .forbidden:
+                findings += found.map { finding($0.part.field, $0.part.index, $0.match.span, $0.match.phrase) }
+            case .required where found.isEmpty:
+                let part = draft.parts.first { rule.scope.reads($0.field) }
+                findings.append(finding(part?.field ?? .body, part?.index ?? 0, nil, ""))
+            case .required:
+                break
+            }
+        }
+        return findings
     }
 
     /// The text at a span of Unicode scalar offsets.

@@ -58,11 +58,12 @@ public struct CopyRuleScope: Sendable, Hashable, Codable {
         self.languages = languages
     }
 
-    func applies(to draft: CopyDraft) -> Bool {
+    /// Whether the rule applies to `draft`, whose language's primary subtag is `language`.
+    func applies(to draft: CopyDraft, language: String) -> Bool {
         (categories.isEmpty || categories.contains(draft.category))
             && (sponsored == nil || sponsored == draft.sponsored)
             && (!withoutOfferEndDate || draft.offerEndDate == nil)
-            && (languages.isEmpty || languages.contains(CompiledCopyRules.primaryLanguage(draft.language)))
+            && (languages.isEmpty || languages.contains(language))
     }
 
     func reads(_ field: CopyField) -> Bool { fields.isEmpty || fields.contains(field) }
@@ -140,10 +141,6 @@ public struct CopyRulePack: Sendable, Hashable, Codable {
         self.rules = rules
     }
 
-    func applies(to market: String, channels targeted: [String]) -> Bool {
-        (markets.contains("*") || markets.contains(market))
-            && (channels.isEmpty || channels.contains { targeted.contains($0) })
-    }
 }
 
 /// Why a pack cannot load: the rule and the example named, so its author can fix it.
@@ -168,6 +165,11 @@ public struct CompiledCopyRules: Sendable {
     public let matcher: CopyMatcher
     /// Rules by `"<pack>/<rule>"`, the id findings carry.
     public let rules: [String: CopyRule]
+    /// Each pack's rules as a check walks them, in the packs' order: built once, so a check copies
+    /// no rule and builds no key.
+    let compiled: [CompiledPack]
+    /// Which compiled pack and rule a match's rule id names.
+    let positions: [String: (pack: Int, rule: Int)]
 
     public init(_ packs: [CopyRulePack]) throws(CopyRulePackError) {
         var phrases: [CopyPhrase] = []
@@ -234,6 +236,12 @@ public struct CompiledCopyRules: Sendable {
         self.packs = packs
         self.matcher = matcher
         self.rules = rules
+        self.compiled = packs.map(CompiledPack.init)
+        var positions: [String: (pack: Int, rule: Int)] = [:]
+        for (p, pack) in compiled.enumerated() {
+            for (r, rule) in pack.rules.enumerated() { positions[rule.key] = (p, r) }
+        }
+        self.positions = positions
     }
 
     private static func split(_ key: String) -> (pack: String, rule: String) {
@@ -250,4 +258,46 @@ public enum CopyCategory {
         "financial", "crypto", "real_estate", "education", "food", "infant_formula", "weight_loss", "dating",
         "weapons", "political",
     ]
+}
+
+/// A pack as a check walks it.
+struct CompiledPack: Sendable {
+    let id: String
+    let version: String
+    let markets: Set<String>
+    let everyMarket: Bool
+    let channels: [String]
+    let rules: [CompiledRule]
+    /// Whether a rule may flag a text that matched none of the pack's phrases.
+    let hasRequiredRules: Bool
+
+    init(_ pack: CopyRulePack) {
+        id = pack.id
+        version = pack.version
+        markets = Set(pack.markets)
+        everyMarket = pack.markets.contains("*")
+        channels = pack.channels
+        rules = pack.rules.map { CompiledRule(pack: pack.id, $0) }
+        hasRequiredRules = pack.rules.contains { $0.kind == .required }
+    }
+
+    func applies(to market: String, channels targeted: [String]) -> Bool {
+        (everyMarket || markets.contains(market)) && (channels.isEmpty || channels.contains { targeted.contains($0) })
+    }
+}
+
+/// A rule with what a finding of it carries, made once: a class, so walking the rules retains one
+/// reference each instead of copying every array of the rule.
+final class CompiledRule: Sendable {
+    let key: String
+    let rule: CopyRule
+    let english: String
+    let isRequired: Bool
+
+    init(pack: String, _ rule: CopyRule) {
+        key = "\(pack)/\(rule.id)"
+        self.rule = rule
+        isRequired = rule.kind == .required
+        english = rule.explanation["en"] ?? rule.explanation.values.sorted().first ?? ""
+    }
 }

@@ -49,6 +49,7 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
             result.severity = ProtoMapping.severity(verdicts.map(\.severity).max() ?? .pass)
             result.markets = verdicts.map { ProtoMapping.verdict($0, of: draft) }
             result.lengthOverruns = ProtoMapping.lengthOverruns(draft, markets: markets)
+            ProtoMapping.findingRules(verdicts.map { ($0, draft.language) }, into: &response.rules)
             for verdict in verdicts { versions.merge(verdict.packVersions) { current, _ in current } }
             response.results.append(result)
         }

@@ -85,7 +85,8 @@ extension ProtoMapping {
             proto.market = verdict.market
             proto.severity = severity(verdict.severity)
             proto.packVersions = verdict.packVersions
-            proto.findings = verdict.findings.map { finding in
+            proto.omittedFindings = Int32(max(0, verdict.findings.count - maximumFindingsPerVerdict))
+            proto.findings = verdict.findings.prefix(maximumFindingsPerVerdict).map { finding in
                 .with {
                     $0.ruleID = finding.ruleID
                     $0.market = finding.market
@@ -96,11 +97,34 @@ extension ProtoMapping {
                         $0.span = textSpan(span, in: draft.text(finding.field, index: finding.index) ?? "")
                     }
                     $0.phrase = finding.phrase
-                    $0.explanation = finding.explanation
-                    $0.localizedExplanation = finding.localizedExplanation
-                    $0.reference = reference(finding.reference)
-                    $0.exemptible = finding.exemptible
-                    if let suggestion = finding.suggestion { $0.suggestion = suggestion }
+                }
+            }
+        }
+    }
+
+    /// The findings an answer lists per verdict: a text repeating a term a thousand times gets a
+    /// bounded answer.
+    static let maximumFindingsPerVerdict = 50
+
+    /// What the rules of `verdicts`' findings say, once per rule: English, and each finding's
+    /// explanation under the language tag its text was sent with.
+    static func findingRules(
+        _ verdicts: some Sequence<(verdict: CopyVerdict, language: String)>,
+        into rules: inout [String: Tradewind_V1_FindingRule]
+    ) {
+        for (verdict, language) in verdicts {
+            for finding in verdict.findings.prefix(maximumFindingsPerVerdict) {
+                if rules[finding.ruleID] == nil {
+                    rules[finding.ruleID] = .with {
+                        $0.explanation = finding.explanation
+                        $0.explanations = ["en": finding.explanation]
+                        $0.reference = reference(finding.reference)
+                        $0.exemptible = finding.exemptible
+                        if let suggestion = finding.suggestion { $0.suggestion = suggestion }
+                    }
+                }
+                if rules[finding.ruleID]?.explanations[language] == nil {
+                    rules[finding.ruleID]?.explanations[language] = finding.localizedExplanation
                 }
             }
         }
@@ -199,6 +223,13 @@ extension ProtoMapping {
             }
             message.createdBy = check.createdBy
             message.createTime = .init(date: check.createdAt)
+            var rules: [String: Tradewind_V1_FindingRule] = [:]
+            findingRules(check.verdicts.map { ($0, draft?.language ?? "") }, into: &rules)
+            for key in rules.keys where rules[key]?.explanations[""] != nil {
+                // The ad changed since: its language is not known, only what the check recorded.
+                rules[key]?.explanations.removeValue(forKey: "")
+            }
+            message.rules = rules
         }
     }
 }
