@@ -804,12 +804,13 @@ public nonisolated struct Tradewind_V1_Creative: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Google: 3 to 15, at most 30 characters each. Meta: exactly 1. TikTok,
-  /// Amazon: none.
+  /// Google: 3 to 15, at most 30 characters each (a Chinese, Japanese or
+  /// Korean character counts 2). Meta: exactly 1. TikTok, Amazon: none.
   public var headlines: [String] = []
 
   /// Google: 2 to 4, at most 90 characters. Meta: exactly 1 (primary text).
-  /// TikTok: exactly 1 (ad text, 1 to 100 characters). Amazon: none.
+  /// TikTok: exactly 1 (ad text, 1 to 100 characters, a Chinese, Japanese or
+  /// Korean character counting 2, as on Google). Amazon: none.
   public var descriptions: [String] = []
 
   /// The landing page, https (Google, Meta, TikTok: required; Amazon: none).
@@ -1153,7 +1154,10 @@ public nonisolated struct Tradewind_V1_Campaign: @unchecked Sendable {
   /// reads it: PublishCampaign refuses a campaign with a BLOCK verdict in a
   /// market its ad runs in, or a REVIEW verdict no compliance officer has
   /// approved (Content.ApproveCopyCheck). Checked on create and on every
-  /// change; PublishCampaign checks again when a rule pack changed since.
+  /// change. PublishCampaign checks again when a rule pack changed since, and
+  /// keeps that check only if it publishes; Content.RecheckCampaignCopy
+  /// stores it for approval. Filled by Create, Get, Update and Publish (List
+  /// leaves it empty: Content.ListCopyChecks has a campaign's).
   public var copyChecks: [Tradewind_V1_AdCopyCheck] {
     get {_storage._copyChecks}
     set {_uniqueStorage()._copyChecks = newValue}

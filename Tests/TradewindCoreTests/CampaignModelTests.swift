@@ -83,6 +83,19 @@ struct CampaignModelTests {
         #expect(!CampaignValidation.violations(of: tiktok, channel: .tiktok, currency: "JPY").isEmpty)
     }
 
+    @Test("Google counts a Chinese, Japanese or Korean character twice against its 30-character headline")
+    func wideHeadlines() {
+        var tree = Self.googleTree()
+        tree.adGroups[0].ads[0].creative.headlines[0] = String(repeating: "靴", count: 15)
+        tree.adGroups[0].ads[0].creative.headlines[1] = String(repeating: "靴", count: 16)
+        tree.adGroups[0].ads[0].creative.headlines[2] = String(repeating: "b", count: 30)
+        let violations = CampaignValidation.violations(of: tree, channel: .googleAds, currency: "EUR")
+        #expect(violations.map(\.field) == ["campaign.ad_groups[0].ads[0].creative.headlines[1]"])
+        #expect(violations.first?.description.contains("count 2), not 32") == true)
+        // Meta counts each character once.
+        #expect(ChannelTextLimits.length(of: String(repeating: "靴", count: 16), channel: "meta") == 16)
+    }
+
     @Test("targeting stays inside the campaign's markets; lifetime budgets need an end date")
     func targetingAndDates() {
         var tree = Self.googleTree()

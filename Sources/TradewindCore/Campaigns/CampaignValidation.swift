@@ -246,12 +246,16 @@ public enum CampaignValidation {
             collector.add(
                 field, "\(channel) takes \(wanted) \(noun)\(count.upperBound == 1 ? "" : "s"), not \(texts.count)")
         }
+        // Counted the channel's way: Google and TikTok count a Chinese, Japanese or Korean character twice.
+        let wide = ChannelTextLimits.counting(channel: channel) == .displayWidth
         for (i, text) in texts.enumerated() {
+            let length = wide ? ChannelTextLimits.length(of: text, channel: channel) : text.count
             if text.trimmingWhitespace().isEmpty {
                 collector.add("\(field)[\(i)]", "must not be empty")
-            } else if text.count > maximumLength {
+            } else if length > maximumLength {
+                let counting = wide ? " (Chinese, Japanese and Korean characters count 2)" : ""
                 collector.add(
-                    "\(field)[\(i)]", "\(channel) takes at most \(maximumLength) characters, not \(text.count)")
+                    "\(field)[\(i)]", "\(channel) takes at most \(maximumLength) characters\(counting), not \(length)")
             } else if !FieldFormats.isPrintableText(text, maxLength: maximumLength) {
                 collector.add("\(field)[\(i)]", "must not contain control characters")
             }
