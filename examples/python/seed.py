@@ -36,6 +36,7 @@ import grpc
 sys.path.insert(0, str(Path(__file__).resolve().parent / "generated"))
 from tradewind.v1 import analytics_pb2_grpc as analytics_grpc  # noqa: E402
 from tradewind.v1 import campaigns_pb2_grpc as campaigns_grpc  # noqa: E402
+from tradewind.v1 import content_pb2_grpc as content_grpc  # noqa: E402
 from tradewind.v1 import contacts_pb2 as contacts_pb  # noqa: E402
 from tradewind.v1 import contacts_pb2_grpc as contacts_grpc  # noqa: E402
 from tradewind.v1 import events_pb2 as events_pb  # noqa: E402
@@ -77,6 +78,7 @@ class Tenant:
         channel = grpc.secure_channel(keys["server"], credentials)
         self.analytics = analytics_grpc.AnalyticsStub(channel)
         self.campaigns = campaigns_grpc.CampaignsStub(channel)
+        self.content = content_grpc.ContentStub(channel)
         self.contacts = contacts_grpc.ContactsStub(channel)
         self.events = events_grpc.EventsStub(channel)
         self.segments = segments_grpc.SegmentsStub(channel)
