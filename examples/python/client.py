@@ -31,6 +31,8 @@ import grpc
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "generated"))
 from tradewind.v1 import analytics_pb2 as analytics  # noqa: E402
 from tradewind.v1 import analytics_pb2_grpc as analytics_grpc  # noqa: E402
+from tradewind.v1 import content_pb2 as content  # noqa: E402
+from tradewind.v1 import content_pb2_grpc as content_grpc  # noqa: E402
 from tradewind.v1 import contacts_pb2 as pb  # noqa: E402
 from tradewind.v1 import contacts_pb2_grpc as pb_grpc  # noqa: E402
 from tradewind.v1 import segments_pb2 as seg  # noqa: E402
@@ -311,7 +313,28 @@ def main(keys_path):
             if status_pb2 is not None:
                 check(any("email" in field for field, _ in violations), "field violation names the email field")
 
-            # 8. Delete it; it is gone afterwards.
+            # 8. Ad copy for China and Germany: an absolute claim is blocked in China, at its span in
+            #    the text as sent (Python indexes code points); Germany has nothing against it.
+            print("CheckCopy")
+            headline = "全网最好的羽绒服"
+            checked = content_grpc.ContentStub(channel).CheckCopy(
+                content.CheckCopyRequest(
+                    texts=[content.AdText(headline=headline, language="zh-CN")], markets=["CN", "DE"]
+                ),
+                timeout=TIMEOUT,
+            )
+            china, germany = checked.results[0].markets
+            finding = china.findings[0]
+            rule = checked.rules[finding.rule_id]
+            print(f"  {finding.rule_id}: {headline[finding.span.start:finding.span.end]!r}, {rule.reference.citation}")
+            check(
+                china.severity == content.COPY_SEVERITY_BLOCK
+                and headline[finding.span.start : finding.span.end] == finding.phrase
+                and germany.severity == content.COPY_SEVERITY_PASS,
+                "CheckCopy blocks the absolute claim in CN at its span, passes it in DE",
+            )
+
+            # 9. Delete it; it is gone afterwards.
             print("DeleteContact")
             _, call = contacts.DeleteContact.with_call(pb.DeleteContactRequest(id=contact_id), timeout=TIMEOUT)
             print(f"  x-request-id: {request_id(call)}")
