@@ -108,6 +108,8 @@ struct ContentGateTests {
         #expect(approvals.last?.resources == ["copy_check:\(second.checkID)"])
         let creates = lines.filter { $0.method == "tradewind.v1.Campaigns/CreateCampaign" }
         #expect(creates.first?.resources?.contains("copy_check:\(first.checkID)") == true)
+        let updates = lines.filter { $0.method == "tradewind.v1.Campaigns/UpdateCampaign" }
+        #expect(updates.first?.resources?.contains("copy_check:\(second.checkID)") == true)
     }
 
     @Test("an approval holds for its exact text: an edit needs a new check and a new approval")

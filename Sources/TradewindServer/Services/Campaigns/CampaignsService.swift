@@ -454,9 +454,10 @@ struct CampaignsService: Tradewind_V1_Campaigns.SimpleServiceProtocol {
             }
             try await CampaignJobs.enqueueChanges(queued, for: updated, in: tx)
             // An edit makes a new check (and voids the approvals of the old text).
-            let (checks, _) = try await CopyChecks.ensure(
+            let (checks, made) = try await CopyChecks.ensure(
                 for: updated, rules: try await copyRules.rules(in: tx), by: call.principal.id, in: tx)
             call.touch("campaign:\(id.uuidString.lowercased())")
+            for check in made { call.touch("copy_check:\(CopyChecks.id(check))") }
             call.wrote(rows: 1)
             return (try await CampaignRepository.get(id: id, in: tx) ?? updated, Array(checks.values))
         }
