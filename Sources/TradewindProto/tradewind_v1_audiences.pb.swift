@@ -254,7 +254,8 @@ public nonisolated struct Tradewind_V1_AudienceSync: @unchecked Sendable {
   public mutating func clearLastRunTime() {_uniqueStorage()._lastRunTime = nil}
 
   /// Output only. The channel's code of the last refusal; empty after a
-  /// successful run.
+  /// successful run. `job_failed` (Google's or Amazon's job did not apply a
+  /// removal) stays until no removal is owed or awaiting confirmation.
   public var lastErrorCode: String {
     get {_storage._lastErrorCode}
     set {_uniqueStorage()._lastErrorCode = newValue}

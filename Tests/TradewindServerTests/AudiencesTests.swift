@@ -369,6 +369,9 @@ struct AudiencesTests {
             #expect(try await failedRuns() >= 2)
             let waiting = try await Self.get(key, sync.id)
             #expect(waiting.pendingRemovals == 1 && waiting.hasOldestPendingRemovalTime, "\(waiting)")
+            // The channel's refusal stays in sight while the removal it refused is still owed.
+            #expect(waiting.lastErrorCode == "job_failed", "\(waiting)")
+            #expect(waiting.lastErrorMessage.contains("did not apply a removal"), "\(waiting)")
             #expect(try await Self.onChannel(google, sandboxID) == all, "a failed job applied nothing")
             let kept = try await EventsTests.querying(
                 tenant,
@@ -391,6 +394,7 @@ struct AudiencesTests {
             $0.pendingRemovals == 0 && $0.removalsAwaitingConfirmation == 0 && $0.membersOnList == 2
         }
         #expect(after.pendingRemovals == 0 && after.removalsAwaitingConfirmation == 0 && after.membersOnList == 2)
+        #expect(after.lastErrorCode.isEmpty, "confirmed: the job's failure is behind it \(after)")
         let erasedLeft = try await EventsTests.querying(
             tenant,
             "SELECT count(*)::int FROM audience_sync_members WHERE tenant_id = \(tenant.id) AND contact_id IS NULL",

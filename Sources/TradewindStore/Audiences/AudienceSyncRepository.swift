@@ -118,18 +118,31 @@ public enum AudienceSyncRepository {
             """, logger: tx.logger)
     }
 
-    /// Records the channel's list and what a step of a run sent and removed.
+    /// Records the channel's list and what a step of a run sent and removed, and its error (empty:
+    /// none). A `job_failed` error (the channel did not apply a removal) stays until no removal is
+    /// owed or awaiting the channel's confirmation any more, so a step that merely sends the removal
+    /// again does not hide it.
     public static func recordProgress(
         id: UUID, listID: String?, sent: Int, removed: Int, errorCode: String, errorMessage: String,
         in tx: TenantTransaction
     ) async throws {
+        let message = String(errorMessage.prefix(2000))
         try await tx.connection.query(
             """
-            UPDATE audience_syncs SET list_id = coalesce(\(listID), list_id),
+            UPDATE audience_syncs AS s SET list_id = coalesce(\(listID), list_id),
                 members_sent = members_sent + \(Int64(sent)), members_removed = members_removed + \(Int64(removed)),
-                last_run_at = now(), last_error_code = \(errorCode),
-                last_error_message = \(String(errorMessage.prefix(2000))), updated_at = now()
-            WHERE tenant_id = \(tx.tenantID) AND id = \(id)
+                last_run_at = now(),
+                (last_error_code, last_error_message) = (
+                    SELECT CASE WHEN \(errorCode) = '' AND s.last_error_code = 'job_failed' AND EXISTS (
+                                    SELECT 1 FROM audience_sync_members m
+                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2)
+                               THEN s.last_error_code ELSE \(errorCode) END,
+                           CASE WHEN \(errorCode) = '' AND s.last_error_code = 'job_failed' AND EXISTS (
+                                    SELECT 1 FROM audience_sync_members m
+                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2)
+                               THEN s.last_error_message ELSE \(message) END),
+                updated_at = now()
+            WHERE s.tenant_id = \(tx.tenantID) AND s.id = \(id)
             """, logger: tx.logger)
     }
 
