@@ -296,6 +296,14 @@ public nonisolated struct Tradewind_V1_AudienceSync: @unchecked Sendable {
     set {_uniqueStorage()._removalsAwaitingConfirmation = newValue}
   }
 
+  /// Output only. Members sent in such a job that has not confirmed them yet:
+  /// not counted in members_on_list until it does. A failed job sends them
+  /// again.
+  public var additionsAwaitingConfirmation: Int64 {
+    get {_storage._additionsAwaitingConfirmation}
+    set {_uniqueStorage()._additionsAwaitingConfirmation = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -561,7 +569,7 @@ nonisolated extension Tradewind_V1_ListAudienceExportsResponse: SwiftProtobuf.Me
 
 nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AudienceSync"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}segment_id\0\u{3}account_id\0\u{1}channel\0\u{1}status\0\u{3}list_id\0\u{3}list_name\0\u{3}members_on_list\0\u{3}pending_removals\0\u{3}oldest_pending_removal_time\0\u{3}members_sent\0\u{3}members_removed\0\u{3}last_run_time\0\u{3}last_error_code\0\u{3}last_error_message\0\u{3}next_run_time\0\u{3}create_time\0\u{3}removals_awaiting_confirmation\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}segment_id\0\u{3}account_id\0\u{1}channel\0\u{1}status\0\u{3}list_id\0\u{3}list_name\0\u{3}members_on_list\0\u{3}pending_removals\0\u{3}oldest_pending_removal_time\0\u{3}members_sent\0\u{3}members_removed\0\u{3}last_run_time\0\u{3}last_error_code\0\u{3}last_error_message\0\u{3}next_run_time\0\u{3}create_time\0\u{3}removals_awaiting_confirmation\0\u{3}additions_awaiting_confirmation\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -582,6 +590,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
     var _nextRunTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _removalsAwaitingConfirmation: Int64 = 0
+    var _additionsAwaitingConfirmation: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -610,6 +619,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
       _nextRunTime = source._nextRunTime
       _createTime = source._createTime
       _removalsAwaitingConfirmation = source._removalsAwaitingConfirmation
+      _additionsAwaitingConfirmation = source._additionsAwaitingConfirmation
     }
   }
 
@@ -646,6 +656,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._nextRunTime) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._createTime) }()
         case 18: try { try decoder.decodeSingularInt64Field(value: &_storage._removalsAwaitingConfirmation) }()
+        case 19: try { try decoder.decodeSingularInt64Field(value: &_storage._additionsAwaitingConfirmation) }()
         default: break
         }
       }
@@ -712,6 +723,9 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
       if _storage._removalsAwaitingConfirmation != 0 {
         try visitor.visitSingularInt64Field(value: _storage._removalsAwaitingConfirmation, fieldNumber: 18)
       }
+      if _storage._additionsAwaitingConfirmation != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._additionsAwaitingConfirmation, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -739,6 +753,7 @@ nonisolated extension Tradewind_V1_AudienceSync: SwiftProtobuf.Message, SwiftPro
         if _storage._nextRunTime != rhs_storage._nextRunTime {return false}
         if _storage._createTime != rhs_storage._createTime {return false}
         if _storage._removalsAwaitingConfirmation != rhs_storage._removalsAwaitingConfirmation {return false}
+        if _storage._additionsAwaitingConfirmation != rhs_storage._additionsAwaitingConfirmation {return false}
         return true
       }
       if !storagesAreEqual {return false}

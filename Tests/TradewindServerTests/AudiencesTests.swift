@@ -338,6 +338,48 @@ struct AudiencesTests {
         #expect(erasedLeft == [0], "an erased person's hashes outlived the channel's confirmation")
     }
 
+    @Test("Google: members sent in a job count as on the list only once it succeeds; a failed job sends them again")
+    func additionWaitsForTheChannelsJob() async throws {
+        let google = Channel.all[0]
+        let (key, _, account, sandboxID, segment, people) = try await Self.setUp(google, count: 2, granted: 2)
+        _ = try await Self.allow(key, .googleAds)
+        func failedRuns() async throws -> Int {
+            let answer = try await SandboxControl.call(.GET, "requests?channel=google-ads")
+            let requests = ((answer as? [String: Any])?["requests"] as? [[String: Any]]) ?? []
+            return requests.filter {
+                $0["account"] as? String == sandboxID && $0["operation"] as? String == "offlineUserDataJobs:run"
+                    && $0["fault"] as? String == "job_failure"
+            }.count
+        }
+        try await SandboxControl.fault("google-ads", "job_failure", operation: "offlineUserDataJobs:run", times: 0)
+        let sync: Tradewind_V1_AudienceSync
+        do {
+            sync = try await Self.start(key, segment: segment, account: account.id)
+            // Two failed jobs: the first was seen to fail and its members sent again.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await failedRuns() < 2 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(try await failedRuns() >= 2)
+            let failing = try await Self.get(key, sync.id)
+            #expect(failing.membersOnList == 0, "a failed job put no one on the list: \(failing)")
+            #expect(
+                failing.lastErrorCode == "job_failed" && failing.lastErrorMessage.contains("addition"), "\(failing)")
+            #expect(try await Self.onChannel(google, sandboxID).isEmpty, "the sandbox applied a failed job")
+        } catch {
+            _ = try? await SandboxControl.call(.DELETE, "faults")
+            throw error
+        }
+        try await SandboxControl.call(.DELETE, "faults")
+        let all = people.reduce(into: Set<String>()) { $0.formUnion($1.hashes(for: .googleAds)) }
+        #expect(try await Self.waitFor(all, google, sandboxID) != nil)
+        let settled = try await Self.waitForState(key, sync.id) {
+            $0.membersOnList == 2 && $0.additionsAwaitingConfirmation == 0
+        }
+        #expect(settled.membersOnList == 2 && settled.additionsAwaitingConfirmation == 0, "\(settled)")
+        #expect(settled.lastErrorCode.isEmpty, "confirmed: the job's failure is behind it \(settled)")
+    }
+
     @Test(
         "Google: an erasure's hashes stay until Google's job confirms the removal; a job that failed is sent again"
     )

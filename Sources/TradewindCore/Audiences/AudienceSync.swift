@@ -90,6 +90,9 @@ public struct AudienceSyncRecord: Sendable, Hashable {
     public var oldestPendingRemovalAt: Date?
     /// Of those, the ones sent and waiting for the channel's job to confirm them (Google, Amazon).
     public var removalsAwaitingConfirmation: Int64
+    /// Members sent in a job of the channel's own (Google, Amazon) that has not confirmed them yet;
+    /// not counted in `membersOnList` until it does.
+    public var additionsAwaitingConfirmation: Int64
     /// Totals over the sync's life.
     public var membersSent: Int64
     public var membersRemoved: Int64
@@ -103,7 +106,8 @@ public struct AudienceSyncRecord: Sendable, Hashable {
     public init(
         id: UUID, segmentID: UUID, accountID: UUID, channel: AdChannel, status: AudienceSyncStatus, listID: String?,
         listName: String, membersOnList: Int64, pendingRemovals: Int64, oldestPendingRemovalAt: Date?,
-        removalsAwaitingConfirmation: Int64 = 0, membersSent: Int64, membersRemoved: Int64, lastRunAt: Date?,
+        removalsAwaitingConfirmation: Int64 = 0, additionsAwaitingConfirmation: Int64 = 0, membersSent: Int64,
+        membersRemoved: Int64, lastRunAt: Date?,
         lastErrorCode: String, lastErrorMessage: String,
         nextRunAt: Date?, createdAt: Date, updatedAt: Date
     ) {
@@ -118,6 +122,7 @@ public struct AudienceSyncRecord: Sendable, Hashable {
         self.pendingRemovals = pendingRemovals
         self.oldestPendingRemovalAt = oldestPendingRemovalAt
         self.removalsAwaitingConfirmation = removalsAwaitingConfirmation
+        self.additionsAwaitingConfirmation = additionsAwaitingConfirmation
         self.membersSent = membersSent
         self.membersRemoved = membersRemoved
         self.lastRunAt = lastRunAt

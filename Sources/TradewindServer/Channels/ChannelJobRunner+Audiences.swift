@@ -65,6 +65,7 @@ extension ChannelJobRunner {
             }
             removed += try await settleAwaitedRemovals(
                 syncID, connector, target, session, call, recorder, account, tenant)
+            try await settleAwaitedAdditions(syncID, connector, target, session, call, recorder, account, tenant)
             removed += try await sendRemovals(syncID, list, connector, target, session, call, recorder, account, tenant)
             if sync.status == .active && tenant.settings.allowsAudienceExport(to: sync.channel) {
                 let deadline = started + audience.passBudget
@@ -122,7 +123,8 @@ extension ChannelJobRunner {
                 // removals awaiting the channel's jobs are asked about after `poll`; otherwise the
                 // next look is after the interval.
                 let owed = now.record.pendingRemovals - now.record.removalsAwaitingConfirmation
-                let wait = now.record.removalsAwaitingConfirmation > 0 ? min(poll, interval) : interval
+                let awaiting = now.record.removalsAwaitingConfirmation + now.record.additionsAwaitingConfirmation
+                let wait = awaiting > 0 ? min(poll, interval) : interval
                 let next = cursor != nil || owed > 0 ? Date() : Date().addingTimeInterval(wait.seconds)
                 try await AudienceSyncRepository.setResumeAfter(id: syncID, contact: cursor, in: tx)
                 try await Outbox.enqueue(
@@ -182,6 +184,37 @@ extension ChannelJobRunner {
             }
         }
         return confirmed
+    }
+
+    /// Asks the channel how the jobs carrying earlier additions stand: members of jobs that all
+    /// succeeded are on the list; those of a failed job are sent again (this run's additions pick
+    /// them up); those of a running job wait.
+    private func settleAwaitedAdditions(
+        _ syncID: UUID, _ connector: any AudienceConnector, _ target: ChannelAccount, _ session: ChannelSession,
+        _ call: SystemCall, _ recorder: OutboundRecorder, _ account: ChannelAccountRecord, _ tenant: Tenant
+    ) async throws {
+        let awaited = try await store.read(for: call) { tx in
+            try await AudienceSyncRepository.awaitedAdditionJobs(sync: syncID, in: tx)
+        }
+        for jobs in awaited {
+            var states: [AudienceJobState] = []
+            for job in jobs { states.append(try await connector.jobState(job, in: target, session: session)) }
+            if states.allSatisfy({ $0 == .succeeded }) {
+                try await step(call, recorder, session, account, tenant) { tx in
+                    try await AudienceSyncRepository.confirmAdditionJobs(jobs, sync: syncID, in: tx)
+                    try await AudienceSyncRepository.recordProgress(
+                        id: syncID, listID: nil, sent: 0, removed: 0, errorCode: "", errorMessage: "", in: tx)
+                }
+            } else if let reason = states.lazy.compactMap(\.failureReason).first {
+                try await step(call, recorder, session, account, tenant) { tx in
+                    try await AudienceSyncRepository.failAdditionJobs(jobs, sync: syncID, in: tx)
+                    try await AudienceSyncRepository.recordProgress(
+                        id: syncID, listID: nil, sent: 0, removed: 0, errorCode: "job_failed",
+                        errorMessage: "\(account.identity.channel.rawValue) did not apply an addition: \(reason)",
+                        in: tx)
+                }
+            }
+        }
     }
 
     /// Sends every removal owed, oldest first. Hashes the channel's answer confirmed are deleted;
@@ -261,11 +294,12 @@ extension ChannelJobRunner {
                 }
                 _ = try await sendRemovals(sync.id, list, connector, target, session, call, recorder, account, tenant)
             }
-            _ = try await connector.add(members.map(\.hashes), to: list, in: target, session: session)
+            // Members a job of the channel's own carries are on the list once it succeeds.
+            let taken = try await connector.add(members.map(\.hashes), to: list, in: target, session: session)
             let uploaded = members
             try await step(call, recorder, session, account, tenant) { tx in
                 try await AudienceSyncRepository.recordSent(
-                    sync: sync.id, segment: sync.segmentID, members: uploaded, in: tx)
+                    sync: sync.id, segment: sync.segmentID, members: uploaded, jobs: taken.jobs, in: tx)
                 try await AudienceSyncRepository.recordProgress(
                     id: sync.id, listID: nil, sent: uploaded.count, removed: 0, errorCode: "", errorMessage: "",
                     in: tx)

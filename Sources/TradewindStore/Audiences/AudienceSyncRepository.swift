@@ -20,7 +20,9 @@ public enum AudienceSyncRepository {
         s.id, s.segment_id, s.account_id, s.channel, s.status, s.list_id, s.list_name, s.members_sent,
         s.members_removed, s.last_run_at, s.last_error_code, s.last_error_message, s.created_at, s.updated_at,
         (SELECT count(*) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 1),
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 1)
+        - (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.addition_jobs IS NOT NULL AND m.state = 1),
         (SELECT count(*) FROM audience_sync_members m
           WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 2)
         + (SELECT count(*) FROM audience_sync_members m
@@ -33,7 +35,9 @@ public enum AudienceSyncRepository {
           WHERE j.tenant_id = s.tenant_id AND j.subject_id = s.id AND j.state = 1 AND j.kind = 'audience.sync'),
         s.reference, s.resume_after,
         (SELECT count(*) FROM audience_sync_members m
-          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 3)
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state = 3),
+        (SELECT count(*) FROM audience_sync_members m
+          WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.addition_jobs IS NOT NULL AND m.state = 1)
         """
 
     public struct Stored: Sendable {
@@ -119,9 +123,9 @@ public enum AudienceSyncRepository {
     }
 
     /// Records the channel's list and what a step of a run sent and removed, and its error (empty:
-    /// none). A `job_failed` error (the channel did not apply a removal) stays until no removal is
-    /// owed or awaiting the channel's confirmation any more, so a step that merely sends the removal
-    /// again does not hide it.
+    /// none). A `job_failed` error (the channel did not apply an upload) stays until no removal is
+    /// owed and nothing awaits the channel's confirmation any more, so a step that merely sends the
+    /// upload again does not hide it.
     public static func recordProgress(
         id: UUID, listID: String?, sent: Int, removed: Int, errorCode: String, errorMessage: String,
         in tx: TenantTransaction
@@ -135,11 +139,13 @@ public enum AudienceSyncRepository {
                 (last_error_code, last_error_message) = (
                     SELECT CASE WHEN \(errorCode) = '' AND s.last_error_code = 'job_failed' AND EXISTS (
                                     SELECT 1 FROM audience_sync_members m
-                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2)
+                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id
+                                      AND (m.state >= 2 OR m.addition_jobs IS NOT NULL))
                                THEN s.last_error_code ELSE \(errorCode) END,
                            CASE WHEN \(errorCode) = '' AND s.last_error_code = 'job_failed' AND EXISTS (
                                     SELECT 1 FROM audience_sync_members m
-                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id AND m.state >= 2)
+                                    WHERE m.tenant_id = s.tenant_id AND m.sync_id = s.id
+                                      AND (m.state >= 2 OR m.addition_jobs IS NOT NULL))
                                THEN s.last_error_message ELSE \(message) END),
                 updated_at = now()
             WHERE s.tenant_id = \(tx.tenantID) AND s.id = \(id)
@@ -233,9 +239,10 @@ public enum AudienceSyncRepository {
     /// Returns how many are owed that way.
     @discardableResult
     public static func recordSent(
-        sync: UUID, segment: UUID, members: [(contactID: UUID, hashes: AudienceMemberHashes)],
+        sync: UUID, segment: UUID, members: [(contactID: UUID, hashes: AudienceMemberHashes)], jobs: [String] = [],
         in tx: TenantTransaction
     ) async throws -> Int {
+        let jobs: [String]? = jobs.isEmpty ? nil : jobs
         guard !members.isEmpty else { return 0 }
         let ids = members.map(\.contactID)
         try await tx.connection.query(
@@ -253,14 +260,16 @@ public enum AudienceSyncRepository {
                 FROM unnest(\(ids)::uuid[], \(members.map { $0.hashes.email ?? "" })::text[],
                             \(members.map { $0.hashes.phone ?? "" })::text[]) AS t(c, e, p))
             INSERT INTO audience_sync_members AS m (tenant_id, sync_id, id, contact_id, email_sha256, phone_sha256,
-                                                    state, removal_requested_at)
+                                                    state, removal_requested_at, addition_jobs)
             SELECT \(tx.tenantID), \(sync), gen_random_uuid(),
                    CASE WHEN EXISTS (SELECT 1 FROM contacts WHERE tenant_id = \(tx.tenantID) AND id = c) THEN c END,
-                   e, p, CASE WHEN may_stay THEN 1 ELSE 2 END, CASE WHEN may_stay THEN NULL ELSE now() END
+                   e, p, CASE WHEN may_stay THEN 1 ELSE 2 END, CASE WHEN may_stay THEN NULL ELSE now() END,
+                   \(jobs)
             FROM batch
             ON CONFLICT (tenant_id, sync_id, contact_id) WHERE contact_id IS NOT NULL DO UPDATE
             SET email_sha256 = EXCLUDED.email_sha256, phone_sha256 = EXCLUDED.phone_sha256, state = EXCLUDED.state,
-                removal_requested_at = EXCLUDED.removal_requested_at, sent_at = now()
+                removal_requested_at = EXCLUDED.removal_requested_at, sent_at = now(),
+                addition_jobs = EXCLUDED.addition_jobs
             WHERE m.state <> 3
             RETURNING m.state
             """, logger: tx.logger)
@@ -341,6 +350,52 @@ public enum AudienceSyncRepository {
             UPDATE audience_sync_members SET state = 2, removal_jobs = NULL
             WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND state = 3 AND removal_jobs = \(jobs)
             """, logger: tx.logger)
+    }
+
+    /// The distinct sets of channel jobs this sync's additions await.
+    public static func awaitedAdditionJobs(sync: UUID, in tx: TenantTransaction) async throws -> [[String]] {
+        let rows = try await tx.connection.query(
+            """
+            SELECT DISTINCT addition_jobs FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND addition_jobs IS NOT NULL
+            """, logger: tx.logger)
+        var found: [[String]] = []
+        for try await jobs in rows.decode([String].self) { found.append(jobs) }
+        return found
+    }
+
+    /// Every job of `jobs` succeeded: the members they carried are on the list. Returns how many.
+    @discardableResult
+    public static func confirmAdditionJobs(_ jobs: [String], sync: UUID, in tx: TenantTransaction) async throws
+        -> Int
+    {
+        let rows = try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET addition_jobs = NULL
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND addition_jobs = \(jobs)
+            RETURNING 1
+            """, logger: tx.logger)
+        return try await rows.collect().count
+    }
+
+    /// A job of `jobs` failed: nothing it carried reached the list. Members still wanted there
+    /// become candidates again (their rows go); a removal owed since stays owed (removing a member
+    /// the list does not hold changes nothing). Returns how many will be sent again.
+    @discardableResult
+    public static func failAdditionJobs(_ jobs: [String], sync: UUID, in tx: TenantTransaction) async throws -> Int {
+        let rows = try await tx.connection.query(
+            """
+            DELETE FROM audience_sync_members
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND addition_jobs = \(jobs) AND state = 1
+            RETURNING 1
+            """, logger: tx.logger)
+        let again = try await rows.collect().count
+        try await tx.connection.query(
+            """
+            UPDATE audience_sync_members SET addition_jobs = NULL
+            WHERE tenant_id = \(tx.tenantID) AND sync_id = \(sync) AND addition_jobs = \(jobs)
+            """, logger: tx.logger)
+        return again
     }
 
     // MARK: - Withdrawals and erasures
@@ -428,6 +483,7 @@ public enum AudienceSyncRepository {
                         pendingRemovals: try cells[15].decode(Int64.self),
                         oldestPendingRemovalAt: try cells[16].decode(Date?.self),
                         removalsAwaitingConfirmation: try cells[20].decode(Int64.self),
+                        additionsAwaitingConfirmation: try cells[21].decode(Int64.self),
                         membersSent: try cells[7].decode(Int64.self), membersRemoved: try cells[8].decode(Int64.self),
                         lastRunAt: try cells[9].decode(Date?.self), lastErrorCode: try cells[10].decode(String.self),
                         lastErrorMessage: try cells[11].decode(String.self),

@@ -242,6 +242,7 @@ extension ProtoMapping {
         message.membersOnList = sync.membersOnList
         message.pendingRemovals = sync.pendingRemovals
         message.removalsAwaitingConfirmation = sync.removalsAwaitingConfirmation
+        message.additionsAwaitingConfirmation = sync.additionsAwaitingConfirmation
         if let oldest = sync.oldestPendingRemovalAt {
             message.oldestPendingRemovalTime = Google_Protobuf_Timestamp(date: oldest)
         }
