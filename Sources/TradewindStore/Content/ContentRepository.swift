@@ -119,7 +119,7 @@ public enum ContentRepository {
         let rows = try await tx.connection.query(
             """
             SELECT spec::text, revision FROM content_glossaries
-            WHERE tenant_id = \(tx.tenantID) AND market = \(market) AND language = \(language) FOR UPDATE
+            WHERE tenant_id = \(tx.tenantID) AND market = \(market) AND language = \(language)
             """, logger: tx.logger)
         for try await (spec, revision) in rows.decode((String, Int64).self) {
             return (try StoredJSON.decode(CopyGlossary.self, spec), revision)

@@ -299,8 +299,8 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
         let call = try CallContext.tenantCall()
         let readRevision = revision
         let stored = try await store.write(for: call) { tx in
-            let current = try await ContentRepository.glossary(
-                market: glossary.market, language: glossary.language, in: tx)
+            // The write itself settles a race (a new glossary conflicts, a replacement names its
+            // revision); the current one is read only to say why a replacement was refused.
             guard
                 let stored = try await ContentRepository.putGlossary(
                     glossary, revision: readRevision, createdBy: call.principal.id, in: tx)
@@ -311,7 +311,10 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
                         message: "glossary: \(glossary.market) \(glossary.language) exists; replace it with its version"
                     )
                 }
-                guard let current else { throw Self.glossaryNotFound }
+                guard
+                    let current = try await ContentRepository.glossary(
+                        market: glossary.market, language: glossary.language, in: tx)
+                else { throw Self.glossaryNotFound }
                 throw RPCError(
                     code: .aborted,
                     message: "glossary.version: the glossary is at version \(current.revision); read it again")
