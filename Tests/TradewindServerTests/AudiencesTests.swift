@@ -338,19 +338,22 @@ struct AudiencesTests {
         #expect(erasedLeft == [0], "an erased person's hashes outlived the channel's confirmation")
     }
 
+    /// Google's jobs on `sandboxID` that the sandbox's `job_failure` fault made fail, as it logged them.
+    static func failedGoogleJobs(_ sandboxID: String) async throws -> Int {
+        let answer = try await SandboxControl.call(.GET, "requests?channel=google-ads")
+        let requests = ((answer as? [String: Any])?["requests"] as? [[String: Any]]) ?? []
+        return requests.filter {
+            $0["account"] as? String == sandboxID && $0["operation"] as? String == "offlineUserDataJobs:run"
+                && $0["fault"] as? String == "job_failure"
+        }.count
+    }
+
     @Test("Google: members sent in a job count as on the list only once it succeeds; a failed job sends them again")
     func additionWaitsForTheChannelsJob() async throws {
         let google = Channel.all[0]
         let (key, _, account, sandboxID, segment, people) = try await Self.setUp(google, count: 2, granted: 2)
         _ = try await Self.allow(key, .googleAds)
-        func failedRuns() async throws -> Int {
-            let answer = try await SandboxControl.call(.GET, "requests?channel=google-ads")
-            let requests = ((answer as? [String: Any])?["requests"] as? [[String: Any]]) ?? []
-            return requests.filter {
-                $0["account"] as? String == sandboxID && $0["operation"] as? String == "offlineUserDataJobs:run"
-                    && $0["fault"] as? String == "job_failure"
-            }.count
-        }
+        func failedRuns() async throws -> Int { try await Self.failedGoogleJobs(sandboxID) }
         try await SandboxControl.fault("google-ads", "job_failure", operation: "offlineUserDataJobs:run", times: 0)
         let sync: Tradewind_V1_AudienceSync
         do {
@@ -391,15 +394,7 @@ struct AudiencesTests {
         let all = people.reduce(into: Set<String>()) { $0.formUnion($1.hashes(for: .googleAds)) }
         #expect(try await Self.waitFor(all, google, sandboxID) != nil)
 
-        /// Google's jobs that carried a removal and failed, as the sandbox logged them.
-        func failedRuns() async throws -> Int {
-            let answer = try await SandboxControl.call(.GET, "requests?channel=google-ads")
-            let requests = ((answer as? [String: Any])?["requests"] as? [[String: Any]]) ?? []
-            return requests.filter {
-                $0["account"] as? String == sandboxID && $0["operation"] as? String == "offlineUserDataJobs:run"
-                    && $0["fault"] as? String == "job_failure"
-            }.count
-        }
+        func failedRuns() async throws -> Int { try await Self.failedGoogleJobs(sandboxID) }
         try await SandboxControl.fault("google-ads", "job_failure", operation: "offlineUserDataJobs:run", times: 0)
         do {
             try await Self.erase(key, people[0].id)
