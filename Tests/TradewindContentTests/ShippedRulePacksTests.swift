@@ -16,7 +16,9 @@ struct ShippedRulePacksTests {
     @Test func loadAndCompile() throws {
         let packs = try ShippedRulePacks.load()
         let rules = try CompiledCopyRules(packs)
-        #expect(rules.rules.count == packs.reduce(0) { $0 + $1.rules.count })
+        for pack in packs {
+            for rule in pack.rules { #expect(rules.rule("\(pack.id)/\(rule.id)") == rule) }
+        }
     }
 
     @Test func everyPromisedMarketAndChannelHasAPack() throws {

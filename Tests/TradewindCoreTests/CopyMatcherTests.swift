@@ -108,7 +108,7 @@ struct CopyRulePackTests {
             CopyRulePack(id: "cn", version: "2026.12.1", markets: ["CN"], rules: [Self.absolute()])
         ])
         #expect(compiled.matcher.matches(in: "國家級品质").map(\.ruleID) == ["cn/absolute-terms"])
-        #expect(compiled.rules["cn/absolute-terms"]?.severity == .block)
+        #expect(compiled.rule("cn/absolute-terms")?.severity == .block)
         #expect(CopySeverity.allCases.sorted() == [.pass, .warn, .review, .block])
     }
 

@@ -163,8 +163,6 @@ public struct CopyRulePackError: Error, Sendable, Hashable, CustomStringConverti
 public struct CompiledCopyRules: Sendable {
     public let packs: [CopyRulePack]
     public let matcher: CopyMatcher
-    /// Rules by `"<pack>/<rule>"`, the id findings carry.
-    public let rules: [String: CopyRule]
     /// Each pack's rules as a check walks them, in the packs' order: built once, so a check copies
     /// no rule and builds no key.
     let compiled: [CompiledPack]
@@ -173,11 +171,11 @@ public struct CompiledCopyRules: Sendable {
 
     public init(_ packs: [CopyRulePack]) throws(CopyRulePackError) {
         var phrases: [CopyPhrase] = []
-        var rules: [String: CopyRule] = [:]
+        var keys = Set<String>()
         for pack in packs {
             for rule in pack.rules {
                 let key = "\(pack.id)/\(rule.id)"
-                guard rules.updateValue(rule, forKey: key) == nil else {
+                guard keys.insert(key).inserted else {
                     throw CopyRulePackError(pack: pack.id, rule: rule.id, problem: "the rule id is used twice")
                 }
                 guard !rule.phrases.isEmpty else {
@@ -235,7 +233,6 @@ public struct CompiledCopyRules: Sendable {
         }
         self.packs = packs
         self.matcher = matcher
-        self.rules = rules
         self.compiled = packs.map(CompiledPack.init)
         var positions: [String: (pack: Int, rule: Int)] = [:]
         for (p, pack) in compiled.enumerated() {
@@ -258,6 +255,13 @@ public enum CopyCategory {
         "financial", "crypto", "real_estate", "education", "food", "infant_formula", "weight_loss", "dating",
         "weapons", "political",
     ]
+}
+
+extension CompiledCopyRules {
+    /// The rule a finding's id (`"<pack>/<rule>"`) names.
+    public func rule(_ key: String) -> CopyRule? {
+        positions[key].map { compiled[$0.pack].rules[$0.rule].rule }
+    }
 }
 
 /// A pack as a check walks it.

@@ -221,7 +221,7 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
             call.wrote(rows: made.count)
             let order = Array(campaign.adIDs.joined())
             let checks = order.compactMap { latest[$0] }
-            return (checks, Dictionary(campaign.adCopies.map { ($0.adID, $0.draft) }, uniquingKeysWith: { a, _ in a }))
+            return (checks, Self.drafts(of: campaign))
         }
         return .with { response in
             response.checks = checks.map { ProtoMapping.proto($0, drafts: Self.matching(drafts, $0)) }
@@ -421,7 +421,12 @@ struct ContentService: Tradewind_V1_Content.SimpleServiceProtocol {
     /// The campaign's ads' texts as they are now.
     private static func currentDrafts(campaignID: UUID, in tx: TenantTransaction) async throws -> [UUID: CopyDraft] {
         guard let campaign = try await CampaignRepository.get(id: campaignID, in: tx) else { return [:] }
-        return Dictionary(campaign.adCopies.map { ($0.adID, $0.draft) }, uniquingKeysWith: { first, _ in first })
+        return drafts(of: campaign)
+    }
+
+    /// Each ad's texts, by ad.
+    private static func drafts(of campaign: CampaignRecord) -> [UUID: CopyDraft] {
+        Dictionary(campaign.adCopies.map { ($0.adID, $0.draft) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The ad's texts, if they are still those the check was made on.
